@@ -1,0 +1,55 @@
+# Two commands for a fresh machine: `make demo` and `make test`. See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+PORT ?= 8000
+
+.PHONY: demo test install check pytest pytest-postgres messages clean
+
+demo: install
+	$(BIN)/backontrack demo --port $(PORT)
+
+test: install check pytest pytest-postgres
+
+install: $(STAMP) node_modules/.package-lock.json messages
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+messages: $(STAMP)
+	cd backontrack && ../$(BIN)/backontrack compilemessages --verbosity 0
+
+check: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy backontrack tests
+	$(BIN)/backontrack makemigrations --check --dry-run
+	SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') ALLOWED_HOSTS=backontrack.example.org \
+	  BACKONTRACK_HTTPS=true BACKONTRACK_VAR_DIR=$$(mktemp -d) \
+	  $(BIN)/backontrack check --deploy --fail-level WARNING
+
+pytest: install
+	$(BIN)/pytest
+
+# Again on PostgreSQL when a server is reachable; with CI=true it must be.
+pytest-postgres: install
+	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+	  echo "== tests on PostgreSQL =="; DATABASE_URL=$(PG_URL) $(BIN)/pytest; \
+	elif [ "$$CI" = "true" ]; then \
+	  echo "PostgreSQL is not reachable at $(PG_URL) and CI=true: failing." >&2; exit 1; \
+	else \
+	  echo "PostgreSQL is not reachable at $(PG_URL): the tests ran on SQLite only."; \
+	fi
+
+clean:
+	rm -rf $(VENV) node_modules var test-artifacts

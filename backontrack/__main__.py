@@ -1,0 +1,3 @@
+from backontrack.cli import main
+
+main()

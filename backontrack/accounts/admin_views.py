@@ -1,0 +1,327 @@
+"""Pages for administrators: users, organisations and institutions. No case data here."""
+
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from backontrack.core.access import can_administer_accounts, require, signed_in_user
+from backontrack.core.concurrency import ConcurrentEditError
+
+from . import services
+from .forms import InstitutionForm, OrganisationForm, UserForm, UserSearchForm
+from .models import Institution, Organisation, User
+
+PAGE_SIZE = 25
+
+
+def _admin(request: HttpRequest) -> User:
+    user = signed_in_user(request)
+    require(can_administer_accounts(user))
+    return user
+
+
+def _page(request: HttpRequest, queryset: QuerySet) -> Page:
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _lockouts() -> QuerySet[AccessAttempt]:
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    return AccessAttempt.objects.filter(
+        failures_since_start__gte=settings.AXES_FAILURE_LIMIT, attempt_time__gte=since
+    )
+
+
+def _users_with_status() -> QuerySet[User]:
+    return (
+        User.objects.select_related("organisation")
+        .prefetch_related("role_grants")
+        .annotate(
+            has_authenticator=Exists(
+                TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+            ),
+            is_locked=Exists(_lockouts().filter(username=OuterRef("username"))),
+        )
+    )
+
+
+@require_http_methods(["GET"])
+def user_list(request: HttpRequest) -> HttpResponse:
+    _admin(request)
+    search = UserSearchForm(request.GET or None)
+    users = _users_with_status()
+    if search.is_valid():
+        if query := search.cleaned_data["q"].strip():
+            users = users.filter(
+                Q(username__icontains=query)
+                | Q(first_name__icontains=query)
+                | Q(last_name__icontains=query)
+            )
+        if role := search.cleaned_data["role"]:
+            users = users.filter(role_grants__role=role)
+    page = _page(request, users.order_by("username"))
+    return render(
+        request,
+        "accounts/admin/user_list.html",
+        {"page": page, "search": search, "querystring": _querystring_without_page(request)},
+    )
+
+
+def _querystring_without_page(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+@require_http_methods(["GET", "POST"])
+def user_create(request: HttpRequest) -> HttpResponse:
+    actor = _admin(request)
+    form = UserForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        user, password = services.user_create(
+            actor=actor,
+            username=data["username"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            email=data["email"],
+            organisation=data["organisation"],
+            roles=data["roles"],
+        )
+        return render(
+            request,
+            "accounts/admin/temporary_password.html",
+            {"subject": user, "password": password, "created": True},
+        )
+    return render(request, "accounts/admin/user_form.html", {"form": form, "subject": None})
+
+
+@require_http_methods(["GET"])
+def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _admin(request)
+    subject = get_object_or_404(_users_with_status(), pk=pk)
+    context = {
+        "subject": subject,
+        "recovery_codes_left": subject.recovery_codes.filter(used_at__isnull=True).count(),
+    }
+    return render(request, "accounts/admin/user_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _admin(request)
+    subject = get_object_or_404(User.objects.prefetch_related("role_grants"), pk=pk)
+    form = UserForm(request.POST or None, instance=subject)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.user_update(
+                actor=actor,
+                user=subject,
+                version=data["version"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                organisation=data["organisation"],
+                roles=data["roles"],
+            )
+        except ConcurrentEditError:
+            form = UserForm(instance=User.objects.prefetch_related("role_grants").get(pk=pk))
+            messages.error(request, str(UserForm.concurrent_edit_message))
+        else:
+            messages.success(request, _("The changes to %(user)s are saved.") % {"user": subject})
+            return redirect("user_detail", pk=subject.pk)
+    return render(request, "accounts/admin/user_form.html", {"form": form, "subject": subject})
+
+
+USER_ACTIONS = {
+    "reset-password": {
+        "title": gettext_lazy("Give a new temporary password"),
+        "explanation": gettext_lazy(
+            "The current password stops working at once. You will see a temporary password "
+            "to pass on to the person by a safe route; they must choose their own password "
+            "when they next sign in."
+        ),
+        "button": gettext_lazy("Give a new temporary password"),
+    },
+    "reset-authenticator": {
+        "title": gettext_lazy("Reset the authenticator"),
+        "explanation": gettext_lazy(
+            "Use this when the person has lost the phone with their authenticator app. Their "
+            "authenticator and recovery codes stop working at once. At their next sign-in, "
+            "after their password, they set up the app again."
+        ),
+        "button": gettext_lazy("Reset the authenticator"),
+    },
+    "unlock": {
+        "title": gettext_lazy("Lift the sign-in block"),
+        "explanation": gettext_lazy(
+            "After too many failed attempts, sign-in is blocked for this user name. Lift the "
+            "block only when you are sure the attempts were the person's own."
+        ),
+        "button": gettext_lazy("Lift the block"),
+    },
+    "deactivate": {
+        "title": gettext_lazy("Deactivate the account"),
+        "explanation": gettext_lazy(
+            "For a person who has left. They can no longer sign in, and any session they have "
+            "open ends at their next click. The account and its history are kept; you can "
+            "reactivate it later."
+        ),
+        "button": gettext_lazy("Deactivate"),
+    },
+    "reactivate": {
+        "title": gettext_lazy("Reactivate the account"),
+        "explanation": gettext_lazy("The person can sign in again with their password and app."),
+        "button": gettext_lazy("Reactivate"),
+    },
+}
+
+
+@require_http_methods(["GET", "POST"])
+def user_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    actor = _admin(request)
+    require(action in USER_ACTIONS)
+    subject = get_object_or_404(User, pk=pk)
+    if request.method == "POST":
+        if action == "reset-password":
+            password = services.user_reset_password(actor=actor, user=subject)
+            return render(
+                request,
+                "accounts/admin/temporary_password.html",
+                {"subject": subject, "password": password, "created": False},
+            )
+        if action == "reset-authenticator":
+            services.user_reset_authenticator(actor=actor, user=subject)
+            messages.success(
+                request,
+                _("%(user)s will set up a new authenticator at their next sign-in.")
+                % {"user": subject},
+            )
+        elif action == "unlock":
+            services.user_unlock(actor=actor, user=subject)
+            messages.success(request, _("%(user)s can sign in again.") % {"user": subject})
+        elif action in {"deactivate", "reactivate"}:
+            try:
+                services.user_set_active(actor=actor, user=subject, active=action == "reactivate")
+            except ValueError:
+                messages.error(request, _("You cannot deactivate your own account."))
+            else:
+                messages.success(
+                    request,
+                    _("%(user)s is deactivated.") % {"user": subject}
+                    if action == "deactivate"
+                    else _("%(user)s is active again.") % {"user": subject},
+                )
+        return redirect("user_detail", pk=subject.pk)
+    return render(
+        request,
+        "accounts/admin/user_action.html",
+        {"subject": subject, "action": action, **USER_ACTIONS[action]},
+    )
+
+
+@require_http_methods(["GET"])
+def organisation_list(request: HttpRequest) -> HttpResponse:
+    _admin(request)
+    organisations = Organisation.objects.annotate(
+        user_count=Count("users", distinct=True),
+        institution_count=Count("institutions", distinct=True),
+    ).order_by("name")
+    return render(
+        request, "accounts/admin/organisation_list.html", {"page": _page(request, organisations)}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def organisation_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    actor = _admin(request)
+    organisation = get_object_or_404(Organisation, pk=pk) if pk is not None else None
+    form = OrganisationForm(request.POST or None, instance=organisation)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = services.organisation_save(
+                actor=actor,
+                organisation=organisation,
+                version=data.get("version") or 0,
+                name=data["name"],
+                kind=data["kind"],
+                is_active=data["is_active"],
+            )
+        except ConcurrentEditError:
+            if organisation is not None:
+                organisation.refresh_from_db()
+            form = OrganisationForm(instance=organisation)
+            messages.error(request, str(OrganisationForm.concurrent_edit_message))
+        else:
+            messages.success(request, _("%(name)s is saved.") % {"name": saved.name})
+            return redirect("organisation_list")
+    return render(
+        request,
+        "accounts/admin/organisation_form.html",
+        {"form": form, "organisation": organisation},
+    )
+
+
+@require_http_methods(["GET"])
+def institution_list(request: HttpRequest) -> HttpResponse:
+    _admin(request)
+    institutions = Institution.objects.select_related("organisation").order_by("name")
+    return render(
+        request, "accounts/admin/institution_list.html", {"page": _page(request, institutions)}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def institution_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    actor = _admin(request)
+    institution = get_object_or_404(Institution, pk=pk) if pk is not None else None
+    form = InstitutionForm(request.POST or None, instance=institution)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = services.institution_save(
+                actor=actor,
+                institution=institution,
+                version=data.get("version") or 0,
+                name=data["name"],
+                kind=data["kind"],
+                region=data["region"],
+                organisation=data["organisation"],
+                is_active=data["is_active"],
+            )
+        except ConcurrentEditError:
+            if institution is not None:
+                institution.refresh_from_db()
+            form = InstitutionForm(instance=institution)
+            messages.error(request, str(InstitutionForm.concurrent_edit_message))
+        else:
+            messages.success(request, _("%(name)s is saved.") % {"name": saved.name})
+            return redirect("institution_list")
+    return render(
+        request,
+        "accounts/admin/institution_form.html",
+        {"form": form, "institution": institution},
+    )
+
+
+def admin_summary() -> dict[str, int]:
+    """Figures for the administrator's home page."""
+    active = User.objects.filter(is_active=True)
+    return {
+        "active_users": active.count(),
+        "without_authenticator": active.exclude(
+            Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
+        ).count(),
+        "locked": _lockouts().values("username").distinct().count(),
+        "organisations": Organisation.objects.filter(is_active=True).count(),
+    }

@@ -1,0 +1,225 @@
+from typing import Any
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.utils.translation import gettext_lazy as _
+
+from backontrack.core.forms import DesignSystemForm, VersionedFormMixin
+
+from .models import Institution, Organisation, Region, Role, User
+
+
+class SigninForm(DesignSystemForm):
+    username = forms.CharField(
+        label=_("User name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class CodeForm(DesignSystemForm):
+    code = forms.CharField(
+        label=_("One-time code"),
+        max_length=32,
+        help_text=_(
+            "The 6-digit code from your authenticator app. If you do not have your phone, "
+            "enter one of your recovery codes instead."
+        ),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autocapitalize": "none"}
+        ),
+    )
+
+
+class EnrolForm(DesignSystemForm):
+    code = forms.CharField(
+        label=_("Code from your authenticator app"),
+        max_length=8,
+        help_text=_("Enter the 6-digit code your app shows now, to prove it is set up."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class PasswordChangeForm(DesignSystemForm):
+    current_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        help_text=_(
+            "At least 12 characters; not a common password, not only digits, "
+            "and not like your name or user name. A phrase of several words works well."
+        ),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_password_again = forms.CharField(
+        label=_("New password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_current_password(self) -> str:
+        value: str = self.cleaned_data["current_password"]
+        if not self.user.check_password(value):
+            raise forms.ValidationError(_("This is not your current password."))
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        new, again = cleaned.get("new_password"), cleaned.get("new_password_again")
+        if new and again and new != again:
+            self.add_error("new_password_again", _("The two new passwords are not the same."))
+        elif new:
+            if new == cleaned.get("current_password"):
+                self.add_error("new_password", _("Choose a password you have not used here."))
+            else:
+                try:
+                    password_validation.validate_password(new, self.user)
+                except forms.ValidationError as error:
+                    self.add_error("new_password", error)
+        return cleaned
+
+
+def role_choices() -> list[tuple[str, str]]:
+    return [(role.value, str(role.label)) for role in Role]
+
+
+class UserForm(VersionedFormMixin, DesignSystemForm):
+    username = forms.RegexField(
+        label=_("User name"),
+        max_length=150,
+        regex=r"^[a-z0-9][a-z0-9._-]*$",
+        help_text=_("Lower-case letters, digits, dots, hyphens and underscores."),
+        error_messages={
+            "invalid": _("Use only lower-case letters, digits, dots, hyphens and underscores.")
+        },
+    )
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    email = forms.EmailField(label=_("Email address"), required=False)
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.filter(is_active=True)
+    )
+    roles = forms.MultipleChoiceField(
+        label=_("Roles"),
+        choices=role_choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("A person may hold several roles, for example mentor and coach."),
+    )
+
+    def __init__(self, *args: Any, instance: User | None = None, **kwargs: Any) -> None:
+        self.instance = instance
+        if instance is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "username": instance.username,
+                    "first_name": instance.first_name,
+                    "last_name": instance.last_name,
+                    "email": instance.email,
+                    "organisation": instance.organisation,
+                    "roles": instance.roles,
+                    "version": instance.version,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        if instance is not None:
+            # The user name is the sign-in identity and appears in the audit trail: fixed.
+            self.fields["username"].disabled = True
+            self.fields["username"].help_text = _("A user name cannot be changed.")
+        else:
+            self.fields["version"].required = False
+
+    def clean_username(self) -> str:
+        username: str = self.cleaned_data["username"]
+        if self.instance is None and User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(_("This user name is taken. Choose another."))
+        return username
+
+
+class OrganisationForm(VersionedFormMixin, DesignSystemForm):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Organisation.Kind.choices)
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args: Any, instance: Organisation | None = None, **kwargs: Any) -> None:
+        self.instance = instance
+        if instance is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "name": instance.name,
+                    "kind": instance.kind,
+                    "is_active": instance.is_active,
+                    "version": instance.version,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        if instance is None:
+            self.fields["version"].required = False
+
+    def clean_name(self) -> str:
+        name: str = self.cleaned_data["name"].strip()
+        clash = Organisation.objects.filter(name__iexact=name)
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(_("An organisation with this name exists already."))
+        return name
+
+
+class InstitutionForm(VersionedFormMixin, DesignSystemForm):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Institution.Kind.choices)
+    region = forms.ChoiceField(label=_("Region"), choices=Region.choices)
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.filter(is_active=True)
+    )
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args: Any, instance: Institution | None = None, **kwargs: Any) -> None:
+        self.instance = instance
+        if instance is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "name": instance.name,
+                    "kind": instance.kind,
+                    "region": instance.region,
+                    "organisation": instance.organisation,
+                    "is_active": instance.is_active,
+                    "version": instance.version,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        if instance is None:
+            self.fields["version"].required = False
+
+    def clean_name(self) -> str:
+        name: str = self.cleaned_data["name"].strip()
+        clash = Institution.objects.filter(name__iexact=name)
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(_("An institution with this name exists already."))
+        return name
+
+
+class UserSearchForm(forms.Form):
+    q = forms.CharField(label=_("Search by name or user name"), required=False, max_length=100)
+    role = forms.ChoiceField(
+        label=_("Role"), required=False, choices=[("", _("All roles")), *Role.choices]
+    )

@@ -1,0 +1,44 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from backontrack.accounts import services
+from backontrack.accounts.models import Organisation, Role, User
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the first administrator of a new installation and print a temporary "
+        "password. They choose their own password and set up their authenticator at first "
+        "sign-in; after that, they create every other account in the application."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("username")
+        parser.add_argument("--organisation", required=True, help="created if it does not exist")
+        parser.add_argument("--first-name", default="")
+        parser.add_argument("--last-name", default="")
+        parser.add_argument("--email", default="")
+
+    @transaction.atomic
+    def handle(self, *args: Any, **options: Any) -> None:
+        if User.objects.filter(username__iexact=options["username"]).exists():
+            raise CommandError(f"A user named {options['username']!r} exists already.")
+        organisation, _ = Organisation.objects.get_or_create(
+            name=options["organisation"], defaults={"kind": Organisation.Kind.PRISON_PROBATION}
+        )
+        user, password = services.user_create(
+            actor=None,
+            username=options["username"],
+            first_name=options["first_name"],
+            last_name=options["last_name"],
+            email=options["email"],
+            organisation=organisation,
+            roles=[Role.ADMIN],
+        )
+        self.stdout.write(
+            f"Created administrator {user.username} in {organisation}.\n"
+            f"Temporary password (shown once): {password}\n"
+            "At first sign-in they choose their own password and set up their authenticator."
+        )

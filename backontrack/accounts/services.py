@@ -1,0 +1,222 @@
+"""Every write to accounts, organisations and institutions goes through these functions."""
+
+import secrets
+from collections.abc import Iterable
+
+from axes.utils import reset as axes_reset
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from backontrack.core.concurrency import claim_version
+
+from .models import Institution, Organisation, RecoveryCode, Role, RoleGrant, User
+
+RECOVERY_CODE_COUNT = 10
+_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def generate_password() -> str:
+    """A temporary password an admin can read out or pass on: 4 groups of 5 characters."""
+    return "-".join("".join(secrets.choice(_CODE_ALPHABET) for _ in range(5)) for _ in range(4))
+
+
+def _set_roles(user: User, roles: Iterable[str]) -> None:
+    wanted = {Role(role).value for role in roles}
+    user.role_grants.exclude(role__in=wanted).delete()
+    existing = set(user.role_grants.values_list("role", flat=True))
+    RoleGrant.objects.bulk_create(
+        [RoleGrant(user=user, role=role) for role in sorted(wanted - existing)]
+    )
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: User | None,
+    username: str,
+    first_name: str,
+    last_name: str,
+    email: str,
+    organisation: Organisation,
+    roles: Iterable[str],
+) -> tuple[User, str]:
+    """Create an account with a temporary password, which is returned once and must be
+    changed at first sign-in. The new user enrols an authenticator at first sign-in.
+    `actor` is None only when the installation's first administrator is created."""
+    password = generate_password()
+    user = User(
+        username=username,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        organisation=organisation,
+        must_change_password=True,
+    )
+    user.set_password(password)
+    user.save()
+    _set_roles(user, roles)
+    return user, password
+
+
+@transaction.atomic
+def user_update(
+    *,
+    actor: User,
+    user: User,
+    version: int,
+    first_name: str,
+    last_name: str,
+    email: str,
+    organisation: Organisation,
+    roles: Iterable[str],
+) -> User:
+    claim_version(user, version)
+    user.first_name = first_name
+    user.last_name = last_name
+    user.email = email
+    user.organisation = organisation
+    user.save(update_fields=["first_name", "last_name", "email", "organisation", "version"])
+    _set_roles(user, roles)
+    return user
+
+
+@transaction.atomic
+def user_set_active(*, actor: User, user: User, active: bool) -> User:
+    """Deactivate a leaver (their sessions end at the next request) or reactivate them."""
+    if user.pk == actor.pk and not active:
+        raise ValueError("An administrator cannot deactivate their own account.")
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    return user
+
+
+@transaction.atomic
+def user_reset_password(*, actor: User, user: User) -> str:
+    """Give the user a new temporary password, returned once; it must be changed at sign-in."""
+    password = generate_password()
+    user.set_password(password)
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
+    return password
+
+
+@transaction.atomic
+def user_reset_authenticator(*, actor: User, user: User) -> None:
+    """For a lost phone: remove the authenticator and the recovery codes. The user enrols a
+    new authenticator at their next sign-in (their password still guards that step)."""
+    TOTPDevice.objects.filter(user=user).delete()
+    RecoveryCode.objects.filter(user=user).delete()
+
+
+def user_unlock(*, actor: User, user: User) -> int:
+    """Lift a sign-in lockout for this user from every address. Returns how many were lifted."""
+    return int(axes_reset(username=user.username) or 0)
+
+
+@transaction.atomic
+def password_change(*, user: User, new_password: str) -> None:
+    validate_password(new_password, user)
+    user.set_password(new_password)
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
+
+
+def totp_device_for_enrolment(*, user: User) -> TOTPDevice:
+    """The user's unconfirmed authenticator, created on first need; its secret is shown once
+    as a QR code and as text until the user proves they stored it by entering a code."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    return device
+
+
+@transaction.atomic
+def totp_enrol_confirm(*, user: User, device: TOTPDevice, token: str) -> list[str] | None:
+    """Confirm enrolment if the token is right; returns the new recovery codes, else None."""
+    if not device.verify_token(token):
+        return None
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    return recovery_codes_regenerate(user=user)
+
+
+@transaction.atomic
+def recovery_codes_regenerate(*, user: User) -> list[str]:
+    """Replace all recovery codes; returns the new plaintext codes, which are never stored."""
+    codes = [
+        "-".join("".join(secrets.choice(_CODE_ALPHABET) for _ in range(4)) for _ in range(3))
+        for _ in range(RECOVERY_CODE_COUNT)
+    ]
+    RecoveryCode.objects.filter(user=user).delete()
+    RecoveryCode.objects.bulk_create(
+        [RecoveryCode(user=user, code_hash=RecoveryCode.hash(code)) for code in codes]
+    )
+    return codes
+
+
+@transaction.atomic
+def recovery_code_use(*, user: User, code: str) -> bool:
+    """Spend one recovery code. True if it was valid and unused."""
+    used = RecoveryCode.objects.filter(
+        user=user, code_hash=RecoveryCode.hash(code), used_at__isnull=True
+    ).update(used_at=timezone.now())
+    return used == 1
+
+
+def verify_second_factor(*, user: User, token: str) -> bool:
+    """A current code from the confirmed authenticator, or an unused recovery code."""
+    token = token.strip()
+    digits = token.replace(" ", "")
+    if digits.isdigit():
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        return device is not None and device.verify_token(digits)
+    return recovery_code_use(user=user, code=token)
+
+
+@transaction.atomic
+def organisation_save(
+    *,
+    actor: User,
+    organisation: Organisation | None,
+    version: int = 0,
+    name: str,
+    kind: str,
+    is_active: bool,
+) -> Organisation:
+    if organisation is None:
+        organisation = Organisation()
+    else:
+        claim_version(organisation, version)
+    organisation.name = name
+    organisation.kind = kind
+    organisation.is_active = is_active
+    organisation.save()
+    return organisation
+
+
+@transaction.atomic
+def institution_save(
+    *,
+    actor: User,
+    institution: Institution | None,
+    version: int = 0,
+    name: str,
+    kind: str,
+    region: str,
+    organisation: Organisation,
+    is_active: bool,
+) -> Institution:
+    if institution is None:
+        institution = Institution()
+    else:
+        claim_version(institution, version)
+    institution.name = name
+    institution.kind = kind
+    institution.region = region
+    institution.organisation = organisation
+    institution.is_active = is_active
+    institution.save()
+    return institution

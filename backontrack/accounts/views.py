@@ -1,0 +1,277 @@
+"""Sign-in in two steps (password, then one-time code), enrolment, sign-out and own account.
+
+A person is signed in (django.contrib.auth.login) only after both factors; between the two
+steps the session holds a short-lived "pending" marker and nothing else is reachable.
+"""
+
+import base64
+import time
+from typing import Any
+
+import segno
+from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.signals import user_login_failed
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from backontrack.core.access import authenticated_user, signed_in_user
+
+from . import services
+from .forms import CodeForm, EnrolForm, PasswordChangeForm, SigninForm
+from .models import User
+
+PENDING = "signin_pending"
+SIGNED_IN_AT = "signed_in_at"
+
+LOCKED_MESSAGE = gettext_lazy(
+    "Too many failed attempts to sign in as this user from this address. "
+    "Sign-in is blocked for %(minutes)s minutes. If you need access sooner, "
+    "ask your administrator to lift the block."
+)
+
+
+def _lockout_minutes() -> int:
+    return int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+
+
+def _render_locked(request: HttpRequest) -> HttpResponse:
+    form = SigninForm()
+    return render(
+        request,
+        "accounts/signin.html",
+        {"form": form, "locked": LOCKED_MESSAGE % {"minutes": _lockout_minutes()}},
+        status=429,
+    )
+
+
+def locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: Any = None
+) -> HttpResponse:
+    """Axes calls this when a sign-in is refused because of a lockout."""
+    if original_response is not None and original_response.status_code == 429:
+        return original_response
+    return _render_locked(request)
+
+
+def _safe_next(request: HttpRequest, candidate: str | None) -> str | None:
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return None
+
+
+def _pending_user(request: HttpRequest) -> User | None:
+    pending = request.session.get(PENDING)
+    if not pending:
+        return None
+    if time.time() - pending["since"] > settings.BACKONTRACK_PENDING_SIGNIN_SECONDS:
+        del request.session[PENDING]
+        return None
+    return User.objects.filter(pk=pending["user_id"], is_active=True).first()
+
+
+def _restart_signin(request: HttpRequest) -> HttpResponseRedirect:
+    messages.info(request, _("Your sign-in took too long or was not started. Please start again."))
+    return redirect("signin")
+
+
+def _finish_signin(request: HttpRequest, user: User) -> str:
+    """Both factors passed: sign in (which gives the session a new key) and start its clocks."""
+    pending = request.session.pop(PENDING, {})
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    now = time.time()
+    request.session[SIGNED_IN_AT] = now
+    request.session["last_seen"] = now
+    return pending.get("next") or reverse("home")
+
+
+def _record_code_failure(request: HttpRequest, user: User) -> bool:
+    """Count a wrong code against the user-and-address lockout. True if now locked."""
+    credentials = {"username": user.username}
+    user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+    return AxesProxyHandler.is_locked(request, credentials)
+
+
+@login_not_required
+@sensitive_post_parameters("password")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def signin(request: HttpRequest) -> HttpResponse:
+    if authenticated_user(request) is not None:
+        return redirect("home")
+    form = SigninForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = authenticate(
+            request,
+            username=form.cleaned_data["username"],
+            password=form.cleaned_data["password"],
+        )
+        if getattr(request, "axes_locked_out", False):
+            return _render_locked(request)
+        if user is None:
+            form.add_error(
+                None,
+                _(
+                    "The user name or password is not right. Check them and try again. "
+                    "After %(limit)s failed attempts, sign-in is blocked for %(minutes)s minutes."
+                )
+                % {"limit": settings.AXES_FAILURE_LIMIT, "minutes": _lockout_minutes()},
+            )
+        else:
+            request.session.cycle_key()
+            request.session[PENDING] = {
+                "user_id": user.pk,
+                "since": time.time(),
+                "next": _safe_next(request, request.GET.get("next")),
+            }
+            if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+                return redirect("signin_code")
+            return redirect("signin_enrol")
+    return render(request, "accounts/signin.html", {"form": form})
+
+
+@login_not_required
+@sensitive_post_parameters("code")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def signin_code(request: HttpRequest) -> HttpResponse:
+    user = _pending_user(request)
+    if user is None:
+        return _restart_signin(request)
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return redirect("signin_enrol")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if AxesProxyHandler.is_locked(request, {"username": user.username}):
+            return _render_locked(request)
+        if services.verify_second_factor(user=user, token=form.cleaned_data["code"]):
+            return redirect(_finish_signin(request, user))
+        if _record_code_failure(request, user):
+            request.session.pop(PENDING, None)
+            return _render_locked(request)
+        form.add_error(
+            "code",
+            _(
+                "That code is not right or has expired. Enter the code your app shows now "
+                "(codes change every 30 seconds), or a recovery code."
+            ),
+        )
+    return render(request, "accounts/signin_code.html", {"form": form})
+
+
+def _qr_data_uri(data: str) -> str:
+    return str(segno.make(data, error="m").svg_data_uri(scale=8, border=2))
+
+
+def _grouped(secret: str) -> str:
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+@login_not_required
+@sensitive_post_parameters("code")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def signin_enrol(request: HttpRequest) -> HttpResponse:
+    """First sign-in (or after an administrator reset the authenticator): set up the app."""
+    user = _pending_user(request)
+    if user is None:
+        return _restart_signin(request)
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return redirect("signin_code")
+    device = services.totp_device_for_enrolment(user=user)
+    form = EnrolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if AxesProxyHandler.is_locked(request, {"username": user.username}):
+            return _render_locked(request)
+        codes = services.totp_enrol_confirm(
+            user=user, device=device, token=form.cleaned_data["code"].replace(" ", "")
+        )
+        if codes is not None:
+            next_url = _finish_signin(request, user)
+            return render(
+                request,
+                "accounts/recovery_codes.html",
+                {"codes": codes, "next_url": next_url, "first_time": True},
+            )
+        if _record_code_failure(request, user):
+            request.session.pop(PENDING, None)
+            return _render_locked(request)
+        form.add_error(
+            "code",
+            _(
+                "That code does not match. Check that you scanned the QR code or typed the key "
+                "exactly, then enter the code your app shows now."
+            ),
+        )
+    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return render(
+        request,
+        "accounts/signin_enrol.html",
+        {
+            "form": form,
+            "qr_data_uri": _qr_data_uri(device.config_url),
+            "secret": _grouped(secret),
+            "username": user.username,
+        },
+    )
+
+
+@require_POST
+def signout(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.success(request, _("You have signed out."))
+    return redirect("signin")
+
+
+@never_cache
+def account(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    context = {
+        "profile_user": user,
+        "recovery_codes_left": user.recovery_codes.filter(used_at__isnull=True).count(),
+        "device": TOTPDevice.objects.filter(user=user, confirmed=True).first(),
+    }
+    return render(request, "accounts/account.html", context)
+
+
+@sensitive_post_parameters("current_password", "new_password", "new_password_again")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    form = PasswordChangeForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        services.password_change(user=user, new_password=form.cleaned_data["new_password"])
+        update_session_auth_hash(request, user)
+        messages.success(request, _("Your password has been changed."))
+        return redirect("account")
+    return render(
+        request,
+        "accounts/password_change.html",
+        {"form": form, "forced": user.must_change_password},
+    )
+
+
+@never_cache
+@require_POST
+def recovery_codes_regenerate(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    codes = services.recovery_codes_regenerate(user=user)
+    return render(
+        request,
+        "accounts/recovery_codes.html",
+        {"codes": codes, "next_url": reverse("account"), "first_time": False},
+    )

@@ -1,0 +1,188 @@
+"""Synthetic demo data. Every person and record here is invented; the database that holds
+them is marked as a demo database and every page says so."""
+
+import os
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from backontrack.accounts.models import Institution, Organisation, Region, Role, RoleGrant, User
+
+from .models import Installation
+
+DEFAULT_DEMO_PASSWORD = "demo-back-on-track"  # noqa: S105 - stated in the README, demo only
+
+
+def demo_password() -> str:
+    return os.environ.get("BACKONTRACK_DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
+
+
+class NotADemoDatabase(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Persona:
+    username: str
+    first_name: str
+    last_name: str
+    organisation: str
+    roles: tuple[Role, ...]
+    does: str
+
+
+PRISON_SERVICE = "Prison and Probation Service"
+MINISTRY = "Ministry of Justice"
+SECURITY_SERVICE = "Security and Intelligence Service"
+MUNICIPALITY = "Aarhus Municipality"
+RESEARCH = "Centre for Social Science Research"
+
+ORGANISATIONS = [
+    (PRISON_SERVICE, Organisation.Kind.PRISON_PROBATION),
+    (MINISTRY, Organisation.Kind.MINISTRY),
+    (SECURITY_SERVICE, Organisation.Kind.SECURITY_SERVICE),
+    (MUNICIPALITY, Organisation.Kind.MUNICIPALITY),
+    (RESEARCH, Organisation.Kind.OTHER),
+]
+
+INSTITUTIONS = [
+    ("Copenhagen Prisons", Institution.Kind.REMAND_PRISON, Region.HOVEDSTADEN),
+    ("Storstrøm Prison", Institution.Kind.CLOSED_PRISON, Region.SJAELLAND),
+    ("East Jutland Prison", Institution.Kind.CLOSED_PRISON, Region.MIDTJYLLAND),
+    ("Nyborg Prison", Institution.Kind.CLOSED_PRISON, Region.SYDDANMARK),
+    ("Horserød Prison", Institution.Kind.OPEN_PRISON, Region.HOVEDSTADEN),
+    ("Kragskovhede Prison", Institution.Kind.OPEN_PRISON, Region.NORDJYLLAND),
+    ("Aarhus Remand Prison", Institution.Kind.REMAND_PRISON, Region.MIDTJYLLAND),
+    ("Aalborg Remand Prison", Institution.Kind.REMAND_PRISON, Region.NORDJYLLAND),
+    ("Odense Remand Prison", Institution.Kind.REMAND_PRISON, Region.SYDDANMARK),
+    ("Engelsborg Halfway House", Institution.Kind.HALFWAY_HOUSE, Region.SJAELLAND),
+    ("Probation Office Copenhagen", Institution.Kind.PROBATION_OFFICE, Region.HOVEDSTADEN),
+    ("Probation Office Aarhus", Institution.Kind.PROBATION_OFFICE, Region.MIDTJYLLAND),
+]
+
+_MENTOR_NAMES = [
+    ("Henrik", "Lund"),
+    ("Aisha", "Karimi"),
+    ("Jonas", "Mikkelsen"),
+    ("Sofie", "Dahl"),
+    ("Omar", "Haddad"),
+    ("Mette", "Kristiansen"),
+    ("Kasper", "Nørgaard"),
+    ("Leyla", "Demir"),
+    ("Niels", "Bak"),
+    ("Ida", "Thorsen"),
+]
+
+PERSONAS: list[Persona] = [
+    Persona(
+        "coordinator",
+        "Camilla",
+        "Holm",
+        PRISON_SERVICE,
+        (Role.COORDINATOR,),
+        "screens referrals, matches mentors, runs the programme",
+    ),
+    *[
+        Persona(
+            f"mentor{number:02d}",
+            first,
+            last,
+            PRISON_SERVICE,
+            (Role.MENTOR, Role.COACH) if number <= 2 else (Role.MENTOR,),
+            "mentor and mentor coach" if number <= 2 else "mentor",
+        )
+        for number, (first, last) in enumerate(_MENTOR_NAMES, start=1)
+    ],
+    Persona(
+        "trainer",
+        "Thomas",
+        "Brandt",
+        PRISON_SERVICE,
+        (Role.TRAINER,),
+        "runs mentor training; sees no case files",
+    ),
+    Persona(
+        "liaison-ministry",
+        "Birgitte",
+        "Vestergaard",
+        MINISTRY,
+        (Role.LIAISON,),
+        "ministry member of the working group",
+    ),
+    Persona(
+        "liaison-security",
+        "Anders",
+        "Krogh",
+        SECURITY_SERVICE,
+        (Role.LIAISON,),
+        "security-service member of the working group",
+    ),
+    Persona(
+        "evaluator",
+        "Louise",
+        "Winther",
+        RESEARCH,
+        (Role.EVALUATOR,),
+        "evaluates the programme from pseudonymised data",
+    ),
+    Persona(
+        "auditor",
+        "Peter",
+        "Skov",
+        PRISON_SERVICE,
+        (Role.AUDITOR,),
+        "data-protection officer; reads the audit trail",
+    ),
+    Persona(
+        "admin",
+        "Rasmus",
+        "Juhl",
+        PRISON_SERVICE,
+        (Role.ADMIN,),
+        "manages accounts and organisations; sees no case files",
+    ),
+]
+
+
+def database_is_empty() -> bool:
+    return not User.objects.exists() and not Installation.objects.exists()
+
+
+@transaction.atomic
+def load_demo_data(*, password: str | None = None) -> bool:
+    """Fill an empty database with the demo and mark it as a demo database.
+
+    Returns False (and changes nothing) when the demo is already loaded; refuses a database
+    that holds anything else, so that real data never gets demo accounts mixed in."""
+    if Installation.current_is_demo():
+        return False
+    if not database_is_empty():
+        raise NotADemoDatabase(
+            "This database already holds data and is not a demo database; "
+            "demo data is only ever loaded into an empty database."
+        )
+    Installation.objects.create(is_demo=True)
+    organisations = {
+        name: Organisation.objects.create(name=name, kind=kind) for name, kind in ORGANISATIONS
+    }
+    Institution.objects.bulk_create(
+        Institution(name=name, kind=kind, region=region, organisation=organisations[PRISON_SERVICE])
+        for name, kind, region in INSTITUTIONS
+    )
+    # One hash for the one shared demo password: hashing it per persona only costs time.
+    password_hash = make_password(password or demo_password())
+    for persona in PERSONAS:
+        user = User.objects.create(
+            username=persona.username,
+            first_name=persona.first_name,
+            last_name=persona.last_name,
+            email=f"{persona.username}@example.org",
+            organisation=organisations[persona.organisation],
+            password=password_hash,
+        )
+        RoleGrant.objects.bulk_create(RoleGrant(user=user, role=role) for role in persona.roles)
+        # Demo personas are enrolled already; their secrets exist only in this database.
+        TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+    return True

@@ -1,0 +1,71 @@
+"""Form helpers shared by every app: design-system classes and accessible error wiring."""
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class DesignSystemForm(forms.Form):
+    """Puts the design system's classes on widgets and links each field to its hint and
+    error message, so screen readers announce them with the field."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_fields(self)
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        describe_errors(self)
+
+
+class DesignSystemModelForm(forms.ModelForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_fields(self)
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        describe_errors(self)
+
+
+def style_fields(form: forms.BaseForm) -> None:
+    for name, field in form.fields.items():
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
+            continue
+        if isinstance(widget, forms.CheckboxInput):
+            widget.attrs.setdefault("class", "form-checkbox")
+        elif isinstance(widget, forms.Select):
+            widget.attrs.setdefault("class", "form-select")
+        elif isinstance(widget, forms.Textarea):
+            widget.attrs.setdefault("class", "form-input")
+        else:
+            widget.attrs.setdefault("class", "form-input")
+        if field.help_text:
+            widget.attrs["aria-describedby"] = f"{form[name].auto_id}-hint"
+
+
+def describe_errors(form: forms.BaseForm) -> None:
+    for name in form.errors:
+        if name not in form.fields:
+            continue
+        widget = form.fields[name].widget
+        ids = [f"{form[name].auto_id}-error"]
+        if form.fields[name].help_text:
+            ids.append(f"{form[name].auto_id}-hint")
+        widget.attrs["aria-describedby"] = " ".join(ids)
+        widget.attrs["aria-invalid"] = "true"
+
+
+class VersionedFormMixin(forms.Form):
+    """Carries the version the person started editing from, so a save that would overwrite
+    someone else's newer change is refused instead of silently winning."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    concurrent_edit_message = _(
+        "Someone else saved a change to this record while you were editing it. "
+        "Your changes have not been saved. The form now shows the latest version; "
+        "make your changes again."
+    )

@@ -1,0 +1,32 @@
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from backontrack.core.models import Installation
+
+
+class Command(BaseCommand):
+    help = "Print a demo user's current one-time code. Refuses on any non-demo database."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("username")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not Installation.current_is_demo():
+            raise CommandError(
+                "Refused: this is not a demo database. One-time codes are printed only for "
+                "databases created by `backontrack demo`."
+            )
+        device = TOTPDevice.objects.filter(
+            user__username=options["username"], confirmed=True
+        ).first()
+        if device is None:
+            raise CommandError(
+                f"No user {options['username']!r} with an authenticator in this database."
+            )
+        totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+        totp.time = time.time()
+        self.stdout.write(f"{totp.token():0{device.digits}d}")

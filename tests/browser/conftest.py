@@ -1,0 +1,63 @@
+"""The browser suite: Playwright for Python driving Debian's Chromium, with axe-core."""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+CHROMIUM = Path(os.environ.get("BACKONTRACK_CHROMIUM", "/usr/bin/chromium"))
+AXE_SOURCE = settings.NODE_MODULES / "axe-core" / "axe.min.js"
+SCREENSHOTS = settings.BASE_DIR / "test-artifacts" / "screenshots"
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists() or not AXE_SOURCE.exists():
+        missing = CHROMIUM if not CHROMIUM.exists() else AXE_SOURCE
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{missing} is missing, and in CI the browser suite must run.")
+        pytest.skip(f"{missing} is missing: install it (apt-get install -y chromium; npm ci).")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's synchronous API runs an event loop in this thread; the tests' own ORM
+    # calls are still plain synchronous code, so Django's async guard is lifted meanwhile.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield chromium
+        chromium.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.fixture
+def page(browser, live_server, demo_data):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    return AXE_SOURCE.read_text()

@@ -1,0 +1,38 @@
+import json
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import SCREENSHOTS, WCAG_21_AA
+from tests.conftest import PASSWORD, current_code
+
+
+def check_accessibility(page: Page, axe_source: str, name: str) -> None:
+    """Run axe-core on the page as it is (its content security policy untouched: evaluate
+    runs in the page without adding a script element) and save a screenshot to look at."""
+    page.evaluate(axe_source)
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+        WCAG_21_AA,
+    )
+    violations = [
+        {
+            "id": v["id"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
+        for v in result["violations"]
+    ]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    assert violations == [], f"axe on {name} ({page.url}):\n{json.dumps(violations, indent=2)}"
+
+
+def sign_in(page: Page, username: str, password: str = PASSWORD) -> None:
+    page.goto("/signin/")
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Continue").click()
+    expect(page).to_have_url(re.compile(r"/signin/code/$"))
+    page.get_by_label("One-time code").fill(current_code(username))
+    page.get_by_role("button", name="Sign in").click()

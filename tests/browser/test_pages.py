@@ -1,0 +1,151 @@
+import re
+
+import pytest
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import Page, expect
+
+from backontrack.accounts.models import Institution, Organisation, User
+from tests.conftest import PASSWORD, PERSONA_NAMES
+
+from .helpers import check_accessibility, sign_in
+
+ROLE_HEADINGS = {
+    "coordinator": ["As coordinator"],
+    "mentor01": ["As mentor", "As coach"],
+    "mentor05": ["As mentor"],
+    "trainer": ["As trainer"],
+    "liaison-ministry": ["As liaison"],
+    "liaison-security": ["As liaison"],
+    "evaluator": ["As evaluator"],
+    "auditor": ["As auditor"],
+    "admin": ["As administrator"],
+}
+
+
+def test_the_sign_in_pages_are_accessible_and_say_what_went_wrong(
+    page: Page, axe_source: str
+) -> None:
+    page.goto("/signin/")
+    check_accessibility(page, axe_source, "signin")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Please correct the following")).to_be_visible()
+    check_accessibility(page, axe_source, "signin-errors")
+
+    page.get_by_label("User name").fill("coordinator")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    check_accessibility(page, axe_source, "signin-code")
+    page.get_by_label("One-time code").fill("000000")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("That code is not right").first).to_be_visible()
+    check_accessibility(page, axe_source, "signin-code-error")
+
+
+def test_the_page_shell_switches_to_danish(page: Page, axe_source: str) -> None:
+    page.goto("/signin/")
+    page.get_by_role("button", name="Dansk").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Log ind")
+    expect(page.locator("html")).to_have_attribute("lang", "da")
+    check_accessibility(page, axe_source, "signin-da")
+
+
+@pytest.mark.parametrize("username", PERSONA_NAMES)
+def test_every_persona_signs_in_to_their_own_home_page(
+    page: Page, axe_source: str, username: str
+) -> None:
+    sign_in(page, username)
+    expect(page).to_have_url(re.compile(r"/$"))
+    for heading in ROLE_HEADINGS.get(username, ["As mentor"]):
+        expect(page.get_by_role("heading", name=heading)).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    check_accessibility(page, axe_source, f"home-{username}")
+
+    # Every page in this persona's navigation opens and passes axe.
+    links = page.get_by_role("navigation", name="Main menu").get_by_role("link")
+    hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    for href in hrefs:
+        page.goto(str(href))
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        check_accessibility(page, axe_source, f"{username}{str(href).replace('/', '-')}")
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_text("You have signed out.")).to_be_visible()
+
+
+def test_every_admin_page_is_accessible(page: Page, axe_source: str) -> None:
+    sign_in(page, "admin")
+    mentor = User.objects.get(username="mentor05")
+    organisation = Organisation.objects.first()
+    institution = Institution.objects.first()
+    assert organisation is not None and institution is not None
+    pages = {
+        "admin-users": "/admin/users/",
+        "admin-users-search": "/admin/users/?q=nobody-matches",
+        "admin-user-new": "/admin/users/new/",
+        "admin-user-detail": f"/admin/users/{mentor.pk}/",
+        "admin-user-edit": f"/admin/users/{mentor.pk}/edit/",
+        "admin-user-reset-authenticator": f"/admin/users/{mentor.pk}/reset-authenticator/",
+        "admin-organisation-new": "/admin/organisations/new/",
+        "admin-organisation-edit": f"/admin/organisations/{organisation.pk}/edit/",
+        "admin-institutions": "/admin/institutions/",
+        "admin-institution-new": "/admin/institutions/new/",
+        "admin-institution-edit": f"/admin/institutions/{institution.pk}/edit/",
+        "account": "/account/",
+        "account-password": "/account/password/",
+        "not-found": "/no-such-page/",
+    }
+    for name, path in pages.items():
+        page.goto(path)
+        check_accessibility(page, axe_source, name)
+
+    page.goto("/admin/users/new/")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name="Please correct the following")).to_be_visible()
+    check_accessibility(page, axe_source, "admin-user-new-errors")
+
+
+def test_an_admin_creates_an_account_and_the_newcomer_gets_started(
+    page: Page, browser, axe_source: str
+) -> None:
+    sign_in(page, "admin")
+    page.get_by_role("link", name="Users").click()
+    page.get_by_role("link", name="Create an account").click()
+    page.get_by_label("User name").fill("mentor11")
+    page.get_by_label("First name").fill("Yasmin")
+    page.get_by_label("Last name").fill("Berg")
+    page.get_by_label("Organisation").select_option(label="Prison and Probation Service")
+    page.get_by_label("Mentor", exact=True).check()
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name="Account created for Yasmin Berg")).to_be_visible()
+    check_accessibility(page, axe_source, "admin-temporary-password")
+    temporary = page.locator("code.bot-secret").inner_text()
+
+    newcomer = browser.new_context(base_url=page.url.split("/admin")[0]).new_page()
+    newcomer.goto("/signin/")
+    newcomer.get_by_label("User name").fill("mentor11")
+    newcomer.get_by_label("Password").fill(temporary)
+    newcomer.get_by_role("button", name="Continue").click()
+    expect(newcomer.get_by_role("heading", name="Set up your authenticator app")).to_be_visible()
+    expect(newcomer.get_by_role("img", name=re.compile("QR code"))).to_be_visible()
+    check_accessibility(newcomer, axe_source, "signin-enrol")
+
+    device = TOTPDevice.objects.get(user__username="mentor11")
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    newcomer.get_by_label("Code from your authenticator app").fill(f"{totp.token():06d}")
+    newcomer.get_by_role("button", name="Confirm and sign in").click()
+    expect(newcomer.get_by_role("heading", name="Your recovery codes")).to_be_visible()
+    expect(newcomer.locator(".bot-recovery-codes li")).to_have_count(10)
+    check_accessibility(newcomer, axe_source, "recovery-codes")
+
+    newcomer.get_by_role("link", name=re.compile("I have stored my recovery codes")).click()
+    expect(newcomer.get_by_role("heading", name="Change your password")).to_be_visible()
+    check_accessibility(newcomer, axe_source, "password-change-forced")
+    newcomer.get_by_label("Current password").fill(temporary)
+    newcomer.get_by_label("New password", exact=True).fill("lantern harbour quietly 42")
+    newcomer.get_by_label("New password again").fill("lantern harbour quietly 42")
+    newcomer.get_by_role("button", name="Change password").click()
+    expect(newcomer.get_by_text("Your password has been changed.")).to_be_visible()
+    newcomer.get_by_role("link", name="Home").click()
+    expect(newcomer.get_by_role("heading", name="As mentor")).to_be_visible()
+    newcomer.context.close()

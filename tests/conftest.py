@@ -1,0 +1,56 @@
+"""Shared personas: the demo's own, loaded once into the test database."""
+
+import io
+import time
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from backontrack.accounts.models import User
+from backontrack.core.demo import DEFAULT_DEMO_PASSWORD, PERSONAS, load_demo_data
+
+PASSWORD = DEFAULT_DEMO_PASSWORD
+PERSONA_NAMES = [persona.username for persona in PERSONAS]
+
+
+@pytest.fixture(autouse=True)
+def _demo_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BACKONTRACK_DEMO_PASSWORD", raising=False)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        load_demo_data(password=PASSWORD)
+
+
+@pytest.fixture
+def demo_data(transactional_db: None) -> None:
+    """For tests that run outside a transaction (the browser suite), whose database is
+    emptied after each test: load the demo personas again when they are gone."""
+    load_demo_data(password=PASSWORD)
+
+
+def current_code(username: str) -> str:
+    """The user's one-time code, through the same command a person would use. Clears the
+    device's replay guard so that one test can sign the same persona in twice in 30 s."""
+    TOTPDevice.objects.filter(user__username=username).update(last_t=-1)
+    out = io.StringIO()
+    call_command("totp", username, stdout=out)
+    return out.getvalue().strip()
+
+
+def signed_in_client(username: str) -> Client:
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    session = client.session
+    session["signed_in_at"] = session["last_seen"] = time.time()
+    session.save()
+    return client
+
+
+@pytest.fixture
+def as_persona():
+    return signed_in_client

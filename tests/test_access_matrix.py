@@ -1,0 +1,109 @@
+"""Every URL, for every persona: who gets the page, who gets 404, who is sent to sign in.
+
+A new URL pattern that is not listed here fails `test_every_url_is_in_the_matrix`.
+"""
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from backontrack.accounts.models import Institution, Organisation, User
+
+from .conftest import PERSONA_NAMES, signed_in_client
+
+pytestmark = pytest.mark.django_db
+
+EVERYONE = "everyone"
+ADMIN_ONLY = "admin only"
+PUBLIC = "public"
+PENDING_SIGNIN = "pending sign-in"
+POST_ONLY = "post only"
+
+
+def _ids() -> dict[str, str]:
+    return {
+        "user": str(User.objects.get(username="mentor05").pk),
+        "organisation": str(Organisation.objects.first().pk),  # type: ignore[union-attr]
+        "institution": str(Institution.objects.first().pk),  # type: ignore[union-attr]
+    }
+
+
+# url name -> (path template, who may GET it)
+MATRIX: dict[str, tuple[str, str]] = {
+    "healthz": ("/healthz", PUBLIC),
+    "signin": ("/signin/", PUBLIC),
+    "set_language": ("/i18n/setlang/", PUBLIC),
+    "signin_code": ("/signin/code/", PENDING_SIGNIN),
+    "signin_enrol": ("/signin/enrol/", PENDING_SIGNIN),
+    "signout": ("/signout/", POST_ONLY),
+    "recovery_codes_regenerate": ("/account/recovery-codes/", POST_ONLY),
+    "home": ("/", EVERYONE),
+    "account": ("/account/", EVERYONE),
+    "password_change": ("/account/password/", EVERYONE),
+    "user_list": ("/admin/users/", ADMIN_ONLY),
+    "user_create": ("/admin/users/new/", ADMIN_ONLY),
+    "user_detail": ("/admin/users/{user}/", ADMIN_ONLY),
+    "user_edit": ("/admin/users/{user}/edit/", ADMIN_ONLY),
+    "user_action": ("/admin/users/{user}/reset-authenticator/", ADMIN_ONLY),
+    "organisation_list": ("/admin/organisations/", ADMIN_ONLY),
+    "organisation_create": ("/admin/organisations/new/", ADMIN_ONLY),
+    "organisation_edit": ("/admin/organisations/{organisation}/edit/", ADMIN_ONLY),
+    "institution_list": ("/admin/institutions/", ADMIN_ONLY),
+    "institution_create": ("/admin/institutions/new/", ADMIN_ONLY),
+    "institution_edit": ("/admin/institutions/{institution}/edit/", ADMIN_ONLY),
+}
+
+
+def _url_names(patterns: list[URLPattern | URLResolver]) -> set[str]:
+    names: set[str] = set()
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            names |= _url_names(pattern.url_patterns)
+        elif pattern.name:
+            names.add(pattern.name)
+        else:
+            names.add(str(pattern.pattern))
+    return names
+
+
+def test_every_url_is_in_the_matrix() -> None:
+    assert _url_names(get_resolver().url_patterns) == set(MATRIX)
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_an_anonymous_visitor_reaches_only_public_pages(name: str, client: Client) -> None:
+    path, access = MATRIX[name]
+    response = client.get(path.format(**_ids()))
+    if access == PUBLIC:
+        assert response.status_code in {200, 302, 405}
+        if response.status_code == 302:
+            assert not response["Location"].startswith("/signin/?next=")
+    elif access == PENDING_SIGNIN:
+        assert response.status_code == 302
+        assert response["Location"] == "/signin/"
+    else:
+        assert response.status_code == 302
+        assert response["Location"].startswith("/signin/?next=")
+
+
+@pytest.mark.parametrize("username", PERSONA_NAMES)
+@pytest.mark.parametrize("name", sorted(n for n, (_, a) in MATRIX.items() if a != PUBLIC))
+def test_each_persona_gets_exactly_what_the_matrix_says(name: str, username: str) -> None:
+    path, access = MATRIX[name]
+    response = signed_in_client(username).get(path.format(**_ids()))
+    if access == EVERYONE:
+        assert response.status_code == 200
+    elif access == ADMIN_ONLY:
+        assert response.status_code == (200 if username == "admin" else 404)
+    elif access == POST_ONLY:
+        assert response.status_code == 405
+    elif access == PENDING_SIGNIN:
+        # Only reachable between the password and the code; a signed-in user is sent back.
+        assert response.status_code == 302
+
+
+def test_the_navigation_shows_each_role_only_what_it_may_use() -> None:
+    admin_page = signed_in_client("admin").get("/").content.decode()
+    mentor_page = signed_in_client("mentor05").get("/").content.decode()
+    assert 'href="/admin/users/"' in admin_page
+    assert 'href="/admin/users/"' not in mentor_page

@@ -1,0 +1,227 @@
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from backontrack.accounts.models import Institution, Organisation, Role, RoleGrant, User
+
+from .conftest import current_code, signed_in_client
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin() -> Client:
+    return signed_in_client("admin")
+
+
+def _organisation() -> Organisation:
+    return Organisation.objects.get(name="Prison and Probation Service")
+
+
+def test_an_admin_creates_an_account_who_then_signs_in_and_enrols(admin: Client) -> None:
+    response = admin.post(
+        "/admin/users/new/",
+        {
+            "username": "mentor11",
+            "first_name": "Yasmin",
+            "last_name": "Berg",
+            "email": "yasmin@example.org",
+            "organisation": _organisation().pk,
+            "roles": [Role.MENTOR, Role.COACH],
+        },
+    )
+    assert response.status_code == 200
+    password = response.context["password"]
+    assert password.encode() in response.content
+    user = User.objects.get(username="mentor11")
+    assert user.roles == ["mentor", "coach"]
+    assert user.must_change_password
+
+    newcomer = Client()
+    step = newcomer.post("/signin/", {"username": "mentor11", "password": password})
+    assert step["Location"] == "/signin/enrol/"
+
+
+def test_a_bad_account_form_keeps_what_was_typed_and_says_what_to_fix(admin: Client) -> None:
+    response = admin.post(
+        "/admin/users/new/",
+        {"username": "Mentor 11!", "first_name": "Yasmin", "last_name": "", "roles": []},
+    )
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Please correct the following" in content
+    assert "Use only lower-case letters" in content
+    assert 'value="Yasmin"' in content
+    assert 'aria-invalid="true"' in content
+    assert not User.objects.filter(first_name="Yasmin").exists()
+
+
+def test_a_taken_user_name_is_refused(admin: Client) -> None:
+    response = admin.post(
+        "/admin/users/new/",
+        {
+            "username": "mentor05",
+            "first_name": "A",
+            "last_name": "B",
+            "organisation": _organisation().pk,
+            "roles": [Role.MENTOR],
+        },
+    )
+    assert b"This user name is taken" in response.content
+
+
+def test_an_admin_changes_roles(admin: Client) -> None:
+    mentor = User.objects.get(username="mentor03")
+    response = admin.post(
+        f"/admin/users/{mentor.pk}/edit/",
+        {
+            "first_name": mentor.first_name,
+            "last_name": mentor.last_name,
+            "email": mentor.email,
+            "organisation": mentor.organisation_id,
+            "roles": [Role.MENTOR, Role.COACH],
+            "version": mentor.version,
+        },
+    )
+    assert response.status_code == 302
+    assert set(RoleGrant.objects.filter(user=mentor).values_list("role", flat=True)) == {
+        "mentor",
+        "coach",
+    }
+
+
+def test_a_stale_edit_is_refused_instead_of_overwriting(admin: Client) -> None:
+    mentor = User.objects.get(username="mentor06")
+    form = {
+        "first_name": "First",
+        "last_name": mentor.last_name,
+        "email": mentor.email,
+        "organisation": mentor.organisation_id,
+        "roles": [Role.MENTOR],
+        "version": mentor.version,
+    }
+    assert admin.post(f"/admin/users/{mentor.pk}/edit/", form).status_code == 302
+    second = admin.post(f"/admin/users/{mentor.pk}/edit/", {**form, "first_name": "Second"})
+    assert second.status_code == 200
+    assert b"Someone else saved a change" in second.content
+    mentor.refresh_from_db()
+    assert mentor.first_name == "First"
+
+
+def test_resetting_the_authenticator_sends_the_user_to_enrol_again(admin: Client) -> None:
+    mentor = User.objects.get(username="mentor07")
+    confirm = admin.get(f"/admin/users/{mentor.pk}/reset-authenticator/")
+    assert b"lost the phone" in confirm.content
+    admin.post(f"/admin/users/{mentor.pk}/reset-authenticator/")
+    assert not TOTPDevice.objects.filter(user=mentor).exists()
+    client = Client()
+    step = client.post("/signin/", {"username": "mentor07", "password": "demo-back-on-track"})
+    assert step["Location"] == "/signin/enrol/"
+
+
+def test_a_new_temporary_password_replaces_the_old_one(admin: Client) -> None:
+    mentor = User.objects.get(username="mentor02")
+    response = admin.post(f"/admin/users/{mentor.pk}/reset-password/")
+    temporary = response.context["password"]
+    client = Client()
+    assert (
+        client.post(
+            "/signin/", {"username": "mentor02", "password": "demo-back-on-track"}
+        ).status_code
+        == 200
+    )
+    assert (
+        client.post("/signin/", {"username": "mentor02", "password": temporary})["Location"]
+        == "/signin/code/"
+    )
+    client.post("/signin/code/", {"code": current_code("mentor02")})
+    assert client.get("/")["Location"] == "/account/password/"
+
+
+def test_an_admin_deactivates_a_leaver_but_not_themself(admin: Client) -> None:
+    leaver = User.objects.get(username="mentor10")
+    admin.post(f"/admin/users/{leaver.pk}/deactivate/")
+    leaver.refresh_from_db()
+    assert not leaver.is_active
+    me = User.objects.get(username="admin")
+    response = admin.post(f"/admin/users/{me.pk}/deactivate/", follow=True)
+    assert b"You cannot deactivate your own account" in response.content
+    me.refresh_from_db()
+    assert me.is_active
+    admin.post(f"/admin/users/{leaver.pk}/reactivate/")
+    leaver.refresh_from_db()
+    assert leaver.is_active
+
+
+def test_an_unknown_action_is_not_found(admin: Client) -> None:
+    mentor = User.objects.get(username="mentor05")
+    assert admin.get(f"/admin/users/{mentor.pk}/delete-everything/").status_code == 404
+
+
+def test_the_user_list_searches_and_filters(admin: Client) -> None:
+    content = admin.get("/admin/users/?q=karimi").content.decode()
+    assert "mentor02" in content
+    assert "mentor05" not in content
+    coaches = admin.get("/admin/users/?role=coach").content.decode()
+    assert "mentor01" in coaches
+    assert "mentor03" not in coaches
+
+
+def test_the_user_list_query_count_does_not_grow_with_the_data(admin: Client) -> None:
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert admin.get("/admin/users/").status_code == 200
+        return len(queries)
+
+    before = count()
+    organisation = _organisation()
+    for number in range(30):
+        user = User.objects.create(username=f"extra{number:02d}", organisation=organisation)
+        RoleGrant.objects.create(user=user, role=Role.MENTOR)
+    assert count() == before
+
+
+def test_an_admin_adds_and_edits_an_organisation_and_an_institution(admin: Client) -> None:
+    response = admin.post(
+        "/admin/organisations/new/",
+        {"name": "Odense Municipality", "kind": "municipality", "is_active": "on"},
+    )
+    assert response["Location"] == "/admin/organisations/"
+    organisation = Organisation.objects.get(name="Odense Municipality")
+    duplicate = admin.post(
+        "/admin/organisations/new/", {"name": "odense municipality", "kind": "municipality"}
+    )
+    assert b"exists already" in duplicate.content
+
+    admin.post(
+        "/admin/institutions/new/",
+        {
+            "name": "Renbæk Prison",
+            "kind": "open_prison",
+            "region": "syddanmark",
+            "organisation": organisation.pk,
+            "is_active": "on",
+        },
+    )
+    institution = Institution.objects.get(name="Renbæk Prison")
+    stale = {
+        "name": "Renbæk Prison",
+        "kind": "closed_prison",
+        "region": "syddanmark",
+        "organisation": organisation.pk,
+        "is_active": "on",
+        "version": institution.version,
+    }
+    assert admin.post(f"/admin/institutions/{institution.pk}/edit/", stale).status_code == 302
+    again = admin.post(f"/admin/institutions/{institution.pk}/edit/", stale)
+    assert b"Someone else saved a change" in again.content
+    institution.refresh_from_db()
+    assert institution.kind == "closed_prison"
+
+
+def test_admins_see_their_figures_on_the_home_page(admin: Client) -> None:
+    content = admin.get("/").content.decode()
+    assert "active accounts" in content
+    assert "Case files are never shown to administrators" in content

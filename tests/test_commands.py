@@ -1,0 +1,151 @@
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+
+from backontrack.accounts.models import User
+from backontrack.core.models import Installation
+
+BACKONTRACK = str(Path(sys.executable).with_name("backontrack"))
+
+
+@pytest.mark.django_db
+def test_totp_prints_a_code_that_signs_in(client: Client) -> None:
+    out = io.StringIO()
+    call_command("totp", "mentor05", stdout=out)
+    code = out.getvalue().strip()
+    assert len(code) == 6
+    assert code.isdigit()
+    client.post("/signin/", {"username": "mentor05", "password": "demo-back-on-track"})
+    assert client.post("/signin/code/", {"code": code})["Location"] == "/"
+
+
+@pytest.mark.django_db
+def test_totp_refuses_on_a_database_that_is_not_a_demo() -> None:
+    Installation.objects.update(is_demo=False)
+    with pytest.raises(CommandError, match="not a demo database"):
+        call_command("totp", "mentor05")
+
+
+@pytest.mark.django_db
+def test_demo_data_is_never_loaded_into_a_database_with_other_data() -> None:
+    Installation.objects.all().delete()
+    with pytest.raises(CommandError, match="not a demo database"):
+        call_command("demo", no_serve=True, stdout=io.StringIO())
+    assert not Installation.objects.exists()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in env.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    return subprocess.run(
+        [BACKONTRACK, *args], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def test_demo_sets_up_serves_and_keeps_its_data_when_run_again(tmp_path: Path) -> None:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "SECRET_KEY"}
+    }
+    env.update(BACKONTRACK_VAR_DIR=str(tmp_path), BACKONTRACK_DEMO_PASSWORD="a-demo-password")
+
+    first = _run(["demo", "--no-serve"], env)
+    assert first.returncode == 0, first.stderr
+    assert "Loaded the synthetic demo data." in first.stdout
+    assert "Password for every demo user: a-demo-password" in first.stdout
+    assert "mentor10" in first.stdout
+    assert (tmp_path / "backontrack.sqlite3").exists()
+
+    second = _run(["demo", "--no-serve"], env)
+    assert second.returncode == 0, second.stderr
+    assert "Using the existing demo data." in second.stdout
+
+    code = _run(["totp", "admin"], env)
+    assert code.returncode == 0 and code.stdout.strip().isdigit()
+
+    port = _free_port()
+    server = subprocess.Popen(
+        [BACKONTRACK, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        body = b""
+        for _ in range(50):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    body = r.read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        assert body == b'{"status": "ok", "database": "ok"}'
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/signin/", timeout=5) as page:
+            html = page.read().decode()
+        assert "every person and record here is synthetic" in html
+        static = html.split('href="/static/backontrack/app.')[1].split('"')[0]
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/static/backontrack/app.{static}", timeout=5
+        ) as css:
+            assert css.status == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def test_check_deploy_passes_with_production_settings(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env.update(
+        SECRET_KEY="x" * 30 + "production-like-secret-key-0123456789",
+        ALLOWED_HOSTS="backontrack.example.org",
+        BACKONTRACK_HTTPS="true",
+        BACKONTRACK_VAR_DIR=str(tmp_path),
+    )
+    result = _run(["check", "--deploy", "--fail-level", "WARNING"], env)
+    assert result.returncode == 0, result.stderr
+    insecure = _run(
+        ["check", "--deploy", "--fail-level", "WARNING"], {**env, "BACKONTRACK_HTTPS": "false"}
+    )
+    assert insecure.returncode != 0
+
+
+def test_the_local_secret_key_is_private_to_its_owner(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DJANGO_SETTINGS_MODULE"}}
+    env["BACKONTRACK_VAR_DIR"] = str(tmp_path)
+    assert _run(["check"], env).returncode == 0
+    assert (tmp_path / "secret-key").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.django_db
+def test_demo_users_all_exist_with_their_roles() -> None:
+    assert User.objects.get(username="mentor01").roles == ["mentor", "coach"]
+    assert User.objects.get(username="mentor03").roles == ["mentor"]
+
+
+@pytest.mark.django_db
+def test_create_admin_bootstraps_the_first_administrator(client: Client) -> None:
+    out = io.StringIO()
+    call_command("create_admin", "it-admin", organisation="Region IT", stdout=out)
+    password = out.getvalue().split("Temporary password (shown once): ")[1].split()[0]
+    user = User.objects.get(username="it-admin")
+    assert user.roles == ["admin"]
+    assert user.organisation is not None and user.organisation.name == "Region IT"
+    response = client.post("/signin/", {"username": "it-admin", "password": password})
+    assert response["Location"] == "/signin/enrol/"
+    with pytest.raises(CommandError, match="exists already"):
+        call_command("create_admin", "it-admin", organisation="Region IT", stdout=io.StringIO())
