@@ -156,7 +156,12 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_LOCKOUT_CALLABLE = "backontrack.accounts.views.locked_out"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("BACKONTRACK_PROXY_COUNT", "0")) or None
+# A failure during a lockout does not restart it: otherwise one request every 29 minutes
+# would keep a colleague locked out for ever.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code", "current_password"]
+AXES_CLIENT_IP_CALLABLE = "backontrack.core.client_address.client_address"
+BACKONTRACK_PROXY_COUNT = int(os.environ.get("BACKONTRACK_PROXY_COUNT", "0"))
 
 OTP_TOTP_ISSUER = "Back on Track"
 # A pending sign-in (password accepted, code not yet given) lasts this long.
@@ -184,7 +189,7 @@ SECURE_HSTS_SECONDS = 63072000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-if env_bool("BACKONTRACK_BEHIND_PROXY"):
+if BACKONTRACK_PROXY_COUNT > 0:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

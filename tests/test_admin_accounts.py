@@ -4,7 +4,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from backontrack.accounts import services
 from backontrack.accounts.models import Institution, Organisation, Role, RoleGrant, User
+from backontrack.accounts.services import RoleRuleError
 
 from .conftest import current_code, signed_in_client
 
@@ -110,15 +112,62 @@ def test_a_stale_edit_is_refused_instead_of_overwriting(admin: Client) -> None:
     assert mentor.first_name == "First"
 
 
-def test_resetting_the_authenticator_sends_the_user_to_enrol_again(admin: Client) -> None:
+def test_resetting_the_authenticator_also_replaces_the_password(admin: Client) -> None:
     mentor = User.objects.get(username="mentor07")
     confirm = admin.get(f"/admin/users/{mentor.pk}/reset-authenticator/")
     assert b"lost the phone" in confirm.content
-    admin.post(f"/admin/users/{mentor.pk}/reset-authenticator/")
+    response = admin.post(f"/admin/users/{mentor.pk}/reset-authenticator/")
+    temporary = response.context["password"]
     assert not TOTPDevice.objects.filter(user=mentor).exists()
-    client = Client()
-    step = client.post("/signin/", {"username": "mentor07", "password": "demo-back-on-track"})
+    # Whoever knew the old password cannot enrol a phone of their own.
+    old = Client().post("/signin/", {"username": "mentor07", "password": "demo-back-on-track"})
+    assert old.status_code == 200
+    step = Client().post("/signin/", {"username": "mentor07", "password": temporary})
     assert step["Location"] == "/signin/enrol/"
+
+
+def test_an_administrator_account_holds_no_other_role(admin: Client) -> None:
+    response = admin.post(
+        "/admin/users/new/",
+        {
+            "username": "helpdesk",
+            "first_name": "Help",
+            "last_name": "Desk",
+            "organisation": _organisation().pk,
+            "roles": [Role.ADMIN, Role.COORDINATOR],
+        },
+    )
+    assert b"An administrator account holds no other role" in response.content
+    assert not User.objects.filter(username="helpdesk").exists()
+
+
+def test_an_admin_cannot_change_their_own_roles(admin: Client) -> None:
+    me = User.objects.get(username="admin")
+    form = admin.get(f"/admin/users/{me.pk}/edit/")
+    assert b"Nobody can change their own roles" in form.content
+    admin.post(
+        f"/admin/users/{me.pk}/edit/",
+        {
+            "first_name": me.first_name,
+            "last_name": me.last_name,
+            "email": me.email,
+            "organisation": me.organisation_id,
+            "roles": [Role.COORDINATOR],
+            "version": me.version,
+        },
+    )
+    assert User.objects.get(username="admin").roles == ["admin"]
+    with pytest.raises(RoleRuleError):
+        services.user_update(
+            actor=me,
+            user=me,
+            version=me.version,
+            first_name=me.first_name,
+            last_name=me.last_name,
+            email=me.email,
+            organisation=me.organisation,  # type: ignore[arg-type]
+            roles=[Role.COORDINATOR],
+        )
 
 
 def test_a_new_temporary_password_replaces_the_old_one(admin: Client) -> None:

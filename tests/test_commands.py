@@ -139,6 +139,7 @@ def test_demo_users_all_exist_with_their_roles() -> None:
 
 @pytest.mark.django_db
 def test_create_admin_bootstraps_the_first_administrator(client: Client) -> None:
+    Installation.objects.all().delete()
     out = io.StringIO()
     call_command("create_admin", "it-admin", organisation="Region IT", stdout=out)
     password = out.getvalue().split("Temporary password (shown once): ")[1].split()[0]
@@ -149,3 +150,22 @@ def test_create_admin_bootstraps_the_first_administrator(client: Client) -> None
     assert response["Location"] == "/signin/enrol/"
     with pytest.raises(CommandError, match="exists already"):
         call_command("create_admin", "it-admin", organisation="Region IT", stdout=io.StringIO())
+
+
+def test_serve_refuses_plain_http_beyond_the_loopback_address(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env["BACKONTRACK_VAR_DIR"] = str(tmp_path)
+    result = _run(["serve", "--host", "0.0.0.0", "--port", str(_free_port())], env)  # noqa: S104
+    assert result.returncode != 0
+    assert "Refusing to serve on 0.0.0.0 over plain http" in result.stderr
+
+
+@pytest.mark.django_db
+def test_demo_data_is_never_loaded_after_the_first_administrator_exists() -> None:
+    Installation.objects.all().delete()
+    User.objects.all().delete()
+    call_command("create_admin", "it-admin", organisation="Region IT", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="not a demo database"):
+        call_command("demo", no_serve=True, stdout=io.StringIO())
+    with pytest.raises(CommandError, match="not a demo database"):
+        call_command("totp", "it-admin")

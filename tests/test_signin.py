@@ -122,7 +122,7 @@ def test_it_returns_to_the_page_asked_for_but_never_off_site(client: Client) -> 
 
 def test_a_new_user_enrols_an_authenticator_at_first_sign_in(client: Client) -> None:
     user = User.objects.get(username="mentor10")
-    services.user_reset_authenticator(actor=user, user=user)
+    TOTPDevice.objects.filter(user=user).delete()
 
     assert password_step(client, "mentor10")["Location"] == "/signin/enrol/"
     page = client.get("/signin/enrol/")
@@ -224,6 +224,73 @@ def test_a_deactivated_user_is_signed_out_at_the_next_click() -> None:
     services.user_set_active(actor=User.objects.get(username="admin"), user=user, active=False)
     assert client.get("/").status_code == 302
     assert password_step(Client(), "mentor04").status_code == 200
+
+
+def test_each_sign_in_attempt_enrols_its_own_secret() -> None:
+    user = User.objects.get(username="mentor06")
+    TOTPDevice.objects.filter(user=user).delete()
+    first, second = Client(), Client()
+    password_step(first, "mentor06")
+    first_secret = first.get("/signin/enrol/").context["secret"]
+    assert first.get("/signin/enrol/").context["secret"] == first_secret
+    password_step(second, "mentor06")
+    assert second.get("/signin/enrol/").context["secret"] != first_secret
+    # The first browser's secret is gone: it can no longer be confirmed.
+    assert TOTPDevice.objects.filter(user=user).count() == 1
+
+
+def test_the_lockout_counts_the_client_behind_a_trusted_proxy(
+    client: Client, settings: Any
+) -> None:
+    settings.BACKONTRACK_PROXY_COUNT = 1
+    for number in range(5):
+        # The client writes the left part; the proxy appends the real address on the right.
+        password_step(
+            client,
+            "mentor03",
+            "wrong-password",
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{number}, 203.0.113.7",
+        )
+    blocked = password_step(
+        Client(), "mentor03", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.7"
+    )
+    assert blocked.status_code == 429
+    # Another real client behind the same proxy is not locked out.
+    other = password_step(
+        Client(), "mentor03", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.8"
+    )
+    assert other.status_code == 302
+
+
+def test_an_ipv6_client_cannot_rotate_addresses_past_the_lockout(client: Client) -> None:
+    for number in range(5):
+        password_step(client, "mentor04", "wrong-password", REMOTE_ADDR=f"2001:db8::{number}")
+    assert password_step(Client(), "mentor04", REMOTE_ADDR="2001:db8::99").status_code == 429
+
+
+def test_guessing_the_password_on_the_change_form_signs_out_and_locks(client: Client) -> None:
+    client = signed_in_client("mentor07")
+    wrong = {
+        "current_password": "a-guess",
+        "new_password": "lantern harbour quietly 42",
+        "new_password_again": "lantern harbour quietly 42",
+    }
+    for _ in range(4):
+        assert (
+            b"This is not your current password" in client.post("/account/password/", wrong).content
+        )
+    assert client.post("/account/password/", wrong).status_code == 429
+    assert client.get("/").status_code == 302
+    assert password_step(Client(), "mentor07").status_code == 429
+
+
+def test_typed_codes_are_not_kept_in_the_lockout_records(client: Client) -> None:
+    from axes.models import AccessAttempt
+
+    password_step(client, "coordinator")
+    client.post("/signin/code/", {"code": "314159"})
+    assert "314159" not in str(list(AccessAttempt.objects.values_list("post_data", flat=True)))
 
 
 def test_signed_in_pages_are_not_cached_and_carry_a_strict_policy() -> None:

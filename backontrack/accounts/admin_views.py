@@ -84,7 +84,7 @@ def _querystring_without_page(request: HttpRequest) -> str:
 @require_http_methods(["GET", "POST"])
 def user_create(request: HttpRequest) -> HttpResponse:
     actor = _admin(request)
-    form = UserForm(request.POST or None)
+    form = UserForm(request.POST or None, actor=actor)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         user, password = services.user_create(
@@ -119,7 +119,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _admin(request)
     subject = get_object_or_404(User.objects.prefetch_related("role_grants"), pk=pk)
-    form = UserForm(request.POST or None, instance=subject)
+    form = UserForm(request.POST or None, actor=actor, instance=subject)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -134,7 +134,9 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 roles=data["roles"],
             )
         except ConcurrentEditError:
-            form = UserForm(instance=User.objects.prefetch_related("role_grants").get(pk=pk))
+            form = UserForm(
+                actor=actor, instance=User.objects.prefetch_related("role_grants").get(pk=pk)
+            )
             messages.error(request, str(UserForm.concurrent_edit_message))
         else:
             messages.success(request, _("The changes to %(user)s are saved.") % {"user": subject})
@@ -156,8 +158,10 @@ USER_ACTIONS = {
         "title": gettext_lazy("Reset the authenticator"),
         "explanation": gettext_lazy(
             "Use this when the person has lost the phone with their authenticator app. Their "
-            "authenticator and recovery codes stop working at once. At their next sign-in, "
-            "after their password, they set up the app again."
+            "authenticator, recovery codes and password stop working at once. You will see a "
+            "temporary password to pass on by a safe route; with it they set up the app "
+            "again at their next sign-in. (A new password too, so that anyone who had "
+            "learned the old one cannot set up their own phone.)"
         ),
         "button": gettext_lazy("Reset the authenticator"),
     },
@@ -200,13 +204,13 @@ def user_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 {"subject": subject, "password": password, "created": False},
             )
         if action == "reset-authenticator":
-            services.user_reset_authenticator(actor=actor, user=subject)
-            messages.success(
+            password = services.user_reset_authenticator(actor=actor, user=subject)
+            return render(
                 request,
-                _("%(user)s will set up a new authenticator at their next sign-in.")
-                % {"user": subject},
+                "accounts/admin/temporary_password.html",
+                {"subject": subject, "password": password, "authenticator_reset": True},
             )
-        elif action == "unlock":
+        if action == "unlock":
             services.user_unlock(actor=actor, user=subject)
             messages.success(request, _("%(user)s can sign in again.") % {"user": subject})
         elif action in {"deactivate", "reactivate"}:

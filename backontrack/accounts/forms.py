@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from backontrack.core.forms import DesignSystemForm, VersionedFormMixin
 
 from .models import Institution, Organisation, Region, Role, User
+from .services import RoleRuleError, check_roles
 
 
 class SigninForm(DesignSystemForm):
@@ -120,7 +121,10 @@ class UserForm(VersionedFormMixin, DesignSystemForm):
         help_text=_("A person may hold several roles, for example mentor and coach."),
     )
 
-    def __init__(self, *args: Any, instance: User | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, actor: User, instance: User | None = None, **kwargs: Any
+    ) -> None:
+        self.actor = actor
         self.instance = instance
         if instance is not None:
             kwargs.setdefault(
@@ -140,6 +144,11 @@ class UserForm(VersionedFormMixin, DesignSystemForm):
             # The user name is the sign-in identity and appears in the audit trail: fixed.
             self.fields["username"].disabled = True
             self.fields["username"].help_text = _("A user name cannot be changed.")
+            if instance.pk == actor.pk:
+                self.fields["roles"].disabled = True
+                self.fields["roles"].help_text = _(
+                    "Nobody can change their own roles; ask another administrator."
+                )
         else:
             self.fields["version"].required = False
 
@@ -148,6 +157,14 @@ class UserForm(VersionedFormMixin, DesignSystemForm):
         if self.instance is None and User.objects.filter(username__iexact=username).exists():
             raise forms.ValidationError(_("This user name is taken. Choose another."))
         return username
+
+    def clean_roles(self) -> list[str]:
+        roles: list[str] = self.cleaned_data["roles"]
+        try:
+            check_roles(actor=self.actor, user=self.instance, roles=roles)
+        except RoleRuleError as error:
+            raise forms.ValidationError(str(error)) from error
+        return roles
 
 
 class OrganisationForm(VersionedFormMixin, DesignSystemForm):

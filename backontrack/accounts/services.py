@@ -7,6 +7,7 @@ from axes.utils import reset as axes_reset
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from backontrack.core.concurrency import claim_version
@@ -22,8 +23,28 @@ def generate_password() -> str:
     return "-".join("".join(secrets.choice(_CODE_ALPHABET) for _ in range(5)) for _ in range(4))
 
 
-def _set_roles(user: User, roles: Iterable[str]) -> None:
+class RoleRuleError(ValueError):
+    pass
+
+
+def check_roles(*, actor: User | None, user: User | None, roles: Iterable[str]) -> set[str]:
+    """The rules on roles: an administrator account holds no other role (administrators
+    never see case files), and nobody changes their own roles."""
     wanted = {Role(role).value for role in roles}
+    if Role.ADMIN in wanted and len(wanted) > 1:
+        raise RoleRuleError(
+            _(
+                "An administrator account holds no other role: administrators never see "
+                "case files. Create a separate account for casework."
+            )
+        )
+    changing_own = actor is not None and user is not None and actor.pk == user.pk
+    if changing_own and user is not None and wanted != set(user.roles):
+        raise RoleRuleError(_("Nobody can change their own roles; ask another administrator."))
+    return wanted
+
+
+def _set_roles(user: User, wanted: set[str]) -> None:
     user.role_grants.exclude(role__in=wanted).delete()
     existing = set(user.role_grants.values_list("role", flat=True))
     RoleGrant.objects.bulk_create(
@@ -45,6 +66,7 @@ def user_create(
     """Create an account with a temporary password, which is returned once and must be
     changed at first sign-in. The new user enrols an authenticator at first sign-in.
     `actor` is None only when the installation's first administrator is created."""
+    wanted = check_roles(actor=actor, user=None, roles=roles)
     password = generate_password()
     user = User(
         username=username,
@@ -56,7 +78,7 @@ def user_create(
     )
     user.set_password(password)
     user.save()
-    _set_roles(user, roles)
+    _set_roles(user, wanted)
     return user, password
 
 
@@ -72,13 +94,14 @@ def user_update(
     organisation: Organisation,
     roles: Iterable[str],
 ) -> User:
+    wanted = check_roles(actor=actor, user=user, roles=roles)
     claim_version(user, version)
     user.first_name = first_name
     user.last_name = last_name
     user.email = email
     user.organisation = organisation
     user.save(update_fields=["first_name", "last_name", "email", "organisation", "version"])
-    _set_roles(user, roles)
+    _set_roles(user, wanted)
     return user
 
 
@@ -103,11 +126,13 @@ def user_reset_password(*, actor: User, user: User) -> str:
 
 
 @transaction.atomic
-def user_reset_authenticator(*, actor: User, user: User) -> None:
-    """For a lost phone: remove the authenticator and the recovery codes. The user enrols a
-    new authenticator at their next sign-in (their password still guards that step)."""
+def user_reset_authenticator(*, actor: User, user: User) -> str:
+    """For a lost phone: remove the authenticator and the recovery codes, and replace the
+    password with a temporary one (returned once). Enrolment is guarded by that new
+    password, so someone who had phished the old one cannot enrol their own phone."""
     TOTPDevice.objects.filter(user=user).delete()
     RecoveryCode.objects.filter(user=user).delete()
+    return user_reset_password(actor=actor, user=user)
 
 
 def user_unlock(*, actor: User, user: User) -> int:
@@ -123,18 +148,23 @@ def password_change(*, user: User, new_password: str) -> None:
     user.save(update_fields=["password", "must_change_password"])
 
 
-def totp_device_for_enrolment(*, user: User) -> TOTPDevice:
-    """The user's unconfirmed authenticator, created on first need; its secret is shown once
-    as a QR code and as text until the user proves they stored it by entering a code."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
-    return device
+@transaction.atomic
+def totp_device_for_enrolment(*, user: User, device_id: int | None) -> TOTPDevice:
+    """The unconfirmed authenticator of this sign-in attempt. Each attempt gets its own
+    secret and any other unconfirmed one is removed, so a secret shown to one browser is
+    never the one another browser confirms."""
+    if device_id is not None:
+        device = TOTPDevice.objects.filter(pk=device_id, user=user, confirmed=False).first()
+        if device is not None:
+            return device
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
 
 
 @transaction.atomic
 def totp_enrol_confirm(*, user: User, device: TOTPDevice, token: str) -> list[str] | None:
     """Confirm enrolment if the token is right; returns the new recovery codes, else None."""
+    device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
     if not device.verify_token(token):
         return None
     device.confirmed = True
@@ -166,12 +196,15 @@ def recovery_code_use(*, user: User, code: str) -> bool:
     return used == 1
 
 
+@transaction.atomic
 def verify_second_factor(*, user: User, token: str) -> bool:
-    """A current code from the confirmed authenticator, or an unused recovery code."""
+    """A current code from the confirmed authenticator, or an unused recovery code. The
+    device row is locked so that parallel requests cannot reuse a code or dodge the
+    throttling that django-otp applies after wrong codes."""
     token = token.strip()
     digits = token.replace(" ", "")
     if digits.isdigit():
-        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
         return device is not None and device.verify_token(digits)
     return recovery_code_use(user=user, code=token)
 

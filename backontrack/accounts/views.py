@@ -98,8 +98,9 @@ def _finish_signin(request: HttpRequest, user: User) -> str:
     return pending.get("next") or reverse("home")
 
 
-def _record_code_failure(request: HttpRequest, user: User) -> bool:
-    """Count a wrong code against the user-and-address lockout. True if now locked."""
+def _record_failure(request: HttpRequest, user: User) -> bool:
+    """Count a wrong code or password against the user-and-address lockout. True if now
+    locked."""
     credentials = {"username": user.username}
     user_login_failed.send(sender=__name__, credentials=credentials, request=request)
     return AxesProxyHandler.is_locked(request, credentials)
@@ -159,7 +160,7 @@ def signin_code(request: HttpRequest) -> HttpResponse:
             return _render_locked(request)
         if services.verify_second_factor(user=user, token=form.cleaned_data["code"]):
             return redirect(_finish_signin(request, user))
-        if _record_code_failure(request, user):
+        if _record_failure(request, user):
             request.session.pop(PENDING, None)
             return _render_locked(request)
         form.add_error(
@@ -191,7 +192,11 @@ def signin_enrol(request: HttpRequest) -> HttpResponse:
         return _restart_signin(request)
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         return redirect("signin_code")
-    device = services.totp_device_for_enrolment(user=user)
+    pending = request.session[PENDING]
+    device = services.totp_device_for_enrolment(user=user, device_id=pending.get("device_id"))
+    if pending.get("device_id") != device.pk:
+        pending["device_id"] = device.pk
+        request.session.modified = True
     form = EnrolForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if AxesProxyHandler.is_locked(request, {"username": user.username}):
@@ -206,7 +211,7 @@ def signin_enrol(request: HttpRequest) -> HttpResponse:
                 "accounts/recovery_codes.html",
                 {"codes": codes, "next_url": next_url, "first_time": True},
             )
-        if _record_code_failure(request, user):
+        if _record_failure(request, user):
             request.session.pop(PENDING, None)
             return _render_locked(request)
         form.add_error(
@@ -253,6 +258,14 @@ def account(request: HttpRequest) -> HttpResponse:
 def password_change(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     form = PasswordChangeForm(request.POST or None, user=user)
+    if request.method == "POST":
+        # Someone at an unattended, signed-in screen must not be able to guess the password.
+        locked = AxesProxyHandler.is_locked(request, {"username": user.username})
+        if not locked and not form.is_valid() and "current_password" in form.errors:
+            locked = _record_failure(request, user)
+        if locked:
+            logout(request)
+            return _render_locked(request)
     if request.method == "POST" and form.is_valid():
         services.password_change(user=user, new_password=form.cleaned_data["new_password"])
         update_session_auth_hash(request, user)

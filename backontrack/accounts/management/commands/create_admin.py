@@ -5,6 +5,7 @@ from django.db import transaction
 
 from backontrack.accounts import services
 from backontrack.accounts.models import Organisation, Role, User
+from backontrack.core.models import Installation
 
 
 class Command(BaseCommand):
@@ -25,6 +26,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if User.objects.filter(username__iexact=options["username"]).exists():
             raise CommandError(f"A user named {options['username']!r} exists already.")
+        if Installation.current_is_demo():
+            raise CommandError("This is a demo database; its accounts come from the demo.")
+        # Marks the database as a real installation: demo data is never loaded into it and
+        # `backontrack totp` refuses it.
+        Installation.objects.get_or_create(defaults={"is_demo": False})
         organisation, _ = Organisation.objects.get_or_create(
             name=options["organisation"], defaults={"kind": Organisation.Kind.PRISON_PROBATION}
         )

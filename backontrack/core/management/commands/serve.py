@@ -1,9 +1,12 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from gunicorn.app.base import BaseApplication
 
 from backontrack.wsgi import application
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 class ProductionServer(BaseApplication):
@@ -31,6 +34,12 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=4)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["host"] not in LOOPBACK and not settings.HTTPS:
+            raise CommandError(
+                f"Refusing to serve on {options['host']} over plain http: sign-in cookies would "
+                "travel unprotected. Put a TLS proxy in front and set BACKONTRACK_HTTPS=true, "
+                "or serve on 127.0.0.1."
+            )
         self.stdout.write(f"Serving on http://{options['host']}:{options['port']}/ (Ctrl+C stops)")
         ProductionServer(
             {
