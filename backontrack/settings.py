@@ -57,6 +57,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 INSTALLED_APPS = [
     "backontrack.core",
     "backontrack.accounts",
+    "backontrack.audit",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -9,4 +9,5 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("", include("backontrack.accounts.urls")),
+    path("", include("backontrack.audit.urls")),
 ]

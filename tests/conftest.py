@@ -54,3 +54,16 @@ def signed_in_client(username: str) -> Client:
 @pytest.fixture
 def as_persona():
     return signed_in_client
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests of PostgreSQL-only behaviour are left out (not skipped) of the SQLite run; the
+    same suite runs again on PostgreSQL, where they run."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        return
+    deselected = [item for item in items if item.get_closest_marker("postgresql_only")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker("postgresql_only")]

@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db
 
 EVERYONE = "everyone"
 ADMIN_ONLY = "admin only"
+AUDITOR_ONLY = "auditor only"
 PUBLIC = "public"
 PENDING_SIGNIN = "pending sign-in"
 POST_ONLY = "post only"
@@ -51,6 +52,8 @@ MATRIX: dict[str, tuple[str, str]] = {
     "institution_list": ("/admin/institutions/", ADMIN_ONLY),
     "institution_create": ("/admin/institutions/new/", ADMIN_ONLY),
     "institution_edit": ("/admin/institutions/{institution}/edit/", ADMIN_ONLY),
+    "audit_log": ("/audit/", AUDITOR_ONLY),
+    "audit_verify": ("/audit/verify/", POST_ONLY),
 }
 
 
@@ -95,6 +98,8 @@ def test_each_persona_gets_exactly_what_the_matrix_says(name: str, username: str
         assert response.status_code == 200
     elif access == ADMIN_ONLY:
         assert response.status_code == (200 if username == "admin" else 404)
+    elif access == AUDITOR_ONLY:
+        assert response.status_code == (200 if username == "auditor" else 404)
     elif access == POST_ONLY:
         assert response.status_code == 405
     elif access == PENDING_SIGNIN:

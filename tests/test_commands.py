@@ -141,7 +141,7 @@ def test_demo_users_all_exist_with_their_roles() -> None:
 def test_create_admin_bootstraps_the_first_administrator(client: Client) -> None:
     Installation.objects.all().delete()
     out = io.StringIO()
-    call_command("create_admin", "it-admin", organisation="Region IT", stdout=out)
+    call_command("create-admin", "it-admin", organisation="Region IT", stdout=out)
     password = out.getvalue().split("Temporary password (shown once): ")[1].split()[0]
     user = User.objects.get(username="it-admin")
     assert user.roles == ["admin"]
@@ -149,7 +149,7 @@ def test_create_admin_bootstraps_the_first_administrator(client: Client) -> None
     response = client.post("/signin/", {"username": "it-admin", "password": password})
     assert response["Location"] == "/signin/enrol/"
     with pytest.raises(CommandError, match="exists already"):
-        call_command("create_admin", "it-admin", organisation="Region IT", stdout=io.StringIO())
+        call_command("create-admin", "it-admin", organisation="Region IT", stdout=io.StringIO())
 
 
 def test_serve_refuses_plain_http_beyond_the_loopback_address(tmp_path: Path) -> None:
@@ -164,7 +164,7 @@ def test_serve_refuses_plain_http_beyond_the_loopback_address(tmp_path: Path) ->
 def test_demo_data_is_never_loaded_after_the_first_administrator_exists() -> None:
     Installation.objects.all().delete()
     User.objects.all().delete()
-    call_command("create_admin", "it-admin", organisation="Region IT", stdout=io.StringIO())
+    call_command("create-admin", "it-admin", organisation="Region IT", stdout=io.StringIO())
     with pytest.raises(CommandError, match="not a demo database"):
         call_command("demo", no_serve=True, stdout=io.StringIO())
     with pytest.raises(CommandError, match="not a demo database"):

@@ -54,3 +54,25 @@ def test_the_home_page_is_translated_for_signed_in_users() -> None:
     content = client.get("/").content.decode()
     assert "Log ud" in content
     assert "Forside" in content
+
+
+@pytest.mark.django_db
+def test_a_server_error_shows_a_plain_page_without_details() -> None:
+    from django.test import RequestFactory
+    from django.utils import translation
+    from django.views.defaults import server_error
+
+    with translation.override("en"):
+        response = server_error(RequestFactory().get("/"))
+    content = response.content.decode()
+    assert response.status_code == 500
+    assert "Something went wrong" in content
+    assert "Traceback" not in content
+
+
+@pytest.mark.django_db
+def test_a_missing_page_is_a_404_page_with_a_way_home() -> None:
+    response = signed_in_client("mentor05").get("/no-such-page/")
+    assert response.status_code == 404
+    assert b"Page not found" in response.content
+    assert b"Go to your home page" in response.content

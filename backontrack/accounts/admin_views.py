@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from backontrack.audit.models import Action
+from backontrack.audit.services import record
 from backontrack.core.access import can_administer_accounts, require, signed_in_user
 from backontrack.core.concurrency import ConcurrentEditError
 
@@ -68,6 +70,14 @@ def user_list(request: HttpRequest) -> HttpResponse:
         if role := search.cleaned_data["role"]:
             users = users.filter(role_grants__role=role)
     page = _page(request, users.order_by("username"))
+    record(
+        actor=request.user,
+        action=Action.SEARCH
+        if search.is_valid() and any(search.cleaned_data.values())
+        else Action.LIST,
+        object_type=User._meta.label_lower,
+        object_ids=[subject.pk for subject in page.object_list],
+    )
     return render(
         request,
         "accounts/admin/user_list.html",
@@ -108,6 +118,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _admin(request)
     subject = get_object_or_404(_users_with_status(), pk=pk)
+    record(actor=request.user, action=Action.VIEW, obj=subject)
     context = {
         "subject": subject,
         "recovery_codes_left": subject.recovery_codes.filter(used_at__isnull=True).count(),

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from backontrack.audit.models import Action
+from backontrack.audit.services import record
 from backontrack.core.concurrency import claim_version
 
 from .models import Institution, Organisation, RecoveryCode, Role, RoleGrant, User
@@ -79,6 +81,13 @@ def user_create(
     user.set_password(password)
     user.save()
     _set_roles(user, wanted)
+    record(
+        actor=actor,
+        action=Action.CREATE,
+        obj=user,
+        fields=["username", "first_name", "last_name", "email", "organisation", "roles"],
+        username="" if actor else "(command line)",
+    )
     return user, password
 
 
@@ -96,12 +105,28 @@ def user_update(
 ) -> User:
     wanted = check_roles(actor=actor, user=user, roles=roles)
     claim_version(user, version)
+    before = {
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "organisation": user.organisation_id,
+        "roles": set(user.roles),
+    }
+    after = {
+        "first_name": first_name,
+        "last_name": last_name,
+        "email": email,
+        "organisation": organisation.pk,
+        "roles": wanted,
+    }
     user.first_name = first_name
     user.last_name = last_name
     user.email = email
     user.organisation = organisation
     user.save(update_fields=["first_name", "last_name", "email", "organisation", "version"])
     _set_roles(user, wanted)
+    changed = [name for name in before if before[name] != after[name]]
+    record(actor=actor, action=Action.CHANGE, obj=user, fields=changed)
     return user
 
 
@@ -112,6 +137,7 @@ def user_set_active(*, actor: User, user: User, active: bool) -> User:
         raise ValueError("An administrator cannot deactivate their own account.")
     user.is_active = active
     user.save(update_fields=["is_active"])
+    record(actor=actor, action=Action.CHANGE, obj=user, fields=["is_active"])
     return user
 
 
@@ -122,6 +148,7 @@ def user_reset_password(*, actor: User, user: User) -> str:
     user.set_password(password)
     user.must_change_password = True
     user.save(update_fields=["password", "must_change_password"])
+    record(actor=actor, action=Action.CHANGE, obj=user, fields=["password"])
     return password
 
 
@@ -132,11 +159,14 @@ def user_reset_authenticator(*, actor: User, user: User) -> str:
     password, so someone who had phished the old one cannot enrol their own phone."""
     TOTPDevice.objects.filter(user=user).delete()
     RecoveryCode.objects.filter(user=user).delete()
+    record(actor=actor, action=Action.CHANGE, obj=user, fields=["authenticator", "recovery_codes"])
     return user_reset_password(actor=actor, user=user)
 
 
+@transaction.atomic
 def user_unlock(*, actor: User, user: User) -> int:
     """Lift a sign-in lockout for this user from every address. Returns how many were lifted."""
+    record(actor=actor, action=Action.CHANGE, obj=user, fields=["sign_in_block"])
     return int(axes_reset(username=user.username) or 0)
 
 
@@ -146,6 +176,7 @@ def password_change(*, user: User, new_password: str) -> None:
     user.set_password(new_password)
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])
+    record(actor=user, action=Action.CHANGE, obj=user, fields=["password"])
 
 
 @transaction.atomic
@@ -169,6 +200,9 @@ def totp_enrol_confirm(*, user: User, device: TOTPDevice, token: str) -> list[st
         return None
     device.confirmed = True
     device.save(update_fields=["confirmed"])
+    record(
+        actor=None, username=user.username, action=Action.CHANGE, obj=user, fields=["authenticator"]
+    )
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     return recovery_codes_regenerate(user=user)
 
@@ -183,6 +217,13 @@ def recovery_codes_regenerate(*, user: User) -> list[str]:
     RecoveryCode.objects.filter(user=user).delete()
     RecoveryCode.objects.bulk_create(
         [RecoveryCode(user=user, code_hash=RecoveryCode.hash(code)) for code in codes]
+    )
+    record(
+        actor=user if user.is_authenticated else None,
+        username=user.username,
+        action=Action.CHANGE,
+        obj=user,
+        fields=["recovery_codes"],
     )
     return codes
 
@@ -219,6 +260,7 @@ def organisation_save(
     kind: str,
     is_active: bool,
 ) -> Organisation:
+    creating = organisation is None
     if organisation is None:
         organisation = Organisation()
     else:
@@ -227,6 +269,12 @@ def organisation_save(
     organisation.kind = kind
     organisation.is_active = is_active
     organisation.save()
+    record(
+        actor=actor,
+        action=Action.CREATE if creating else Action.CHANGE,
+        obj=organisation,
+        fields=["name", "kind", "is_active"],
+    )
     return organisation
 
 
@@ -242,6 +290,7 @@ def institution_save(
     organisation: Organisation,
     is_active: bool,
 ) -> Institution:
+    creating = institution is None
     if institution is None:
         institution = Institution()
     else:
@@ -252,4 +301,10 @@ def institution_save(
     institution.organisation = organisation
     institution.is_active = is_active
     institution.save()
+    record(
+        actor=actor,
+        action=Action.CREATE if creating else Action.CHANGE,
+        obj=institution,
+        fields=["name", "kind", "region", "organisation", "is_active"],
+    )
     return institution

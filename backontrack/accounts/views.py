@@ -26,6 +26,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from backontrack.audit.models import Action
+from backontrack.audit.services import record
 from backontrack.core.access import authenticated_user, signed_in_user
 
 from . import services
@@ -92,6 +94,7 @@ def _finish_signin(request: HttpRequest, user: User) -> str:
     """Both factors passed: sign in (which gives the session a new key) and start its clocks."""
     pending = request.session.pop(PENDING, {})
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    record(actor=user, action=Action.SIGN_IN)
     now = time.time()
     request.session[SIGNED_IN_AT] = now
     request.session["last_seen"] = now
@@ -103,7 +106,14 @@ def _record_failure(request: HttpRequest, user: User) -> bool:
     locked."""
     credentials = {"username": user.username}
     user_login_failed.send(sender=__name__, credentials=credentials, request=request)
-    return AxesProxyHandler.is_locked(request, credentials)
+    locked = AxesProxyHandler.is_locked(request, credentials)
+    record(
+        actor=None,
+        username=user.username,
+        action=Action.LOCKOUT if locked else Action.SIGN_IN_FAILED,
+        detail=(request.resolver_match.url_name or "") if request.resolver_match else "",
+    )
+    return locked
 
 
 @login_not_required
@@ -121,8 +131,15 @@ def signin(request: HttpRequest) -> HttpResponse:
             password=form.cleaned_data["password"],
         )
         if getattr(request, "axes_locked_out", False):
+            record(actor=None, username=form.cleaned_data["username"], action=Action.LOCKOUT)
             return _render_locked(request)
         if user is None:
+            record(
+                actor=None,
+                username=form.cleaned_data["username"],
+                action=Action.SIGN_IN_FAILED,
+                detail="password",
+            )
             form.add_error(
                 None,
                 _(
@@ -236,6 +253,7 @@ def signin_enrol(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def signout(request: HttpRequest) -> HttpResponse:
+    record(actor=request.user, action=Action.SIGN_OUT)
     logout(request)
     messages.success(request, _("You have signed out."))
     return redirect("signin")

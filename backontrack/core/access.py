@@ -48,6 +48,11 @@ def can_administer_accounts(user: object) -> bool:
     return has_role(user, Role.ADMIN)
 
 
+def can_read_audit_trail(user: object) -> bool:
+    """The data-protection officer reads the audit trail; nobody else does."""
+    return has_role(user, Role.AUDITOR)
+
+
 def require(allowed: bool) -> None:
     """Raise 404 unless allowed: a refused page looks exactly like a missing one."""
     if not allowed:
@@ -71,5 +76,7 @@ def navigation_for(user: object) -> list[NavItem]:
             NavItem("organisation_list", _("Organisations")),
             NavItem("institution_list", _("Institutions")),
         ]
+    if can_read_audit_trail(user):
+        items.append(NavItem("audit_log", _("Audit trail")))
     items.append(NavItem("account", _("My account")))
     return items

@@ -11,6 +11,12 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from backontrack.audit import context as audit_context
+from backontrack.audit.models import Action
+from backontrack.audit.services import record
+
+from .client_address import client_address
+
 Handler = Callable[[HttpRequest], HttpResponse]
 
 # No inline script or style anywhere: the page shell loads everything from our own origin.
@@ -32,15 +38,23 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 
 
 class RequestIdMiddleware:
-    """Gives every request an id, sent back in X-Request-ID, to tie logs and audit together."""
+    """Gives every request an id, sent back in X-Request-ID, and makes it and the client's
+    address known to the audit trail for the length of the request."""
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.request_id = uuid.uuid4().hex  # type: ignore[attr-defined]
-        response = self.get_response(request)
-        response["X-Request-ID"] = request.request_id  # type: ignore[attr-defined]
+        request_id = uuid.uuid4().hex
+        request.request_id = request_id  # type: ignore[attr-defined]
+        token = audit_context.current.set(
+            audit_context.RequestContext(request_id=request_id, address=client_address(request))
+        )
+        try:
+            response = self.get_response(request)
+        finally:
+            audit_context.current.reset(token)
+        response["X-Request-ID"] = request_id
         return response
 
 
@@ -80,6 +94,7 @@ class SessionLimitsMiddleware:
 
     @staticmethod
     def _end(request: HttpRequest, message: str) -> HttpResponse:
+        record(actor=request.user, action=Action.SIGN_OUT, detail="session expired")
         logout(request)
         messages.warning(request, message)
         target = reverse("signin")

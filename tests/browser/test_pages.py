@@ -1,4 +1,5 @@
 import re
+from typing import Any
 
 import pytest
 from django_otp.oath import TOTP
@@ -149,3 +150,19 @@ def test_an_admin_creates_an_account_and_the_newcomer_gets_started(
     newcomer.get_by_role("link", name="Home").click()
     expect(newcomer.get_by_role("heading", name="As mentor")).to_be_visible()
     newcomer.context.close()
+
+
+def test_pages_fit_a_phone_screen(
+    browser: Any, live_server: Any, demo_data: None, axe_source: str
+) -> None:
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
+    phone = context.new_page()
+    sign_in(phone, "admin")
+    for name, path in {"phone-home": "/", "phone-users": "/admin/users/"}.items():
+        phone.goto(path)
+        overflow = phone.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        check_accessibility(phone, axe_source, name)
+        assert overflow <= 0, f"{path} is {overflow}px wider than the screen"
+    context.close()

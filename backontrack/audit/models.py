@@ -1,0 +1,76 @@
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Action(models.TextChoices):
+    CREATE = "create", _("Created")
+    CHANGE = "change", _("Changed")
+    DELETE = "delete", _("Deleted")
+    VIEW = "view", _("Viewed")
+    LIST = "list", _("Listed")
+    SEARCH = "search", _("Searched")
+    EXPORT = "export", _("Exported")
+    DISCLOSE = "disclose", _("Disclosed")
+    SIGN_IN = "sign_in", _("Signed in")
+    SIGN_IN_FAILED = "sign_in_failed", _("Failed sign-in")
+    LOCKOUT = "lockout", _("Locked out")
+    SIGN_OUT = "sign_out", _("Signed out")
+
+
+class AuditEvent(models.Model):
+    """One entry in the append-only audit trail. Each event's `hash` covers its content and
+    the previous event's hash (HMAC with a key kept outside the database), so changing,
+    removing or inserting an event breaks the chain (`backontrack verify-audit`). On
+    PostgreSQL a trigger refuses UPDATE and DELETE on this table."""
+
+    occurred_at = models.DateTimeField(_("time"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+    )
+    actor_username = models.CharField(_("user name"), max_length=150, blank=True)
+    actor_roles = models.CharField(_("roles"), max_length=200, blank=True)
+    action = models.CharField(_("action"), max_length=32, choices=Action.choices)
+    object_type = models.CharField(_("object type"), max_length=64, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    # For lists and searches: the ids of the records that were shown.
+    object_ids = models.JSONField(_("records shown"), default=list, blank=True)
+    fields = models.JSONField(_("fields"), default=list, blank=True)
+    justification = models.TextField(_("justification"), blank=True)
+    recipient = models.CharField(_("recipient"), max_length=200, blank=True)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+    request_id = models.CharField(_("request id"), max_length=32, blank=True)
+    address = models.CharField(_("address"), max_length=64, blank=True)
+    previous_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering: ClassVar = ["-id"]
+        verbose_name = _("audit event")
+        indexes: ClassVar = [
+            models.Index(fields=["object_type", "object_id", "occurred_at"]),
+            models.Index(fields=["actor", "occurred_at"]),
+            models.Index(fields=["action", "occurred_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.actor_username} {self.action}"
+
+
+class AuditChainHead(models.Model):
+    """The hash of the newest event, in a single row locked by every writer: it serialises
+    appends and shows whether events were cut off the end of the chain."""
+
+    last_event_id = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"audit head at {self.last_event_id}"

@@ -1,0 +1,163 @@
+"""Writing and checking the audit trail. Every write of personal data records its event in
+the same transaction as the write; every consultation records what was shown."""
+
+import hashlib
+import hmac
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from backontrack.core.keys import audit_key
+
+from .context import current
+from .models import Action, AuditChainHead, AuditEvent
+
+GENESIS = "0" * 64
+
+# The content a hash covers, in this order. Changing it would break every existing chain.
+HASHED_FIELDS = (
+    "occurred_at",
+    "actor_id",
+    "actor_username",
+    "actor_roles",
+    "action",
+    "object_type",
+    "object_id",
+    "object_ids",
+    "fields",
+    "justification",
+    "recipient",
+    "detail",
+    "request_id",
+    "address",
+)
+
+
+def _canonical(event: AuditEvent) -> bytes:
+    values: dict[str, Any] = {}
+    for name in HASHED_FIELDS:
+        value = getattr(event, name)
+        if name == "occurred_at":
+            value = value.astimezone(UTC).isoformat(timespec="microseconds")
+        values[name] = value
+    return json.dumps(values, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
+def event_hash(event: AuditEvent, previous_hash: str) -> str:
+    message = previous_hash.encode() + b"\n" + _canonical(event)
+    return hmac.new(audit_key(), message, hashlib.sha256).hexdigest()
+
+
+def _head() -> AuditChainHead:
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        AuditChainHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS})
+        head = AuditChainHead.objects.select_for_update().get(pk=1)
+    return head
+
+
+def describe(obj: models.Model | None) -> tuple[str, str]:
+    if obj is None:
+        return "", ""
+    return obj._meta.label_lower, str(obj.pk)
+
+
+@transaction.atomic
+def record(
+    *,
+    actor: Any,
+    action: Action,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_ids: Iterable[Any] = (),
+    fields: Iterable[str] = (),
+    justification: str = "",
+    recipient: str = "",
+    detail: str = "",
+    username: str = "",
+) -> AuditEvent:
+    """Append one event. Pass the record (`obj`) or its type and id; never pass values of
+    personal data in `detail` — name the fields instead."""
+    if obj is not None:
+        object_type, object_id = describe(obj)
+    context = current.get()
+    signed_in = actor is not None and getattr(actor, "is_authenticated", False)
+    event = AuditEvent(
+        occurred_at=timezone.now(),
+        actor=actor if signed_in else None,
+        actor_username=actor.get_username() if signed_in else username,
+        actor_roles=",".join(actor.roles) if signed_in else "",
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_ids=[str(i) for i in object_ids],
+        fields=sorted(fields),
+        justification=justification,
+        recipient=recipient,
+        detail=detail,
+        request_id=context.request_id,
+        address=context.address,
+    )
+    head = _head()
+    event.previous_hash = head.last_hash
+    event.hash = event_hash(event, head.last_hash)
+    event.save()
+    head.last_event_id = event.pk
+    head.last_hash = event.hash
+    head.save(update_fields=["last_event_id", "last_hash"])
+    return event
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    event_id: int | None
+    reason: str
+
+
+def verify_chain(*, batch_size: int = 2000) -> Iterator[int | ChainProblem]:
+    """Walk the chain from the start. Yields the number of events checked so far after each
+    batch, and a ChainProblem (then stops) at the first event that does not fit."""
+    previous_hash = GENESIS
+    last_id = 0
+    checked = 0
+    while True:
+        batch = list(AuditEvent.objects.filter(id__gt=last_id).order_by("id")[:batch_size])
+        if not batch:
+            break
+        for event in batch:
+            if event.previous_hash != previous_hash:
+                yield ChainProblem(
+                    event.pk,
+                    str(
+                        _("does not follow the event before it (an event was removed or inserted)")
+                    ),
+                )
+                return
+            if event_hash(event, previous_hash) != event.hash:
+                yield ChainProblem(event.pk, str(_("its content was changed after it was written")))
+                return
+            previous_hash = event.hash
+            last_id = event.pk
+            checked += 1
+        yield checked
+    head = AuditChainHead.objects.filter(pk=1).first()
+    head_hash = head.last_hash if head else GENESIS
+    head_id = head.last_event_id if head else 0
+    if head_hash != previous_hash or head_id != last_id:
+        yield ChainProblem(
+            None,
+            str(
+                _(
+                    "the newest event should be %(expected)s, but the chain ends at "
+                    "%(actual)s (events were removed from the end)"
+                )
+                % {"expected": head_id, "actual": last_id}
+            ),
+        )

@@ -1,0 +1,92 @@
+from datetime import datetime, time, timedelta
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from backontrack.core.access import can_read_audit_trail, require, signed_in_user
+
+from .forms import AuditSearchForm
+from .models import Action, AuditEvent
+from .services import ChainProblem, record, verify_chain
+
+PAGE_SIZE = 50
+
+
+@require_GET
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """The auditor's search: who did what to which record, when and from where."""
+    user = signed_in_user(request)
+    require(can_read_audit_trail(user))
+    form = AuditSearchForm(request.GET or None)
+    events = AuditEvent.objects.order_by("-id")
+    used: list[str] = []
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        if data["username"]:
+            events = events.filter(actor_username__iexact=data["username"].strip())
+        if data["action"]:
+            events = events.filter(action=data["action"])
+        if data["object_type"]:
+            events = events.filter(object_type=data["object_type"])
+        if data["object_id"]:
+            events = events.filter(object_id=data["object_id"].strip())
+        if data["date_from"]:
+            start = timezone.make_aware(datetime.combine(data["date_from"], time.min))
+            events = events.filter(occurred_at__gte=start)
+        if data["date_to"]:
+            end = timezone.make_aware(
+                datetime.combine(data["date_to"] + timedelta(days=1), time.min)
+            )
+            events = events.filter(occurred_at__lt=end)
+        used = [name for name, value in data.items() if value]
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Reading the audit trail is itself recorded.
+    record(
+        actor=user,
+        action=Action.SEARCH if used else Action.LIST,
+        object_type=AuditEvent._meta.label_lower,
+        object_ids=[event.pk for event in page.object_list],
+        fields=used,
+    )
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "audit/audit_log.html",
+        {"form": form, "page": page, "querystring": params.urlencode()},
+    )
+
+
+@require_POST
+def audit_verify(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    require(can_read_audit_trail(user))
+    checked = 0
+    problem: ChainProblem | None = None
+    for step in verify_chain():
+        if isinstance(step, ChainProblem):
+            problem = step
+            break
+        checked = step
+    record(actor=user, action=Action.VIEW, object_type="audit.chain", detail="verified")
+    if problem is None:
+        messages.success(
+            request, _("The audit trail is intact: %(count)s events checked.") % {"count": checked}
+        )
+    else:
+        where = (
+            _("event %(id)s") % {"id": problem.event_id}
+            if problem.event_id
+            else _("the end of the chain")
+        )
+        messages.error(
+            request,
+            _("The audit trail is broken at %(where)s: %(reason)s. Report this at once.")
+            % {"where": where, "reason": problem.reason},
+        )
+    return redirect("audit_log")
