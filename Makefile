@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 PORT ?= 8000
+KEY := $(BIN)/python -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())'
 
 .PHONY: demo test install check pytest pytest-postgres messages clean
 
@@ -34,7 +35,8 @@ check: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy backontrack tests
 	$(BIN)/backontrack makemigrations --check --dry-run
-	SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') ALLOWED_HOSTS=backontrack.example.org \
+	SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') BACKONTRACK_AUDIT_KEY=$$($(KEY)) BACKONTRACK_FIELD_KEYS=$$($(KEY)) \
+	  BACKONTRACK_INDEX_KEY=$$($(KEY)) ALLOWED_HOSTS=backontrack.example.org \
 	  BACKONTRACK_HTTPS=true BACKONTRACK_VAR_DIR=$$(mktemp -d) \
 	  $(BIN)/backontrack check --deploy --fail-level WARNING
 

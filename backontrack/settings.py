@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "backontrack.core",
     "backontrack.accounts",
     "backontrack.audit",
+    "backontrack.mentees",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -202,6 +203,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("da", _("Danish"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["backontrack.formats"]
 LANGUAGE_COOKIE_NAME = "backontrack_language"
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"

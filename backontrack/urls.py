@@ -10,4 +10,5 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("", include("backontrack.accounts.urls")),
     path("", include("backontrack.audit.urls")),
+    path("", include("backontrack.mentees.urls")),
 ]

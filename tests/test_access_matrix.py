@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from backontrack.accounts.models import Institution, Organisation, User
+from backontrack.mentees.models import Mentee
 
 from .conftest import PERSONA_NAMES, signed_in_client
 
@@ -16,6 +17,7 @@ pytestmark = pytest.mark.django_db
 EVERYONE = "everyone"
 ADMIN_ONLY = "admin only"
 AUDITOR_ONLY = "auditor only"
+COORDINATOR_ONLY = "coordinator only"
 PUBLIC = "public"
 PENDING_SIGNIN = "pending sign-in"
 POST_ONLY = "post only"
@@ -26,6 +28,7 @@ def _ids() -> dict[str, str]:
         "user": str(User.objects.get(username="mentor05").pk),
         "organisation": str(Organisation.objects.first().pk),  # type: ignore[union-attr]
         "institution": str(Institution.objects.first().pk),  # type: ignore[union-attr]
+        "mentee": str(Mentee.objects.first().pk),  # type: ignore[union-attr]
     }
 
 
@@ -54,7 +57,15 @@ MATRIX: dict[str, tuple[str, str]] = {
     "institution_edit": ("/admin/institutions/{institution}/edit/", ADMIN_ONLY),
     "audit_log": ("/audit/", AUDITOR_ONLY),
     "audit_verify": ("/audit/verify/", POST_ONLY),
+    "audit_person_lookup": ("/audit/people/", AUDITOR_ONLY),
+    "audit_person": ("/audit/people/{mentee}/", AUDITOR_ONLY),
+    "mentee_list": ("/mentees/", COORDINATOR_ONLY),
+    "mentee_create": ("/mentees/new/", COORDINATOR_ONLY),
+    "mentee_detail": ("/mentees/{mentee}/", COORDINATOR_ONLY),
+    "mentee_edit": ("/mentees/{mentee}/edit/", COORDINATOR_ONLY),
+    "custody_event_create": ("/mentees/{mentee}/custody/new/", COORDINATOR_ONLY),
 }
+ALLOWED = {ADMIN_ONLY: "admin", AUDITOR_ONLY: "auditor", COORDINATOR_ONLY: "coordinator"}
 
 
 def _url_names(patterns: list[URLPattern | URLResolver]) -> set[str]:
@@ -96,15 +107,22 @@ def test_each_persona_gets_exactly_what_the_matrix_says(name: str, username: str
     response = signed_in_client(username).get(path.format(**_ids()))
     if access == EVERYONE:
         assert response.status_code == 200
-    elif access == ADMIN_ONLY:
-        assert response.status_code == (200 if username == "admin" else 404)
-    elif access == AUDITOR_ONLY:
-        assert response.status_code == (200 if username == "auditor" else 404)
+    elif access in ALLOWED:
+        assert response.status_code == (200 if username == ALLOWED[access] else 404)
     elif access == POST_ONLY:
         assert response.status_code == 405
     elif access == PENDING_SIGNIN:
         # Only reachable between the password and the code; a signed-in user is sent back.
         assert response.status_code == 302
+
+
+@pytest.mark.parametrize("username", PERSONA_NAMES)
+@pytest.mark.parametrize("name", sorted(n for n, (p, _) in MATRIX.items() if "{" in p))
+def test_a_record_that_does_not_exist_is_not_found_for_anyone(name: str, username: str) -> None:
+    path, access = MATRIX[name]
+    missing = {key: "999999" for key in _ids()}
+    response = signed_in_client(username).get(path.format(**missing))
+    assert response.status_code == (405 if access == POST_ONLY else 404)
 
 
 def test_the_navigation_shows_each_role_only_what_it_may_use() -> None:

@@ -237,3 +237,29 @@ def test_the_audit_trail_page_query_count_does_not_grow() -> None:
     _some_events()
     _some_events()
     assert count() == before
+
+
+def test_the_auditor_sees_who_looked_at_one_person() -> None:
+    from backontrack.mentees.models import Mentee
+
+    mentee = Mentee.objects.order_by("id").first()
+    assert mentee is not None
+    coordinator = signed_in_client("coordinator")
+    coordinator.get(f"/mentees/{mentee.pk}/")
+    coordinator.get("/mentees/")  # the first page of the register shows this person too
+    auditor = signed_in_client("auditor")
+    found = auditor.post("/audit/people/", {"id-personal_id": mentee.personal_id})
+    assert found["Location"] == f"/audit/people/{mentee.pk}/"
+    page = auditor.get(found["Location"])
+    actions = [(e.actor_username, e.action) for e in page.context["page"].object_list]
+    assert ("coordinator", Action.VIEW) in actions
+    assert ("coordinator", Action.LIST) in actions
+    assert mentee.personal_id not in page.content.decode()
+    # The auditor's own look is recorded, and then shows up in the history itself.
+    assert newest(actor__username="auditor", action=Action.VIEW).object_id == str(mentee.pk)
+    again = auditor.get(found["Location"])
+    assert ("auditor", Action.VIEW) in [
+        (e.actor_username, e.action) for e in again.context["page"].object_list
+    ]
+    missing = auditor.post("/audit/people/", {"id-personal_id": "010101-0001"})
+    assert b"No mentee has this personal identification number" in missing.content

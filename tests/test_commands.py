@@ -110,14 +110,21 @@ def test_demo_sets_up_serves_and_keeps_its_data_when_run_again(tmp_path: Path) -
 
 def test_check_deploy_passes_with_production_settings(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    key = "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE="
     env.update(
         SECRET_KEY="x" * 30 + "production-like-secret-key-0123456789",
         ALLOWED_HOSTS="backontrack.example.org",
         BACKONTRACK_HTTPS="true",
         BACKONTRACK_VAR_DIR=str(tmp_path),
+        BACKONTRACK_AUDIT_KEY=key,
+        BACKONTRACK_FIELD_KEYS=key,
+        BACKONTRACK_INDEX_KEY=key,
     )
     result = _run(["check", "--deploy", "--fail-level", "WARNING"], env)
     assert result.returncode == 0, result.stderr
+    without_keys = {k: v for k, v in env.items() if k != "BACKONTRACK_FIELD_KEYS"}
+    missing = _run(["check", "--deploy", "--fail-level", "WARNING"], without_keys)
+    assert "backontrack.W001" in missing.stderr
     insecure = _run(
         ["check", "--deploy", "--fail-level", "WARNING"], {**env, "BACKONTRACK_HTTPS": "false"}
     )

@@ -10,6 +10,8 @@ OBJECT_TYPES = [
     ("accounts.user", _("User account")),
     ("accounts.organisation", _("Organisation")),
     ("accounts.institution", _("Institution")),
+    ("mentees.mentee", _("Mentee")),
+    ("mentees.custodyevent", _("Custody event")),
     ("audit.auditevent", _("Audit trail")),
 ]
 

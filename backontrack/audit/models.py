@@ -65,6 +65,24 @@ class AuditEvent(models.Model):
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.actor_username} {self.action}"
 
 
+class AuditEventSubject(models.Model):
+    """The records an event concerns — the one record of a view or change, every record
+    shown by a list or search — so that "who looked at this person" is one indexed query.
+    Derived from the event (its hash covers object_id and object_ids), never edited."""
+
+    event = models.ForeignKey(
+        AuditEvent, on_delete=models.DO_NOTHING, related_name="subjects", db_constraint=False
+    )
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["object_type", "object_id", "event"])]
+
+    def __str__(self) -> str:
+        return f"{self.object_type}#{self.object_id}"
+
+
 class AuditChainHead(models.Model):
     """The hash of the newest event, in a single row locked by every writer: it serialises
     appends and shows whether events were cut off the end of the chain."""

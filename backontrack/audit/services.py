@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from backontrack.core.keys import audit_key
 
 from .context import current
-from .models import Action, AuditChainHead, AuditEvent
+from .models import Action, AuditChainHead, AuditEvent, AuditEventSubject
 
 GENESIS = "0" * 64
 
@@ -109,6 +109,12 @@ def record(
     event.previous_hash = head.last_hash
     event.hash = event_hash(event, head.last_hash)
     event.save()
+    subjects = {object_id, *event.object_ids} - {""}
+    if object_type and subjects:
+        AuditEventSubject.objects.bulk_create(
+            AuditEventSubject(event=event, object_type=object_type, object_id=subject)
+            for subject in sorted(subjects)
+        )
     head.last_event_id = event.pk
     head.last_hash = event.hash
     head.save(update_fields=["last_event_id", "last_hash"])

@@ -6,11 +6,14 @@ Default deny. Each predicate lists its conditions one per line. Views call these
 
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from backontrack.accounts.models import Role, User
+from backontrack.audit.models import AuditEvent, AuditEventSubject
+from backontrack.mentees.models import CustodyEvent, Mentee
 
 
 def _active(user: object) -> User | None:
@@ -48,9 +51,72 @@ def can_administer_accounts(user: object) -> bool:
     return has_role(user, Role.ADMIN)
 
 
+# --- Mentees --------------------------------------------------------------------------------
+# Protected models (Mentee, CustodyEvent, AuditEvent) are loaded in views only through the
+# functions below; tests/test_access_policy.py fails when a view queries them directly.
+
+
+def mentees_visible_to(user: object) -> QuerySet[Mentee]:
+    """The mentees this user may see. Coordinators see the register. Mentors will see the
+    mentees of their own mentorships and coaches those of the mentors they supervise, when
+    mentorships exist; until then they see none, like every other role."""
+    if has_role(user, Role.COORDINATOR):
+        return Mentee.objects.all()
+    return Mentee.objects.none()
+
+
+def mentee_for(user: object, pk: int) -> Mentee:
+    """One mentee the user may see, or 404 whether it is missing or not theirs to see."""
+    mentee = mentees_visible_to(user).select_related("institution").filter(pk=pk).first()
+    if mentee is None:
+        raise Http404
+    return mentee
+
+
+def can_manage_mentees(user: object) -> bool:
+    """Register and change mentees and their custody history."""
+    return has_role(user, Role.COORDINATOR)
+
+
+def custody_events_of(user: object, mentee: Mentee) -> QuerySet[CustodyEvent]:
+    return CustodyEvent.objects.filter(
+        mentee__in=mentees_visible_to(user), mentee=mentee
+    ).select_related("institution", "recorded_by")
+
+
+def mentee_for_audit(user: object, pk: int) -> Mentee:
+    """The auditor identifies a person to see who looked at their record; the auditor sees
+    no case data, only the name and the access history."""
+    require(can_read_audit_trail(user))
+    mentee = Mentee.objects.filter(pk=pk).only("id", "first_name", "last_name").first()
+    if mentee is None:
+        raise Http404
+    return mentee
+
+
+def mentee_by_personal_id_for_audit(user: object, index: str) -> Mentee | None:
+    require(can_read_audit_trail(user))
+    return Mentee.objects.filter(personal_id_index=index).only("id").first()
+
+
 def can_read_audit_trail(user: object) -> bool:
     """The data-protection officer reads the audit trail; nobody else does."""
     return has_role(user, Role.AUDITOR)
+
+
+def audit_events_visible_to(user: object) -> QuerySet[AuditEvent]:
+    if can_read_audit_trail(user):
+        return AuditEvent.objects.all()
+    return AuditEvent.objects.none()
+
+
+def audit_events_about(user: object, obj: Mentee) -> QuerySet[AuditEvent]:
+    """Every event that concerns this record: views, changes, and lists or searches in
+    which it was shown."""
+    subjects = AuditEventSubject.objects.filter(
+        object_type=obj._meta.label_lower, object_id=str(obj.pk)
+    ).values("event_id")
+    return audit_events_visible_to(user).filter(id__in=subjects)
 
 
 def require(allowed: bool) -> None:
@@ -70,6 +136,8 @@ def navigation_for(user: object) -> list[NavItem]:
     if _active(user) is None:
         return []
     items = [NavItem("home", _("Home"))]
+    if can_manage_mentees(user):
+        items.append(NavItem("mentee_list", _("Mentees")))
     if can_administer_accounts(user):
         items += [
             NavItem("user_list", _("Users")),

@@ -2,16 +2,20 @@
 them is marked as a demo database and every page says so."""
 
 import os
+import random
 from dataclasses import dataclass
+from datetime import date
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from backontrack.accounts.models import Institution, Organisation, Region, Role, RoleGrant, User
+from backontrack.mentees import synthetic
 
 from .models import Installation
 
+DEMO_MENTEES = 48
 DEFAULT_DEMO_PASSWORD = "demo-back-on-track"  # noqa: S105 - stated in the README, demo only
 
 
@@ -185,4 +189,15 @@ def load_demo_data(*, password: str | None = None) -> bool:
         RoleGrant.objects.bulk_create(RoleGrant(user=user, role=role) for role in persona.roles)
         # Demo personas are enrolled already; their secrets exist only in this database.
         TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+    synthetic.save_batch(
+        list(
+            synthetic.generate(
+                DEMO_MENTEES,
+                institutions=list(Institution.objects.all()),
+                rng=random.Random(2016),  # noqa: S311 - synthetic data, not secrets
+                today=date.today(),
+                taken=set(),
+            )
+        )
+    )
     return True

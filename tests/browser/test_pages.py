@@ -166,3 +166,61 @@ def test_pages_fit_a_phone_screen(
         check_accessibility(phone, axe_source, name)
         assert overflow <= 0, f"{path} is {overflow}px wider than the screen"
     context.close()
+
+
+def test_a_coordinator_registers_finds_and_updates_a_mentee(page: Page, axe_source: str) -> None:
+    sign_in(page, "coordinator")
+    page.get_by_role("link", name="Mentees", exact=True).click()
+    expect(page.get_by_role("heading", name="Mentees", exact=True)).to_be_visible()
+    check_accessibility(page, axe_source, "mentee-list")
+    page.get_by_role("link", name="Register a mentee").click()
+    page.get_by_role("button", name="Register").click()
+    expect(page.get_by_role("heading", name="Please correct the following")).to_be_visible()
+    check_accessibility(page, axe_source, "mentee-new-errors")
+
+    page.get_by_label("First name").fill("Karim")
+    page.get_by_label("Last name").fill("Sørensen")
+    page.get_by_label("Personal identification number (CPR)").fill("150390-1235")
+    page.get_by_label("Date of birth").fill("1990-03-15")
+    page.get_by_label("Gender").select_option("male")
+    page.get_by_label("Arabic").check()
+    page.get_by_label("Institution").select_option(label="Copenhagen Prisons")
+    page.get_by_label("Custody status").select_option("remand")
+    page.get_by_label("Data-subject category").select_option("suspect")
+    page.get_by_role("button", name="Register").click()
+    expect(page.get_by_role("heading", name="Karim Sørensen")).to_be_visible()
+    expect(page.get_by_text("150390-1235")).to_be_visible()
+    check_accessibility(page, axe_source, "mentee-detail")
+    assert "150390" not in page.url
+
+    page.get_by_role("link", name="Record a custody event").click()
+    check_accessibility(page, axe_source, "custody-event-new")
+    page.get_by_label("What happened").select_option("sentencing")
+    page.get_by_label("Date", exact=True).fill("2026-02-01")
+    page.get_by_role("button", name="Record").click()
+    expect(page.get_by_text("The custody event is recorded.")).to_be_visible()
+    expect(page.get_by_text("Serving a sentence")).to_be_visible()
+
+    page.get_by_role("link", name="All mentees").click()
+    page.get_by_role("textbox", name="Personal identification number").fill("1503901235")
+    page.get_by_role("button", name="Find").click()
+    expect(page.get_by_role("heading", name="Karim Sørensen")).to_be_visible()
+    page.get_by_role("link", name="Edit").click()
+    check_accessibility(page, axe_source, "mentee-edit")
+
+
+def test_the_auditor_finds_who_looked_at_a_person(page: Page, axe_source: str) -> None:
+    from backontrack.mentees.models import Mentee
+
+    mentee = Mentee.objects.order_by("id").first()
+    assert mentee is not None
+    sign_in(page, "auditor")
+    page.goto("/audit/")
+    page.get_by_role("link", name=re.compile("Who looked at a particular person")).click()
+    check_accessibility(page, axe_source, "audit-person-lookup")
+    page.get_by_label("Personal identification number").fill(mentee.personal_id)
+    page.get_by_role("button", name="Show the accesses").click()
+    expect(
+        page.get_by_role("heading", name=re.compile("Accesses to the record of"))
+    ).to_be_visible()
+    check_accessibility(page, axe_source, "audit-person")

@@ -1,0 +1,103 @@
+from collections.abc import Iterator
+from typing import Any
+
+from django.apps import apps
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import connection, models, transaction
+from tqdm import tqdm
+
+from backontrack.audit.models import Action
+from backontrack.audit.services import record
+from backontrack.core import crypto
+from backontrack.core.fields import EncryptedTextField
+from backontrack.core.keys import field_keys
+
+
+def encrypted_fields() -> Iterator[tuple[type[models.Model], list[EncryptedTextField]]]:
+    for model in apps.get_models():
+        fields = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+        if fields:
+            yield model, fields
+
+
+class Command(BaseCommand):
+    help = (
+        "Re-encrypt every encrypted value under the newest key (the first of "
+        "BACKONTRACK_FIELD_KEYS). Safe to interrupt and run again: values already under the "
+        "newest key are skipped. Remove an old key only after this has finished."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--batch-size", type=int, default=1000)
+        parser.add_argument(
+            "--max-batches",
+            type=int,
+            default=None,
+            help="stop after this many batches per table (to rotate in slices)",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        newest = crypto.key_id(field_keys()[0])
+        for model, fields in encrypted_fields():
+            changed = self._rotate(model, fields, options["batch_size"], options["max_batches"])
+            if changed:
+                record(
+                    actor=None,
+                    username="(backontrack rotate-keys)",
+                    action=Action.CHANGE,
+                    object_type=model._meta.label_lower,
+                    fields=[f.name for f in fields],
+                    detail=f"re-encrypted {changed} values under key {newest}",
+                )
+            self.stdout.write(f"{model._meta.label}: {changed:,} values re-encrypted.")
+        self.stdout.write(f"Done: every value read is now under key {newest}.")
+
+    def _rotate(
+        self,
+        model: type[models.Model],
+        fields: list[EncryptedTextField],
+        batch_size: int,
+        max_batches: int | None,
+    ) -> int:
+        def quote(name: str | None) -> str:
+            return connection.ops.quote_name(str(name))
+
+        table = quote(model._meta.db_table)
+        pk = quote(model._meta.pk.column if model._meta.pk else "id")
+        columns = ", ".join(quote(f.column) for f in fields)
+        total = model._default_manager.count()
+        changed = batches = 0
+        last = None
+        with tqdm(total=total, unit="row", desc=model._meta.label, file=self.stderr._out) as bar:
+            while max_batches is None or batches < max_batches:
+                with transaction.atomic(), connection.cursor() as cursor:
+                    where = f"WHERE {pk} > %s " if last is not None else ""
+                    cursor.execute(
+                        f"SELECT {pk}, {columns} FROM {table} {where}ORDER BY {pk} LIMIT %s",  # noqa: S608 - names quoted
+                        [last, batch_size] if last is not None else [batch_size],
+                    )
+                    rows = cursor.fetchall()
+                    if not rows:
+                        break
+                    updates = []
+                    for row in rows:
+                        values = list(row[1:])
+                        stale = False
+                        for i, (field, value) in enumerate(zip(fields, values, strict=True)):
+                            if value and not crypto.encrypted_with_newest_key(value):
+                                plain = crypto.decrypt(value, context=field.encryption_context)
+                                values[i] = crypto.encrypt(plain, context=field.encryption_context)
+                                stale = True
+                        if stale:
+                            updates.append([*values, row[0]])
+                    if updates:
+                        assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+                        cursor.executemany(
+                            f"UPDATE {table} SET {assignments} WHERE {pk} = %s",  # noqa: S608
+                            updates,
+                        )
+                    changed += len(updates)
+                    last = rows[-1][0]
+                    batches += 1
+                    bar.update(len(rows))
+        return changed

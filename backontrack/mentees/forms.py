@@ -1,0 +1,214 @@
+from datetime import date, timedelta
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from backontrack.accounts.models import Institution
+from backontrack.core.forms import DesignSystemForm, VersionedFormMixin
+
+from . import identity
+from .models import CustodyEvent, CustodyStatus, DataSubjectCategory, Gender, Language, Mentee
+from .services import MenteeData
+
+NAME_MAX = 100
+NOTES_MAX = 5000
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def _institutions() -> Any:
+    return Institution.objects.filter(is_active=True).order_by("name")
+
+
+class MenteeForm(VersionedFormMixin, DesignSystemForm):
+    first_name = forms.CharField(label=_("First name"), max_length=NAME_MAX)
+    last_name = forms.CharField(label=_("Last name"), max_length=NAME_MAX)
+    personal_id = forms.CharField(
+        label=_("Personal identification number (CPR)"),
+        max_length=20,
+        help_text=_("10 digits, DDMMYY-SSSS. Stored encrypted; it never appears in addresses."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+    date_of_birth = forms.DateField(label=_("Date of birth"), widget=DateInput())
+    gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices)
+    languages = forms.MultipleChoiceField(
+        label=_("Languages"),
+        choices=Language.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The languages the person speaks well enough for a mentorship."),
+    )
+    institution = forms.ModelChoiceField(
+        label=_("Institution"), queryset=Institution.objects.none(), required=False
+    )
+    custody_status = forms.ChoiceField(label=_("Custody status"), choices=CustodyStatus.choices)
+    expected_release_date = forms.DateField(
+        label=_("Expected release date"), required=False, widget=DateInput()
+    )
+    earliest_release_date = forms.DateField(
+        label=_("Earliest release date"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("For example the earliest date for release on licence."),
+    )
+    data_subject_category = forms.ChoiceField(
+        label=_("Data-subject category"),
+        choices=DataSubjectCategory.choices,
+        help_text=_("Required by the law-enforcement data rules."),
+    )
+    notes = forms.CharField(
+        label=_("Notes"),
+        required=False,
+        max_length=NOTES_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Stored encrypted. Write facts; mark assessments as such."),
+    )
+
+    def __init__(self, *args: Any, instance: Mentee | None = None, **kwargs: Any) -> None:
+        self.instance = instance
+        if instance is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "first_name": instance.first_name,
+                    "last_name": instance.last_name,
+                    "personal_id": instance.personal_id,
+                    "date_of_birth": instance.date_of_birth,
+                    "gender": instance.gender,
+                    "languages": instance.languages,
+                    "institution": instance.institution,
+                    "custody_status": instance.custody_status,
+                    "expected_release_date": instance.expected_release_date,
+                    "earliest_release_date": instance.earliest_release_date,
+                    "data_subject_category": instance.data_subject_category,
+                    "notes": instance.notes,
+                    "version": instance.version,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].queryset = _institutions()  # type: ignore[attr-defined]
+        if instance is None:
+            self.fields["version"].required = False
+
+    def clean_personal_id(self) -> str:
+        return identity.normalise(self.cleaned_data["personal_id"])
+
+    def clean_date_of_birth(self) -> date:
+        born: date = self.cleaned_data["date_of_birth"]
+        today = date.today()
+        if born > today:
+            raise forms.ValidationError(_("The date of birth is in the future."))
+        if born < today - timedelta(days=365 * 110):
+            raise forms.ValidationError(_("The date of birth is more than 110 years ago."))
+        return born
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        digits, born = cleaned.get("personal_id"), cleaned.get("date_of_birth")
+        if digits and born and not identity.matches_date_of_birth(digits, born):
+            self.add_error(
+                "personal_id",
+                _("The first six digits do not match the date of birth (%(date)s).")
+                % {"date": born.strftime("%d%m%y")},
+            )
+        expected, earliest = (
+            cleaned.get("expected_release_date"),
+            cleaned.get("earliest_release_date"),
+        )
+        if expected and earliest and earliest > expected:
+            self.add_error(
+                "earliest_release_date",
+                _("The earliest release date is after the expected release date."),
+            )
+        return cleaned
+
+    def mentee_data(self) -> MenteeData:
+        data = self.cleaned_data
+        return MenteeData(
+            first_name=data["first_name"].strip(),
+            last_name=data["last_name"].strip(),
+            date_of_birth=data["date_of_birth"],
+            personal_id_digits=data["personal_id"],
+            gender=data["gender"],
+            languages=data["languages"],
+            institution=data["institution"],
+            custody_status=data["custody_status"],
+            expected_release_date=data["expected_release_date"],
+            earliest_release_date=data["earliest_release_date"],
+            data_subject_category=data["data_subject_category"],
+            notes=data["notes"],
+        )
+
+
+class MenteeSearchForm(forms.Form):
+    q = forms.CharField(label=_("Name"), required=False, max_length=NAME_MAX)
+    institution = forms.ModelChoiceField(
+        label=_("Institution"),
+        queryset=Institution.objects.none(),
+        required=False,
+        empty_label=_("All institutions"),
+    )
+    status = forms.ChoiceField(
+        label=_("Custody status"),
+        required=False,
+        choices=[("", _("Any status")), *CustodyStatus.choices],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].queryset = _institutions()  # type: ignore[attr-defined]
+        self.fields["institution"].widget.attrs["class"] = "form-select"
+
+
+class PersonalIdSearchForm(DesignSystemForm):
+    personal_id = forms.CharField(
+        label=_("Personal identification number"),
+        max_length=20,
+        help_text=_("Finds the one person with exactly this number."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+
+    def clean_personal_id(self) -> str:
+        return identity.normalise(self.cleaned_data["personal_id"])
+
+
+class CustodyEventForm(DesignSystemForm):
+    kind = forms.ChoiceField(label=_("What happened"), choices=CustodyEvent.Kind.choices)
+    occurred_on = forms.DateField(label=_("Date"), widget=DateInput())
+    institution = forms.ModelChoiceField(
+        label=_("Institution"),
+        queryset=Institution.objects.none(),
+        required=False,
+        help_text=_("For an admission or a transfer: where the person is now held."),
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Stored encrypted."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].queryset = _institutions()  # type: ignore[attr-defined]
+
+    def clean_occurred_on(self) -> date:
+        occurred: date = self.cleaned_data["occurred_on"]
+        if occurred > date.today():
+            raise forms.ValidationError(_("A custody event cannot be in the future."))
+        return occurred
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        kind = cleaned.get("kind")
+        needs_place = {CustodyEvent.Kind.ADMISSION, CustodyEvent.Kind.TRANSFER}
+        if kind in needs_place and not cleaned.get("institution"):
+            self.add_error("institution", _("Say where the person is now held."))
+        return cleaned

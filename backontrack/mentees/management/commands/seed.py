@@ -1,0 +1,61 @@
+import random
+from datetime import date
+from itertools import islice
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from tqdm import tqdm
+
+from backontrack.accounts.models import Institution
+from backontrack.audit.models import Action
+from backontrack.audit.services import record
+from backontrack.core.models import Installation
+from backontrack.mentees import synthetic
+from backontrack.mentees.models import Mentee
+
+
+class Command(BaseCommand):
+    help = (
+        "Add N synthetic mentees with custody histories to a demo database, in batches with "
+        "a progress bar, to measure pages at national scale."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--mentees", type=int, required=True, metavar="N")
+        parser.add_argument("--batch-size", type=int, default=1000)
+        parser.add_argument("--random-seed", type=int, default=None)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not Installation.current_is_demo():
+            raise CommandError(
+                "Refused: synthetic people are only ever added to a demo database "
+                "(created by `backontrack demo`)."
+            )
+        institutions = list(Institution.objects.filter(is_active=True))
+        if not institutions:
+            raise CommandError("There are no institutions to place the mentees in.")
+        rng = random.Random(options["random_seed"])  # noqa: S311 - synthetic data, not secrets
+        people = synthetic.generate(
+            options["mentees"],
+            institutions=institutions,
+            rng=rng,
+            today=date.today(),
+            taken=synthetic.existing_indexes(),
+        )
+        added = 0
+        with tqdm(total=options["mentees"], unit="mentee", file=self.stderr._out) as bar:
+            while batch := list(islice(people, options["batch_size"])):
+                with transaction.atomic():
+                    ids = synthetic.save_batch(batch)
+                    record(
+                        actor=None,
+                        username="(backontrack seed)",
+                        action=Action.CREATE,
+                        object_type=Mentee._meta.label_lower,
+                        object_ids=ids,
+                        detail="synthetic demo data",
+                    )
+                added += len(ids)
+                bar.update(len(ids))
+        self.stdout.write(f"Added {added:,} synthetic mentees.")

@@ -1,0 +1,155 @@
+"""Every write to the mentee register; each records its audit event in its transaction."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import transaction
+from django.db.models import F
+
+from backontrack.accounts.models import Institution, User
+from backontrack.audit.models import Action
+from backontrack.audit.services import record
+from backontrack.core.concurrency import claim_version
+
+from .identity import formatted, index_for
+from .models import STATUS_AFTER, CustodyEvent, Mentee
+
+EDITABLE_FIELDS = (
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "personal_id",
+    "gender",
+    "languages",
+    "institution",
+    "custody_status",
+    "expected_release_date",
+    "earliest_release_date",
+    "data_subject_category",
+    "notes",
+)
+
+
+class DuplicatePerson(Exception):
+    """A mentee with this personal identification number exists already."""
+
+    def __init__(self, existing: Mentee) -> None:
+        super().__init__("duplicate personal identification number")
+        self.existing = existing
+
+
+@dataclass
+class MenteeData:
+    first_name: str
+    last_name: str
+    date_of_birth: date
+    personal_id_digits: str
+    gender: str
+    languages: list[str]
+    institution: Institution | None
+    custody_status: str
+    expected_release_date: date | None
+    earliest_release_date: date | None
+    data_subject_category: str
+    notes: str
+
+    def values(self) -> dict[str, object]:
+        return {
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "date_of_birth": self.date_of_birth,
+            "personal_id": formatted(self.personal_id_digits),
+            "gender": self.gender,
+            "languages": sorted(self.languages),
+            "institution": self.institution,
+            "custody_status": self.custody_status,
+            "expected_release_date": self.expected_release_date,
+            "earliest_release_date": self.earliest_release_date,
+            "data_subject_category": self.data_subject_category,
+            "notes": self.notes,
+        }
+
+
+def _existing_with_id(digits: str, *, other_than: int | None = None) -> Mentee | None:
+    found = Mentee.objects.filter(personal_id_index=index_for(digits))
+    if other_than is not None:
+        found = found.exclude(pk=other_than)
+    return found.first()
+
+
+@transaction.atomic
+def mentee_create(*, actor: User, data: MenteeData) -> Mentee:
+    if existing := _existing_with_id(data.personal_id_digits):
+        raise DuplicatePerson(existing)
+    mentee = Mentee(
+        **data.values(),
+        personal_id_index=index_for(data.personal_id_digits),
+        created_by=actor,
+    )
+    mentee.save()
+    record(
+        actor=actor,
+        action=Action.CREATE,
+        obj=mentee,
+        fields=[name for name, value in data.values().items() if value not in (None, "", [])],
+    )
+    return mentee
+
+
+@transaction.atomic
+def mentee_update(*, actor: User, mentee: Mentee, version: int, data: MenteeData) -> Mentee:
+    if existing := _existing_with_id(data.personal_id_digits, other_than=mentee.pk):
+        raise DuplicatePerson(existing)
+    claim_version(mentee, version)
+    changed = []
+    for name, value in data.values().items():
+        if getattr(mentee, name) != value:
+            changed.append(name)
+            setattr(mentee, name, value)
+    mentee.personal_id_index = index_for(data.personal_id_digits)
+    mentee.save()
+    record(actor=actor, action=Action.CHANGE, obj=mentee, fields=changed)
+    return mentee
+
+
+@transaction.atomic
+def custody_event_record(
+    *,
+    actor: User,
+    mentee: Mentee,
+    kind: str,
+    occurred_on: date,
+    institution: Institution | None,
+    note: str,
+) -> CustodyEvent:
+    """Record a custody event; it moves the custody status (and, for an admission or a
+    transfer, the institution) of the mentee, whose version moves on so that an open edit
+    form cannot overwrite it."""
+    event = CustodyEvent.objects.create(
+        mentee=mentee,
+        kind=kind,
+        occurred_on=occurred_on,
+        institution=institution,
+        note=note,
+        recorded_by=actor,
+    )
+    updates: dict[str, object] = {}
+    if (status := STATUS_AFTER[CustodyEvent.Kind(kind)]) is not None:
+        updates["custody_status"] = status
+    if institution is not None:
+        updates["institution"] = institution
+    Mentee.objects.filter(pk=mentee.pk).update(**updates, version=F("version") + 1)
+    record(
+        actor=actor,
+        action=Action.CREATE,
+        obj=event,
+        fields=[
+            "kind",
+            "occurred_on",
+            *(["institution"] if institution else []),
+            *(["note"] if note else []),
+        ],
+    )
+    if updates:
+        record(actor=actor, action=Action.CHANGE, obj=mentee, fields=sorted(updates))
+    return event

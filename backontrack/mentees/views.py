@@ -1,0 +1,191 @@
+"""The mentee register: list and search, register, view, edit, custody events.
+
+Mentees are loaded only through the access policy (core.access); not-found and
+not-allowed both answer 404. Every page that shows personal data records what it showed."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from backontrack.accounts.models import User
+from backontrack.audit.models import Action
+from backontrack.audit.services import record
+from backontrack.core import access
+from backontrack.core.concurrency import ConcurrentEditError
+
+from . import identity, services
+from .forms import CustodyEventForm, MenteeForm, MenteeSearchForm, PersonalIdSearchForm
+from .models import Mentee
+
+PAGE_SIZE = 25
+
+
+def _coordinator(request: HttpRequest) -> User:
+    user = access.signed_in_user(request)
+    access.require(access.can_manage_mentees(user))
+    return user
+
+
+@require_http_methods(["GET", "POST"])
+def mentee_list(request: HttpRequest) -> HttpResponse:
+    """The register. Name, institution and status filter by GET; the personal ID number is
+    searched by POST so that it never appears in an address or a server log."""
+    user = _coordinator(request)
+    id_form = PersonalIdSearchForm(request.POST or None, prefix="id")
+    if request.method == "POST" and id_form.is_valid():
+        index = identity.index_for(id_form.cleaned_data["personal_id"])
+        found = access.mentees_visible_to(user).filter(personal_id_index=index).first()
+        record(
+            actor=user,
+            action=Action.SEARCH,
+            object_type=Mentee._meta.label_lower,
+            object_ids=[found.pk] if found else [],
+            fields=["personal_id"],
+        )
+        if found is not None:
+            return redirect("mentee_detail", pk=found.pk)
+        messages.info(request, _("No mentee has this personal identification number."))
+        return redirect("mentee_list")
+
+    search = MenteeSearchForm(request.GET or None)
+    mentees = access.mentees_visible_to(user).select_related("institution")
+    used: list[str] = []
+    if search.is_valid():
+        if query := search.cleaned_data["q"].strip():
+            for word in query.split():
+                mentees = mentees.filter(
+                    Q(first_name__icontains=word) | Q(last_name__icontains=word)
+                )
+            used.append("name")
+        if institution := search.cleaned_data["institution"]:
+            mentees = mentees.filter(institution=institution)
+            used.append("institution")
+        if status := search.cleaned_data["status"]:
+            mentees = mentees.filter(custody_status=status)
+            used.append("custody_status")
+    page = Paginator(mentees.order_by("last_name", "first_name", "id"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    record(
+        actor=user,
+        action=Action.SEARCH if used else Action.LIST,
+        object_type=Mentee._meta.label_lower,
+        object_ids=[mentee.pk for mentee in page.object_list],
+        fields=used,
+    )
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "mentees/mentee_list.html",
+        {"page": page, "search": search, "id_form": id_form, "querystring": params.urlencode()},
+    )
+
+
+def _duplicate_message(request: HttpRequest, form: MenteeForm, existing: Mentee) -> None:
+    form.add_error(
+        "personal_id",
+        _(
+            "A mentee with this personal identification number is registered already. "
+            "Open the existing record instead of creating a second one."
+        ),
+    )
+    form.existing = existing  # type: ignore[attr-defined]
+
+
+@require_http_methods(["GET", "POST"])
+def mentee_create(request: HttpRequest) -> HttpResponse:
+    user = _coordinator(request)
+    form = MenteeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            mentee = services.mentee_create(actor=user, data=form.mentee_data())
+        except services.DuplicatePerson as duplicate:
+            _duplicate_message(request, form, duplicate.existing)
+        else:
+            messages.success(request, _("%(name)s is registered.") % {"name": mentee})
+            return redirect("mentee_detail", pk=mentee.pk)
+    return render(request, "mentees/mentee_form.html", {"form": form, "mentee": None})
+
+
+@require_http_methods(["GET"])
+def mentee_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _coordinator(request)
+    mentee = access.mentee_for(user, pk)
+    custody_events = list(access.custody_events_of(user, mentee))
+    record(
+        actor=user,
+        action=Action.VIEW,
+        obj=mentee,
+        fields=[
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "personal_id",
+            "gender",
+            "languages",
+            "institution",
+            "custody_status",
+            "expected_release_date",
+            "earliest_release_date",
+            "data_subject_category",
+            "notes",
+            "custody_events",
+        ],
+    )
+    return render(
+        request,
+        "mentees/mentee_detail.html",
+        {"mentee": mentee, "custody_events": custody_events},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def mentee_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _coordinator(request)
+    mentee = access.mentee_for(user, pk)
+    form = MenteeForm(request.POST or None, instance=mentee)
+    if request.method == "GET":
+        record(actor=user, action=Action.VIEW, obj=mentee, fields=list(services.EDITABLE_FIELDS))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.mentee_update(
+                actor=user,
+                mentee=mentee,
+                version=form.cleaned_data["version"],
+                data=form.mentee_data(),
+            )
+        except services.DuplicatePerson as duplicate:
+            _duplicate_message(request, form, duplicate.existing)
+        except ConcurrentEditError:
+            latest = access.mentee_for(user, pk)
+            form = MenteeForm(instance=latest)
+            messages.error(request, str(MenteeForm.concurrent_edit_message))
+        else:
+            messages.success(request, _("The changes to %(name)s are saved.") % {"name": mentee})
+            return redirect("mentee_detail", pk=mentee.pk)
+    return render(request, "mentees/mentee_form.html", {"form": form, "mentee": mentee})
+
+
+@require_http_methods(["GET", "POST"])
+def custody_event_create(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _coordinator(request)
+    mentee = access.mentee_for(user, pk)
+    form = CustodyEventForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.custody_event_record(
+            actor=user,
+            mentee=mentee,
+            kind=data["kind"],
+            occurred_on=data["occurred_on"],
+            institution=data["institution"],
+            note=data["note"],
+        )
+        messages.success(request, _("The custody event is recorded."))
+        return redirect("mentee_detail", pk=mentee.pk)
+    return render(request, "mentees/custody_event_form.html", {"form": form, "mentee": mentee})

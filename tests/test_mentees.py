@@ -1,0 +1,297 @@
+import io
+import random
+from datetime import date
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from backontrack.accounts.models import Institution
+from backontrack.audit.models import Action, AuditEvent
+from backontrack.core.models import Installation
+from backontrack.mentees import synthetic
+from backontrack.mentees.models import CustodyEvent, CustodyStatus, Mentee
+
+from .conftest import signed_in_client
+
+pytestmark = pytest.mark.django_db
+
+PERSONAL_ID = "150390-1235"
+
+
+@pytest.fixture
+def coordinator() -> Client:
+    return signed_in_client("coordinator")
+
+
+def _form(**overrides: Any) -> dict[str, Any]:
+    institution = Institution.objects.get(name="Copenhagen Prisons")
+    data = {
+        "first_name": "Karim",
+        "last_name": "Sørensen",
+        "personal_id": PERSONAL_ID,
+        "date_of_birth": "1990-03-15",
+        "gender": "male",
+        "languages": ["da", "ar"],
+        "institution": institution.pk,
+        "custody_status": "remand",
+        "expected_release_date": "",
+        "earliest_release_date": "",
+        "data_subject_category": "suspect",
+        "notes": "Talks openly about the conflict on the wing.",
+    }
+    data.update(overrides)
+    return data
+
+
+def _register(client: Client, **overrides: Any) -> Mentee:
+    response = client.post("/mentees/new/", _form(**overrides))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return Mentee.objects.get(pk=int(response["Location"].strip("/").split("/")[-1]))
+
+
+def newest(**filters: Any) -> AuditEvent:
+    event = AuditEvent.objects.filter(**filters).order_by("-id").first()
+    assert event is not None
+    return event
+
+
+def test_a_coordinator_registers_a_mentee_and_it_is_audited(coordinator: Client) -> None:
+    mentee = _register(coordinator)
+    assert mentee.personal_id == PERSONAL_ID
+    assert mentee.languages == ["ar", "da"]
+    event = newest(action=Action.CREATE, object_type="mentees.mentee")
+    assert event.object_id == str(mentee.pk)
+    assert "personal_id" in event.fields
+    assert event.actor_username == "coordinator"
+    page = coordinator.get(f"/mentees/{mentee.pk}/")
+    assert PERSONAL_ID.encode() in page.content
+    assert newest(action=Action.VIEW).object_id == str(mentee.pk)
+
+
+def test_the_personal_id_and_notes_never_reach_the_database_in_plaintext(
+    coordinator: Client,
+) -> None:
+    _register(coordinator)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT personal_id, notes FROM mentees_mentee")
+        stored = " ".join(str(value) for row in cursor.fetchall() for value in row)
+    assert PERSONAL_ID not in stored
+    assert "1503901235" not in stored
+    assert "conflict on the wing" not in stored
+    assert "enc1:" in stored
+    if connection.vendor == "sqlite":
+        # The whole database file, byte for byte as it would lie on disk.
+        raw = connection.connection.serialize()
+        assert PERSONAL_ID.encode() not in raw
+        assert b"1503901235" not in raw
+        assert b"conflict on the wing" not in raw
+        assert "Sørensen".encode() in raw  # the check would see plaintext if it were there
+
+
+def test_the_personal_id_never_appears_in_an_address_or_the_audit_trail(
+    coordinator: Client,
+) -> None:
+    mentee = _register(coordinator)
+    response = coordinator.post("/mentees/", {"id-personal_id": PERSONAL_ID})
+    assert response.status_code == 302
+    assert response["Location"] == f"/mentees/{mentee.pk}/"
+    search = newest(action=Action.SEARCH)
+    assert search.fields == ["personal_id"]
+    assert search.object_ids == [str(mentee.pk)]
+    everything = " ".join(str(e.__dict__) for e in AuditEvent.objects.all())
+    assert "150390" not in everything
+    assert "1235" not in everything.replace(str(mentee.pk), "")
+
+    missing = coordinator.post("/mentees/", {"id-personal_id": "010101-0001"}, follow=True)
+    assert b"No mentee has this personal identification number" in missing.content
+    bad = coordinator.post("/mentees/", {"id-personal_id": "12345"})
+    assert b"Enter the number as 10 digits" in bad.content
+
+
+def test_two_records_for_one_person_cannot_happen(coordinator: Client) -> None:
+    existing = _register(coordinator)
+    count = Mentee.objects.count()
+    response = coordinator.post(
+        "/mentees/new/", _form(first_name="Kareem", personal_id="1503901235")
+    )
+    assert response.status_code == 200
+    assert b"is registered already" in response.content
+    assert f'href="/mentees/{existing.pk}/"'.encode() in response.content
+    assert b'value="Kareem"' in response.content
+    assert Mentee.objects.count() == count
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"personal_id": "15039-01235"}, "Enter the number as 10 digits"),
+        ({"personal_id": "320390-1235"}, "must be a date of birth"),
+        ({"date_of_birth": "1991-03-15"}, "do not match the date of birth"),
+        ({"date_of_birth": "2990-03-15", "personal_id": "150390-1235"}, "in the future"),
+        ({"date_of_birth": "not a date"}, "Enter a valid date"),
+        (
+            {"expected_release_date": "2027-01-01", "earliest_release_date": "2028-01-01"},
+            "after the expected release date",
+        ),
+        ({"first_name": "K" * 101}, "at most 100 characters"),
+        ({"notes": "x" * 5001}, "at most 5000 characters"),
+        ({"custody_status": "escaped"}, "Select a valid choice"),
+    ],
+)
+def test_bad_input_gets_a_clear_message_and_changes_nothing(
+    coordinator: Client, overrides: dict[str, str], message: str
+) -> None:
+    count = Mentee.objects.count()
+    events = AuditEvent.objects.filter(action=Action.CREATE).count()
+    response = coordinator.post("/mentees/new/", _form(**overrides))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert "Please correct the following" in response.content.decode()
+    assert Mentee.objects.count() == count
+    assert AuditEvent.objects.filter(action=Action.CREATE).count() == events
+
+
+def test_an_edit_is_audited_by_field(coordinator: Client) -> None:
+    mentee = _register(coordinator)
+    response = coordinator.post(
+        f"/mentees/{mentee.pk}/edit/",
+        _form(expected_release_date="2029-06-01", notes="New note.", version=mentee.version),
+    )
+    assert response.status_code == 302
+    mentee.refresh_from_db()
+    assert mentee.expected_release_date == date(2029, 6, 1)
+    event = newest(action=Action.CHANGE, object_type="mentees.mentee")
+    assert event.fields == ["expected_release_date", "notes"]
+
+
+def test_a_second_concurrent_edit_is_refused(coordinator: Client) -> None:
+    mentee = _register(coordinator)
+    other = signed_in_client("coordinator")
+    stale_version = mentee.version
+    first = coordinator.post(
+        f"/mentees/{mentee.pk}/edit/", _form(first_name="First", version=stale_version)
+    )
+    assert first.status_code == 302
+    second = other.post(
+        f"/mentees/{mentee.pk}/edit/", _form(first_name="Second", version=stale_version)
+    )
+    assert second.status_code == 200
+    assert b"Someone else saved a change" in second.content
+    assert b'value="First"' in second.content
+    mentee.refresh_from_db()
+    assert mentee.first_name == "First"
+
+
+def test_custody_events_move_the_status_and_keep_a_history(coordinator: Client) -> None:
+    mentee = _register(coordinator)
+    needs_place = coordinator.post(
+        f"/mentees/{mentee.pk}/custody/new/", {"kind": "transfer", "occurred_on": "2026-01-10"}
+    )
+    assert b"Say where the person is now held" in needs_place.content
+    future = coordinator.post(
+        f"/mentees/{mentee.pk}/custody/new/", {"kind": "sentencing", "occurred_on": "2999-01-01"}
+    )
+    assert b"cannot be in the future" in future.content
+
+    coordinator.post(
+        f"/mentees/{mentee.pk}/custody/new/", {"kind": "sentencing", "occurred_on": "2026-02-01"}
+    )
+    mentee.refresh_from_db()
+    assert mentee.custody_status == CustodyStatus.SENTENCED
+    prison = Institution.objects.get(name="Nyborg Prison")
+    coordinator.post(
+        f"/mentees/{mentee.pk}/custody/new/",
+        {"kind": "transfer", "occurred_on": "2026-02-15", "institution": prison.pk},
+    )
+    mentee.refresh_from_db()
+    assert mentee.institution == prison
+    assert newest(action=Action.CHANGE, object_type="mentees.mentee").fields == ["institution"]
+    page = coordinator.get(f"/mentees/{mentee.pk}/").content.decode()
+    assert page.index("Transferred") < page.index("Sentenced")
+
+
+def test_a_custody_event_makes_an_open_edit_form_stale(coordinator: Client) -> None:
+    mentee = _register(coordinator)
+    version = mentee.version
+    coordinator.post(
+        f"/mentees/{mentee.pk}/custody/new/", {"kind": "sentencing", "occurred_on": "2026-02-01"}
+    )
+    response = coordinator.post(f"/mentees/{mentee.pk}/edit/", _form(version=version))
+    assert b"Someone else saved a change" in response.content
+    mentee.refresh_from_db()
+    assert mentee.custody_status == CustodyStatus.SENTENCED
+
+
+def test_the_register_filters_by_name_institution_and_status(coordinator: Client) -> None:
+    mentee = _register(coordinator, first_name="Zebulon", last_name="Quarry")
+    by_name = coordinator.get("/mentees/", {"q": "zebulon quar"})
+    assert [m.pk for m in by_name.context["page"].object_list] == [mentee.pk]
+    assert newest(action=Action.SEARCH).fields == ["name"]
+    remand = coordinator.get(
+        "/mentees/", {"status": "remand", "institution": str(mentee.institution_id)}
+    )
+    shown = list(remand.context["page"].object_list)
+    assert mentee in shown
+    assert all(m.custody_status == "remand" for m in shown)
+    assert all(m.institution_id == mentee.institution_id for m in shown)
+    assert set(map(int, newest(action=Action.SEARCH).object_ids)) == {m.pk for m in shown}
+
+
+def _count_queries(client: Client, path: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    return len(queries)
+
+
+def _add_synthetic(count: int) -> None:
+    synthetic.save_batch(
+        list(
+            synthetic.generate(
+                count,
+                institutions=list(Institution.objects.all()),
+                rng=random.Random(7),
+                today=date.today(),
+                taken=synthetic.existing_indexes(),
+            )
+        )
+    )
+
+
+def test_list_and_detail_query_counts_do_not_grow_with_the_data(coordinator: Client) -> None:
+    mentee = Mentee.objects.order_by("id").first()
+    assert mentee is not None
+    list_before = _count_queries(coordinator, "/mentees/")
+    search_before = _count_queries(coordinator, "/mentees/?q=a&status=sentenced")
+    detail_before = _count_queries(coordinator, f"/mentees/{mentee.pk}/")
+    _add_synthetic(120)
+    for day in range(1, 8):
+        CustodyEvent.objects.create(mentee=mentee, kind="transfer", occurred_on=date(2026, 1, day))
+    assert _count_queries(coordinator, "/mentees/") == list_before
+    assert _count_queries(coordinator, "/mentees/?q=a&status=sentenced") == search_before
+    assert _count_queries(coordinator, f"/mentees/{mentee.pk}/") == detail_before
+
+
+def test_seed_adds_synthetic_mentees_with_custody_history() -> None:
+    before = Mentee.objects.count()
+    call_command(
+        "seed",
+        mentees=250,
+        batch_size=100,
+        random_seed=1,
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+    assert Mentee.objects.count() == before + 250
+    newest_ones = Mentee.objects.order_by("-id")[:250]
+    assert CustodyEvent.objects.filter(mentee__in=newest_ones).count() >= 250
+    assert AuditEvent.objects.filter(detail="synthetic demo data").count() == 3
+
+
+def test_seed_refuses_a_database_that_is_not_a_demo() -> None:
+    Installation.objects.update(is_demo=False)
+    with pytest.raises(CommandError, match="only ever added to a demo database"):
+        call_command("seed", mentees=1, stdout=io.StringIO(), stderr=io.StringIO())
