@@ -131,7 +131,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "backontrack.accounts.backends.AccountBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -179,6 +179,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_NAME = "backontrack_session"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "backontrack.core.views.csrf_failure"
+# Messages name people ("Karim S. is registered"): keep them server-side, not in a cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # --- Transport security ---------------------------------------------------------------------
 # Behind TLS (every real deployment) set BACKONTRACK_HTTPS=true: secure cookies, HSTS and a

@@ -44,7 +44,9 @@ def current_code(username: str) -> str:
 
 def signed_in_client(username: str) -> Client:
     client = Client()
-    client.force_login(User.objects.get(username=username))
+    client.force_login(
+        User.objects.get(username=username), backend="backontrack.accounts.backends.AccountBackend"
+    )
     session = client.session
     session["signed_in_at"] = session["last_seen"] = time.time()
     session.save()

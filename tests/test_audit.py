@@ -109,15 +109,20 @@ def _some_events() -> list[AuditEvent]:
     return list(AuditEvent.objects.order_by("id"))
 
 
+TABLES = ["audit_auditevent", "audit_auditeventsubject", "audit_auditchainhead"]
+
+
 def _tamper(sql: str, params: list[Any]) -> None:
-    """What someone with direct database access could do. On PostgreSQL the trigger must be
-    switched off first, as only the table's owner could."""
+    """What someone with direct database access could do. On PostgreSQL the triggers must be
+    switched off first, as only the tables' owner could."""
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_append_only")
+            for table in TABLES:
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         cursor.execute(sql, params)
         if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_event_append_only")
+            for table in TABLES:
+                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
 
 
 def test_verify_audit_passes_on_an_intact_trail() -> None:
@@ -161,15 +166,40 @@ def test_verify_audit_notices_an_inserted_event() -> None:
         verify()
 
 
+def test_verify_audit_notices_a_hidden_access_to_a_person() -> None:
+    from backontrack.mentees.models import Mentee
+
+    mentee = Mentee.objects.order_by("id").first()
+    assert mentee is not None
+    signed_in_client("coordinator").get(f"/mentees/{mentee.pk}/")
+    view = newest(action=Action.VIEW, object_type="mentees.mentee")
+    _tamper("DELETE FROM audit_auditeventsubject WHERE event_id = %s", [view.pk])
+    with pytest.raises(CommandError, match=f"broken at event {view.pk}.*index of accesses"):
+        verify()
+
+
+def test_verify_audit_ignores_events_written_after_it_started() -> None:
+    from backontrack.audit.services import ChainProblem, verify_chain
+
+    _some_events()
+    walk = verify_chain(batch_size=1)
+    first = next(walk)
+    signed_in_client("admin").get("/admin/users/")  # written while the walk runs
+    assert not any(isinstance(step, ChainProblem) for step in [first, *walk])
+
+
 @pytest.mark.postgresql_only
 def test_postgresql_refuses_update_and_delete_on_the_audit_trail() -> None:
     event = _some_events()[0]
     for sql in (
         "UPDATE audit_auditevent SET detail = 'x' WHERE id = %s",
         "DELETE FROM audit_auditevent WHERE id = %s",
+        "DELETE FROM audit_auditeventsubject WHERE event_id = %s",
+        "UPDATE audit_auditchainhead SET last_event_id = 0 WHERE %s > 0",
+        "DELETE FROM audit_auditchainhead WHERE %s > 0",
     ):
         with (
-            pytest.raises(DatabaseError, match="append-only"),
+            pytest.raises(DatabaseError, match=r"append-only|only moves forward"),
             transaction.atomic(),
             connection.cursor() as cursor,
         ):

@@ -176,3 +176,32 @@ def test_demo_data_is_never_loaded_after_the_first_administrator_exists() -> Non
         call_command("demo", no_serve=True, stdout=io.StringIO())
     with pytest.raises(CommandError, match="not a demo database"):
         call_command("totp", "it-admin")
+
+
+@pytest.mark.django_db
+def test_measure_register_reports_time_and_queries_per_page() -> None:
+    out = io.StringIO()
+    call_command("measure-register", repeat=1, stdout=out)
+    report = out.getvalue()
+    assert "mentees on" in report
+    for page in ("list", "search by name and status", "detail", "search by personal ID"):
+        assert page in report
+    assert "queries" in report
+
+
+def test_serve_refuses_to_listen_widely_without_explicit_keys(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BACKONTRACK_")}
+    env.update(BACKONTRACK_VAR_DIR=str(tmp_path), BACKONTRACK_HTTPS="true")
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    result = _run(["serve", "--host", "0.0.0.0", "--port", str(_free_port())], env)  # noqa: S104
+    assert result.returncode != 0
+    assert "without BACKONTRACK_AUDIT_KEY" in result.stderr
+
+
+def test_files_the_program_writes_are_private(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE"}}
+    env.pop("DATABASE_URL", None)
+    env["BACKONTRACK_VAR_DIR"] = str(tmp_path)
+    assert _run(["migrate", "--verbosity", "0"], env).returncode == 0
+    database = tmp_path / "backontrack.sqlite3"
+    assert database.stat().st_mode & 0o077 == 0

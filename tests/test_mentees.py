@@ -295,3 +295,67 @@ def test_seed_refuses_a_database_that_is_not_a_demo() -> None:
     Installation.objects.update(is_demo=False)
     with pytest.raises(CommandError, match="only ever added to a demo database"):
         call_command("seed", mentees=1, stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_learning_who_holds_a_number_through_the_duplicate_check_is_audited(
+    coordinator: Client,
+) -> None:
+    existing = _register(coordinator)
+    coordinator.post("/mentees/new/", _form(first_name="Other"))
+    search = newest(action=Action.SEARCH)
+    assert search.object_ids == [str(existing.pk)]
+    assert search.fields == ["personal_id"]
+
+
+def test_every_page_that_shows_a_mentee_is_audited(coordinator: Client) -> None:
+    mentee = _register(coordinator)
+    stale = mentee.version
+    coordinator.post(f"/mentees/{mentee.pk}/edit/", _form(first_name="A", version=stale))
+    before = AuditEvent.objects.filter(action=Action.VIEW, object_id=str(mentee.pk)).count()
+    coordinator.post(f"/mentees/{mentee.pk}/edit/", _form(first_name="B", version=stale))
+    coordinator.post(f"/mentees/{mentee.pk}/edit/", _form(first_name="", version=mentee.version))
+    coordinator.get(f"/mentees/{mentee.pk}/custody/new/")
+    after = AuditEvent.objects.filter(action=Action.VIEW, object_id=str(mentee.pk)).count()
+    assert after == before + 3
+
+
+def test_a_number_typed_into_the_name_filter_is_refused(coordinator: Client) -> None:
+    response = coordinator.get("/mentees/", {"q": "1503901235"})
+    content = response.content.decode()
+    assert "Search by personal identification number in its own box" in content
+    assert 'value="1503901235"' not in content
+
+
+def test_each_action_leaves_exactly_its_audit_events(coordinator: Client) -> None:
+    mentee = _register(coordinator)
+
+    def events_after(action: Any) -> list[tuple[str, str]]:
+        start = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
+        action()
+        return list(
+            AuditEvent.objects.filter(id__gt=start)
+            .order_by("id")
+            .values_list("action", "object_type")
+        )
+
+    assert events_after(lambda: coordinator.get(f"/mentees/{mentee.pk}/")) == [
+        ("view", "mentees.mentee")
+    ]
+    assert events_after(lambda: coordinator.get("/mentees/")) == [("list", "mentees.mentee")]
+    assert events_after(lambda: coordinator.get("/mentees/?status=remand")) == [
+        ("search", "mentees.mentee")
+    ]
+    assert events_after(lambda: coordinator.post("/mentees/", {"id-personal_id": PERSONAL_ID})) == [
+        ("search", "mentees.mentee")
+    ]
+    assert events_after(
+        lambda: coordinator.post(
+            f"/mentees/{mentee.pk}/edit/", _form(notes="Changed.", version=mentee.version)
+        )
+    ) == [("change", "mentees.mentee")]
+    assert events_after(
+        lambda: coordinator.post(
+            f"/mentees/{mentee.pk}/custody/new/",
+            {"kind": "sentencing", "occurred_on": "2026-02-01"},
+        )
+    ) == [("create", "mentees.custodyevent"), ("change", "mentees.mentee")]

@@ -300,3 +300,13 @@ def test_signed_in_pages_are_not_cached_and_carry_a_strict_policy() -> None:
     assert "script-src 'self'" in policy
     assert "unsafe-inline" not in policy
     assert response["X-Frame-Options"] == "DENY"
+
+
+def test_a_forged_forwarded_address_is_not_stored(client: Client, settings: Any) -> None:
+    from backontrack.audit.models import AuditEvent
+
+    settings.BACKONTRACK_PROXY_COUNT = 1
+    password_step(client, "mentor01", "wrong", HTTP_X_FORWARDED_FOR="<script>" * 20)
+    event = AuditEvent.objects.order_by("-id").first()
+    assert event is not None
+    assert event.address == ""

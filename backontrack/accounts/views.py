@@ -93,7 +93,7 @@ def _restart_signin(request: HttpRequest) -> HttpResponseRedirect:
 def _finish_signin(request: HttpRequest, user: User) -> str:
     """Both factors passed: sign in (which gives the session a new key) and start its clocks."""
     pending = request.session.pop(PENDING, {})
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend="backontrack.accounts.backends.AccountBackend")
     record(actor=user, action=Action.SIGN_IN)
     now = time.time()
     request.session[SIGNED_IN_AT] = now

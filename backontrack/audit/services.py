@@ -109,12 +109,10 @@ def record(
     event.previous_hash = head.last_hash
     event.hash = event_hash(event, head.last_hash)
     event.save()
-    subjects = {object_id, *event.object_ids} - {""}
-    if object_type and subjects:
-        AuditEventSubject.objects.bulk_create(
-            AuditEventSubject(event=event, object_type=object_type, object_id=subject)
-            for subject in sorted(subjects)
-        )
+    AuditEventSubject.objects.bulk_create(
+        AuditEventSubject(event=event, object_type=kind, object_id=subject)
+        for kind, subject in sorted(_subjects_of(event))
+    )
     head.last_event_id = event.pk
     head.last_hash = event.hash
     head.save(update_fields=["last_event_id", "last_hash"])
@@ -128,15 +126,28 @@ class ChainProblem:
 
 
 def verify_chain(*, batch_size: int = 2000) -> Iterator[int | ChainProblem]:
-    """Walk the chain from the start. Yields the number of events checked so far after each
-    batch, and a ChainProblem (then stops) at the first event that does not fit."""
+    """Walk the chain from the start up to the head as it is now (events written while the
+    walk runs are left for the next one). Yields the number of events checked after each
+    batch, and a ChainProblem (then stops) at the first event that does not fit — including
+    an event whose list of records concerned (the "who looked at this person" index) was
+    changed."""
+    head = AuditChainHead.objects.filter(pk=1).first()
+    head_hash = head.last_hash if head else GENESIS
+    head_id = head.last_event_id if head else 0
     previous_hash = GENESIS
     last_id = 0
     checked = 0
     while True:
-        batch = list(AuditEvent.objects.filter(id__gt=last_id).order_by("id")[:batch_size])
+        batch = list(
+            AuditEvent.objects.filter(id__gt=last_id, id__lte=head_id).order_by("id")[:batch_size]
+        )
         if not batch:
             break
+        subjects: dict[int, set[tuple[str, str]]] = {}
+        for event_id, object_type, object_id in AuditEventSubject.objects.filter(
+            event_id__in=[event.pk for event in batch]
+        ).values_list("event_id", "object_type", "object_id"):
+            subjects.setdefault(event_id, set()).add((object_type, object_id))
         for event in batch:
             if event.previous_hash != previous_hash:
                 yield ChainProblem(
@@ -149,13 +160,27 @@ def verify_chain(*, batch_size: int = 2000) -> Iterator[int | ChainProblem]:
             if event_hash(event, previous_hash) != event.hash:
                 yield ChainProblem(event.pk, str(_("its content was changed after it was written")))
                 return
+            if subjects.get(event.pk, set()) != _subjects_of(event):
+                yield ChainProblem(
+                    event.pk,
+                    str(_("the records it concerns were changed in the index of accesses")),
+                )
+                return
             previous_hash = event.hash
             last_id = event.pk
             checked += 1
         yield checked
-    head = AuditChainHead.objects.filter(pk=1).first()
-    head_hash = head.last_hash if head else GENESIS
-    head_id = head.last_event_id if head else 0
+    # Every append moves the head in its own transaction, so a committed event beyond the
+    # head was not written by the application. (Newest id first, then the head: a write that
+    # commits in between moves the head past it and raises no false alarm.)
+    newest_id = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    head_now = AuditChainHead.objects.filter(pk=1).values_list("last_event_id", flat=True).first()
+    if newest_id > (head_now or 0):
+        yield ChainProblem(
+            newest_id,
+            str(_("it lies beyond the newest event the chain records (it was inserted)")),
+        )
+        return
     if head_hash != previous_hash or head_id != last_id:
         yield ChainProblem(
             None,
@@ -167,3 +192,9 @@ def verify_chain(*, batch_size: int = 2000) -> Iterator[int | ChainProblem]:
                 % {"expected": head_id, "actual": last_id}
             ),
         )
+
+
+def _subjects_of(event: AuditEvent) -> set[tuple[str, str]]:
+    if not event.object_type:
+        return set()
+    return {(event.object_type, i) for i in {event.object_id, *event.object_ids} - {""}}

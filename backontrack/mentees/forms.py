@@ -148,6 +148,18 @@ class MenteeForm(VersionedFormMixin, DesignSystemForm):
 
 class MenteeSearchForm(forms.Form):
     q = forms.CharField(label=_("Name"), required=False, max_length=NAME_MAX)
+
+    def clean_q(self) -> str:
+        query: str = self.cleaned_data["q"]
+        if sum(character.isdigit() for character in query) >= 6:
+            raise forms.ValidationError(
+                _(
+                    "Search by personal identification number in its own box: a number "
+                    "typed here would end up in the page address."
+                )
+            )
+        return query
+
     institution = forms.ModelChoiceField(
         label=_("Institution"),
         queryset=Institution.objects.none(),

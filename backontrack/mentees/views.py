@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from backontrack.accounts.models import User
@@ -30,6 +31,7 @@ def _coordinator(request: HttpRequest) -> User:
     return user
 
 
+@sensitive_post_parameters("id-personal_id")
 @require_http_methods(["GET", "POST"])
 def mentee_list(request: HttpRequest) -> HttpResponse:
     """The register. Name, institution and status filter by GET; the personal ID number is
@@ -86,7 +88,18 @@ def mentee_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _duplicate_message(request: HttpRequest, form: MenteeForm, existing: Mentee) -> None:
+def _duplicate_message(
+    request: HttpRequest, user: User, form: MenteeForm, existing: Mentee
+) -> None:
+    # Showing who holds the number is a search by personal ID number: record it.
+    record(
+        actor=user,
+        action=Action.SEARCH,
+        object_type=Mentee._meta.label_lower,
+        object_ids=[existing.pk],
+        fields=["personal_id"],
+        detail="duplicate check",
+    )
     form.add_error(
         "personal_id",
         _(
@@ -97,6 +110,7 @@ def _duplicate_message(request: HttpRequest, form: MenteeForm, existing: Mentee)
     form.existing = existing  # type: ignore[attr-defined]
 
 
+@sensitive_post_parameters("personal_id", "notes")
 @require_http_methods(["GET", "POST"])
 def mentee_create(request: HttpRequest) -> HttpResponse:
     user = _coordinator(request)
@@ -105,7 +119,7 @@ def mentee_create(request: HttpRequest) -> HttpResponse:
         try:
             mentee = services.mentee_create(actor=user, data=form.mentee_data())
         except services.DuplicatePerson as duplicate:
-            _duplicate_message(request, form, duplicate.existing)
+            _duplicate_message(request, user, form, duplicate.existing)
         else:
             messages.success(request, _("%(name)s is registered.") % {"name": mentee})
             return redirect("mentee_detail", pk=mentee.pk)
@@ -144,13 +158,12 @@ def mentee_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@sensitive_post_parameters("personal_id", "notes")
 @require_http_methods(["GET", "POST"])
 def mentee_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = _coordinator(request)
     mentee = access.mentee_for(user, pk)
     form = MenteeForm(request.POST or None, instance=mentee)
-    if request.method == "GET":
-        record(actor=user, action=Action.VIEW, obj=mentee, fields=list(services.EDITABLE_FIELDS))
     if request.method == "POST" and form.is_valid():
         try:
             services.mentee_update(
@@ -160,17 +173,20 @@ def mentee_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 data=form.mentee_data(),
             )
         except services.DuplicatePerson as duplicate:
-            _duplicate_message(request, form, duplicate.existing)
+            _duplicate_message(request, user, form, duplicate.existing)
         except ConcurrentEditError:
-            latest = access.mentee_for(user, pk)
-            form = MenteeForm(instance=latest)
+            mentee = access.mentee_for(user, pk)
+            form = MenteeForm(instance=mentee)
             messages.error(request, str(MenteeForm.concurrent_edit_message))
         else:
             messages.success(request, _("The changes to %(name)s are saved.") % {"name": mentee})
             return redirect("mentee_detail", pk=mentee.pk)
+    # Whatever the form shows now (stored values, or the latest after a conflict) is a look.
+    record(actor=user, action=Action.VIEW, obj=mentee, fields=list(services.EDITABLE_FIELDS))
     return render(request, "mentees/mentee_form.html", {"form": form, "mentee": mentee})
 
 
+@sensitive_post_parameters("note")
 @require_http_methods(["GET", "POST"])
 def custody_event_create(request: HttpRequest, pk: int) -> HttpResponse:
     user = _coordinator(request)
@@ -188,4 +204,5 @@ def custody_event_create(request: HttpRequest, pk: int) -> HttpResponse:
         )
         messages.success(request, _("The custody event is recorded."))
         return redirect("mentee_detail", pk=mentee.pk)
+    record(actor=user, action=Action.VIEW, obj=mentee, fields=["first_name", "last_name"])
     return render(request, "mentees/custody_event_form.html", {"form": form, "mentee": mentee})

@@ -39,16 +39,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         newest = crypto.key_id(field_keys()[0])
         for model, fields in encrypted_fields():
-            changed = self._rotate(model, fields, options["batch_size"], options["max_batches"])
-            if changed:
-                record(
-                    actor=None,
-                    username="(backontrack rotate-keys)",
-                    action=Action.CHANGE,
-                    object_type=model._meta.label_lower,
-                    fields=[f.name for f in fields],
-                    detail=f"re-encrypted {changed} values under key {newest}",
-                )
+            changed = self._rotate(
+                model, fields, newest, options["batch_size"], options["max_batches"]
+            )
             self.stdout.write(f"{model._meta.label}: {changed:,} values re-encrypted.")
         self.stdout.write(f"Done: every value read is now under key {newest}.")
 
@@ -56,6 +49,7 @@ class Command(BaseCommand):
         self,
         model: type[models.Model],
         fields: list[EncryptedTextField],
+        newest: str,
         batch_size: int,
         max_batches: int | None,
     ) -> int:
@@ -72,8 +66,11 @@ class Command(BaseCommand):
             while max_batches is None or batches < max_batches:
                 with transaction.atomic(), connection.cursor() as cursor:
                     where = f"WHERE {pk} > %s " if last is not None else ""
+                    # Lock the rows until they are written back, so that a save in between
+                    # is never overwritten with the old value (SQLite locks the whole file).
+                    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
                     cursor.execute(
-                        f"SELECT {pk}, {columns} FROM {table} {where}ORDER BY {pk} LIMIT %s",  # noqa: S608 - names quoted
+                        f"SELECT {pk}, {columns} FROM {table} {where}ORDER BY {pk} LIMIT %s{lock}",  # noqa: S608 - names quoted
                         [last, batch_size] if last is not None else [batch_size],
                     )
                     rows = cursor.fetchall()
@@ -95,6 +92,15 @@ class Command(BaseCommand):
                         cursor.executemany(
                             f"UPDATE {table} SET {assignments} WHERE {pk} = %s",  # noqa: S608
                             updates,
+                        )
+                        record(
+                            actor=None,
+                            username="(backontrack rotate-keys)",
+                            action=Action.CHANGE,
+                            object_type=model._meta.label_lower,
+                            object_ids=[update[-1] for update in updates],
+                            fields=[f.name for f in fields],
+                            detail=f"re-encrypted under key {newest}",
                         )
                     changed += len(updates)
                     last = rows[-1][0]

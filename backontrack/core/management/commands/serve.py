@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from gunicorn.app.base import BaseApplication
 
+from backontrack.core.keys import keys_from_environment
 from backontrack.wsgi import application
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -39,6 +40,13 @@ class Command(BaseCommand):
                 f"Refusing to serve on {options['host']} over plain http: sign-in cookies would "
                 "travel unprotected. Put a TLS proxy in front and set BACKONTRACK_HTTPS=true, "
                 "or serve on 127.0.0.1."
+            )
+        missing = [name for name, present in keys_from_environment().items() if not present]
+        if options["host"] not in LOOPBACK and missing:
+            raise CommandError(
+                f"Refusing to serve on {options['host']} without {', '.join(missing)}: keys "
+                "generated into var/ differ between servers and sit beside the database. "
+                "Set them in the environment (see README, Configuration)."
             )
         self.stdout.write(f"Serving on http://{options['host']}:{options['port']}/ (Ctrl+C stops)")
         ProductionServer(
