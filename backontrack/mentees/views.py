@@ -135,21 +135,7 @@ def mentee_detail(request: HttpRequest, pk: int) -> HttpResponse:
         actor=user,
         action=Action.VIEW,
         obj=mentee,
-        fields=[
-            "first_name",
-            "last_name",
-            "date_of_birth",
-            "personal_id",
-            "gender",
-            "languages",
-            "institution",
-            "custody_status",
-            "expected_release_date",
-            "earliest_release_date",
-            "data_subject_category",
-            "notes",
-            "custody_events",
-        ],
+        fields=[*services.EDITABLE_FIELDS, "custody_events"],
     )
     return render(
         request,
