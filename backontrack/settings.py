@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "backontrack.accounts",
     "backontrack.audit",
     "backontrack.mentees",
+    "backontrack.referrals",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -168,6 +169,9 @@ BACKONTRACK_PROXY_COUNT = int(os.environ.get("BACKONTRACK_PROXY_COUNT", "0"))
 OTP_TOTP_ISSUER = "Back on Track"
 # A pending sign-in (password accepted, code not yet given) lasts this long.
 BACKONTRACK_PENDING_SIGNIN_SECONDS = 300
+
+# Referrals waiting longer than this stand out in the coordinator's inbox.
+BACKONTRACK_REFERRAL_WAIT_DAYS = int(os.environ.get("BACKONTRACK_REFERRAL_WAIT_DAYS", "14"))
 
 # --- Sessions -------------------------------------------------------------------------------
 BACKONTRACK_SESSION_IDLE_MINUTES = int(os.environ.get("BACKONTRACK_SESSION_IDLE_MINUTES", "15"))

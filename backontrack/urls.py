@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("backontrack.accounts.urls")),
     path("", include("backontrack.audit.urls")),
     path("", include("backontrack.mentees.urls")),
+    path("", include("backontrack.referrals.urls")),
 ]

@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from backontrack.accounts.models import Institution, Organisation, User
 from backontrack.mentees.models import Mentee
+from backontrack.referrals.models import Referral
 
 from .conftest import PERSONA_NAMES, signed_in_client
 
@@ -18,6 +19,7 @@ EVERYONE = "everyone"
 ADMIN_ONLY = "admin only"
 AUDITOR_ONLY = "auditor only"
 COORDINATOR_ONLY = "coordinator only"
+REFERRER_OR_COORDINATOR = "referrer or coordinator"
 PUBLIC = "public"
 PENDING_SIGNIN = "pending sign-in"
 POST_ONLY = "post only"
@@ -29,6 +31,13 @@ def _ids() -> dict[str, str]:
         "organisation": str(Organisation.objects.first().pk),  # type: ignore[union-attr]
         "institution": str(Institution.objects.first().pk),  # type: ignore[union-attr]
         "mentee": str(Mentee.objects.first().pk),  # type: ignore[union-attr]
+        # A referral made by the demo referrer, still open (received).
+        "referral": str(
+            Referral.objects.filter(status="received", referred_by__username="referrer")
+            .order_by("id")
+            .first()
+            .pk  # type: ignore[union-attr]
+        ),
     }
 
 
@@ -64,8 +73,19 @@ MATRIX: dict[str, tuple[str, str]] = {
     "mentee_detail": ("/mentees/{mentee}/", COORDINATOR_ONLY),
     "mentee_edit": ("/mentees/{mentee}/edit/", COORDINATOR_ONLY),
     "custody_event_create": ("/mentees/{mentee}/custody/new/", COORDINATOR_ONLY),
+    "referral_inbox": ("/referrals/", COORDINATOR_ONLY),
+    "my_referrals": ("/referrals/mine/", REFERRER_OR_COORDINATOR),
+    "referral_create": ("/referrals/new/", REFERRER_OR_COORDINATOR),
+    # The referrer's own referral; someone else's is covered in tests/test_referrals.py.
+    "referral_detail": ("/referrals/{referral}/", REFERRER_OR_COORDINATOR),
+    "referral_move": ("/referrals/{referral}/move/withdrawn/", REFERRER_OR_COORDINATOR),
 }
-ALLOWED = {ADMIN_ONLY: "admin", AUDITOR_ONLY: "auditor", COORDINATOR_ONLY: "coordinator"}
+ALLOWED = {
+    ADMIN_ONLY: {"admin"},
+    AUDITOR_ONLY: {"auditor"},
+    COORDINATOR_ONLY: {"coordinator"},
+    REFERRER_OR_COORDINATOR: {"referrer", "coordinator"},
+}
 
 
 def _url_names(patterns: list[URLPattern | URLResolver]) -> set[str]:
@@ -108,7 +128,7 @@ def test_each_persona_gets_exactly_what_the_matrix_says(name: str, username: str
     if access == EVERYONE:
         assert response.status_code == 200
     elif access in ALLOWED:
-        assert response.status_code == (200 if username == ALLOWED[access] else 404)
+        assert response.status_code == (200 if username in ALLOWED[access] else 404)
     elif access == POST_ONLY:
         assert response.status_code == 405
     elif access == PENDING_SIGNIN:

@@ -5,7 +5,14 @@ from pathlib import Path
 
 from django.conf import settings
 
-PROTECTED = ["Mentee", "CustodyEvent", "AuditEvent", "AuditEventSubject"]
+PROTECTED = [
+    "Mentee",
+    "CustodyEvent",
+    "AuditEvent",
+    "AuditEventSubject",
+    "Referral",
+    "ReferralTransition",
+]
 VIEW_MODULES = sorted(
     path
     for path in (settings.PACKAGE_DIR).rglob("*.py")

@@ -170,7 +170,6 @@ def test_serve_refuses_plain_http_beyond_the_loopback_address(tmp_path: Path) ->
 @pytest.mark.django_db
 def test_demo_data_is_never_loaded_after_the_first_administrator_exists() -> None:
     Installation.objects.all().delete()
-    User.objects.all().delete()
     call_command("create-admin", "it-admin", organisation="Region IT", stdout=io.StringIO())
     with pytest.raises(CommandError, match="not a demo database"):
         call_command("demo", no_serve=True, stdout=io.StringIO())

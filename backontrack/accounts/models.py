@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
+    REFERRER = "referrer", _("Referrer")
     COORDINATOR = "coordinator", _("Coordinator")
     MENTOR = "mentor", _("Mentor")
     COACH = "coach", _("Coach")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from backontrack.accounts.models import Role, User
 from backontrack.audit.models import AuditEvent, AuditEventSubject
 from backontrack.mentees.models import CustodyEvent, Mentee
+from backontrack.referrals.models import Referral
 
 
 def _active(user: object) -> User | None:
@@ -99,6 +100,49 @@ def mentee_by_personal_id_for_audit(user: object, index: str) -> Mentee | None:
     return Mentee.objects.filter(personal_id_index=index).only("id").first()
 
 
+# --- Referrals ------------------------------------------------------------------------------
+
+
+def can_submit_referral(user: object) -> bool:
+    """Prison and probation staff (referrers) and coordinators refer people."""
+    return has_role(user, Role.REFERRER) or has_role(user, Role.COORDINATOR)
+
+
+def can_screen_referrals(user: object) -> bool:
+    """The coordinator's inbox: every open referral, with its reasons and criteria."""
+    return has_role(user, Role.COORDINATOR)
+
+
+def referrals_visible_to(user: object) -> QuerySet[Referral]:
+    """Coordinators see every referral; a referrer sees the referrals they made."""
+    active = _active(user)
+    if active is None:
+        return Referral.objects.none()
+    if has_role(active, Role.COORDINATOR):
+        return Referral.objects.all()
+    if has_role(active, Role.REFERRER):
+        return Referral.objects.filter(referred_by=active)
+    return Referral.objects.none()
+
+
+def referral_for(user: object, pk: int) -> Referral:
+    referral = (
+        referrals_visible_to(user)
+        .select_related("mentee", "mentee__institution", "referred_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if referral is None:
+        raise Http404
+    return referral
+
+
+def can_see_referral_details(user: object, referral: Referral) -> bool:
+    """The referrer sees the status and the outcome of their referral, not the reasons,
+    criteria or screening; the coordinator sees everything."""
+    return can_screen_referrals(user)
+
+
 def can_read_audit_trail(user: object) -> bool:
     """The data-protection officer reads the audit trail; nobody else does."""
     return has_role(user, Role.AUDITOR)
@@ -136,6 +180,10 @@ def navigation_for(user: object) -> list[NavItem]:
     if _active(user) is None:
         return []
     items = [NavItem("home", _("Home"))]
+    if can_screen_referrals(user):
+        items.append(NavItem("referral_inbox", _("Referrals")))
+    elif can_submit_referral(user):
+        items.append(NavItem("my_referrals", _("My referrals")))
     if can_manage_mentees(user):
         items.append(NavItem("mentee_list", _("Mentees")))
     if can_administer_accounts(user):

@@ -4,7 +4,7 @@ them is marked as a demo database and every page says so."""
 import os
 import random
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -80,6 +80,14 @@ _MENTOR_NAMES = [
 ]
 
 PERSONAS: list[Persona] = [
+    Persona(
+        "referrer",
+        "Jesper",
+        "Holt",
+        PRISON_SERVICE,
+        (Role.REFERRER,),
+        "prison officer; submits referrals and follows their status",
+    ),
     Persona(
         "coordinator",
         "Camilla",
@@ -200,4 +208,70 @@ def load_demo_data(*, password: str | None = None) -> bool:
             )
         )
     )
+    _demo_referrals()
     return True
+
+
+def _demo_referrals() -> None:
+    """Referrals by the demo referrer in the states that can be reached today."""
+    from backontrack.mentees.models import Mentee
+    from backontrack.mentees.services import MenteeData
+    from backontrack.referrals import services as referrals
+    from backontrack.referrals.models import Status
+
+    referrer = User.objects.get(username="referrer")
+    coordinator = User.objects.get(username="coordinator")
+    today = date.today()
+    plans = [
+        (3, "hate_crime", Status.RECEIVED, ""),
+        (12, "vulnerable", Status.RECEIVED, ""),
+        (21, "charged_with_terrorism", Status.SCREENING, ""),
+        (40, "convicted_of_terrorism", Status.WITHDRAWN, "Transferred abroad before screening."),
+    ]
+    for mentee, (days_ago, criterion, status, reason) in zip(
+        Mentee.objects.order_by("id")[:4], plans, strict=True
+    ):
+        referral = referrals.referral_submit(
+            actor=referrer,
+            person=MenteeData(
+                first_name=mentee.first_name,
+                last_name=mentee.last_name,
+                date_of_birth=mentee.date_of_birth,
+                personal_id_digits=mentee.personal_id.replace("-", ""),
+                gender=mentee.gender,
+                languages=mentee.languages,
+                institution=mentee.institution,
+                custody_status=mentee.custody_status,
+                expected_release_date=mentee.expected_release_date,
+                earliest_release_date=mentee.earliest_release_date,
+                data_subject_category=mentee.data_subject_category,
+                notes="",
+            ),
+            data=referrals.ReferralData(
+                referring_unit=f"{mentee.institution or 'Probation Office Copenhagen'}, wing B",
+                referred_on=today - timedelta(days=days_ago),
+                reason="Synthetic demo referral: talks about the conflict on the wing.",
+                charged_with_terrorism=criterion == "charged_with_terrorism",
+                convicted_of_terrorism=criterion == "convicted_of_terrorism",
+                hate_crime=criterion == "hate_crime",
+                hate_crime_motive="ethnicity" if criterion == "hate_crime" else "",
+                vulnerable=criterion == "vulnerable",
+                vulnerability_rationale="Synthetic: isolated, seeks out extremist material."
+                if criterion == "vulnerable"
+                else "",
+                orientation="right_wing" if criterion == "hate_crime" else "religious",
+            ),
+        )
+        if status != Status.RECEIVED:
+            if status == Status.WITHDRAWN:
+                referrals.referral_move(
+                    actor=coordinator,
+                    referral=referral,
+                    version=0,
+                    to_status=status,
+                    reason=reason,
+                )
+            else:
+                referrals.referral_move(
+                    actor=coordinator, referral=referral, version=0, to_status=status
+                )

@@ -1,3 +1,6 @@
+from datetime import date, timedelta
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -6,8 +9,26 @@ from django.views.decorators.http import require_GET
 
 from backontrack.accounts.admin_views import admin_summary
 from backontrack.accounts.models import Role
+from backontrack.referrals.models import OPEN_STATUSES, Status
 
-from .access import can_administer_accounts, signed_in_user
+from .access import (
+    can_administer_accounts,
+    can_screen_referrals,
+    referrals_visible_to,
+    signed_in_user,
+)
+
+
+def referral_summary(user: object) -> dict[str, int]:
+    """Open referrals and those that have waited too long, for the coordinator's home."""
+    open_referrals = referrals_visible_to(user).filter(status__in=OPEN_STATUSES)
+    cutoff = date.today() - timedelta(days=settings.BACKONTRACK_REFERRAL_WAIT_DAYS)
+    return {
+        "new": open_referrals.filter(status=Status.RECEIVED).count(),
+        "open": open_referrals.count(),
+        "overdue": open_referrals.filter(referred_on__lt=cutoff).count(),
+        "wait_days": settings.BACKONTRACK_REFERRAL_WAIT_DAYS,
+    }
 
 
 @login_not_required
@@ -32,6 +53,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "roles": [Role(role) for role in roles],
         "admin_summary": admin_summary() if can_administer_accounts(user) else None,
+        "referral_summary": referral_summary(user) if can_screen_referrals(user) else None,
     }
     return render(request, "core/home.html", context)
 

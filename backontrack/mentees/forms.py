@@ -26,7 +26,9 @@ def _institutions() -> Any:
     return Institution.objects.filter(is_active=True).order_by("name")
 
 
-class MenteeForm(VersionedFormMixin, DesignSystemForm):
+class PersonForm(DesignSystemForm):
+    """Who the person is: the fields a referral needs as well as the register."""
+
     first_name = forms.CharField(label=_("First name"), max_length=NAME_MAX)
     last_name = forms.CharField(label=_("Last name"), max_length=NAME_MAX)
     personal_id = forms.CharField(
@@ -37,6 +39,62 @@ class MenteeForm(VersionedFormMixin, DesignSystemForm):
     )
     date_of_birth = forms.DateField(label=_("Date of birth"), widget=DateInput())
     gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices)
+    institution = forms.ModelChoiceField(
+        label=_("Institution"), queryset=Institution.objects.none(), required=False
+    )
+    custody_status = forms.ChoiceField(label=_("Custody status"), choices=CustodyStatus.choices)
+    data_subject_category = forms.ChoiceField(
+        label=_("Data-subject category"),
+        choices=DataSubjectCategory.choices,
+        help_text=_("Required by the law-enforcement data rules."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].queryset = _institutions()  # type: ignore[attr-defined]
+
+    def clean_personal_id(self) -> str:
+        return identity.normalise(self.cleaned_data["personal_id"])
+
+    def clean_date_of_birth(self) -> date:
+        born: date = self.cleaned_data["date_of_birth"]
+        today = date.today()
+        if born > today:
+            raise forms.ValidationError(_("The date of birth is in the future."))
+        if born < today - timedelta(days=365 * 110):
+            raise forms.ValidationError(_("The date of birth is more than 110 years ago."))
+        return born
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        digits, born = cleaned.get("personal_id"), cleaned.get("date_of_birth")
+        if digits and born and not identity.matches_date_of_birth(digits, born):
+            self.add_error(
+                "personal_id",
+                _("The first six digits do not match the date of birth (%(date)s).")
+                % {"date": born.strftime("%d%m%y")},
+            )
+        return cleaned
+
+    def mentee_data(self) -> MenteeData:
+        data = self.cleaned_data
+        return MenteeData(
+            first_name=data["first_name"].strip(),
+            last_name=data["last_name"].strip(),
+            date_of_birth=data["date_of_birth"],
+            personal_id_digits=data["personal_id"],
+            gender=data["gender"],
+            languages=data.get("languages", []),
+            institution=data["institution"],
+            custody_status=data["custody_status"],
+            expected_release_date=data.get("expected_release_date"),
+            earliest_release_date=data.get("earliest_release_date"),
+            data_subject_category=data["data_subject_category"],
+            notes=data.get("notes", ""),
+        )
+
+
+class MenteeForm(VersionedFormMixin, PersonForm):
     languages = forms.MultipleChoiceField(
         label=_("Languages"),
         choices=Language.choices,
@@ -44,10 +102,6 @@ class MenteeForm(VersionedFormMixin, DesignSystemForm):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("The languages the person speaks well enough for a mentorship."),
     )
-    institution = forms.ModelChoiceField(
-        label=_("Institution"), queryset=Institution.objects.none(), required=False
-    )
-    custody_status = forms.ChoiceField(label=_("Custody status"), choices=CustodyStatus.choices)
     expected_release_date = forms.DateField(
         label=_("Expected release date"), required=False, widget=DateInput()
     )
@@ -57,11 +111,6 @@ class MenteeForm(VersionedFormMixin, DesignSystemForm):
         widget=DateInput(),
         help_text=_("For example the earliest date for release on licence."),
     )
-    data_subject_category = forms.ChoiceField(
-        label=_("Data-subject category"),
-        choices=DataSubjectCategory.choices,
-        help_text=_("Required by the law-enforcement data rules."),
-    )
     notes = forms.CharField(
         label=_("Notes"),
         required=False,
@@ -69,6 +118,21 @@ class MenteeForm(VersionedFormMixin, DesignSystemForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Stored encrypted. Write facts; mark assessments as such."),
     )
+
+    field_order = [
+        "first_name",
+        "last_name",
+        "personal_id",
+        "date_of_birth",
+        "gender",
+        "languages",
+        "institution",
+        "custody_status",
+        "expected_release_date",
+        "earliest_release_date",
+        "data_subject_category",
+        "notes",
+    ]
 
     def __init__(self, *args: Any, instance: Mentee | None = None, **kwargs: Any) -> None:
         self.instance = instance
@@ -92,58 +156,19 @@ class MenteeForm(VersionedFormMixin, DesignSystemForm):
                 },
             )
         super().__init__(*args, **kwargs)
-        self.fields["institution"].queryset = _institutions()  # type: ignore[attr-defined]
         if instance is None:
             self.fields["version"].required = False
 
-    def clean_personal_id(self) -> str:
-        return identity.normalise(self.cleaned_data["personal_id"])
-
-    def clean_date_of_birth(self) -> date:
-        born: date = self.cleaned_data["date_of_birth"]
-        today = date.today()
-        if born > today:
-            raise forms.ValidationError(_("The date of birth is in the future."))
-        if born < today - timedelta(days=365 * 110):
-            raise forms.ValidationError(_("The date of birth is more than 110 years ago."))
-        return born
-
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        digits, born = cleaned.get("personal_id"), cleaned.get("date_of_birth")
-        if digits and born and not identity.matches_date_of_birth(digits, born):
-            self.add_error(
-                "personal_id",
-                _("The first six digits do not match the date of birth (%(date)s).")
-                % {"date": born.strftime("%d%m%y")},
-            )
-        expected, earliest = (
-            cleaned.get("expected_release_date"),
-            cleaned.get("earliest_release_date"),
-        )
+        cleaned = super().clean()
+        expected = cleaned.get("expected_release_date")
+        earliest = cleaned.get("earliest_release_date")
         if expected and earliest and earliest > expected:
             self.add_error(
                 "earliest_release_date",
                 _("The earliest release date is after the expected release date."),
             )
         return cleaned
-
-    def mentee_data(self) -> MenteeData:
-        data = self.cleaned_data
-        return MenteeData(
-            first_name=data["first_name"].strip(),
-            last_name=data["last_name"].strip(),
-            date_of_birth=data["date_of_birth"],
-            personal_id_digits=data["personal_id"],
-            gender=data["gender"],
-            languages=data["languages"],
-            institution=data["institution"],
-            custody_status=data["custody_status"],
-            expected_release_date=data["expected_release_date"],
-            earliest_release_date=data["earliest_release_date"],
-            data_subject_category=data["data_subject_category"],
-            notes=data["notes"],
-        )
 
 
 class MenteeSearchForm(forms.Form):

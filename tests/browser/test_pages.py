@@ -12,6 +12,7 @@ from tests.conftest import PASSWORD, PERSONA_NAMES
 from .helpers import check_accessibility, sign_in
 
 ROLE_HEADINGS = {
+    "referrer": ["As referrer"],
     "coordinator": ["As coordinator"],
     "mentor01": ["As mentor", "As coach"],
     "mentor05": ["As mentor"],
@@ -224,3 +225,51 @@ def test_the_auditor_finds_who_looked_at_a_person(page: Page, axe_source: str) -
         page.get_by_role("heading", name=re.compile("Accesses to the record of"))
     ).to_be_visible()
     check_accessibility(page, axe_source, "audit-person")
+
+
+def test_a_referral_goes_from_the_referrer_to_screening(
+    page: Page, browser: Any, axe_source: str
+) -> None:
+    sign_in(page, "referrer")
+    page.get_by_role("link", name="Refer a person").first.click()
+    expect(page.get_by_role("heading", name="Refer a person to the programme")).to_be_visible()
+    check_accessibility(page, axe_source, "referral-new")
+    page.get_by_role("button", name="Send the referral").click()
+    expect(page.get_by_role("heading", name="Please correct the following")).to_be_visible()
+    check_accessibility(page, axe_source, "referral-new-errors")
+
+    page.get_by_label("First name").fill("Jonas")
+    page.get_by_label("Last name").fill("Vinter")
+    page.get_by_label("Personal identification number (CPR)").fill("020288-1233")
+    page.get_by_label("Date of birth").fill("1988-02-02")
+    page.get_by_label("Gender").select_option("male")
+    page.get_by_label("Institution").select_option(label="Copenhagen Prisons")
+    page.get_by_label("Custody status").select_option("remand")
+    page.get_by_label("Data-subject category").select_option("suspect")
+    page.get_by_label("Referring unit").fill("Copenhagen Prisons, wing B")
+    page.get_by_label("Offence aggravated as a hate crime").check()
+    page.get_by_label("Motive of the hate crime").select_option("ethnicity")
+    page.get_by_label("Extremism orientation").select_option("right_wing")
+    page.get_by_label("Why you refer the person").fill("Talks about a coming race war.")
+    page.get_by_role("button", name="Send the referral").click()
+    expect(page.get_by_text("Your referral is received.")).to_be_visible()
+    expect(page.get_by_text("Received", exact=True)).to_be_visible()
+    expect(page.get_by_text("race war")).to_have_count(0)
+    check_accessibility(page, axe_source, "referral-referrer-view")
+    referral_url = page.url
+
+    coordinator = browser.new_context(base_url=page.url.split("/referrals")[0]).new_page()
+    sign_in(coordinator, "coordinator")
+    coordinator.get_by_role("link", name="Referrals", exact=True).click()
+    check_accessibility(coordinator, axe_source, "referral-inbox")
+    coordinator.get_by_role("link", name="Jonas Vinter").click()
+    expect(coordinator.get_by_text("race war")).to_be_visible()
+    check_accessibility(coordinator, axe_source, "referral-coordinator-view")
+    coordinator.get_by_role("link", name="Start screening").click()
+    check_accessibility(coordinator, axe_source, "referral-move")
+    coordinator.get_by_role("button", name="Confirm").click()
+    expect(coordinator.get_by_text("The referral is now: Being screened.")).to_be_visible()
+    coordinator.context.close()
+
+    page.goto(referral_url)
+    expect(page.get_by_text("Being screened")).to_be_visible()

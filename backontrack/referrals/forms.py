@@ -1,0 +1,148 @@
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from backontrack.accounts.models import Institution
+from backontrack.core.forms import DesignSystemForm, VersionedFormMixin
+from backontrack.mentees.forms import DateInput, PersonForm
+
+from .models import HateCrimeMotive, Orientation, Status
+from .services import ReferralData
+
+TEXT_MAX = 4000
+
+
+class ReferralForm(PersonForm):
+    """The referral in one form: who (found by personal ID number, or new), why, and which
+    of the programme's criteria apply."""
+
+    referring_unit = forms.CharField(
+        label=_("Referring unit"),
+        max_length=200,
+        help_text=_("Your prison, remand prison or probation office, and your section."),
+    )
+    referred_on = forms.DateField(label=_("Date of referral"), widget=DateInput())
+    charged_with_terrorism = forms.BooleanField(label=_("Charged with terrorism"), required=False)
+    convicted_of_terrorism = forms.BooleanField(label=_("Convicted of terrorism"), required=False)
+    hate_crime = forms.BooleanField(label=_("Offence aggravated as a hate crime"), required=False)
+    hate_crime_motive = forms.ChoiceField(
+        label=_("Motive of the hate crime"),
+        choices=[("", _("Choose the motive")), *HateCrimeMotive.choices],
+        required=False,
+    )
+    vulnerable = forms.BooleanField(label=_("Vulnerable to radicalisation"), required=False)
+    vulnerability_rationale = forms.CharField(
+        label=_("Why the person is vulnerable to radicalisation"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Stored encrypted."),
+    )
+    orientation = forms.ChoiceField(
+        label=_("Extremism orientation"), choices=[("", _("Choose")), *Orientation.choices]
+    )
+    reason = forms.CharField(
+        label=_("Why you refer the person"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("What you have seen or heard. Stored encrypted."),
+    )
+
+    def clean_referred_on(self) -> date:
+        referred: date = self.cleaned_data["referred_on"]
+        if referred > date.today():
+            raise forms.ValidationError(_("The date of referral cannot be in the future."))
+        return referred
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        criteria = ("charged_with_terrorism", "convicted_of_terrorism", "hate_crime", "vulnerable")
+        if not any(cleaned.get(name) for name in criteria):
+            self.add_error(
+                None,
+                _(
+                    "Tick at least one of the programme's criteria: charged with or convicted "
+                    "of terrorism, a hate-crime-aggravated offence, or vulnerable to "
+                    "radicalisation."
+                ),
+            )
+        if cleaned.get("hate_crime") and not cleaned.get("hate_crime_motive"):
+            self.add_error("hate_crime_motive", _("Choose the motive of the hate crime."))
+        if not cleaned.get("hate_crime"):
+            cleaned["hate_crime_motive"] = ""
+        if cleaned.get("vulnerable") and not cleaned.get("vulnerability_rationale", "").strip():
+            self.add_error(
+                "vulnerability_rationale", _("Say why the person is vulnerable to radicalisation.")
+            )
+        return cleaned
+
+    def referral_data(self) -> ReferralData:
+        data = self.cleaned_data
+        return ReferralData(
+            referring_unit=data["referring_unit"].strip(),
+            referred_on=data["referred_on"],
+            reason=data["reason"].strip(),
+            charged_with_terrorism=data["charged_with_terrorism"],
+            convicted_of_terrorism=data["convicted_of_terrorism"],
+            hate_crime=data["hate_crime"],
+            hate_crime_motive=data["hate_crime_motive"],
+            vulnerable=data["vulnerable"],
+            vulnerability_rationale=data["vulnerability_rationale"].strip()
+            if data["vulnerable"]
+            else "",
+            orientation=data["orientation"],
+        )
+
+
+class MoveForm(VersionedFormMixin, DesignSystemForm):
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Stored encrypted."),
+    )
+
+
+CRITERIA = [
+    ("", _("Any criterion")),
+    ("charged_with_terrorism", _("Charged with terrorism")),
+    ("convicted_of_terrorism", _("Convicted of terrorism")),
+    ("hate_crime", _("Hate crime")),
+    ("vulnerable", _("Vulnerable to radicalisation")),
+]
+
+
+class InboxFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All open referrals")), *Status.choices],
+    )
+    institution = forms.ModelChoiceField(
+        label=_("Institution"),
+        queryset=Institution.objects.none(),
+        required=False,
+        empty_label=_("All institutions"),
+    )
+    criterion = forms.ChoiceField(label=_("Criterion"), required=False, choices=CRITERIA)
+    orientation = forms.ChoiceField(
+        label=_("Orientation"),
+        required=False,
+        choices=[("", _("Any orientation")), *Orientation.choices],
+    )
+    waited_days = forms.IntegerField(
+        label=_("Waiting at least (days)"), required=False, min_value=0, max_value=3650
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].queryset = Institution.objects.filter(  # type: ignore[attr-defined]
+            is_active=True
+        ).order_by("name")
+        for field in self.fields.values():
+            field.widget.attrs.setdefault(
+                "class", "form-select" if isinstance(field.widget, forms.Select) else "form-input"
+            )

@@ -1,0 +1,115 @@
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from backontrack.core.fields import EncryptedTextField
+from backontrack.mentees.models import Mentee
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    SCREENING = "screening", _("Being screened")
+    ELIGIBLE = "eligible", _("Eligible")
+    NOT_ELIGIBLE = "not_eligible", _("Not eligible")
+    ACCEPTED = "accepted", _("Accepted")
+    MATCHED = "matched", _("Matched with a mentor")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+OPEN_STATUSES = [Status.RECEIVED, Status.SCREENING, Status.ELIGIBLE, Status.ACCEPTED]
+
+
+class HateCrimeMotive(models.TextChoices):
+    ETHNICITY = "ethnicity", _("Ethnicity")
+    POLITICAL = "political", _("Political persuasion")
+    SEXUAL_ORIENTATION = "sexual_orientation", _("Sexual orientation")
+    RELIGION = "religion", _("Religion")
+    DISABILITY = "disability", _("Disability")
+    GENDER_IDENTITY = "gender_identity", _("Gender identity")
+    OTHER = "other", _("Other")
+
+
+class Orientation(models.TextChoices):
+    RIGHT_WING = "right_wing", _("Right-wing")
+    LEFT_WING = "left_wing", _("Left-wing")
+    RELIGIOUS = "religious", _("Religiously motivated")
+    OTHER = "other", _("Other")
+    MIXED = "mixed", _("Mixed or unclear")
+    NOT_APPLICABLE = "not_applicable", _("Not applicable")
+
+
+class Referral(models.Model):
+    """A person referred to the programme by prison or probation staff."""
+
+    mentee = models.ForeignKey(Mentee, on_delete=models.PROTECT, related_name="referrals")
+    referred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="referrals_made"
+    )
+    # The name as the referrer gave it. The referrer is shown this, never the register's
+    # record, so a referral cannot be used to look up who holds a personal ID number.
+    referred_name = models.CharField(_("name given by the referrer"), max_length=201)
+    referring_unit = models.CharField(_("referring unit"), max_length=200)
+    referred_on = models.DateField(_("date of referral"))
+    reason = EncryptedTextField(_("reason for the referral"))
+    charged_with_terrorism = models.BooleanField(_("charged with terrorism"), default=False)
+    convicted_of_terrorism = models.BooleanField(_("convicted of terrorism"), default=False)
+    hate_crime = models.BooleanField(_("hate-crime-aggravated offence"), default=False)
+    hate_crime_motive = models.CharField(
+        _("hate-crime motive"), max_length=32, choices=HateCrimeMotive.choices, blank=True
+    )
+    vulnerable = models.BooleanField(_("vulnerable to radicalisation"), default=False)
+    vulnerability_rationale = EncryptedTextField(_("why vulnerable"), blank=True)
+    orientation = models.CharField(
+        _("extremism orientation"), max_length=32, choices=Orientation.choices
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.RECEIVED
+    )
+    status_changed_at = models.DateTimeField(_("status changed"))
+    version = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["referred_on", "id"]
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        indexes: ClassVar = [
+            models.Index(fields=["status", "referred_on"]),
+            models.Index(fields=["referred_by", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mentee} ({self.referred_on})"
+
+    def criteria_labels(self) -> list[str]:
+        labels = []
+        if self.charged_with_terrorism:
+            labels.append(str(_("Charged with terrorism")))
+        if self.convicted_of_terrorism:
+            labels.append(str(_("Convicted of terrorism")))
+        if self.hate_crime:
+            labels.append(
+                str(_("Hate crime: %(motive)s") % {"motive": self.get_hate_crime_motive_display()})
+            )
+        if self.vulnerable:
+            labels.append(str(_("Vulnerable to radicalisation")))
+        return labels
+
+
+class ReferralTransition(models.Model):
+    """One move in a referral's life: who, when, from where to where, and why."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=Status.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    occurred_at = models.DateTimeField()
+    reason = EncryptedTextField(blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["occurred_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"

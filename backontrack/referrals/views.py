@@ -1,0 +1,197 @@
+"""Referrals: submit, follow (referrer), inbox and moves (coordinator)."""
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods
+
+from backontrack.audit.models import Action
+from backontrack.audit.services import record
+from backontrack.core import access
+from backontrack.core.concurrency import ConcurrentEditError
+from backontrack.mentees.forms import PersonForm
+
+from . import services
+from .forms import InboxFilterForm, MoveForm, ReferralForm
+from .models import OPEN_STATUSES, Referral, Status
+from .transitions import REASON_REQUIRED, next_statuses
+
+PAGE_SIZE = 25
+REFERRAL = Referral._meta.label_lower
+
+
+@sensitive_post_parameters("personal_id", "reason", "vulnerability_rationale")
+@require_http_methods(["GET", "POST"])
+def referral_create(request: HttpRequest) -> HttpResponse:
+    user = access.signed_in_user(request)
+    access.require(access.can_submit_referral(user))
+    form = ReferralForm(request.POST or None, initial={"referred_on": date.today()})
+    if request.method == "POST" and form.is_valid():
+        referral = services.referral_submit(
+            actor=user, person=form.mentee_data(), data=form.referral_data()
+        )
+        messages.success(
+            request,
+            _("Your referral is received. You can follow its status here."),
+        )
+        return redirect("referral_detail", pk=referral.pk)
+    person_fields = [form[name] for name in PersonForm.base_fields]
+    return render(
+        request, "referrals/referral_form.html", {"form": form, "person_fields": person_fields}
+    )
+
+
+@require_GET
+def my_referrals(request: HttpRequest) -> HttpResponse:
+    """The referrer's own referrals and where each stands."""
+    user = access.signed_in_user(request)
+    access.require(access.can_submit_referral(user))
+    referrals = access.referrals_visible_to(user).filter(referred_by=user).order_by("-created_at")
+    page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))
+    record(
+        actor=user,
+        action=Action.LIST,
+        object_type=REFERRAL,
+        object_ids=[referral.pk for referral in page.object_list],
+        fields=["status"],
+    )
+    return render(request, "referrals/my_referrals.html", {"page": page, "querystring": ""})
+
+
+@require_GET
+def referral_inbox(request: HttpRequest) -> HttpResponse:
+    """Open referrals for the coordinator, oldest first, with how long each has waited."""
+    user = access.signed_in_user(request)
+    access.require(access.can_screen_referrals(user))
+    form = InboxFilterForm(request.GET or None)
+    referrals = access.referrals_visible_to(user).select_related(
+        "mentee", "mentee__institution", "referred_by"
+    )
+    used: list[str] = []
+    data = form.cleaned_data if form.is_valid() else {}
+    if status := data.get("status"):
+        referrals = referrals.filter(status=status)
+        used.append("status")
+    else:
+        referrals = referrals.filter(status__in=OPEN_STATUSES)
+    if institution := data.get("institution"):
+        referrals = referrals.filter(mentee__institution=institution)
+        used.append("institution")
+    if criterion := data.get("criterion"):
+        referrals = referrals.filter(Q(**{criterion: True}))
+        used.append("criterion")
+    if orientation := data.get("orientation"):
+        referrals = referrals.filter(orientation=orientation)
+        used.append("orientation")
+    if (days := data.get("waited_days")) is not None:
+        referrals = referrals.filter(referred_on__lte=date.today() - timedelta(days=days))
+        used.append("waited_days")
+    page = Paginator(referrals.order_by("referred_on", "id"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    record(
+        actor=user,
+        action=Action.SEARCH if used else Action.LIST,
+        object_type=REFERRAL,
+        object_ids=[referral.pk for referral in page.object_list],
+        fields=used,
+    )
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "referrals/inbox.html",
+        {
+            "form": form,
+            "page": page,
+            "querystring": params.urlencode(),
+            "today": date.today(),
+            "wait_days": settings.BACKONTRACK_REFERRAL_WAIT_DAYS,
+        },
+    )
+
+
+@require_GET
+def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.signed_in_user(request)
+    referral = access.referral_for(user, pk)
+    details = access.can_see_referral_details(user, referral)
+    moves = [
+        status
+        for status in next_statuses(referral.status)
+        if status not in services.MOVES_WITH_THEIR_OWN_SERVICE
+        and services.may_move(user, referral, status)
+    ]
+    record(
+        actor=user,
+        action=Action.VIEW,
+        obj=referral,
+        fields=(
+            [
+                "mentee",
+                "referring_unit",
+                "referred_on",
+                "reason",
+                "criteria",
+                "orientation",
+                "status",
+                "history",
+            ]
+            if details
+            else ["mentee", "referred_on", "status"]
+        ),
+    )
+    return render(
+        request,
+        "referrals/referral_detail.html",
+        {
+            "referral": referral,
+            "details": details,
+            "transitions": list(referral.transitions.select_related("actor")) if details else [],
+            "moves": [(status, Status(status).label) for status in moves],
+        },
+    )
+
+
+@sensitive_post_parameters("reason")
+@require_http_methods(["GET", "POST"])
+def referral_move(request: HttpRequest, pk: int, to: str) -> HttpResponse:
+    user = access.signed_in_user(request)
+    referral = access.referral_for(user, pk)
+    access.require(to in Status.values and to not in services.MOVES_WITH_THEIR_OWN_SERVICE)
+    access.require(services.may_move(user, referral, to))
+    form = MoveForm(request.POST or None, initial={"version": referral.version})
+    reason_required = to in REASON_REQUIRED
+    if reason_required:
+        form.fields["reason"].required = True
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.referral_move(
+                actor=user,
+                referral=referral,
+                version=form.cleaned_data["version"],
+                to_status=to,
+                reason=form.cleaned_data["reason"],
+            )
+        except ConcurrentEditError:
+            messages.error(
+                request,
+                _("Someone else moved this referral meanwhile. Check its status and try again."),
+            )
+        else:
+            messages.success(
+                request, _("The referral is now: %(status)s.") % {"status": Status(to).label}
+            )
+        return redirect("referral_detail", pk=referral.pk)
+    return render(
+        request,
+        "referrals/move.html",
+        {"referral": referral, "form": form, "to_label": Status(to).label},
+    )

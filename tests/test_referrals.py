@@ -1,0 +1,218 @@
+from itertools import product
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from backontrack.accounts.models import Institution, Organisation, Role, RoleGrant, User
+from backontrack.audit.models import Action, AuditEvent
+from backontrack.mentees.models import Mentee
+from backontrack.referrals import services
+from backontrack.referrals.models import Referral, ReferralTransition, Status
+from backontrack.referrals.transitions import TRANSITIONS
+
+from .conftest import PERSONA_NAMES, signed_in_client
+
+pytestmark = pytest.mark.django_db
+
+PERSONAL_ID = "020288-1233"
+
+
+@pytest.fixture
+def referrer() -> Client:
+    return signed_in_client("referrer")
+
+
+def _form(**overrides: Any) -> dict[str, Any]:
+    data = {
+        "first_name": "Jonas",
+        "last_name": "Vinter",
+        "personal_id": PERSONAL_ID,
+        "date_of_birth": "1988-02-02",
+        "gender": "male",
+        "institution": Institution.objects.get(name="Copenhagen Prisons").pk,
+        "custody_status": "remand",
+        "data_subject_category": "suspect",
+        "referring_unit": "Copenhagen Prisons, wing B",
+        "referred_on": "2026-11-20",
+        "hate_crime": "on",
+        "hate_crime_motive": "ethnicity",
+        "orientation": "right_wing",
+        "reason": "Talks about a coming race war; charged with a racially motivated assault.",
+    }
+    data.update(overrides)
+    return data
+
+
+def _submit(client: Client, **overrides: Any) -> Referral:
+    response = client.post("/referrals/new/", _form(**overrides))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    return Referral.objects.get(pk=int(response["Location"].strip("/").split("/")[-1]))
+
+
+def test_a_referrer_submits_and_sees_only_the_status(referrer: Client) -> None:
+    referral = _submit(referrer)
+    assert referral.status == Status.RECEIVED
+    assert referral.mentee.personal_id == "020288-1233"
+    assert list(referral.transitions.values_list("to_status", flat=True)) == ["received"]
+    assert AuditEvent.objects.filter(
+        action=Action.CREATE, object_type="referrals.referral", object_id=str(referral.pk)
+    ).exists()
+
+    page = referrer.get(f"/referrals/{referral.pk}/").content.decode()
+    assert "Received" in page
+    assert "race war" not in page
+    assert "Right-wing" not in page
+    assert "History" not in page
+    assert referral.referred_name in referrer.get("/referrals/mine/").content.decode()
+
+    coordinator_page = signed_in_client("coordinator").get(f"/referrals/{referral.pk}/")
+    assert "race war" in coordinator_page.content.decode()
+
+
+def test_a_second_referral_for_the_same_person_links_the_existing_record(
+    referrer: Client,
+) -> None:
+    first = _submit(referrer)
+    mentees = Mentee.objects.count()
+    second = _submit(referrer, first_name="Jonny", personal_id="0202881233")
+    assert second.mentee_id == first.mentee_id
+    assert Mentee.objects.count() == mentees
+    # The referrer sees the name they gave, not what the register holds.
+    page = referrer.get(f"/referrals/{second.pk}/").content.decode()
+    assert "Jonny Vinter" in page
+    assert "Jonas Vinter" not in page
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"hate_crime": "", "hate_crime_motive": ""}, "Tick at least one of the programme"),
+        ({"hate_crime_motive": ""}, "Choose the motive of the hate crime"),
+        ({"vulnerable": "on", "vulnerability_rationale": ""}, "Say why the person is vulnerable"),
+        ({"referred_on": "2999-01-01"}, "cannot be in the future"),
+        ({"personal_id": "12"}, "Enter the number as 10 digits"),
+        ({"reason": ""}, "This field is required"),
+        ({"orientation": ""}, "This field is required"),
+    ],
+)
+def test_bad_input_gets_a_clear_message_and_changes_nothing(
+    referrer: Client, overrides: dict[str, str], message: str
+) -> None:
+    referrals, mentees = Referral.objects.count(), Mentee.objects.count()
+    response = referrer.post("/referrals/new/", _form(**overrides))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert (Referral.objects.count(), Mentee.objects.count()) == (referrals, mentees)
+
+
+def test_another_referrer_cannot_see_or_move_the_referral(referrer: Client) -> None:
+    referral = _submit(referrer)
+    colleague = User.objects.create(username="referrer2", organisation=Organisation.objects.first())
+    RoleGrant.objects.create(user=colleague, role=Role.REFERRER)
+    other = signed_in_client("referrer2")
+    assert other.get(f"/referrals/{referral.pk}/").status_code == 404
+    assert other.get(f"/referrals/{referral.pk}/move/withdrawn/").status_code == 404
+    assert referral.pk not in [r.pk for r in other.get("/referrals/mine/").context["page"]]
+
+
+def test_withdrawing_needs_a_reason_and_is_recorded(referrer: Client) -> None:
+    referral = _submit(referrer)
+    empty = referrer.post(
+        f"/referrals/{referral.pk}/move/withdrawn/", {"version": referral.version, "reason": ""}
+    )
+    assert b"This field is required" in empty.content
+    referral.refresh_from_db()
+    assert referral.status == Status.RECEIVED
+    referrer.post(
+        f"/referrals/{referral.pk}/move/withdrawn/",
+        {"version": referral.version, "reason": "Released before screening."},
+    )
+    referral.refresh_from_db()
+    assert referral.status == Status.WITHDRAWN
+    move = referral.transitions.last()
+    assert move is not None and move.reason == "Released before screening."
+    event = AuditEvent.objects.filter(action=Action.CHANGE, object_id=str(referral.pk)).get()
+    assert event.detail == "received -> withdrawn"
+    assert "Released before" not in str(event.__dict__)
+
+
+ALL_STATUSES = list(Status.values)
+
+
+@pytest.mark.parametrize("username", PERSONA_NAMES)
+def test_every_move_is_allowed_only_to_the_roles_in_the_table(username: str) -> None:
+    actor = User.objects.get(username=username)
+    owner = User.objects.get(username="referrer")
+    mentee = Mentee.objects.order_by("id").first()
+    assert mentee is not None
+    for from_status, to_status in product(ALL_STATUSES, ALL_STATUSES):
+        referral = Referral.objects.create(
+            mentee=mentee,
+            referred_name="Test Person",
+            referred_by=owner,
+            referring_unit="Unit",
+            referred_on=timezone.now().date(),
+            reason="r",
+            orientation="mixed",
+            status=from_status,
+            status_changed_at=timezone.now(),
+            vulnerable=True,
+            vulnerability_rationale="v",
+        )
+        expected = (
+            (from_status, to_status) in TRANSITIONS
+            and to_status not in services.MOVES_WITH_THEIR_OWN_SERVICE
+            and any(actor.has_role(role) for role in TRANSITIONS[(from_status, to_status)])
+        )
+        try:
+            services.referral_move(
+                actor=actor, referral=referral, version=0, to_status=to_status, reason="why"
+            )
+        except services.MoveRefused:
+            moved = False
+        else:
+            moved = True
+        assert moved == expected, (username, from_status, to_status)
+        referral.refresh_from_db()
+        assert referral.status == (to_status if moved else from_status)
+        assert ReferralTransition.objects.filter(referral=referral).count() == int(moved)
+
+
+def test_the_inbox_filters_and_shows_who_has_waited_too_long(settings: Any) -> None:
+    settings.BACKONTRACK_REFERRAL_WAIT_DAYS = 10
+    coordinator = signed_in_client("coordinator")
+    page = coordinator.get("/referrals/")
+    shown = list(page.context["page"].object_list)
+    assert shown and all(
+        r.status in {"received", "screening", "eligible", "accepted"} for r in shown
+    )
+    assert b"overdue" in page.content  # the demo has a referral waiting 12 and 21 days
+    hate = coordinator.get("/referrals/", {"criterion": "hate_crime"})
+    assert all(r.hate_crime for r in hate.context["page"].object_list)
+    old = coordinator.get("/referrals/", {"waited_days": "20"})
+    assert all(
+        (timezone.now().date() - r.referred_on).days >= 20 for r in old.context["page"].object_list
+    )
+    assert AuditEvent.objects.filter(
+        action=Action.SEARCH, object_type="referrals.referral"
+    ).exists()
+
+
+def test_the_inbox_query_count_does_not_grow(referrer: Client) -> None:
+    coordinator = signed_in_client("coordinator")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert coordinator.get("/referrals/").status_code == 200
+        return len(queries)
+
+    before = count()
+    for number in range(6):
+        _submit(
+            referrer, personal_id=f"02028{number}-12{number}3", date_of_birth=f"198{number}-02-02"
+        )
+    assert count() == before
