@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from backontrack.accounts.models import Institution, Organisation, User
-from backontrack.mentees.models import Mentee
+from backontrack.mentees.models import Consent, Mentee
 from backontrack.referrals.models import Referral
 
 from .conftest import PERSONA_NAMES, signed_in_client
@@ -31,14 +31,25 @@ def _ids() -> dict[str, str]:
         "organisation": str(Organisation.objects.first().pk),  # type: ignore[union-attr]
         "institution": str(Institution.objects.first().pk),  # type: ignore[union-attr]
         "mentee": str(Mentee.objects.first().pk),  # type: ignore[union-attr]
-        # A referral made by the demo referrer, still open (received).
-        "referral": str(
-            Referral.objects.filter(status="received", referred_by__username="referrer")
-            .order_by("id")
-            .first()
-            .pk  # type: ignore[union-attr]
+        # Referrals made by the demo referrer: one received, one in screening, one eligible.
+        "referral": _referral("received"),
+        "screening": _referral("screening"),
+        "eligible": _referral("eligible"),
+        "consent": str(Consent.objects.filter(withdrawn_on__isnull=True).first().pk),  # type: ignore[union-attr]
+        "consent_mentee": str(
+            Consent.objects.filter(withdrawn_on__isnull=True).first().mentee_id  # type: ignore[union-attr]
         ),
     }
+
+
+def _referral(status: str) -> str:
+    referral = (
+        Referral.objects.filter(status=status, referred_by__username="referrer")
+        .order_by("id")
+        .first()
+    )
+    assert referral is not None
+    return str(referral.pk)
 
 
 # url name -> (path template, who may GET it)
@@ -79,6 +90,13 @@ MATRIX: dict[str, tuple[str, str]] = {
     # The referrer's own referral; someone else's is covered in tests/test_referrals.py.
     "referral_detail": ("/referrals/{referral}/", REFERRER_OR_COORDINATOR),
     "referral_move": ("/referrals/{referral}/move/withdrawn/", REFERRER_OR_COORDINATOR),
+    "referral_screen": ("/referrals/{screening}/screen/", COORDINATOR_ONLY),
+    "referral_accept": ("/referrals/{eligible}/accept/", COORDINATOR_ONLY),
+    "consent_create": ("/mentees/{mentee}/consent/new/", COORDINATOR_ONLY),
+    "consent_withdraw": (
+        "/mentees/{consent_mentee}/consent/{consent}/withdraw/",
+        COORDINATOR_ONLY,
+    ),
 }
 ALLOWED = {
     ADMIN_ONLY: {"admin"},

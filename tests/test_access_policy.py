@@ -12,6 +12,8 @@ PROTECTED = [
     "AuditEventSubject",
     "Referral",
     "ReferralTransition",
+    "Screening",
+    "Consent",
 ]
 VIEW_MODULES = sorted(
     path

@@ -216,3 +216,157 @@ def test_the_inbox_query_count_does_not_grow(referrer: Client) -> None:
             referrer, personal_id=f"02028{number}-12{number}3", date_of_birth=f"198{number}-02-02"
         )
     assert count() == before
+
+
+# --- Screening, consent and acceptance ----------------------------------------------------
+
+from backontrack.referrals.eligibility import NEEDS_INFORMATION, recommend  # noqa: E402
+from backontrack.referrals.models import Finding, Screening  # noqa: E402
+
+C, N, U = Finding.CONFIRMED, Finding.NOT_CONFIRMED, Finding.UNCLEAR
+KEYS = ("charged", "convicted", "hate_crime", "vulnerability")
+
+
+@pytest.mark.parametrize("values", list(product([C, N, U], repeat=4)))
+def test_the_rules_always_give_the_same_recommendation(values: tuple[str, ...]) -> None:
+    findings = dict(zip(KEYS, values, strict=True))
+    outcome = recommend(findings).outcome
+    assert outcome == recommend(dict(findings)).outcome
+    if C in values:
+        assert outcome == Status.ELIGIBLE
+    elif U in values:
+        assert outcome == NEEDS_INFORMATION
+    else:
+        assert outcome == Status.NOT_ELIGIBLE
+
+
+def _in_screening(client: Client) -> Referral:
+    referral = _submit(client)
+    services.referral_move(
+        actor=User.objects.get(username="coordinator"),
+        referral=referral,
+        version=referral.version,
+        to_status=Status.SCREENING,
+    )
+    referral.refresh_from_db()
+    return referral
+
+
+def _screening_form(referral: Referral, **overrides: Any) -> dict[str, Any]:
+    data = {
+        "version": referral.version,
+        "charged_finding": "not_confirmed",
+        "convicted_finding": "not_confirmed",
+        "hate_crime_finding": "confirmed",
+        "hate_crime_evidence": "Judgment of 3 March: racially motivated assault.",
+        "vulnerability_finding": "unclear",
+        "decision": "eligible",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"decision": "not_eligible"}, "Choose the reason code"),
+        ({"decision": "not_eligible", "not_eligible_reason": "other"}, "Say why the person is not"),
+        (
+            {"convicted_finding": "confirmed", "conviction_date": "2999-01-01"},
+            "cannot be in the future",
+        ),
+        ({"convicted_finding": "confirmed"}, "Give the date of the conviction"),
+        (
+            {"decision": "not_eligible", "not_eligible_reason": "other", "decision_note": "x"},
+            "differs from the recommendation",
+        ),
+        ({"hate_crime_finding": None}, "This field is required"),
+    ],
+)
+def test_bad_screening_input_gets_a_message_and_changes_nothing(
+    referrer: Client, overrides: dict[str, Any], message: str
+) -> None:
+    referral = _in_screening(referrer)
+    coordinator = signed_in_client("coordinator")
+    response = coordinator.post(
+        f"/referrals/{referral.pk}/screen/", _screening_form(referral, **overrides)
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    referral.refresh_from_db()
+    assert referral.status == Status.SCREENING
+    assert not Screening.objects.filter(referral=referral).exists()
+
+
+def test_a_screening_override_is_recorded_with_its_reason(referrer: Client) -> None:
+    referral = _in_screening(referrer)
+    coordinator = signed_in_client("coordinator")
+    coordinator.post(
+        f"/referrals/{referral.pk}/screen/",
+        _screening_form(
+            referral,
+            decision="not_eligible",
+            not_eligible_reason="already_in_programme",
+            decision_note="In the general mentor scheme already.",
+            override_reason="Already has a mentor in the general scheme.",
+        ),
+    )
+    referral.refresh_from_db()
+    assert referral.status == Status.NOT_ELIGIBLE
+    screening = referral.screening
+    assert screening.overridden
+    assert screening.recommendation == Status.ELIGIBLE
+    assert screening.override_reason == "Already has a mentor in the general scheme."
+    page = coordinator.get(f"/referrals/{referral.pk}/").content.decode()
+    assert "Differs from the recommendation" in page
+    # The referrer sees the outcome, not the screening.
+    mine = referrer.get(f"/referrals/{referral.pk}/").content.decode()
+    assert "Not eligible" in mine
+    assert "general scheme" not in mine
+
+
+def test_acceptance_needs_recorded_consent_and_lost_consent_stops_it(referrer: Client) -> None:
+    referral = _in_screening(referrer)
+    coordinator = signed_in_client("coordinator")
+    coordinator.post(f"/referrals/{referral.pk}/screen/", _screening_form(referral))
+    referral.refresh_from_db()
+    assert referral.status == Status.ELIGIBLE
+
+    page = coordinator.get(f"/referrals/{referral.pk}/accept/")
+    assert b"No consent to take part is recorded yet" in page.content
+    refused = coordinator.post(
+        f"/referrals/{referral.pk}/accept/", {"version": referral.version}, follow=True
+    )
+    assert b"Record the mentee" in refused.content
+    referral.refresh_from_db()
+    assert referral.status == Status.ELIGIBLE
+
+    no_scope = coordinator.post(
+        f"/mentees/{referral.mentee_id}/consent/new/", {"given_on": "2026-11-01", "how": "oral"}
+    )
+    assert b"Tick what the mentee consented to" in no_scope.content
+    coordinator.post(
+        f"/mentees/{referral.mentee_id}/consent/new/",
+        {"given_on": "2026-11-01", "how": "written", "participation": "on"},
+    )
+    coordinator.post(f"/referrals/{referral.pk}/accept/", {"version": referral.version})
+    referral.refresh_from_db()
+    assert referral.status == Status.ACCEPTED
+    assert "Accepted" in referrer.get(f"/referrals/{referral.pk}/").content.decode()
+
+    consent = referral.mentee.consents.get()
+    coordinator.post(
+        f"/mentees/{referral.mentee_id}/consent/{consent.pk}/withdraw/",
+        {"withdrawn_on": "2026-11-20", "note": "Does not want to continue."},
+    )
+    referral.refresh_from_db()
+    assert referral.status == Status.WITHDRAWN
+    assert "consent" in referral.transitions.last().reason  # type: ignore[union-attr]
+    record = coordinator.get(f"/mentees/{referral.mentee_id}/").content.decode()
+    assert "Withdrawn" in record
+    actions = list(
+        AuditEvent.objects.filter(object_type="mentees.consent")
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+    assert actions[-2:] == ["create", "change"]

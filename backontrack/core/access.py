@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from backontrack.accounts.models import Role, User
 from backontrack.audit.models import AuditEvent, AuditEventSubject
-from backontrack.mentees.models import CustodyEvent, Mentee
-from backontrack.referrals.models import Referral
+from backontrack.mentees.models import Consent, CustodyEvent, Mentee
+from backontrack.referrals.models import Referral, Screening
 
 
 def _active(user: object) -> User | None:
@@ -79,6 +79,17 @@ def can_manage_mentees(user: object) -> bool:
     return has_role(user, Role.COORDINATOR)
 
 
+def consents_of(user: object, mentee: Mentee) -> QuerySet[Consent]:
+    return Consent.objects.filter(mentee__in=mentees_visible_to(user), mentee=mentee)
+
+
+def consent_for(user: object, mentee: Mentee, pk: int) -> Consent:
+    consent = consents_of(user, mentee).filter(pk=pk).first()
+    if consent is None:
+        raise Http404
+    return consent
+
+
 def custody_events_of(user: object, mentee: Mentee) -> QuerySet[CustodyEvent]:
     return CustodyEvent.objects.filter(
         mentee__in=mentees_visible_to(user), mentee=mentee
@@ -135,6 +146,16 @@ def referral_for(user: object, pk: int) -> Referral:
     if referral is None:
         raise Http404
     return referral
+
+
+def screening_of(user: object, referral: Referral) -> Screening | None:
+    return (
+        Screening.objects.filter(referral__in=referrals_visible_to(user), referral=referral)
+        .select_related("decided_by")
+        .first()
+        if can_screen_referrals(user)
+        else None
+    )
 
 
 def can_see_referral_details(user: object, referral: Referral) -> bool:

@@ -5,6 +5,7 @@ import os
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -14,6 +15,9 @@ from backontrack.accounts.models import Institution, Organisation, Region, Role,
 from backontrack.mentees import synthetic
 
 from .models import Installation
+
+if TYPE_CHECKING:
+    from backontrack.referrals.models import Referral
 
 DEMO_MENTEES = 48
 DEFAULT_DEMO_PASSWORD = "demo-back-on-track"  # noqa: S105 - stated in the README, demo only
@@ -223,13 +227,16 @@ def _demo_referrals() -> None:
     coordinator = User.objects.get(username="coordinator")
     today = date.today()
     plans = [
-        (3, "hate_crime", Status.RECEIVED, ""),
-        (12, "vulnerable", Status.RECEIVED, ""),
-        (21, "charged_with_terrorism", Status.SCREENING, ""),
-        (40, "convicted_of_terrorism", Status.WITHDRAWN, "Transferred abroad before screening."),
+        (3, "hate_crime", Status.RECEIVED),
+        (12, "vulnerable", Status.RECEIVED),
+        (21, "charged_with_terrorism", Status.SCREENING),
+        (8, "convicted_of_terrorism", Status.ELIGIBLE),
+        (30, "vulnerable", Status.NOT_ELIGIBLE),
+        (18, "hate_crime", Status.ACCEPTED),
+        (40, "convicted_of_terrorism", Status.WITHDRAWN),
     ]
-    for mentee, (days_ago, criterion, status, reason) in zip(
-        Mentee.objects.order_by("id")[:4], plans, strict=True
+    for mentee, (days_ago, criterion, status) in zip(
+        Mentee.objects.order_by("id")[: len(plans)], plans, strict=True
     ):
         referral = referrals.referral_submit(
             actor=referrer,
@@ -262,16 +269,65 @@ def _demo_referrals() -> None:
                 orientation="right_wing" if criterion == "hate_crime" else "religious",
             ),
         )
-        if status != Status.RECEIVED:
-            if status == Status.WITHDRAWN:
-                referrals.referral_move(
-                    actor=coordinator,
-                    referral=referral,
-                    version=0,
-                    to_status=status,
-                    reason=reason,
-                )
-            else:
-                referrals.referral_move(
-                    actor=coordinator, referral=referral, version=0, to_status=status
-                )
+        _advance(referral, status, coordinator, today)
+
+
+def _advance(referral: "Referral", status: str, coordinator: User, today: date) -> None:
+    """Take a demo referral through the real services to the state it should show."""
+    from backontrack.mentees import services as mentees
+    from backontrack.referrals import services as referrals
+    from backontrack.referrals.models import Finding, Status
+
+    if status == Status.RECEIVED:
+        return
+    if status == Status.WITHDRAWN:
+        referrals.referral_move(
+            actor=coordinator,
+            referral=referral,
+            version=referral.version,
+            to_status=status,
+            reason="Transferred abroad before screening.",
+        )
+        return
+    referrals.referral_move(
+        actor=coordinator, referral=referral, version=referral.version, to_status=Status.SCREENING
+    )
+    if status == Status.SCREENING:
+        return
+    eligible = status != Status.NOT_ELIGIBLE
+    confirmed = Finding.CONFIRMED if eligible else Finding.NOT_CONFIRMED
+    referrals.referral_screen(
+        actor=coordinator,
+        referral=referral,
+        version=referral.version,
+        data=referrals.ScreeningData(
+            findings={
+                "charged": Finding.NOT_CONFIRMED,
+                "convicted": confirmed
+                if referral.convicted_of_terrorism
+                else Finding.NOT_CONFIRMED,
+                "hate_crime": confirmed if referral.hate_crime else Finding.NOT_CONFIRMED,
+                "vulnerability": confirmed if referral.vulnerable else Finding.NOT_CONFIRMED,
+            },
+            evidence={"hate_crime": "Synthetic: judgment on file."},
+            conviction_date=today - timedelta(days=200)
+            if eligible and referral.convicted_of_terrorism
+            else None,
+            decision=Status.ELIGIBLE if eligible else Status.NOT_ELIGIBLE,
+            not_eligible_reason="" if eligible else "outside_target_group",
+            decision_note="" if eligible else "Synthetic: no sign of radicalisation found.",
+            override_reason="",
+        ),
+    )
+    if status == Status.ACCEPTED:
+        mentees.consent_record(
+            actor=coordinator,
+            mentee=referral.mentee,
+            given_on=today - timedelta(days=10),
+            how="written",
+            participation=True,
+            contact_network=True,
+            share_with_agencies=False,
+            agencies="",
+        )
+        referrals.referral_accept(actor=coordinator, referral=referral, version=referral.version)

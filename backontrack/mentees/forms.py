@@ -8,7 +8,15 @@ from backontrack.accounts.models import Institution
 from backontrack.core.forms import DesignSystemForm, VersionedFormMixin
 
 from . import identity
-from .models import CustodyEvent, CustodyStatus, DataSubjectCategory, Gender, Language, Mentee
+from .models import (
+    Consent,
+    CustodyEvent,
+    CustodyStatus,
+    DataSubjectCategory,
+    Gender,
+    Language,
+    Mentee,
+)
 from .services import MenteeData
 
 NAME_MAX = 100
@@ -249,3 +257,55 @@ class CustodyEventForm(DesignSystemForm):
         if kind in needs_place and not cleaned.get("institution"):
             self.add_error("institution", _("Say where the person is now held."))
         return cleaned
+
+
+class ConsentForm(DesignSystemForm):
+    given_on = forms.DateField(label=_("Date the consent was given"), widget=DateInput())
+    how = forms.ChoiceField(label=_("How it was given"), choices=Consent.How.choices)
+    participation = forms.BooleanField(
+        label=_("Taking part in the programme"),
+        required=False,
+        help_text=_("Needed before a referral can be accepted."),
+    )
+    contact_network = forms.BooleanField(label=_("Contacting family and network"), required=False)
+    share_with_agencies = forms.BooleanField(
+        label=_("Sharing information with named agencies"), required=False
+    )
+    agencies = forms.CharField(
+        label=_("Which agencies"),
+        required=False,
+        max_length=300,
+        help_text=_("For example: the municipality's job centre, the probation office."),
+    )
+
+    def clean_given_on(self) -> date:
+        given: date = self.cleaned_data["given_on"]
+        if given > date.today():
+            raise forms.ValidationError(_("Consent cannot be given in the future."))
+        return given
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        scope = ("participation", "contact_network", "share_with_agencies")
+        if not any(cleaned.get(name) for name in scope):
+            self.add_error(None, _("Tick what the mentee consented to."))
+        if cleaned.get("share_with_agencies") and not cleaned.get("agencies", "").strip():
+            self.add_error("agencies", _("Name the agencies the mentee agreed to share with."))
+        return cleaned
+
+
+class ConsentWithdrawForm(DesignSystemForm):
+    withdrawn_on = forms.DateField(label=_("Date of withdrawal"), widget=DateInput())
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Stored encrypted."),
+    )
+
+    def clean_withdrawn_on(self) -> date:
+        withdrawn: date = self.cleaned_data["withdrawn_on"]
+        if withdrawn > date.today():
+            raise forms.ValidationError(_("The date cannot be in the future."))
+        return withdrawn

@@ -147,3 +147,49 @@ STATUS_AFTER = {
     CustodyEvent.Kind.RECALL: CustodyStatus.SENTENCED,
     CustodyEvent.Kind.ACQUITTAL: CustodyStatus.ACQUITTED,
 }
+
+
+class Consent(models.Model):
+    """The mentee's voluntary consent, with its scope. Withdrawn consent is kept (dated) so
+    the record shows what was agreed when."""
+
+    class How(models.TextChoices):
+        WRITTEN = "written", _("In writing, signed")
+        ORAL = "oral", _("Orally, in a meeting")
+        THROUGH_STAFF = "through_staff", _("Through prison or probation staff")
+
+    mentee = models.ForeignKey(Mentee, on_delete=models.CASCADE, related_name="consents")
+    given_on = models.DateField(_("date given"))
+    how = models.CharField(_("how it was given"), max_length=16, choices=How.choices)
+    participation = models.BooleanField(_("taking part in the programme"), default=False)
+    contact_network = models.BooleanField(_("contacting family and network"), default=False)
+    share_with_agencies = models.BooleanField(_("sharing with named agencies"), default=False)
+    agencies = models.CharField(_("agencies"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    withdrawal_note = EncryptedTextField(_("withdrawal"), blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-given_on", "-id"]
+        verbose_name = _("consent")
+        indexes: ClassVar = [models.Index(fields=["mentee", "withdrawn_on"])]
+
+    def __str__(self) -> str:
+        return f"consent {self.given_on}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_on is None
+
+    def scope_labels(self) -> list[str]:
+        labels = []
+        if self.participation:
+            labels.append(str(_("taking part in the programme")))
+        if self.contact_network:
+            labels.append(str(_("contacting family and network")))
+        if self.share_with_agencies:
+            labels.append(str(_("sharing with %(agencies)s") % {"agencies": self.agencies}))
+        return labels

@@ -12,7 +12,7 @@ from backontrack.audit.services import record
 from backontrack.core.concurrency import claim_version
 
 from .identity import formatted, index_for
-from .models import STATUS_AFTER, CustodyEvent, Mentee
+from .models import STATUS_AFTER, Consent, CustodyEvent, Mentee
 
 EDITABLE_FIELDS = (
     "first_name",
@@ -153,3 +153,69 @@ def custody_event_record(
     if updates:
         record(actor=actor, action=Action.CHANGE, obj=mentee, fields=sorted(updates))
     return event
+
+
+def has_participation_consent(mentee: Mentee) -> bool:
+    return Consent.objects.filter(
+        mentee=mentee, participation=True, withdrawn_on__isnull=True
+    ).exists()
+
+
+@transaction.atomic
+def consent_record(
+    *,
+    actor: User,
+    mentee: Mentee,
+    given_on: date,
+    how: str,
+    participation: bool,
+    contact_network: bool,
+    share_with_agencies: bool,
+    agencies: str,
+) -> Consent:
+    consent = Consent.objects.create(
+        mentee=mentee,
+        given_on=given_on,
+        how=how,
+        participation=participation,
+        contact_network=contact_network,
+        share_with_agencies=share_with_agencies,
+        agencies=agencies if share_with_agencies else "",
+        recorded_by=actor,
+    )
+    record(
+        actor=actor,
+        action=Action.CREATE,
+        obj=consent,
+        fields=[
+            "given_on",
+            "how",
+            "participation",
+            "contact_network",
+            "share_with_agencies",
+            *(["agencies"] if share_with_agencies else []),
+        ],
+        detail=f"for mentees.mentee #{mentee.pk}",
+    )
+    return consent
+
+
+@transaction.atomic
+def consent_withdraw(*, actor: User, consent: Consent, withdrawn_on: date, note: str) -> Consent:
+    """Record that the mentee withdrew this consent. Processing that depended on it stops:
+    a referral accepted on the strength of it (and not yet matched) is withdrawn."""
+    from backontrack.referrals.services import withdraw_for_lost_consent
+
+    consent.withdrawn_on = withdrawn_on
+    consent.withdrawal_note = note
+    consent.save(update_fields=["withdrawn_on", "withdrawal_note"])
+    record(
+        actor=actor,
+        action=Action.CHANGE,
+        obj=consent,
+        fields=["withdrawn_on", *(["withdrawal_note"] if note else [])],
+        detail=f"for mentees.mentee #{consent.mentee_id}",
+    )
+    if consent.participation and not has_participation_consent(consent.mentee):
+        withdraw_for_lost_consent(actor=actor, mentee=consent.mentee)
+    return consent

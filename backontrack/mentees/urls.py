@@ -8,4 +8,10 @@ urlpatterns = [
     path("mentees/<int:pk>/", views.mentee_detail, name="mentee_detail"),
     path("mentees/<int:pk>/edit/", views.mentee_edit, name="mentee_edit"),
     path("mentees/<int:pk>/custody/new/", views.custody_event_create, name="custody_event_create"),
+    path("mentees/<int:pk>/consent/new/", views.consent_create, name="consent_create"),
+    path(
+        "mentees/<int:pk>/consent/<int:consent_pk>/withdraw/",
+        views.consent_withdraw,
+        name="consent_withdraw",
+    ),
 ]

@@ -19,7 +19,14 @@ from backontrack.core import access
 from backontrack.core.concurrency import ConcurrentEditError
 
 from . import identity, services
-from .forms import CustodyEventForm, MenteeForm, MenteeSearchForm, PersonalIdSearchForm
+from .forms import (
+    ConsentForm,
+    ConsentWithdrawForm,
+    CustodyEventForm,
+    MenteeForm,
+    MenteeSearchForm,
+    PersonalIdSearchForm,
+)
 from .models import Mentee
 
 PAGE_SIZE = 25
@@ -135,12 +142,16 @@ def mentee_detail(request: HttpRequest, pk: int) -> HttpResponse:
         actor=user,
         action=Action.VIEW,
         obj=mentee,
-        fields=[*services.EDITABLE_FIELDS, "custody_events"],
+        fields=[*services.EDITABLE_FIELDS, "custody_events", "consents"],
     )
     return render(
         request,
         "mentees/mentee_detail.html",
-        {"mentee": mentee, "custody_events": custody_events},
+        {
+            "mentee": mentee,
+            "custody_events": custody_events,
+            "consents": list(access.consents_of(user, mentee)),
+        },
     )
 
 
@@ -192,3 +203,51 @@ def custody_event_create(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("mentee_detail", pk=mentee.pk)
     record(actor=user, action=Action.VIEW, obj=mentee, fields=["first_name", "last_name"])
     return render(request, "mentees/custody_event_form.html", {"form": form, "mentee": mentee})
+
+
+@require_http_methods(["GET", "POST"])
+def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _coordinator(request)
+    mentee = access.mentee_for(user, pk)
+    form = ConsentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.consent_record(
+            actor=user,
+            mentee=mentee,
+            given_on=data["given_on"],
+            how=data["how"],
+            participation=data["participation"],
+            contact_network=data["contact_network"],
+            share_with_agencies=data["share_with_agencies"],
+            agencies=data["agencies"].strip(),
+        )
+        messages.success(request, _("The consent is recorded."))
+        return redirect("mentee_detail", pk=mentee.pk)
+    record(actor=user, action=Action.VIEW, obj=mentee, fields=["first_name", "last_name"])
+    return render(request, "mentees/consent_form.html", {"form": form, "mentee": mentee})
+
+
+@sensitive_post_parameters("note")
+@require_http_methods(["GET", "POST"])
+def consent_withdraw(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse:
+    user = _coordinator(request)
+    mentee = access.mentee_for(user, pk)
+    consent = access.consent_for(user, mentee, consent_pk)
+    access.require(consent.is_active)
+    form = ConsentWithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.consent_withdraw(
+            actor=user,
+            consent=consent,
+            withdrawn_on=form.cleaned_data["withdrawn_on"],
+            note=form.cleaned_data["note"],
+        )
+        messages.success(request, _("The withdrawal of consent is recorded."))
+        return redirect("mentee_detail", pk=mentee.pk)
+    record(actor=user, action=Action.VIEW, obj=consent, fields=["scope"])
+    return render(
+        request,
+        "mentees/consent_withdraw.html",
+        {"form": form, "mentee": mentee, "consent": consent},
+    )

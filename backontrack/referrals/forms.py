@@ -5,11 +5,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from backontrack.accounts.models import Institution
-from backontrack.core.forms import DesignSystemForm, VersionedFormMixin
+from backontrack.core.forms import DesignSystemForm, VersionedFormMixin, style_fields
 from backontrack.mentees.forms import DateInput, PersonForm
 
-from .models import HateCrimeMotive, Orientation, Status
-from .services import ReferralData
+from .eligibility import recommend
+from .models import Finding, HateCrimeMotive, NotEligibleReason, Orientation, Status
+from .services import ReferralData, ScreeningData
 
 TEXT_MAX = 4000
 
@@ -146,3 +147,116 @@ class InboxFilterForm(forms.Form):
             field.widget.attrs.setdefault(
                 "class", "form-select" if isinstance(field.widget, forms.Select) else "form-input"
             )
+
+
+CRITERIA_SCREENED = [
+    ("charged", _("Charged with terrorism")),
+    ("convicted", _("Convicted of terrorism")),
+    ("hate_crime", _("Offence aggravated as a hate crime")),
+    ("vulnerability", _("Vulnerable to radicalisation")),
+]
+
+
+class ScreeningForm(VersionedFormMixin, DesignSystemForm):
+    """Walks through the four criteria (finding and evidence for each), then the decision."""
+
+    conviction_date = forms.DateField(
+        label=_("Date of conviction"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("When the conviction for terrorism is confirmed."),
+    )
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[(Status.ELIGIBLE, _("Eligible")), (Status.NOT_ELIGIBLE, _("Not eligible"))],
+        widget=forms.RadioSelect,
+    )
+    not_eligible_reason = forms.ChoiceField(
+        label=_("Reason code (when not eligible)"),
+        required=False,
+        choices=[("", _("Choose")), *NotEligibleReason.choices],
+    )
+    decision_note = forms.CharField(
+        label=_("Reason for the decision"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when not eligible. Stored encrypted."),
+    )
+    override_reason = forms.CharField(
+        label=_("Why your decision differs from the recommendation"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Only when you decide otherwise than the rules recommend."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        finding_fields: dict[str, forms.Field] = {}
+        for key, label in CRITERIA_SCREENED:
+            finding_fields[f"{key}_finding"] = forms.ChoiceField(
+                label=label, choices=Finding.choices, widget=forms.RadioSelect
+            )
+            finding_fields[f"{key}_evidence"] = forms.CharField(
+                label=_("Evidence"),
+                required=False,
+                max_length=TEXT_MAX,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                help_text=_("What the finding rests on (documents, conversations). Encrypted."),
+            )
+        self.fields = {**finding_fields, **self.fields}
+        style_fields(self)
+
+    def findings(self) -> dict[str, str]:
+        return {
+            key: self.cleaned_data.get(f"{key}_finding", "") for key, _label in CRITERIA_SCREENED
+        }
+
+    def clean_conviction_date(self) -> date | None:
+        convicted: date | None = self.cleaned_data.get("conviction_date")
+        if convicted and convicted > date.today():
+            raise forms.ValidationError(_("The date of conviction cannot be in the future."))
+        return convicted
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        findings = self.findings()
+        if "" in findings.values():
+            return cleaned
+        if findings["convicted"] == Finding.CONFIRMED and not cleaned.get("conviction_date"):
+            self.add_error("conviction_date", _("Give the date of the conviction."))
+        decision = cleaned.get("decision")
+        if decision == Status.NOT_ELIGIBLE:
+            if not cleaned.get("not_eligible_reason"):
+                self.add_error("not_eligible_reason", _("Choose the reason code."))
+            if not cleaned.get("decision_note", "").strip():
+                self.add_error("decision_note", _("Say why the person is not eligible."))
+        overriding = bool(decision) and recommend(findings).outcome != decision
+        if overriding and not cleaned.get("override_reason", "").strip():
+            self.add_error(
+                "override_reason",
+                _(
+                    "Your decision differs from the recommendation: say why. "
+                    "Overrides are shown in the programme's reports."
+                ),
+            )
+        return cleaned
+
+    def screening_data(self) -> ScreeningData:
+        data = self.cleaned_data
+        return ScreeningData(
+            findings=self.findings(),
+            evidence={key: data[f"{key}_evidence"] for key, _label in CRITERIA_SCREENED},
+            conviction_date=data["conviction_date"]
+            if self.findings()["convicted"] == Finding.CONFIRMED
+            else None,
+            decision=data["decision"],
+            not_eligible_reason=data["not_eligible_reason"],
+            decision_note=data["decision_note"],
+            override_reason=data["override_reason"],
+        )
+
+
+class AcceptForm(VersionedFormMixin, DesignSystemForm):
+    pass

@@ -113,3 +113,59 @@ class ReferralTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status} → {self.to_status}"
+
+
+class Finding(models.TextChoices):
+    CONFIRMED = "confirmed", _("Confirmed")
+    NOT_CONFIRMED = "not_confirmed", _("Does not apply")
+    UNCLEAR = "unclear", _("Unclear — more information needed")
+
+
+class NotEligibleReason(models.TextChoices):
+    OUTSIDE_TARGET_GROUP = "outside_target_group", _("Outside the target group")
+    ALREADY_IN_PROGRAMME = "already_in_programme", _("Already in the programme")
+    RELEASED_OR_TRANSFERRED = "released_or_transferred", _("Released or transferred")
+    SECURITY = "security", _("Security reasons")
+    OTHER = "other", _("Other")
+
+
+class Screening(models.Model):
+    """The coordinator's eligibility screening of one referral: a finding and the evidence
+    for each criterion, the recommendation the rules gave, and the decision."""
+
+    referral = models.OneToOneField(Referral, on_delete=models.CASCADE, related_name="screening")
+    charged_finding = models.CharField(
+        _("charged with terrorism"), max_length=16, choices=Finding.choices
+    )
+    charged_evidence = EncryptedTextField(_("evidence"), blank=True)
+    convicted_finding = models.CharField(
+        _("convicted of terrorism"), max_length=16, choices=Finding.choices
+    )
+    convicted_evidence = EncryptedTextField(_("evidence"), blank=True)
+    conviction_date = models.DateField(_("date of conviction"), null=True, blank=True)
+    hate_crime_finding = models.CharField(
+        _("hate-crime-aggravated offence"), max_length=16, choices=Finding.choices
+    )
+    hate_crime_evidence = EncryptedTextField(_("evidence"), blank=True)
+    vulnerability_finding = models.CharField(
+        _("vulnerable to radicalisation"), max_length=16, choices=Finding.choices
+    )
+    vulnerability_evidence = EncryptedTextField(_("evidence"), blank=True)
+    recommendation = models.CharField(_("recommendation"), max_length=16)
+    decision = models.CharField(_("decision"), max_length=16, choices=Status.choices)
+    overridden = models.BooleanField(_("decision differs from the recommendation"), default=False)
+    override_reason = EncryptedTextField(_("why the decision differs"), blank=True)
+    not_eligible_reason = models.CharField(
+        _("reason code"), max_length=32, choices=NotEligibleReason.choices, blank=True
+    )
+    decision_note = EncryptedTextField(_("reason for the decision"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["overridden"])]
+
+    def __str__(self) -> str:
+        return f"screening of referral {self.referral_id}"

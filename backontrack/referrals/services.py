@@ -15,7 +15,8 @@ from backontrack.mentees import services as mentee_services
 from backontrack.mentees.identity import index_for
 from backontrack.mentees.models import Mentee
 
-from .models import Referral, ReferralTransition, Status
+from .eligibility import recommend
+from .models import Referral, ReferralTransition, Screening, Status
 from .transitions import REASON_REQUIRED, roles_allowed
 
 # These moves need more than a reason (the screening record, the consent, the match) and
@@ -93,6 +94,22 @@ def referral_move(
         raise MoveRefused(_("You cannot make this move."))
     if to_status in REASON_REQUIRED and not reason.strip():
         raise MoveRefused(_("Give the reason."))
+    _transition(
+        actor=actor,
+        referral=referral,
+        version=version,
+        to_status=to_status,
+        reason=reason,
+        fields=["reason"] if reason.strip() else [],
+    )
+    return referral
+
+
+def _transition(
+    *, actor: User, referral: Referral, version: int, to_status: str, reason: str, fields: list[str]
+) -> None:
+    """Move the status (refusing a stale version), record the history row and the audit
+    event. Callers check that the move is allowed first."""
     claim_version(referral, version)
     now = timezone.now()
     from_status = referral.status
@@ -111,7 +128,110 @@ def referral_move(
         actor=actor,
         action=Action.CHANGE,
         obj=referral,
-        fields=["status", *(["reason"] if reason.strip() else [])],
+        fields=["status", *fields],
         detail=f"{from_status} -> {to_status}",
     )
+
+
+@dataclass
+class ScreeningData:
+    findings: dict[str, str]  # charged, convicted, hate_crime, vulnerability -> Finding
+    evidence: dict[str, str]
+    conviction_date: date | None
+    decision: str  # Status.ELIGIBLE or Status.NOT_ELIGIBLE
+    not_eligible_reason: str
+    decision_note: str
+    override_reason: str
+
+
+@transaction.atomic
+def referral_screen(
+    *, actor: User, referral: Referral, version: int, data: ScreeningData
+) -> Screening:
+    """Record the screening and the decision; the referral moves to eligible or not
+    eligible. A decision other than the rules' recommendation needs a stated reason."""
+    if data.decision not in (Status.ELIGIBLE, Status.NOT_ELIGIBLE):
+        raise MoveRefused(_("Decide eligible or not eligible."))
+    if not may_move(actor, referral, data.decision):
+        raise MoveRefused(_("You cannot make this move."))
+    recommendation = recommend(data.findings)
+    overridden = recommendation.outcome != data.decision
+    if overridden and not data.override_reason.strip():
+        raise MoveRefused(_("Say why the decision differs from the recommendation."))
+    if data.decision == Status.NOT_ELIGIBLE and not (
+        data.not_eligible_reason and data.decision_note.strip()
+    ):
+        raise MoveRefused(_("Give the reason code and the reason for not eligible."))
+    screening = Screening.objects.create(
+        referral=referral,
+        charged_finding=data.findings["charged"],
+        charged_evidence=data.evidence.get("charged", ""),
+        convicted_finding=data.findings["convicted"],
+        convicted_evidence=data.evidence.get("convicted", ""),
+        conviction_date=data.conviction_date,
+        hate_crime_finding=data.findings["hate_crime"],
+        hate_crime_evidence=data.evidence.get("hate_crime", ""),
+        vulnerability_finding=data.findings["vulnerability"],
+        vulnerability_evidence=data.evidence.get("vulnerability", ""),
+        recommendation=recommendation.outcome,
+        decision=data.decision,
+        overridden=overridden,
+        override_reason=data.override_reason.strip() if overridden else "",
+        not_eligible_reason=data.not_eligible_reason
+        if data.decision == Status.NOT_ELIGIBLE
+        else "",
+        decision_note=data.decision_note.strip(),
+        decided_by=actor,
+        decided_at=timezone.now(),
+    )
+    record(
+        actor=actor,
+        action=Action.CREATE,
+        obj=screening,
+        fields=["findings", "evidence", "decision", *(["override_reason"] if overridden else [])],
+        detail=f"for referrals.referral #{referral.pk}",
+    )
+    _transition(
+        actor=actor,
+        referral=referral,
+        version=version,
+        to_status=data.decision,
+        reason=data.decision_note,
+        fields=["screening"],
+    )
+    return screening
+
+
+@transaction.atomic
+def referral_accept(*, actor: User, referral: Referral, version: int) -> Referral:
+    """Accept an eligible referral. Taking part is voluntary: the mentee's recorded,
+    unwithdrawn consent to participation is required."""
+    if not may_move(actor, referral, Status.ACCEPTED):
+        raise MoveRefused(_("You cannot make this move."))
+    if not mentee_services.has_participation_consent(referral.mentee):
+        raise MoveRefused(
+            _("Record the mentee's consent to take part before accepting the referral.")
+        )
+    _transition(
+        actor=actor,
+        referral=referral,
+        version=version,
+        to_status=Status.ACCEPTED,
+        reason="",
+        fields=[],
+    )
     return referral
+
+
+def withdraw_for_lost_consent(*, actor: User, mentee: Mentee) -> None:
+    """Consent to take part was withdrawn: open referrals of this person that depended on
+    it (accepted, not yet matched) are withdrawn, saying why."""
+    for referral in Referral.objects.filter(mentee=mentee, status=Status.ACCEPTED):
+        _transition(
+            actor=actor,
+            referral=referral,
+            version=referral.version,
+            to_status=Status.WITHDRAWN,
+            reason=str(_("The mentee withdrew their consent to take part.")),
+            fields=["reason"],
+        )

@@ -17,9 +17,18 @@ from backontrack.audit.services import record
 from backontrack.core import access
 from backontrack.core.concurrency import ConcurrentEditError
 from backontrack.mentees.forms import PersonForm
+from backontrack.mentees.services import has_participation_consent
 
 from . import services
-from .forms import InboxFilterForm, MoveForm, ReferralForm
+from .eligibility import recommend
+from .forms import (
+    CRITERIA_SCREENED,
+    AcceptForm,
+    InboxFilterForm,
+    MoveForm,
+    ReferralForm,
+    ScreeningForm,
+)
 from .models import OPEN_STATUSES, Referral, Status
 from .transitions import REASON_REQUIRED, next_statuses
 
@@ -154,8 +163,11 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "referral": referral,
             "details": details,
+            "screening": access.screening_of(user, referral) if details else None,
             "transitions": list(referral.transitions.select_related("actor")) if details else [],
             "moves": [(status, Status(status).label) for status in moves],
+            "can_screen": details and referral.status == Status.SCREENING,
+            "can_accept": services.may_move(user, referral, Status.ACCEPTED),
         },
     )
 
@@ -194,4 +206,94 @@ def referral_move(request: HttpRequest, pk: int, to: str) -> HttpResponse:
         request,
         "referrals/move.html",
         {"referral": referral, "form": form, "to_label": Status(to).label},
+    )
+
+
+@sensitive_post_parameters(
+    "charged_evidence",
+    "convicted_evidence",
+    "hate_crime_evidence",
+    "vulnerability_evidence",
+    "decision_note",
+    "override_reason",
+)
+@require_http_methods(["GET", "POST"])
+def referral_screen(request: HttpRequest, pk: int) -> HttpResponse:
+    """The eligibility screening: a finding and evidence per criterion, the rules'
+    recommendation, and the coordinator's decision."""
+    user = access.signed_in_user(request)
+    referral = access.referral_for(user, pk)
+    access.require(access.can_screen_referrals(user) and referral.status == Status.SCREENING)
+    form = ScreeningForm(request.POST or None, initial={"version": referral.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.referral_screen(
+                actor=user,
+                referral=referral,
+                version=form.cleaned_data["version"],
+                data=form.screening_data(),
+            )
+        except ConcurrentEditError:
+            messages.error(
+                request,
+                _("Someone else moved this referral meanwhile. Check its status and try again."),
+            )
+        else:
+            messages.success(
+                request,
+                _("The screening is recorded. The referral is now: %(status)s.")
+                % {"status": Status(form.cleaned_data["decision"]).label},
+            )
+        return redirect("referral_detail", pk=referral.pk)
+    # After a failed attempt, show what the rules recommend for the findings given so far.
+    findings = form.findings() if form.is_bound else {}
+    recommendation = recommend(findings) if findings and "" not in findings.values() else None
+    record(
+        actor=user,
+        action=Action.VIEW,
+        obj=referral,
+        fields=["mentee", "reason", "criteria", "orientation"],
+    )
+    return render(
+        request,
+        "referrals/screen.html",
+        {
+            "referral": referral,
+            "form": form,
+            "recommendation": recommendation,
+            "criteria_fields": [
+                (form[f"{key}_finding"], form[f"{key}_evidence"]) for key, _l in CRITERIA_SCREENED
+            ],
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def referral_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    """Accept an eligible referral once the mentee has consented to take part."""
+    user = access.signed_in_user(request)
+    referral = access.referral_for(user, pk)
+    access.require(services.may_move(user, referral, Status.ACCEPTED))
+    consented = has_participation_consent(referral.mentee)
+    form = AcceptForm(request.POST or None, initial={"version": referral.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.referral_accept(
+                actor=user, referral=referral, version=form.cleaned_data["version"]
+            )
+        except services.MoveRefused as refused:
+            messages.error(request, str(refused))
+        except ConcurrentEditError:
+            messages.error(
+                request,
+                _("Someone else moved this referral meanwhile. Check its status and try again."),
+            )
+        else:
+            messages.success(request, _("The referral is accepted."))
+            return redirect("referral_detail", pk=referral.pk)
+    record(actor=user, action=Action.VIEW, obj=referral, fields=["mentee", "status", "consent"])
+    return render(
+        request,
+        "referrals/accept.html",
+        {"referral": referral, "form": form, "consented": consented},
     )

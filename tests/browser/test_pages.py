@@ -227,7 +227,7 @@ def test_the_auditor_finds_who_looked_at_a_person(page: Page, axe_source: str) -
     check_accessibility(page, axe_source, "audit-person")
 
 
-def test_a_referral_goes_from_the_referrer_to_screening(
+def test_a_referral_goes_from_the_referrer_to_accepted(
     page: Page, browser: Any, axe_source: str
 ) -> None:
     sign_in(page, "referrer")
@@ -269,7 +269,37 @@ def test_a_referral_goes_from_the_referrer_to_screening(
     check_accessibility(coordinator, axe_source, "referral-move")
     coordinator.get_by_role("button", name="Confirm").click()
     expect(coordinator.get_by_text("The referral is now: Being screened.")).to_be_visible()
+
+    coordinator.get_by_role("link", name="Screen the referral").click()
+    check_accessibility(coordinator, axe_source, "referral-screen")
+    for criterion in ("Charged with terrorism", "Convicted of terrorism"):
+        coordinator.get_by_role("group", name=criterion).get_by_label("Does not apply").check()
+    hate = coordinator.get_by_role("group", name="Offence aggravated as a hate crime")
+    hate.get_by_label("Confirmed").check()
+    coordinator.get_by_role("group", name="Vulnerable to radicalisation").get_by_label(
+        "Unclear — more information needed"
+    ).check()
+    coordinator.get_by_label("Evidence").nth(2).fill("Judgment: racially motivated assault.")
+    coordinator.get_by_role("group", name="Decision").get_by_label("Eligible", exact=True).check()
+    coordinator.get_by_role("button", name="Record the screening").click()
+    expect(coordinator.get_by_text("The referral is now: Eligible.")).to_be_visible()
+
+    coordinator.get_by_role("link", name="Accept the referral").click()
+    check_accessibility(coordinator, axe_source, "referral-accept-no-consent")
+    coordinator.get_by_role("link", name="Record consent").click()
+    check_accessibility(coordinator, axe_source, "consent-new")
+    coordinator.get_by_label("Date the consent was given").fill("2026-11-25")
+    coordinator.get_by_label("How it was given").select_option("written")
+    coordinator.get_by_label("Taking part in the programme").check()
+    coordinator.get_by_role("button", name="Record consent").click()
+    expect(coordinator.get_by_text("The consent is recorded.")).to_be_visible()
+    check_accessibility(coordinator, axe_source, "mentee-with-consent")
+    coordinator.goto(referral_url.replace(page.url.split("/referrals")[0], ""))
+    coordinator.get_by_role("link", name="Accept the referral").click()
+    coordinator.get_by_role("button", name="Accept the referral").click()
+    expect(coordinator.get_by_text("The referral is accepted.")).to_be_visible()
     coordinator.context.close()
 
     page.goto(referral_url)
-    expect(page.get_by_text("Being screened")).to_be_visible()
+    expect(page.get_by_text("Accepted", exact=True)).to_be_visible()
+    expect(page.get_by_text("Judgment")).to_have_count(0)
