@@ -370,3 +370,33 @@ def test_acceptance_needs_recorded_consent_and_lost_consent_stops_it(referrer: C
         .values_list("action", flat=True)
     )
     assert actions[-2:] == ["create", "change"]
+
+
+@pytest.mark.parametrize("username", [n for n in PERSONA_NAMES if n != "coordinator"])
+def test_only_the_coordinator_screens_and_accepts(username: str, referrer: Client) -> None:
+    referral = _in_screening(referrer)
+    actor = User.objects.get(username=username)
+    data = services.ScreeningData(
+        findings={"charged": N, "convicted": N, "hate_crime": C, "vulnerability": N},
+        evidence={},
+        conviction_date=None,
+        decision=Status.ELIGIBLE,
+        not_eligible_reason="",
+        decision_note="",
+        override_reason="",
+    )
+    with pytest.raises(services.MoveRefused):
+        services.referral_screen(
+            actor=actor, referral=referral, version=referral.version, data=data
+        )
+    services.referral_screen(
+        actor=User.objects.get(username="coordinator"),
+        referral=referral,
+        version=referral.version,
+        data=data,
+    )
+    referral.refresh_from_db()
+    with pytest.raises(services.MoveRefused):
+        services.referral_accept(actor=actor, referral=referral, version=referral.version)
+    assert signed_in_client(username).get(f"/referrals/{referral.pk}/screen/").status_code == 404
+    assert signed_in_client(username).get(f"/referrals/{referral.pk}/accept/").status_code == 404

@@ -202,6 +202,7 @@ def referral_move(request: HttpRequest, pk: int, to: str) -> HttpResponse:
                 request, _("The referral is now: %(status)s.") % {"status": Status(to).label}
             )
         return redirect("referral_detail", pk=referral.pk)
+    record(actor=user, action=Action.VIEW, obj=referral, fields=["referred_name", "status"])
     return render(
         request,
         "referrals/move.html",
