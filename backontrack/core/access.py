@@ -15,6 +15,7 @@ from backontrack.accounts.models import Role, User
 from backontrack.audit.models import AuditEvent, AuditEventSubject
 from backontrack.mentees.models import Consent, CustodyEvent, Mentee
 from backontrack.referrals.models import Referral, Screening
+from backontrack.referrals.transitions import roles_allowed
 
 
 def _active(user: object) -> User | None:
@@ -146,6 +147,17 @@ def referral_for(user: object, pk: int) -> Referral:
     if referral is None:
         raise Http404
     return referral
+
+
+def can_move_referral(user: object, referral: Referral, to_status: str) -> bool:
+    """The transition table (referrals/transitions.py) names the roles for each move; a
+    referrer acts only on referrals they made themselves."""
+    active = _active(user)
+    if active is None:
+        return False
+    if not any(active.has_role(role) for role in roles_allowed(referral.status, to_status)):
+        return False
+    return active.has_role(Role.COORDINATOR) or referral.referred_by_id == active.pk
 
 
 def screening_of(user: object, referral: Referral) -> Screening | None:

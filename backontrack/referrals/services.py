@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from backontrack.accounts.models import User
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
+from backontrack.core.access import can_move_referral
 from backontrack.core.concurrency import claim_version
 from backontrack.mentees import services as mentee_services
 from backontrack.mentees.identity import index_for
@@ -17,7 +18,7 @@ from backontrack.mentees.models import Mentee
 
 from .eligibility import recommend
 from .models import Referral, ReferralTransition, Screening, Status
-from .transitions import REASON_REQUIRED, roles_allowed
+from .transitions import REASON_REQUIRED
 
 # These moves need more than a reason (the screening record, the consent, the match) and
 # get services of their own; the generic move refuses them.
@@ -76,21 +77,13 @@ def referral_submit(
     return referral
 
 
-def may_move(actor: User, referral: Referral, to_status: str) -> bool:
-    allowed = roles_allowed(referral.status, to_status)
-    if not any(actor.has_role(role) for role in allowed):
-        return False
-    # A referrer acts only on referrals they made themselves.
-    return actor.has_role("coordinator") or referral.referred_by_id == actor.pk
-
-
 @transaction.atomic
 def referral_move(
     *, actor: User, referral: Referral, version: int, to_status: str, reason: str = ""
 ) -> Referral:
     if to_status in MOVES_WITH_THEIR_OWN_SERVICE:
         raise MoveRefused(_("This step is taken with its own form."))
-    if not may_move(actor, referral, to_status):
+    if not can_move_referral(actor, referral, to_status):
         raise MoveRefused(_("You cannot make this move."))
     if to_status in REASON_REQUIRED and not reason.strip():
         raise MoveRefused(_("Give the reason."))
@@ -152,7 +145,7 @@ def referral_screen(
     eligible. A decision other than the rules' recommendation needs a stated reason."""
     if data.decision not in (Status.ELIGIBLE, Status.NOT_ELIGIBLE):
         raise MoveRefused(_("Decide eligible or not eligible."))
-    if not may_move(actor, referral, data.decision):
+    if not can_move_referral(actor, referral, data.decision):
         raise MoveRefused(_("You cannot make this move."))
     recommendation = recommend(data.findings)
     overridden = recommendation.outcome != data.decision
@@ -206,7 +199,7 @@ def referral_screen(
 def referral_accept(*, actor: User, referral: Referral, version: int) -> Referral:
     """Accept an eligible referral. Taking part is voluntary: the mentee's recorded,
     unwithdrawn consent to participation is required."""
-    if not may_move(actor, referral, Status.ACCEPTED):
+    if not can_move_referral(actor, referral, Status.ACCEPTED):
         raise MoveRefused(_("You cannot make this move."))
     if not mentee_services.has_participation_consent(referral.mentee):
         raise MoveRefused(

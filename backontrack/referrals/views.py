@@ -136,7 +136,7 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
         status
         for status in next_statuses(referral.status)
         if status not in services.MOVES_WITH_THEIR_OWN_SERVICE
-        and services.may_move(user, referral, status)
+        and access.can_move_referral(user, referral, status)
     ]
     record(
         actor=user,
@@ -167,7 +167,7 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "transitions": list(referral.transitions.select_related("actor")) if details else [],
             "moves": [(status, Status(status).label) for status in moves],
             "can_screen": details and referral.status == Status.SCREENING,
-            "can_accept": services.may_move(user, referral, Status.ACCEPTED),
+            "can_accept": access.can_move_referral(user, referral, Status.ACCEPTED),
         },
     )
 
@@ -178,7 +178,7 @@ def referral_move(request: HttpRequest, pk: int, to: str) -> HttpResponse:
     user = access.signed_in_user(request)
     referral = access.referral_for(user, pk)
     access.require(to in Status.values and to not in services.MOVES_WITH_THEIR_OWN_SERVICE)
-    access.require(services.may_move(user, referral, to))
+    access.require(access.can_move_referral(user, referral, to))
     form = MoveForm(request.POST or None, initial={"version": referral.version})
     reason_required = to in REASON_REQUIRED
     if reason_required:
@@ -274,7 +274,7 @@ def referral_accept(request: HttpRequest, pk: int) -> HttpResponse:
     """Accept an eligible referral once the mentee has consented to take part."""
     user = access.signed_in_user(request)
     referral = access.referral_for(user, pk)
-    access.require(services.may_move(user, referral, Status.ACCEPTED))
+    access.require(access.can_move_referral(user, referral, Status.ACCEPTED))
     consented = has_participation_consent(referral.mentee)
     form = AcceptForm(request.POST or None, initial={"version": referral.version})
     if request.method == "POST" and form.is_valid():
