@@ -223,6 +223,14 @@ def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
             agencies=data["agencies"].strip(),
         )
         messages.success(request, _("The consent is recorded."))
+        # Coming from a referral's Accept page: go back there, the obvious next step.
+        referral_id = request.GET.get("referral", "")
+        if referral_id.isdigit():
+            referral = (
+                access.referrals_visible_to(user).filter(pk=referral_id, mentee=mentee).first()
+            )
+            if referral is not None:
+                return redirect("referral_accept", pk=referral.pk)
         return redirect("mentee_detail", pk=mentee.pk)
     record(actor=user, action=Action.VIEW, obj=mentee, fields=["first_name", "last_name"])
     return render(request, "mentees/consent_form.html", {"form": form, "mentee": mentee})
