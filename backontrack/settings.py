@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "backontrack.audit",
     "backontrack.mentees",
     "backontrack.referrals",
+    "backontrack.mentors",
+    "backontrack.mentorships",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -172,6 +174,8 @@ BACKONTRACK_PENDING_SIGNIN_SECONDS = 300
 
 # Referrals waiting longer than this stand out in the coordinator's inbox.
 BACKONTRACK_REFERRAL_WAIT_DAYS = int(os.environ.get("BACKONTRACK_REFERRAL_WAIT_DAYS", "14"))
+# Screening checks and training sign-offs that run out within this many days are flagged.
+BACKONTRACK_EXPIRY_WARNING_DAYS = int(os.environ.get("BACKONTRACK_EXPIRY_WARNING_DAYS", "60"))
 
 # --- Sessions -------------------------------------------------------------------------------
 BACKONTRACK_SESSION_IDLE_MINUTES = int(os.environ.get("BACKONTRACK_SESSION_IDLE_MINUTES", "15"))

@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("backontrack.audit.urls")),
     path("", include("backontrack.mentees.urls")),
     path("", include("backontrack.referrals.urls")),
+    path("", include("backontrack.mentors.urls")),
 ]

@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from backontrack.accounts.models import Institution, Organisation, User
 from backontrack.mentees.models import Consent, Mentee
+from backontrack.mentors.models import Course, CourseSession, DraftProposal, Mentor, PoolDraft
 from backontrack.referrals.models import Referral
 
 from .conftest import PERSONA_NAMES, signed_in_client
@@ -23,6 +24,12 @@ REFERRER_OR_COORDINATOR = "referrer or coordinator"
 PUBLIC = "public"
 PENDING_SIGNIN = "pending sign-in"
 POST_ONLY = "post only"
+TRAINER_ONLY = "trainer only"
+COORDINATOR_OR_TRAINER = "coordinator or trainer"
+# The profile used below is mentor05's: they see it, other mentors do not.
+PROFILE_READERS = "coordinator, trainer or the mentor"
+PROFILE_EDITORS = "coordinator or the mentor"
+MENTORS_REDIRECTED = "each mentor to their own profile"
 
 
 def _ids() -> dict[str, str]:
@@ -36,6 +43,12 @@ def _ids() -> dict[str, str]:
         "screening": _referral("screening"),
         "eligible": _referral("eligible"),
         "consent": str(Consent.objects.filter(withdrawn_on__isnull=True).first().pk),  # type: ignore[union-attr]
+        "mentor": str(Mentor.objects.get(user__username="mentor05").pk),
+        "course": str(Course.objects.order_by("id").first().pk),  # type: ignore[union-attr]
+        "session": str(CourseSession.objects.order_by("starts_at").first().pk),  # type: ignore[union-attr]
+        "accepted": _referral("accepted"),
+        "draft": str(PoolDraft.objects.get(state="open").pk),
+        "proposal": str(DraftProposal.objects.filter(draft__state="open").first().pk),  # type: ignore[union-attr]
         "consent_mentee": str(
             Consent.objects.filter(withdrawn_on__isnull=True).first().mentee_id  # type: ignore[union-attr]
         ),
@@ -97,12 +110,38 @@ MATRIX: dict[str, tuple[str, str]] = {
         "/mentees/{consent_mentee}/consent/{consent}/withdraw/",
         COORDINATOR_ONLY,
     ),
+    "mentor_list": ("/mentors/", COORDINATOR_OR_TRAINER),
+    "mentor_create": ("/mentors/new/", COORDINATOR_ONLY),
+    "my_mentor_profile": ("/mentors/me/", MENTORS_REDIRECTED),
+    "mentor_detail": ("/mentors/{mentor}/", PROFILE_READERS),
+    "mentor_edit": ("/mentors/{mentor}/edit/", PROFILE_EDITORS),
+    "mentor_move": ("/mentors/{mentor}/status/paused/", COORDINATOR_ONLY),
+    "check_create": ("/mentors/{mentor}/checks/new/", COORDINATOR_ONLY),
+    "conflict_create": ("/mentors/{mentor}/conflicts/new/", COORDINATOR_ONLY),
+    "training": ("/training/", COORDINATOR_OR_TRAINER),
+    "course_create": ("/training/courses/new/", TRAINER_ONLY),
+    "course_detail": ("/training/courses/{course}/", COORDINATOR_OR_TRAINER),
+    "course_edit": ("/training/courses/{course}/edit/", TRAINER_ONLY),
+    "session_create": ("/training/courses/{course}/sessions/new/", TRAINER_ONLY),
+    "course_sign_off": ("/training/courses/{course}/sign-off/", TRAINER_ONLY),
+    "session_attendance": ("/training/sessions/{session}/attendance/", TRAINER_ONLY),
+    "referral_match": ("/referrals/{accepted}/match/", COORDINATOR_ONLY),
+    "pool_overview": ("/matching/", COORDINATOR_ONLY),
+    "pool_draft_create": ("/matching/drafts/new/", POST_ONLY),
+    "pool_draft": ("/matching/drafts/{draft}/", COORDINATOR_ONLY),
+    "pool_proposal_edit": ("/matching/drafts/{draft}/lines/{proposal}/", COORDINATOR_ONLY),
+    "pool_draft_confirm": ("/matching/drafts/{draft}/confirm/", POST_ONLY),
+    "pool_draft_discard": ("/matching/drafts/{draft}/discard/", POST_ONLY),
 }
 ALLOWED = {
     ADMIN_ONLY: {"admin"},
     AUDITOR_ONLY: {"auditor"},
     COORDINATOR_ONLY: {"coordinator"},
     REFERRER_OR_COORDINATOR: {"referrer", "coordinator"},
+    TRAINER_ONLY: {"trainer"},
+    COORDINATOR_OR_TRAINER: {"coordinator", "trainer"},
+    PROFILE_READERS: {"coordinator", "trainer", "mentor05"},
+    PROFILE_EDITORS: {"coordinator", "mentor05"},
 }
 
 
@@ -149,6 +188,12 @@ def test_each_persona_gets_exactly_what_the_matrix_says(name: str, username: str
         assert response.status_code == (200 if username in ALLOWED[access] else 404)
     elif access == POST_ONLY:
         assert response.status_code == 405
+    elif access == MENTORS_REDIRECTED:
+        if username.startswith("mentor"):
+            assert response.status_code == 302
+            assert response["Location"].startswith("/mentors/")
+        else:
+            assert response.status_code == 404
     elif access == PENDING_SIGNIN:
         # Only reachable between the password and the code; a signed-in user is sent back.
         assert response.status_code == 302

@@ -14,6 +14,15 @@ PROTECTED = [
     "ReferralTransition",
     "Screening",
     "Consent",
+    "Mentor",
+    "MentorStatusChange",
+    "ScreeningCheck",
+    "ConflictOfInterest",
+    "Attendance",
+    "ModuleSignOff",
+    "PoolDraft",
+    "DraftProposal",
+    "Mentorship",
 ]
 VIEW_MODULES = sorted(
     path

@@ -8,6 +8,8 @@ from django.db import connection
 
 from backontrack.core import crypto, keys
 from backontrack.mentees.models import CustodyEvent, Mentee
+from backontrack.mentors.models import Mentor
+from backontrack.mentorships.models import Mentorship
 from backontrack.referrals.models import Referral
 
 pytestmark = pytest.mark.django_db
@@ -69,6 +71,8 @@ def test_rotate_keys_moves_every_value_to_the_newest_key(use_keys) -> None:
         CustodyEvent.objects.create(
             mentee=mentee, kind="transfer", occurred_on="2026-01-01", note="moved wing"
         )
+    Mentorship.objects.all().delete()
+    Mentor.objects.all().delete()
     Referral.objects.all().delete()
     Mentee.objects.exclude(pk__in=[m.pk for m in mentees]).delete()
     expected = {m.pk: m.personal_id for m in mentees}

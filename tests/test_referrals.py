@@ -135,7 +135,9 @@ def test_withdrawing_needs_a_reason_and_is_recorded(referrer: Client) -> None:
     assert referral.status == Status.WITHDRAWN
     move = referral.transitions.last()
     assert move is not None and move.reason == "Released before screening."
-    event = AuditEvent.objects.filter(action=Action.CHANGE, object_id=str(referral.pk)).get()
+    event = AuditEvent.objects.filter(
+        action=Action.CHANGE, object_type="referrals.referral", object_id=str(referral.pk)
+    ).get()
     assert event.detail == "received -> withdrawn"
     assert "Released before" not in str(event.__dict__)
 

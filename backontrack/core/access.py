@@ -14,6 +14,17 @@ from django.utils.translation import gettext_lazy as _
 from backontrack.accounts.models import Role, User
 from backontrack.audit.models import AuditEvent, AuditEventSubject
 from backontrack.mentees.models import Consent, CustodyEvent, Mentee
+from backontrack.mentors.models import (
+    Attendance,
+    ConflictOfInterest,
+    Course,
+    CourseSession,
+    Mentor,
+    ModuleSignOff,
+    PoolDraft,
+    ScreeningCheck,
+)
+from backontrack.mentorships.models import Mentorship
 from backontrack.referrals.models import Referral, Screening
 from backontrack.referrals.transitions import roles_allowed
 
@@ -176,6 +187,139 @@ def can_see_referral_details(user: object, referral: Referral) -> bool:
     return can_screen_referrals(user)
 
 
+# --- Mentor corps and training ---------------------------------------------------------------
+
+
+def can_manage_mentors(user: object) -> bool:
+    """Coordinators register mentors, record their screening and conflicts, and match."""
+    return has_role(user, Role.COORDINATOR)
+
+
+def can_manage_training(user: object) -> bool:
+    """The trainer plans courses, records attendance and signs off modules. Coordinators
+    read the training records; nobody else writes them."""
+    return has_role(user, Role.TRAINER)
+
+
+def can_see_training(user: object) -> bool:
+    return can_manage_training(user) or can_manage_mentors(user)
+
+
+def mentors_visible_to(user: object) -> QuerySet[Mentor]:
+    """Coordinators and trainers see the corps (trainers only names, status and training); a
+    mentor or coach sees their own profile."""
+    active = _active(user)
+    if active is None:
+        return Mentor.objects.none()
+    if can_see_training(active):
+        return Mentor.objects.all()
+    return Mentor.objects.filter(user=active)
+
+
+def mentor_for(user: object, pk: int) -> Mentor:
+    mentor = mentors_visible_to(user).select_related("user").filter(pk=pk).first()
+    if mentor is None:
+        raise Http404
+    return mentor
+
+
+def own_mentor_profile(user: object) -> Mentor | None:
+    active = _active(user)
+    if active is None:
+        return None
+    return Mentor.objects.filter(user=active).first()
+
+
+def is_own_mentor_profile(user: object, mentor: Mentor) -> bool:
+    active = _active(user)
+    return active is not None and mentor.user_id == active.pk
+
+
+def can_edit_mentor(user: object, mentor: Mentor) -> bool:
+    """The coordinator edits every profile; a mentor edits parts of their own."""
+    return can_manage_mentors(user) or is_own_mentor_profile(user, mentor)
+
+
+def can_see_screening(user: object, mentor: Mentor) -> bool:
+    """Screening results (criminal record, vetting) are for the coordinator and the mentor
+    themselves; never for other mentors, and not for the trainer."""
+    return can_manage_mentors(user) or is_own_mentor_profile(user, mentor)
+
+
+def checks_of(user: object, mentor: Mentor) -> QuerySet[ScreeningCheck]:
+    if not can_see_screening(user, mentor):
+        return ScreeningCheck.objects.none()
+    return ScreeningCheck.objects.filter(mentor=mentor).select_related("recorded_by")
+
+
+def conflicts_of(user: object, mentor: Mentor) -> QuerySet[ConflictOfInterest]:
+    """Conflicts name a mentee, so only the coordinator sees them."""
+    if not can_manage_mentors(user):
+        return ConflictOfInterest.objects.none()
+    return ConflictOfInterest.objects.filter(mentor=mentor).select_related("mentee")
+
+
+def mentee_by_personal_id(user: object, index: str) -> Mentee | None:
+    return mentees_visible_to(user).filter(personal_id_index=index).first()
+
+
+def courses_visible_to(user: object) -> QuerySet[Course]:
+    if not can_see_training(user):
+        return Course.objects.none()
+    return Course.objects.all()
+
+
+def course_for(user: object, pk: int) -> Course:
+    course = courses_visible_to(user).select_related("module").filter(pk=pk).first()
+    if course is None:
+        raise Http404
+    return course
+
+
+def session_for(user: object, pk: int) -> CourseSession:
+    session = (
+        CourseSession.objects.filter(course__in=courses_visible_to(user), pk=pk)
+        .select_related("course", "course__module")
+        .first()
+    )
+    if session is None:
+        raise Http404
+    return session
+
+
+def mentorship_of_referral(user: object, referral: Referral) -> Mentorship | None:
+    if not can_screen_referrals(user):
+        return None
+    return Mentorship.objects.filter(referral=referral).select_related("mentor", "coach").first()
+
+
+def attendance_visible_to(user: object) -> QuerySet[Attendance]:
+    """Training records are read by the trainer and the coordinators."""
+    if not can_see_training(user):
+        return Attendance.objects.none()
+    return Attendance.objects.all()
+
+
+def sign_offs_visible_to(user: object) -> QuerySet[ModuleSignOff]:
+    if not can_see_training(user):
+        return ModuleSignOff.objects.none()
+    return ModuleSignOff.objects.all()
+
+
+def pool_drafts_visible_to(user: object) -> QuerySet[PoolDraft]:
+    """Pool drafts name referrals and mentors: the coordinator's alone."""
+    if not can_screen_referrals(user):
+        return PoolDraft.objects.none()
+    return PoolDraft.objects.all()
+
+
+def pool_draft_for(user: object, pk: int) -> PoolDraft:
+    draft = pool_drafts_visible_to(user).filter(pk=pk).first()
+    if draft is None:
+        raise Http404
+    return draft
+
+
 def can_read_audit_trail(user: object) -> bool:
     """The data-protection officer reads the audit trail; nobody else does."""
     return has_role(user, Role.AUDITOR)
@@ -219,6 +363,11 @@ def navigation_for(user: object) -> list[NavItem]:
         items.append(NavItem("my_referrals", _("My referrals")))
     if can_manage_mentees(user):
         items.append(NavItem("mentee_list", _("Mentees")))
+    if can_see_training(user):
+        items.append(NavItem("mentor_list", _("Mentors")))
+        items.append(NavItem("training", _("Training")))
+    elif own_mentor_profile(user) is not None:
+        items.append(NavItem("my_mentor_profile", _("My mentor profile")))
     if can_administer_accounts(user):
         items += [
             NavItem("user_list", _("Users")),

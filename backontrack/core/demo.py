@@ -212,6 +212,9 @@ def load_demo_data(*, password: str | None = None) -> bool:
             )
         )
     )
+    from backontrack.mentors import demo as mentor_demo
+
+    mentor_demo.load(today=date.today())
     _demo_referrals()
     return True
 
@@ -234,6 +237,9 @@ def _demo_referrals() -> None:
         (30, "vulnerable", Status.NOT_ELIGIBLE),
         (18, "hate_crime", Status.ACCEPTED),
         (40, "convicted_of_terrorism", Status.WITHDRAWN),
+        (25, "convicted_of_terrorism", Status.ACCEPTED),
+        (16, "vulnerable", Status.ACCEPTED),
+        (45, "hate_crime", Status.MATCHED),
     ]
     for mentee, (days_ago, criterion, status) in zip(
         Mentee.objects.order_by("id")[: len(plans)], plans, strict=True
@@ -270,6 +276,29 @@ def _demo_referrals() -> None:
             ),
         )
         _advance(referral, status, coordinator, today)
+    _demo_conflict(coordinator)
+    from backontrack.mentors import pool
+
+    # A draft of the pool matching, waiting for the coordinator's review.
+    pool.draft_create(actor=coordinator)
+
+
+def _demo_conflict(coordinator: User) -> None:
+    """One mentor knows the family of a person waiting for a mentor."""
+    from backontrack.mentors import services as mentors
+    from backontrack.mentors.models import Mentor
+    from backontrack.referrals.models import Referral, Status
+
+    waiting = Referral.objects.filter(status=Status.ACCEPTED).order_by("id").first()
+    if waiting is None:
+        return
+    mentors.conflict_record(
+        actor=coordinator,
+        mentor=Mentor.objects.get(user__username="mentor05"),
+        mentee=waiting.mentee,
+        side="mentor",
+        description="Synthetic: the mentor is a neighbour of the person's family.",
+    )
 
 
 def _advance(referral: "Referral", status: str, coordinator: User, today: date) -> None:
@@ -319,7 +348,7 @@ def _advance(referral: "Referral", status: str, coordinator: User, today: date) 
             override_reason="",
         ),
     )
-    if status == Status.ACCEPTED:
+    if status in (Status.ACCEPTED, Status.MATCHED):
         mentees.consent_record(
             actor=coordinator,
             mentee=referral.mentee,
@@ -331,3 +360,16 @@ def _advance(referral: "Referral", status: str, coordinator: User, today: date) 
             agencies="",
         )
         referrals.referral_accept(actor=coordinator, referral=referral, version=referral.version)
+    if status == Status.MATCHED:
+        from backontrack.mentors import matching
+        from backontrack.mentors import services as mentors
+
+        best = next(s for s in matching.suggestions_for(referral) if not s.excluded)
+        mentors.referral_match(
+            actor=coordinator,
+            referral=referral,
+            version=referral.version,
+            mentor=best.mentor,
+            coach=matching.coach_options(best.mentor)[0].mentor,
+            score=best.score,
+        )

@@ -1,5 +1,7 @@
 """Form helpers shared by every app: design-system classes and accessible error wiring."""
 
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -69,3 +71,13 @@ class VersionedFormMixin(forms.Form):
         "Your changes have not been saved. The form now shows the latest version; "
         "make your changes again."
     )
+
+
+def not_in_future(message: Any) -> Callable[[date | None], None]:
+    """A field validator: the date may be today or earlier, else `message`."""
+
+    def validate(day: date | None) -> None:
+        if day is not None and day > date.today():
+            raise forms.ValidationError(message)
+
+    return validate

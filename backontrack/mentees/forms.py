@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from backontrack.accounts.models import Institution
-from backontrack.core.forms import DesignSystemForm, VersionedFormMixin
+from backontrack.core.forms import DesignSystemForm, VersionedFormMixin, not_in_future
 
 from . import identity
 from .models import (
@@ -99,6 +99,7 @@ class PersonForm(DesignSystemForm):
             earliest_release_date=data.get("earliest_release_date"),
             data_subject_category=data["data_subject_category"],
             notes=data.get("notes", ""),
+            mentor_gender_preference=data.get("mentor_gender_preference", ""),
         )
 
 
@@ -119,6 +120,16 @@ class MenteeForm(VersionedFormMixin, PersonForm):
         widget=DateInput(),
         help_text=_("For example the earliest date for release on licence."),
     )
+    mentor_gender_preference = forms.ChoiceField(
+        label=_("Preferred gender of the mentor"),
+        choices=[
+            ("", _("No preference")),
+            (Gender.FEMALE, _("A woman")),
+            (Gender.MALE, _("A man")),
+        ],
+        required=False,
+        help_text=_("Only if the person has asked; matching takes it into account."),
+    )
     notes = forms.CharField(
         label=_("Notes"),
         required=False,
@@ -134,6 +145,7 @@ class MenteeForm(VersionedFormMixin, PersonForm):
         "date_of_birth",
         "gender",
         "languages",
+        "mentor_gender_preference",
         "institution",
         "custody_status",
         "expected_release_date",
@@ -154,6 +166,7 @@ class MenteeForm(VersionedFormMixin, PersonForm):
                     "date_of_birth": instance.date_of_birth,
                     "gender": instance.gender,
                     "languages": instance.languages,
+                    "mentor_gender_preference": instance.mentor_gender_preference,
                     "institution": instance.institution,
                     "custody_status": instance.custody_status,
                     "expected_release_date": instance.expected_release_date,
@@ -225,7 +238,11 @@ class PersonalIdSearchForm(DesignSystemForm):
 
 class CustodyEventForm(DesignSystemForm):
     kind = forms.ChoiceField(label=_("What happened"), choices=CustodyEvent.Kind.choices)
-    occurred_on = forms.DateField(label=_("Date"), widget=DateInput())
+    occurred_on = forms.DateField(
+        label=_("Date"),
+        widget=DateInput(),
+        validators=[not_in_future(_("A custody event cannot be in the future."))],
+    )
     institution = forms.ModelChoiceField(
         label=_("Institution"),
         queryset=Institution.objects.none(),
@@ -244,12 +261,6 @@ class CustodyEventForm(DesignSystemForm):
         super().__init__(*args, **kwargs)
         self.fields["institution"].queryset = _institutions()  # type: ignore[attr-defined]
 
-    def clean_occurred_on(self) -> date:
-        occurred: date = self.cleaned_data["occurred_on"]
-        if occurred > date.today():
-            raise forms.ValidationError(_("A custody event cannot be in the future."))
-        return occurred
-
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         kind = cleaned.get("kind")
@@ -260,7 +271,11 @@ class CustodyEventForm(DesignSystemForm):
 
 
 class ConsentForm(DesignSystemForm):
-    given_on = forms.DateField(label=_("Date the consent was given"), widget=DateInput())
+    given_on = forms.DateField(
+        label=_("Date the consent was given"),
+        widget=DateInput(),
+        validators=[not_in_future(_("Consent cannot be given in the future."))],
+    )
     how = forms.ChoiceField(label=_("How it was given"), choices=Consent.How.choices)
     participation = forms.BooleanField(
         label=_("Taking part in the programme"),
@@ -278,12 +293,6 @@ class ConsentForm(DesignSystemForm):
         help_text=_("For example: the municipality's job centre, the probation office."),
     )
 
-    def clean_given_on(self) -> date:
-        given: date = self.cleaned_data["given_on"]
-        if given > date.today():
-            raise forms.ValidationError(_("Consent cannot be given in the future."))
-        return given
-
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         scope = ("participation", "contact_network", "share_with_agencies")
@@ -295,7 +304,11 @@ class ConsentForm(DesignSystemForm):
 
 
 class ConsentWithdrawForm(DesignSystemForm):
-    withdrawn_on = forms.DateField(label=_("Date of withdrawal"), widget=DateInput())
+    withdrawn_on = forms.DateField(
+        label=_("Date of withdrawal"),
+        widget=DateInput(),
+        validators=[not_in_future(_("The date cannot be in the future."))],
+    )
     note = forms.CharField(
         label=_("Note"),
         required=False,
@@ -303,9 +316,3 @@ class ConsentWithdrawForm(DesignSystemForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Stored encrypted."),
     )
-
-    def clean_withdrawn_on(self) -> date:
-        withdrawn: date = self.cleaned_data["withdrawn_on"]
-        if withdrawn > date.today():
-            raise forms.ValidationError(_("The date cannot be in the future."))
-        return withdrawn

@@ -60,6 +60,12 @@ class Mentee(models.Model):
     personal_id_index = models.CharField(max_length=64, unique=True, editable=False)
     gender = models.CharField(_("gender"), max_length=16, choices=Gender.choices)
     languages = models.JSONField(_("languages"), default=list, blank=True)
+    mentor_gender_preference = models.CharField(
+        _("preferred gender of the mentor"),
+        max_length=16,
+        choices=[(Gender.FEMALE, _("A woman")), (Gender.MALE, _("A man"))],
+        blank=True,
+    )
     institution = models.ForeignKey(
         Institution,
         verbose_name=_("institution"),

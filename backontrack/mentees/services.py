@@ -52,6 +52,7 @@ class MenteeData:
     earliest_release_date: date | None
     data_subject_category: str
     notes: str
+    mentor_gender_preference: str = ""
 
     def values(self) -> dict[str, object]:
         return {
@@ -67,6 +68,7 @@ class MenteeData:
             "earliest_release_date": self.earliest_release_date,
             "data_subject_category": self.data_subject_category,
             "notes": self.notes,
+            "mentor_gender_preference": self.mentor_gender_preference,
         }
 
 

@@ -1,11 +1,15 @@
-from datetime import date
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from backontrack.accounts.models import Institution
-from backontrack.core.forms import DesignSystemForm, VersionedFormMixin, style_fields
+from backontrack.core.forms import (
+    DesignSystemForm,
+    VersionedFormMixin,
+    not_in_future,
+    style_fields,
+)
 from backontrack.mentees.forms import DateInput, PersonForm
 
 from .eligibility import recommend
@@ -24,7 +28,11 @@ class ReferralForm(PersonForm):
         max_length=200,
         help_text=_("Your prison, remand prison or probation office, and your section."),
     )
-    referred_on = forms.DateField(label=_("Date of referral"), widget=DateInput())
+    referred_on = forms.DateField(
+        label=_("Date of referral"),
+        widget=DateInput(),
+        validators=[not_in_future(_("The date of referral cannot be in the future."))],
+    )
     charged_with_terrorism = forms.BooleanField(label=_("Charged with terrorism"), required=False)
     convicted_of_terrorism = forms.BooleanField(label=_("Convicted of terrorism"), required=False)
     hate_crime = forms.BooleanField(label=_("Offence aggravated as a hate crime"), required=False)
@@ -50,12 +58,6 @@ class ReferralForm(PersonForm):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("What you have seen or heard. Stored encrypted."),
     )
-
-    def clean_referred_on(self) -> date:
-        referred: date = self.cleaned_data["referred_on"]
-        if referred > date.today():
-            raise forms.ValidationError(_("The date of referral cannot be in the future."))
-        return referred
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -162,6 +164,7 @@ class ScreeningForm(VersionedFormMixin, DesignSystemForm):
 
     conviction_date = forms.DateField(
         label=_("Date of conviction"),
+        validators=[not_in_future(_("The date of conviction cannot be in the future."))],
         required=False,
         widget=DateInput(),
         help_text=_("When the conviction for terrorism is confirmed."),
@@ -212,12 +215,6 @@ class ScreeningForm(VersionedFormMixin, DesignSystemForm):
         return {
             key: self.cleaned_data.get(f"{key}_finding", "") for key, _label in CRITERIA_SCREENED
         }
-
-    def clean_conviction_date(self) -> date | None:
-        convicted: date | None = self.cleaned_data.get("conviction_date")
-        if convicted and convicted > date.today():
-            raise forms.ValidationError(_("The date of conviction cannot be in the future."))
-        return convicted
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

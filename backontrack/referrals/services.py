@@ -216,6 +216,22 @@ def referral_accept(*, actor: User, referral: Referral, version: int) -> Referra
     return referral
 
 
+def referral_mark_matched(*, actor: User, referral: Referral, version: int) -> Referral:
+    """The referral has its mentorship: called by the matching service, in its transaction,
+    after it has checked the mentor, the coach and the consent."""
+    if not can_move_referral(actor, referral, Status.MATCHED):
+        raise MoveRefused(_("You cannot make this move."))
+    _transition(
+        actor=actor,
+        referral=referral,
+        version=version,
+        to_status=Status.MATCHED,
+        reason="",
+        fields=["mentorship"],
+    )
+    return referral
+
+
 def withdraw_for_lost_consent(*, actor: User, mentee: Mentee) -> None:
     """Consent to take part was withdrawn: open referrals of this person that depended on
     it (accepted, not yet matched) are withdrawn, saying why."""

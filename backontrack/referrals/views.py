@@ -168,6 +168,8 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "moves": [(status, Status(status).label) for status in moves],
             "can_screen": details and referral.status == Status.SCREENING,
             "can_accept": access.can_move_referral(user, referral, Status.ACCEPTED),
+            "can_match": access.can_move_referral(user, referral, Status.MATCHED),
+            "mentorship": access.mentorship_of_referral(user, referral) if details else None,
         },
     )
 

@@ -1,0 +1,358 @@
+"""The ten mentors of the pilot, at different stages of screening and training, with the
+courses that trained them. Everything goes through the real services, as the trainer and
+the coordinator would do it."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
+
+from backontrack.accounts.models import Institution, User
+
+from . import curriculum, services
+from .models import (
+    CheckKind,
+    CheckResult,
+    CourseSession,
+    Mentor,
+    MentorStatus,
+    TrainerKind,
+    TrainingModule,
+)
+
+MENTOR_MODULES = ("dialogue", "coaching", "conflict", "extremism", "family", "custody_planning")
+ALL_CHECKS = [kind.value for kind in CheckKind]
+
+
+@dataclass
+class Plan:
+    username: str
+    gender: str
+    languages: list[str]
+    regions: list[str]
+    institutions: list[str]
+    competences: list[str]
+    recruited_from: str
+    experience: str
+    capacity: int
+    coach_capacity: int = 0
+    status: str = MentorStatus.ACTIVE
+    checks: list[str] = field(default_factory=lambda: list(ALL_CHECKS))
+    pending: list[str] = field(default_factory=list)
+    expired: list[str] = field(default_factory=list)
+    modules: tuple[str, ...] = MENTOR_MODULES  # signed off in the autumn cohort
+    attended_only: tuple[str, ...] = ()  # attended, waiting for the trainer's sign-off
+    early_extremism: bool = False  # trained on extremism a year ago: refresher due soon
+
+
+PLANS = [
+    Plan(
+        "mentor01",
+        "male",
+        ["da", "en"],
+        ["hovedstaden", "sjaelland"],
+        ["Copenhagen Prisons", "Horserød Prison"],
+        ["right_wing", "family"],
+        "corps",
+        "Twelve years in the service's mentor corps; former youth worker.",
+        2,
+        coach_capacity=4,
+        modules=(*MENTOR_MODULES, "coach_supervision"),
+    ),
+    Plan(
+        "mentor02",
+        "female",
+        ["da", "ar", "en"],
+        ["midtjylland"],
+        ["East Jutland Prison", "Aarhus Remand Prison"],
+        ["religious", "family"],
+        "earlier_programme",
+        "Exit counsellor in an earlier programme; social worker.",
+        3,
+        coach_capacity=4,
+        modules=(*MENTOR_MODULES, "coach_supervision"),
+    ),
+    Plan(
+        "mentor03",
+        "male",
+        ["da", "de"],
+        ["sjaelland", "syddanmark"],
+        ["Storstrøm Prison", "Nyborg Prison"],
+        ["right_wing", "left_wing"],
+        "corps",
+        "Prison officer for 20 years; trade-union representative.",
+        2,
+    ),
+    Plan(
+        "mentor04",
+        "female",
+        ["da", "en"],
+        ["hovedstaden"],
+        ["Probation Office Copenhagen"],
+        ["re_entry", "family"],
+        "external",
+        "Job-centre adviser; knows the housing offices in Copenhagen.",
+        2,
+    ),
+    Plan(
+        "mentor05",
+        "male",
+        ["da", "ar", "so"],
+        ["hovedstaden", "midtjylland"],
+        ["Copenhagen Prisons", "Aarhus Remand Prison"],
+        ["religious", "re_entry"],
+        "earlier_programme",
+        "Imam and youth mentor; speaks Arabic and Somali.",
+        3,
+    ),
+    Plan(
+        "mentor06",
+        "female",
+        ["da"],
+        ["nordjylland"],
+        ["Aalborg Remand Prison", "Kragskovhede Prison"],
+        ["left_wing", "other_extremism"],
+        "corps",
+        "Teacher in prison education.",
+        2,
+        expired=["criminal_record"],
+    ),
+    Plan(
+        "mentor07",
+        "male",
+        ["da", "tr"],
+        ["syddanmark"],
+        ["Odense Remand Prison", "Nyborg Prison"],
+        ["religious", "other_extremism"],
+        "external",
+        "Sports coach in Odense; former gang member, left 15 years ago.",
+        2,
+        early_extremism=True,
+    ),
+    Plan(
+        "mentor08",
+        "female",
+        ["da", "fa", "en"],
+        ["hovedstaden"],
+        ["Copenhagen Prisons", "Probation Office Copenhagen"],
+        ["religious", "family"],
+        "external",
+        "Psychology graduate; volunteers with refugee families.",
+        2,
+        status=MentorStatus.IN_TRAINING,
+        modules=("dialogue", "coaching", "conflict", "extremism", "family"),
+        attended_only=("custody_planning",),
+    ),
+    Plan(
+        "mentor09",
+        "male",
+        ["da", "pl"],
+        ["sjaelland"],
+        ["Engelsborg Halfway House"],
+        ["right_wing", "re_entry"],
+        "corps",
+        "Workshop instructor at a halfway house.",
+        2,
+        status=MentorStatus.IN_TRAINING,
+        pending=["security_vetting"],
+        modules=("dialogue", "coaching"),
+    ),
+    Plan(
+        "mentor10",
+        "female",
+        ["da", "en"],
+        ["midtjylland"],
+        [],
+        [],
+        "external",
+        "Applied after an information meeting at the library.",
+        2,
+        status=MentorStatus.APPLICANT,
+        checks=["application"],
+        pending=["interview"],
+        modules=(),
+    ),
+]
+
+COURSE_TRAINERS = {
+    "dialogue": ("Mette Holm", "Dialogue Consult ApS", TrainerKind.CONSULTANCY),
+    "coaching": ("Lars Friis", "Dialogue Consult ApS", TrainerKind.CONSULTANCY),
+    "conflict": ("Karen Vinther", "Prison and Probation Service", TrainerKind.PRISON_SERVICE),
+    "extremism": ("Dr. Jakob Sand", "Ministry of Justice", TrainerKind.MINISTRY),
+    "family": ("Rikke Bjerre", "Psychologist practice Bjerre", TrainerKind.PSYCHOLOGIST),
+    "custody_planning": (
+        "Karen Vinther",
+        "Prison and Probation Service",
+        TrainerKind.PRISON_SERVICE,
+    ),
+    "coach_supervision": ("Rikke Bjerre", "Psychologist practice Bjerre", TrainerKind.PSYCHOLOGIST),
+}
+
+
+def _at(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=timezone.get_current_timezone())
+
+
+def _course(
+    trainer: User, module: TrainingModule, title: str, first_day: date
+) -> list[CourseSession]:
+    name, organisation, kind = COURSE_TRAINERS[module.code]
+    course = services.course_create(
+        actor=trainer,
+        data=services.CourseData(
+            module=module,
+            title=title,
+            trainer_name=name,
+            trainer_organisation=organisation,
+            trainer_kind=kind,
+            location="Prison and Probation Service training centre, Birkerød",
+        ),
+    )
+    days = max(int(module.required_hours // 7), 1)
+    return [
+        services.session_add(
+            actor=trainer,
+            course=course,
+            starts_at=_at(first_day + timedelta(days=n), 9),
+            ends_at=_at(first_day + timedelta(days=n), 16),
+        )
+        for n in range(days)
+    ]
+
+
+def load(*, today: date) -> None:
+    curriculum.ensure(TrainingModule)
+    trainer = User.objects.get(username="trainer")
+    coordinator = User.objects.get(username="coordinator")
+    modules = {module.code: module for module in TrainingModule.objects.all()}
+    institutions = {i.name: i for i in Institution.objects.all()}
+    users = {u.username: u for u in User.objects.filter(username__startswith="mentor")}
+
+    mentors: dict[str, Mentor] = {}
+    for plan in PLANS:
+        user = users[plan.username]
+        mentor = services.mentor_create(
+            actor=coordinator,
+            data=services.MentorData(
+                first_name=user.first_name,
+                last_name=user.last_name,
+                gender=plan.gender,
+                languages=plan.languages,
+                regions=plan.regions,
+                competences=plan.competences,
+                recruited_from=plan.recruited_from,
+                prior_experience=plan.experience,
+                capacity=plan.capacity,
+                coach_capacity=plan.coach_capacity,
+                user=user,
+            ),
+            institutions=[institutions[name] for name in plan.institutions],
+        )
+        mentors[plan.username] = mentor
+        screened_on = today - timedelta(days=300)
+        for kind in plan.checks + plan.pending:
+            expires = None
+            if kind in ("criminal_record", "security_vetting"):
+                expires = (
+                    today - timedelta(days=5)
+                    if kind in plan.expired
+                    else screened_on + timedelta(days=730)
+                )
+            services.check_record(
+                actor=coordinator,
+                mentor=mentor,
+                kind=kind,
+                result=CheckResult.PENDING if kind in plan.pending else CheckResult.PASSED,
+                checked_on=screened_on if kind not in plan.expired else today - timedelta(days=370),
+                expires_on=expires,
+                note="",
+            )
+        if plan.status != MentorStatus.APPLICANT:
+            services.mentor_move(
+                actor=coordinator,
+                mentor=mentor,
+                version=mentor.version,
+                to_status=MentorStatus.IN_TRAINING,
+                reason="",
+            )
+
+    # The autumn cohort, eight months ago: one course per module, one day per seven hours.
+    cohort_start = today - timedelta(days=245)
+    autumn = {
+        code: _course(
+            trainer, module, f"{module.name} — autumn cohort", cohort_start + timedelta(days=7 * n)
+        )
+        for n, (code, module) in enumerate(modules.items())
+    }
+    # A year ago, an extremism course that one mentor took before the cohort.
+    early = _course(
+        trainer,
+        modules["extremism"],
+        f"{modules['extremism'].name} — introduction",
+        today - timedelta(days=340),
+    )
+    # The current course, for the newest mentor: two sessions done, the next ones to come.
+    current = _course(
+        trainer,
+        modules["custody_planning"],
+        f"{modules['custody_planning'].name} — winter",
+        today - timedelta(days=3),
+    )
+    services.session_add(
+        actor=trainer,
+        course=current[0].course,
+        starts_at=_at(today + timedelta(days=14), 9),
+        ends_at=_at(today + timedelta(days=14), 12),
+    )
+
+    def attend(sessions: list[CourseSession], who: list[Mentor]) -> None:
+        for session in sessions:
+            services.attendance_record(
+                actor=trainer,
+                session=session,
+                hours_by_mentor={mentor: session.hours for mentor in who},
+            )
+
+    for code, sessions in autumn.items():
+        who = [
+            mentors[plan.username]
+            for plan in PLANS
+            if code in plan.modules and not (code == "extremism" and plan.early_extremism)
+        ]
+        attend(sessions, who)
+        last_day = timezone.localtime(sessions[-1].ends_at).date()
+        for mentor in who:
+            services.module_sign_off(
+                actor=trainer,
+                mentor=mentor,
+                module=modules[code],
+                signed_off_on=last_day,
+                note="",
+            )
+    early_who = [mentors[plan.username] for plan in PLANS if plan.early_extremism]
+    attend(early, early_who)
+    for mentor in early_who:
+        services.module_sign_off(
+            actor=trainer,
+            mentor=mentor,
+            module=modules["extremism"],
+            signed_off_on=timezone.localtime(early[-1].ends_at).date(),
+            note="",
+        )
+    attend(current, [mentors[plan.username] for plan in PLANS if plan.attended_only])
+
+    for plan in PLANS:
+        mentor = mentors[plan.username]
+        mentor.refresh_from_db()
+        if plan.status == MentorStatus.ACTIVE:
+            # Mentor 6's criminal-record check ran out after they became active.
+            if plan.expired:
+                Mentor.objects.filter(pk=mentor.pk).update(status=MentorStatus.ACTIVE)
+                continue
+            services.mentor_move(
+                actor=coordinator,
+                mentor=mentor,
+                version=mentor.version,
+                to_status=MentorStatus.ACTIVE,
+                reason="",
+            )

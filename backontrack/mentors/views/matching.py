@@ -1,0 +1,294 @@
+"""Matching: ranked, explained suggestions for one referral, and the pool draft."""
+
+from collections.abc import Sequence
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from backontrack.audit.models import Action
+from backontrack.audit.services import record
+from backontrack.core import access
+from backontrack.core.concurrency import ConcurrentEditError
+from backontrack.referrals.models import Status
+
+from .. import matching, pool, services
+from ..forms import MatchForm, MoveForm
+from ..models import PoolDraft
+
+PROPOSALS_PER_PAGE = 50
+
+
+@require_http_methods(["GET", "POST"])
+def referral_match(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.signed_in_user(request)
+    referral = access.referral_for(user, pk)
+    access.require(access.can_move_referral(user, referral, Status.MATCHED))
+    suggestions = matching.suggestions_for(referral)
+    possible = [s for s in suggestions if not s.excluded]
+    excluded = [s for s in suggestions if s.excluded]
+    coaches = matching.coach_options(None)
+    form = MatchForm(
+        request.POST or None,
+        initial={
+            "version": referral.version,
+            "mentor": possible[0].mentor.pk if possible else None,
+            "coach": coaches[0].mentor.pk if coaches else None,
+        },
+        mentors=access.mentors_visible_to(user).filter(pk__in=[s.mentor.pk for s in possible]),
+        coaches=access.mentors_visible_to(user).filter(pk__in=[c.mentor.pk for c in coaches]),
+    )
+    if request.method == "POST" and form.is_valid():
+        mentor = form.cleaned_data["mentor"]
+        score = next(s.score for s in possible if s.mentor.pk == mentor.pk)
+        try:
+            mentorship = services.referral_match(
+                actor=user,
+                referral=referral,
+                version=form.cleaned_data["version"],
+                mentor=mentor,
+                coach=form.cleaned_data["coach"],
+                score=score,
+            )
+        except ConcurrentEditError:
+            messages.error(
+                request,
+                _("Someone else moved this referral meanwhile. Check its status and try again."),
+            )
+            return redirect("referral_detail", pk=referral.pk)
+        except services.Refused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(
+                request,
+                _(
+                    "%(name)s is matched with %(mentor)s, supervised by %(coach)s. The "
+                    "mentorship is proposed; it starts with the first meeting."
+                )
+                % {"name": referral.mentee, "mentor": mentorship.mentor, "coach": mentorship.coach},
+            )
+            return redirect("referral_detail", pk=referral.pk)
+    record(
+        actor=user,
+        action=Action.VIEW,
+        obj=referral,
+        fields=["mentee", "orientation", "languages", "institution", "suggestions"],
+    )
+    return render(
+        request,
+        "mentors/match.html",
+        {
+            "referral": referral,
+            "form": form,
+            "possible": possible,
+            "excluded": excluded,
+            "coaches": coaches,
+            "parts": matching.PARTS,
+            "max_score": matching.MAX_SCORE,
+        },
+    )
+
+
+@require_GET
+def pool_overview(request: HttpRequest) -> HttpResponse:
+    user = access.signed_in_user(request)
+    access.require(access.can_screen_referrals(user))
+    waiting = pool.open_referrals()
+    current = access.pool_drafts_visible_to(user).filter(state=PoolDraft.State.OPEN).first()
+    record(
+        actor=user,
+        action=Action.LIST,
+        object_type="referrals.referral",
+        object_ids=[referral.pk for referral in waiting],
+        fields=["status"],
+    )
+    return render(
+        request,
+        "mentors/pool_overview.html",
+        {
+            "waiting": waiting,
+            "current": current,
+            "recent": list(
+                access.pool_drafts_visible_to(user).exclude(state=PoolDraft.State.OPEN)[:5]
+            ),
+        },
+    )
+
+
+@require_POST
+def pool_draft_create(request: HttpRequest) -> HttpResponse:
+    user = access.signed_in_user(request)
+    access.require(access.can_screen_referrals(user))
+    try:
+        draft = pool.draft_create(actor=user)
+    except services.Refused as refused:
+        messages.error(request, str(refused))
+        return redirect("pool_overview")
+    return redirect("pool_draft", pk=draft.pk)
+
+
+@require_GET
+def pool_draft(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.signed_in_user(request)
+    draft = access.pool_draft_for(user, pk)
+    proposals = draft.proposals.select_related(
+        "referral", "referral__mentee", "referral__mentee__institution", "mentor", "coach"
+    ).order_by("referral__referred_on", "referral_id")
+    page = Paginator(proposals, PROPOSALS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    record(
+        actor=user,
+        action=Action.VIEW,
+        obj=draft,
+        object_ids=[proposal.referral_id for proposal in rows],
+        fields=["proposals"],
+    )
+    total = sum(proposal.score for proposal in draft.proposals.all())
+    return render(
+        request,
+        "mentors/pool_draft.html",
+        {
+            "draft": draft,
+            "page": page,
+            "rows": rows,
+            "querystring": "",
+            "total": total,
+            "matched": draft.proposals.filter(mentor__isnull=False).count(),
+            "count": draft.proposals.count(),
+            "form": MoveForm(initial={"version": draft.version}),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def pool_proposal_edit(request: HttpRequest, pk: int, proposal_pk: int) -> HttpResponse:
+    user = access.signed_in_user(request)
+    draft = access.pool_draft_for(user, pk)
+    access.require(draft.state == PoolDraft.State.OPEN)
+    proposal = (
+        draft.proposals.select_related("referral", "referral__mentee", "mentor", "coach")
+        .filter(pk=proposal_pk)
+        .first()
+    )
+    if proposal is None:
+        raise Http404
+    extra_load, extra_coach_load = pool.draft_loads(draft, leave_out=proposal)
+    suggestions = matching.suggestions_for(proposal.referral)
+    possible = [
+        s
+        for s in suggestions
+        if not s.excluded and s.readiness.places_left > extra_load.get(s.mentor.pk, 0)
+    ]
+    coaches = matching.coach_options(None, extra_coach_load=extra_coach_load)
+    visible = access.mentors_visible_to(user)
+    form = MatchForm(
+        request.POST or None,
+        initial={
+            "version": draft.version,
+            "mentor": proposal.mentor_id,
+            "coach": proposal.coach_id,
+        },
+        mentors=visible.filter(pk__in=[s.mentor.pk for s in possible]),
+        coaches=visible.filter(pk__in=[c.mentor.pk for c in coaches]),
+    )
+    form.fields["mentor"].required = False
+    form.fields["coach"].required = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            pool.proposal_change(
+                actor=user,
+                draft=draft,
+                version=form.cleaned_data["version"],
+                proposal=proposal,
+                mentor=form.cleaned_data["mentor"],
+                coach=form.cleaned_data["coach"],
+            )
+        except ConcurrentEditError:
+            messages.error(
+                request, _("Someone else changed this draft meanwhile. Check it and try again.")
+            )
+        except services.Refused as refused:
+            form.add_error(None, str(refused))
+            return _proposal_page(request, draft, proposal, form, possible, coaches)
+        else:
+            messages.success(request, _("The line is changed."))
+        return redirect("pool_draft", pk=draft.pk)
+    record(
+        actor=user,
+        action=Action.VIEW,
+        obj=proposal.referral,
+        fields=["mentee", "orientation", "languages", "institution", "suggestions"],
+    )
+    return _proposal_page(request, draft, proposal, form, possible, coaches)
+
+
+def _proposal_page(
+    request: HttpRequest,
+    draft: PoolDraft,
+    proposal: object,
+    form: MatchForm,
+    possible: list[matching.Suggestion],
+    coaches: Sequence[object],
+) -> HttpResponse:
+    return render(
+        request,
+        "mentors/pool_proposal.html",
+        {
+            "draft": draft,
+            "proposal": proposal,
+            "form": form,
+            "possible": possible,
+            "coaches": coaches,
+            "parts": matching.PARTS,
+            "max_score": matching.MAX_SCORE,
+        },
+    )
+
+
+@require_POST
+def pool_draft_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.signed_in_user(request)
+    draft = access.pool_draft_for(user, pk)
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The form was incomplete; nothing was confirmed."))
+        return redirect("pool_draft", pk=draft.pk)
+    try:
+        made = pool.draft_confirm(actor=user, draft=draft, version=form.cleaned_data["version"])
+    except ConcurrentEditError:
+        messages.error(
+            request, _("Someone else changed this draft meanwhile. Check it and try again.")
+        )
+    except services.Refused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s mentorship is proposed; its referral is now matched.",
+                "%(count)s mentorships are proposed; their referrals are now matched.",
+                made,
+            )
+            % {"count": made},
+        )
+        return redirect("pool_overview")
+    return redirect("pool_draft", pk=draft.pk)
+
+
+@require_POST
+def pool_draft_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.signed_in_user(request)
+    draft = access.pool_draft_for(user, pk)
+    form = MoveForm(request.POST)
+    if form.is_valid():
+        try:
+            pool.draft_discard(actor=user, draft=draft, version=form.cleaned_data["version"])
+        except (ConcurrentEditError, services.Refused):
+            messages.error(request, _("The draft could not be discarded; it changed meanwhile."))
+        else:
+            messages.success(request, _("The draft is discarded. Nothing was matched."))
+    return redirect("pool_overview")

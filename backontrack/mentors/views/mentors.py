@@ -1,0 +1,297 @@
+"""The mentor register: the corps for coordinators (and trainers, without screening), and
+each mentor's own profile."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods
+
+from backontrack.audit.models import Action
+from backontrack.audit.services import record
+from backontrack.core import access
+from backontrack.core.concurrency import ConcurrentEditError
+from backontrack.mentees.identity import index_for
+
+from .. import services
+from ..forms import CheckForm, ConflictForm, MentorFilterForm, MentorForm, MoveForm
+from ..models import STATUS_MOVES, Mentor, MentorStatus
+from ..readiness import readiness_for, readiness_of
+
+PAGE_SIZE = 25
+MENTOR = Mentor._meta.label_lower
+
+
+@require_GET
+def mentor_list(request: HttpRequest) -> HttpResponse:
+    user = access.signed_in_user(request)
+    access.require(access.can_see_training(user))
+    form = MentorFilterForm(request.GET or None)
+    mentors = access.mentors_visible_to(user).defer("prior_experience")
+    data = form.cleaned_data if form.is_valid() else {}
+    used = []
+    if status := data.get("status"):
+        mentors = mentors.filter(status=status)
+        used.append("status")
+    else:
+        mentors = mentors.exclude(status=MentorStatus.LEFT)
+    if region := data.get("region"):
+        mentors = mentors.filter(
+            Q(regions__icontains=f'"{region}"') | Q(institutions__region=region)
+        ).distinct()
+        used.append("region")
+    if query := data.get("q"):
+        for word in query.split():
+            mentors = mentors.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
+        used.append("name")
+    page = Paginator(mentors.order_by("last_name", "first_name", "id"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    readiness = readiness_of(page.object_list)
+    record(
+        actor=user,
+        action=Action.SEARCH if used else Action.LIST,
+        object_type=MENTOR,
+        object_ids=[mentor.pk for mentor in page.object_list],
+        fields=[*used, "status", "readiness"],
+    )
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "mentors/mentor_list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": [(mentor, readiness[mentor.pk]) for mentor in page.object_list],
+            "querystring": params.urlencode(),
+            "can_manage": access.can_manage_mentors(user),
+        },
+    )
+
+
+@sensitive_post_parameters("prior_experience")
+@require_http_methods(["GET", "POST"])
+def mentor_create(request: HttpRequest) -> HttpResponse:
+    user = access.signed_in_user(request)
+    access.require(access.can_manage_mentors(user))
+    form = MentorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            mentor = services.mentor_create(
+                actor=user,
+                data=form.mentor_data(),
+                institutions=list(form.cleaned_data["institutions"]),
+            )
+        except services.Refused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(
+                request,
+                _("%(mentor)s is registered as an applicant. Record the screening checks next.")
+                % {"mentor": mentor},
+            )
+            return redirect("mentor_detail", pk=mentor.pk)
+    return render(request, "mentors/mentor_form.html", {"form": form})
+
+
+@require_GET
+def my_mentor_profile(request: HttpRequest) -> HttpResponse:
+    user = access.signed_in_user(request)
+    mentor = access.own_mentor_profile(user)
+    if mentor is None:
+        raise Http404
+    return redirect("mentor_detail", pk=mentor.pk)
+
+
+@require_GET
+def mentor_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.signed_in_user(request)
+    mentor = access.mentor_for(user, pk)
+    readiness = readiness_for(mentor)
+    screening = access.can_see_screening(user, mentor)
+    manage = access.can_manage_mentors(user)
+    own = access.is_own_mentor_profile(user, mentor)
+    details = manage or own
+    conflicts = list(access.conflicts_of(user, mentor))
+    record(
+        actor=user,
+        action=Action.VIEW,
+        obj=mentor,
+        fields=[
+            "profile",
+            "status",
+            "training",
+            *(["prior_experience", "status_history"] if details else []),
+            *(["screening_checks"] if screening else []),
+            *(["conflicts"] if conflicts else []),
+        ],
+        object_ids=[conflict.mentee_id for conflict in conflicts],
+    )
+    return render(
+        request,
+        "mentors/mentor_detail.html",
+        {
+            "mentor": mentor,
+            "readiness": readiness,
+            "details": details,
+            "screening": screening,
+            "checks": list(access.checks_of(user, mentor)),
+            "conflicts": conflicts,
+            "institutions": list(mentor.institutions.all()),
+            "status_changes": list(mentor.status_changes.select_related("actor"))
+            if details
+            else [],
+            "moves": [(s, MentorStatus(s).label) for s in STATUS_MOVES[mentor.status]]
+            if manage
+            else [],
+            "can_manage": manage,
+            "can_edit": access.can_edit_mentor(user, mentor),
+            "own": own,
+            "is_trainer": access.can_manage_training(user),
+        },
+    )
+
+
+@sensitive_post_parameters("prior_experience")
+@require_http_methods(["GET", "POST"])
+def mentor_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.signed_in_user(request)
+    mentor = access.mentor_for(user, pk)
+    access.require(access.can_edit_mentor(user, mentor))
+    own = not access.can_manage_mentors(user)
+    form = MentorForm(request.POST or None, instance=mentor, own=own)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.mentor_update(
+                actor=user,
+                mentor=mentor,
+                version=form.cleaned_data["version"],
+                data=form.mentor_data(),
+                institutions=list(form.cleaned_data["institutions"]),
+            )
+        except ConcurrentEditError:
+            mentor = access.mentor_for(user, pk)
+            form = MentorForm(instance=mentor, own=own)
+            messages.error(request, str(MentorForm.concurrent_edit_message))
+        except services.Refused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, _("The profile is saved."))
+            return redirect("mentor_detail", pk=mentor.pk)
+    if request.method == "GET":
+        record(actor=user, action=Action.VIEW, obj=mentor, fields=["profile", "prior_experience"])
+    return render(request, "mentors/mentor_form.html", {"form": form, "mentor": mentor})
+
+
+@sensitive_post_parameters("reason")
+@require_http_methods(["GET", "POST"])
+def mentor_move(request: HttpRequest, pk: int, to: str) -> HttpResponse:
+    user = access.signed_in_user(request)
+    mentor = access.mentor_for(user, pk)
+    access.require(access.can_manage_mentors(user) and to in STATUS_MOVES[mentor.status])
+    form = MoveForm(request.POST or None, initial={"version": mentor.version})
+    if to in (MentorStatus.PAUSED, MentorStatus.LEFT):
+        form.fields["reason"].required = True
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.mentor_move(
+                actor=user,
+                mentor=mentor,
+                version=form.cleaned_data["version"],
+                to_status=to,
+                reason=form.cleaned_data["reason"],
+            )
+        except ConcurrentEditError:
+            messages.error(
+                request, _("Someone else changed this mentor meanwhile. Check and try again.")
+            )
+            return redirect("mentor_detail", pk=mentor.pk)
+        except services.Refused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(
+                request,
+                _("%(mentor)s is now: %(status)s.")
+                % {"mentor": mentor, "status": MentorStatus(to).label},
+            )
+            return redirect("mentor_detail", pk=mentor.pk)
+    record(actor=user, action=Action.VIEW, obj=mentor, fields=["status"])
+    return render(
+        request,
+        "mentors/mentor_move.html",
+        {"mentor": mentor, "form": form, "to_label": MentorStatus(to).label},
+    )
+
+
+@sensitive_post_parameters("note")
+@require_http_methods(["GET", "POST"])
+def check_create(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.signed_in_user(request)
+    mentor = access.mentor_for(user, pk)
+    access.require(access.can_manage_mentors(user))
+    form = CheckForm(request.POST or None, initial={"kind": request.GET.get("kind")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.check_record(
+                actor=user,
+                mentor=mentor,
+                kind=data["kind"],
+                result=data["result"],
+                checked_on=data["checked_on"],
+                expires_on=data["expires_on"],
+                note=data["note"],
+            )
+        except services.Refused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, _("The check is recorded."))
+            return redirect("mentor_detail", pk=mentor.pk)
+    return render(request, "mentors/check_form.html", {"mentor": mentor, "form": form})
+
+
+@sensitive_post_parameters("personal_id", "description")
+@require_http_methods(["GET", "POST"])
+def conflict_create(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.signed_in_user(request)
+    mentor = access.mentor_for(user, pk)
+    access.require(access.can_manage_mentors(user))
+    form = ConflictForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        mentee = access.mentee_by_personal_id(user, index_for(data["personal_id"]))
+        record(
+            actor=user,
+            action=Action.SEARCH,
+            object_type="mentees.mentee",
+            object_ids=[mentee.pk] if mentee else [],
+            fields=["personal_id"],
+        )
+        if mentee is None:
+            form.add_error(
+                "personal_id",
+                _("Nobody in the register has this number. Register the person first."),
+            )
+        else:
+            try:
+                services.conflict_record(
+                    actor=user,
+                    mentor=mentor,
+                    mentee=mentee,
+                    side=data["side"],
+                    description=data["description"],
+                )
+            except services.Refused as refused:
+                form.add_error(None, str(refused))
+            else:
+                messages.success(
+                    request,
+                    _("The conflict is recorded: %(mentor)s will not be matched with %(name)s.")
+                    % {"mentor": mentor, "name": mentee},
+                )
+                return redirect("mentor_detail", pk=mentor.pk)
+    return render(request, "mentors/conflict_form.html", {"mentor": mentor, "form": form})

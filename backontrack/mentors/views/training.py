@@ -1,0 +1,228 @@
+"""Training: the curriculum, courses and sessions, attendance and module sign-off. The
+trainer manages it; coordinators read it. No case files here."""
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Min
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from backontrack.audit.models import Action
+from backontrack.audit.services import record
+from backontrack.core import access
+from backontrack.core.concurrency import ConcurrentEditError
+
+from .. import services
+from ..forms import AttendanceForm, CourseForm, SessionForm, SignOffForm
+from ..models import MentorStatus, TrainingModule
+
+PAGE_SIZE = 20
+
+
+@require_GET
+def training(request: HttpRequest) -> HttpResponse:
+    user = access.signed_in_user(request)
+    access.require(access.can_see_training(user))
+    courses = (
+        access.courses_visible_to(user)
+        .select_related("module")
+        .annotate(session_count=Count("sessions"), first_session=Min("sessions__starts_at"))
+        .order_by("-first_session", "-id")
+    )
+    page = Paginator(courses, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "mentors/training.html",
+        {
+            "modules": list(TrainingModule.objects.filter(is_active=True)),
+            "page": page,
+            "querystring": "",
+            "can_manage": access.can_manage_training(user),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def course_create(request: HttpRequest) -> HttpResponse:
+    user = access.signed_in_user(request)
+    access.require(access.can_manage_training(user))
+    form = CourseForm(request.POST or None, initial={"module": request.GET.get("module")})
+    if request.method == "POST" and form.is_valid():
+        course = services.course_create(actor=user, data=form.course_data())
+        messages.success(request, _("The course is created. Add its sessions next."))
+        return redirect("course_detail", pk=course.pk)
+    return render(request, "mentors/course_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def course_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.signed_in_user(request)
+    course = access.course_for(user, pk)
+    access.require(access.can_manage_training(user))
+    form = CourseForm(request.POST or None, instance=course)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.course_update(
+                actor=user,
+                course=course,
+                version=form.cleaned_data["version"],
+                data=form.course_data(),
+            )
+        except ConcurrentEditError:
+            course = access.course_for(user, pk)
+            form = CourseForm(instance=course)
+            messages.error(request, str(CourseForm.concurrent_edit_message))
+        except services.Refused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, _("The course is saved."))
+            return redirect("course_detail", pk=course.pk)
+    return render(request, "mentors/course_form.html", {"form": form, "course": course})
+
+
+@require_GET
+def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.signed_in_user(request)
+    course = access.course_for(user, pk)
+    sessions = list(course.sessions.annotate(present=Count("attendance")))
+    attendance = list(
+        access.attendance_visible_to(user)
+        .filter(session__course=course)
+        .select_related("mentor", "session")
+        .order_by("mentor__last_name", "mentor__first_name", "session__starts_at")
+    )
+    hours: dict[int, Decimal] = {}
+    people = {}
+    for row in attendance:
+        hours[row.mentor_id] = hours.get(row.mentor_id, Decimal("0")) + row.hours
+        people[row.mentor_id] = row.mentor
+    signed = set(
+        access.sign_offs_visible_to(user)
+        .filter(module=course.module, mentor_id__in=list(people))
+        .values_list("mentor_id", flat=True)
+    )
+    record(
+        actor=user,
+        action=Action.LIST,
+        object_type="mentors.mentor",
+        object_ids=sorted(people),
+        fields=["attendance", "sign_off"],
+        detail=f"course mentors.course #{course.pk}",
+    )
+    return render(
+        request,
+        "mentors/course_detail.html",
+        {
+            "course": course,
+            "sessions": sessions,
+            "participants": [
+                (mentor, hours[mentor_id], mentor_id in signed)
+                for mentor_id, mentor in sorted(
+                    people.items(), key=lambda item: (item[1].last_name, item[1].first_name)
+                )
+            ],
+            "now": timezone.now(),
+            "can_manage": access.can_manage_training(user),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def session_create(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.signed_in_user(request)
+    course = access.course_for(user, pk)
+    access.require(access.can_manage_training(user))
+    form = SessionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        starts_at, ends_at = form.period()
+        try:
+            services.session_add(actor=user, course=course, starts_at=starts_at, ends_at=ends_at)
+        except services.Refused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, _("The session is added."))
+            return redirect("course_detail", pk=course.pk)
+    return render(request, "mentors/session_form.html", {"form": form, "course": course})
+
+
+@require_http_methods(["GET", "POST"])
+def session_attendance(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.signed_in_user(request)
+    session = access.session_for(user, pk)
+    access.require(access.can_manage_training(user))
+    present = dict(
+        access.attendance_visible_to(user).filter(session=session).values_list("mentor_id", "hours")
+    )
+    mentors = list(
+        access.mentors_visible_to(user)
+        .exclude(status=MentorStatus.LEFT)
+        .only("id", "first_name", "last_name", "status")
+        .order_by("last_name", "first_name", "id")
+    )
+    form = AttendanceForm(
+        request.POST or None, mentors=mentors, present=present, session_hours=session.hours
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.attendance_record(
+                actor=user, session=session, hours_by_mentor=form.hours_by_mentor()
+            )
+        except services.Refused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, _("Attendance is saved."))
+            return redirect("course_detail", pk=session.course_id)
+    record(
+        actor=user,
+        action=Action.LIST,
+        object_type="mentors.mentor",
+        object_ids=[mentor.pk for mentor in mentors],
+        fields=["name", "attendance"],
+    )
+    return render(
+        request,
+        "mentors/attendance_form.html",
+        {"form": form, "session": session, "course": session.course},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def course_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
+    """Sign off the course's module for a mentor who attended."""
+    user = access.signed_in_user(request)
+    course = access.course_for(user, pk)
+    access.require(access.can_manage_training(user))
+    mentors = (
+        access.mentors_visible_to(user)
+        .exclude(status=MentorStatus.LEFT)
+        .only("id", "first_name", "last_name")
+        .order_by("last_name", "first_name")
+    )
+    form = SignOffForm(
+        request.POST or None, mentors=mentors, initial={"mentor": request.GET.get("mentor")}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            sign_off = services.module_sign_off(
+                actor=user,
+                mentor=data["mentor"],
+                module=course.module,
+                signed_off_on=data["signed_off_on"],
+                note=data["note"],
+            )
+        except services.Refused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(
+                request,
+                _("%(module)s is signed off for %(mentor)s.")
+                % {"module": course.module, "mentor": sign_off.mentor},
+            )
+            return redirect("course_detail", pk=course.pk)
+    return render(request, "mentors/sign_off_form.html", {"form": form, "course": course})
