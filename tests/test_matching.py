@@ -102,8 +102,9 @@ def test_suggestions_are_ranked_and_explain_themselves_and_their_exclusions() ->
 def test_a_coordinator_matches_a_referral_and_a_mentorship_is_proposed() -> None:
     referral = accepted()[0]
     best = next(s for s in matching.suggestions_for(referral) if not s.excluded)
-    coach = matching.coach_options(best.mentor)[0].mentor
+    coach = matching.coach_options(best.mentor, mentee_id=referral.mentee_id)[0].mentor
     client = signed_in_client("coordinator")
+    assert client.get(f"/referrals/{referral.pk}/match/").status_code == 200
     response = client.post(
         f"/referrals/{referral.pk}/match/",
         {"version": referral.version, "mentor": best.mentor.pk, "coach": coach.pk},
@@ -121,6 +122,9 @@ def test_a_coordinator_matches_a_referral_and_a_mentorship_is_proposed() -> None
     assert AuditEvent.objects.filter(
         action=Action.CHANGE, object_type="referrals.referral", object_id=str(referral.pk)
     ).exists()
+    # The page that showed every mentor's readiness is in the trail, under the mentors.
+    shown = AuditEvent.objects.filter(action=Action.LIST, object_type="mentors.mentor").latest("id")
+    assert str(best.mentor.pk) in shown.object_ids
     detail = client.get(f"/referrals/{referral.pk}/").content.decode()
     assert f"Mentor {best.mentor}" in detail
     # The referrer sees the outcome, not who the mentor is.
@@ -154,6 +158,52 @@ def test_the_service_refuses_a_match_that_readiness_forbids(
     referral.refresh_from_db()
     assert referral.status == Status.ACCEPTED
     assert not Mentorship.objects.filter(referral=referral).exists()
+
+
+def test_a_coach_with_a_conflict_of_interest_is_neither_offered_nor_accepted() -> None:
+    referral = accepted()[0]
+    henrik = mentor("mentor01")
+    services.conflict_record(
+        actor=coordinator(),
+        mentor=henrik,
+        mentee=referral.mentee,
+        side="mentee",
+        description="Threatened the coach's family.",
+    )
+    offered = matching.coach_options(None, mentee_id=referral.mentee_id)
+    assert henrik.pk not in {option.mentor.pk for option in offered}
+    with pytest.raises(services.Refused, match="coach Henrik Lund"):
+        services.referral_match(
+            actor=coordinator(),
+            referral=referral,
+            version=referral.version,
+            mentor=mentor("mentor03"),
+            coach=henrik,
+            score=0,
+        )
+    draft = pool.draft_create(actor=coordinator())
+    line = draft.proposals.get(referral=referral)
+    assert line.coach != henrik
+
+
+def test_a_person_is_never_matched_twice() -> None:
+    matched = Referral.objects.get(status=Status.MATCHED)
+    second = accepted()[0]
+    Referral.objects.filter(pk=second.pk).update(mentee=matched.mentee)
+    second.refresh_from_db()
+    assert second.pk not in {r.pk for r in pool.open_referrals()}
+    page = signed_in_client("coordinator").get(f"/referrals/{second.pk}/match/")
+    assert "This person already has a mentorship" in page.content.decode()
+    with pytest.raises(services.Refused, match="already has a mentorship"):
+        services.referral_match(
+            actor=coordinator(),
+            referral=second,
+            version=second.version,
+            mentor=mentor("mentor03"),
+            coach=mentor("mentor01"),
+            score=0,
+        )
+    assert Mentorship.objects.filter(mentee=matched.mentee).count() == 1
 
 
 def test_a_full_mentor_is_not_offered_and_cannot_be_matched() -> None:

@@ -182,6 +182,89 @@ def test_the_trainer_sees_training_but_not_screening_results_or_conflicts() -> N
     assert "neighbour" not in page
 
 
+def test_the_trainer_does_not_learn_when_a_screening_check_runs_out() -> None:
+    sofie = mentor("mentor04")
+    services.check_record(
+        actor=User.objects.get(username="coordinator"),
+        mentor=sofie,
+        kind="security_vetting",
+        result="passed",
+        checked_on=date.today(),
+        expires_on=date.today() + timedelta(days=20),
+        note="",
+    )
+    for url in (f"/mentors/{sofie.pk}/", "/mentors/"):
+        assert "Security vetting" not in signed_in_client("trainer").get(url).content.decode()
+        assert (
+            "Security vetting runs out" in signed_in_client("coordinator").get(url).content.decode()
+        )
+    ida = mentor("mentor10")
+    page = signed_in_client("trainer").get("/mentors/?status=applicant").content.decode()
+    assert "things missing" not in page and "Not ready" in page
+    page = signed_in_client("trainer").get(f"/mentors/{ida.pk}/").content.decode()
+    assert "Interview" not in page and "Screening is not complete" in page
+
+
+def test_viewing_conflicts_is_recorded_against_the_people_named() -> None:
+    from backontrack.audit.models import AuditEventSubject
+
+    omar = mentor("mentor05")
+    conflict = omar.conflicts.get()
+    signed_in_client("coordinator").get(f"/mentors/{omar.pk}/")
+    event = AuditEvent.objects.filter(object_type="mentees.mentee").latest("id")
+    assert event.object_ids == [str(conflict.mentee_id)]
+    subjects = set(
+        AuditEventSubject.objects.filter(event=event).values_list("object_type", "object_id")
+    )
+    assert subjects == {("mentees.mentee", str(conflict.mentee_id))}
+
+
+def test_a_criminal_record_check_that_passed_needs_its_expiry() -> None:
+    with pytest.raises(services.Refused, match="until when"):
+        services.check_record(
+            actor=User.objects.get(username="coordinator"),
+            mentor=mentor("mentor10"),
+            kind="criminal_record",
+            result="passed",
+            checked_on=date.today(),
+            expires_on=None,
+            note="",
+        )
+
+
+def test_only_a_mentor_account_without_a_profile_can_be_linked() -> None:
+    coordinator = User.objects.get(username="coordinator")
+    for username, problem in (("referrer", "mentor or coach role"), ("mentor03", "another")):
+        with pytest.raises(services.Refused, match=problem):
+            services.mentor_create(
+                actor=coordinator,
+                data=services.MentorData(
+                    first_name="A",
+                    last_name="B",
+                    gender="male",
+                    languages=[],
+                    regions=[],
+                    competences=[],
+                    recruited_from="external",
+                    prior_experience="",
+                    capacity=1,
+                    coach_capacity=0,
+                    user=User.objects.get(username=username),
+                ),
+                institutions=[],
+            )
+
+
+def test_an_account_that_lost_the_mentor_role_no_longer_sees_its_profile() -> None:
+    from backontrack.accounts.models import RoleGrant
+
+    omar = mentor("mentor05")
+    RoleGrant.objects.filter(user=omar.user).delete()
+    client = signed_in_client("mentor05")
+    assert client.get(f"/mentors/{omar.pk}/").status_code == 404
+    assert client.get("/mentors/me/").status_code == 404
+
+
 def test_a_screening_check_is_recorded_and_bad_dates_are_refused() -> None:
     mette = mentor("mentor06")
     coordinator = signed_in_client("coordinator")

@@ -128,6 +128,34 @@ def test_attendance_is_refused_for_a_future_session_too_many_hours_or_a_double_b
     assert not Attendance.objects.filter(session=other).exists()
 
 
+def test_saving_attendance_again_keeps_the_record_of_a_mentor_who_has_left() -> None:
+    leyla, kasper = (Mentor.objects.get(user__username=u) for u in ("mentor08", "mentor07"))
+    session = services.session_add(
+        actor=_trainer(), course=_course(), starts_at=_at(-4, 9), ends_at=_at(-4, 12)
+    )
+    services.attendance_record(
+        actor=_trainer(), session=session, hours_by_mentor={leyla: Decimal(3), kasper: Decimal(3)}
+    )
+    Mentor.objects.filter(pk=kasper.pk).update(status="left")
+    client = signed_in_client("trainer")
+    page = client.get(f"/training/sessions/{session.pk}/attendance/").content.decode()
+    assert "Kasper Nørgaard" in page
+    response = client.post(
+        f"/training/sessions/{session.pk}/attendance/",
+        {
+            f"present_{leyla.pk}": "on",
+            f"hours_{leyla.pk}": "2.5",
+            f"present_{kasper.pk}": "on",
+            f"hours_{kasper.pk}": "3",
+        },
+    )
+    assert response.status_code == 302
+    assert dict(session.attendance.values_list("mentor_id", "hours")) == {
+        leyla.pk: Decimal("2.5"),
+        kasper.pk: Decimal("3.0"),
+    }
+
+
 def test_a_sign_off_without_the_hours_attended_is_refused_clearly() -> None:
     ida = Mentor.objects.get(user__username="mentor10")
     course = _course("dialogue")

@@ -24,7 +24,7 @@ from backontrack.mentors.models import (
     PoolDraft,
     ScreeningCheck,
 )
-from backontrack.mentorships.models import Mentorship
+from backontrack.mentorships.models import OPEN_MENTORSHIP_STATUSES, Mentorship
 from backontrack.referrals.models import Referral, Screening
 from backontrack.referrals.transitions import roles_allowed
 
@@ -205,14 +205,25 @@ def can_see_training(user: object) -> bool:
     return can_manage_training(user) or can_manage_mentors(user)
 
 
+def _mentor_account(user: object) -> User | None:
+    """An active account that holds the mentor or coach role (only such an account sees a
+    mentor profile of its own)."""
+    active = _active(user)
+    if active is None or not (active.has_role(Role.MENTOR) or active.has_role(Role.COACH)):
+        return None
+    return active
+
+
 def mentors_visible_to(user: object) -> QuerySet[Mentor]:
-    """Coordinators and trainers see the corps (trainers only names, status and training); a
-    mentor or coach sees their own profile."""
+    """Coordinators and trainers see the corps (trainers the profile, readiness and training,
+    never screening results or conflicts); a mentor or coach sees their own profile."""
     active = _active(user)
     if active is None:
         return Mentor.objects.none()
     if can_see_training(active):
         return Mentor.objects.all()
+    if _mentor_account(active) is None:
+        return Mentor.objects.none()
     return Mentor.objects.filter(user=active)
 
 
@@ -224,15 +235,26 @@ def mentor_for(user: object, pk: int) -> Mentor:
 
 
 def own_mentor_profile(user: object) -> Mentor | None:
-    active = _active(user)
-    if active is None:
+    account = _mentor_account(user)
+    if account is None:
         return None
-    return Mentor.objects.filter(user=active).first()
+    return Mentor.objects.filter(user=account).first()
 
 
 def is_own_mentor_profile(user: object, mentor: Mentor) -> bool:
-    active = _active(user)
-    return active is not None and mentor.user_id == active.pk
+    account = _mentor_account(user)
+    return account is not None and mentor.user_id == account.pk
+
+
+def open_mentorship_of(user: object, mentee_id: int) -> Mentorship | None:
+    """The person's mentorship that is not closed, for the coordinator matching them."""
+    if not can_screen_referrals(user):
+        return None
+    return (
+        Mentorship.objects.filter(mentee_id=mentee_id, status__in=OPEN_MENTORSHIP_STATUSES)
+        .select_related("mentor")
+        .first()
+    )
 
 
 def can_edit_mentor(user: object, mentor: Mentor) -> bool:

@@ -70,17 +70,18 @@ INSTITUTIONS = [
     ("Probation Office Aarhus", Institution.Kind.PROBATION_OFFICE, Region.MIDTJYLLAND),
 ]
 
-_MENTOR_NAMES = [
-    ("Henrik", "Lund"),
-    ("Aisha", "Karimi"),
-    ("Jonas", "Mikkelsen"),
-    ("Sofie", "Dahl"),
-    ("Omar", "Haddad"),
-    ("Mette", "Kristiansen"),
-    ("Kasper", "Nørgaard"),
-    ("Leyla", "Demir"),
-    ("Niels", "Bak"),
-    ("Ida", "Thorsen"),
+# The ten mentors of the pilot, each at a stage of screening and training (mentors/demo.py).
+_MENTORS = [
+    ("Henrik", "Lund", "mentor and mentor coach; ready"),
+    ("Aisha", "Karimi", "mentor and mentor coach; ready"),
+    ("Jonas", "Mikkelsen", "mentor; ready"),
+    ("Sofie", "Dahl", "mentor; ready"),
+    ("Omar", "Haddad", "mentor; ready, a conflict of interest recorded"),
+    ("Mette", "Kristiansen", "mentor; criminal-record check expired"),
+    ("Kasper", "Nørgaard", "mentor; extremism refresher due soon"),
+    ("Leyla", "Demir", "mentor in training; last module awaits the trainer's sign-off"),
+    ("Niels", "Bak", "mentor in training; security vetting pending"),
+    ("Ida", "Thorsen", "applicant mentor"),
 ]
 
 PERSONAS: list[Persona] = [
@@ -107,9 +108,9 @@ PERSONAS: list[Persona] = [
             last,
             PRISON_SERVICE,
             (Role.MENTOR, Role.COACH) if number <= 2 else (Role.MENTOR,),
-            "mentor and mentor coach" if number <= 2 else "mentor",
+            does,
         )
-        for number, (first, last) in enumerate(_MENTOR_NAMES, start=1)
+        for number, (first, last, does) in enumerate(_MENTORS, start=1)
     ],
     Persona(
         "trainer",
@@ -370,6 +371,6 @@ def _advance(referral: "Referral", status: str, coordinator: User, today: date) 
             referral=referral,
             version=referral.version,
             mentor=best.mentor,
-            coach=matching.coach_options(best.mentor)[0].mentor,
+            coach=matching.coach_options(best.mentor, mentee_id=referral.mentee_id)[0].mentor,
             score=best.score,
         )

@@ -21,6 +21,7 @@ EDITABLE_FIELDS = (
     "personal_id",
     "gender",
     "languages",
+    "mentor_gender_preference",
     "institution",
     "custody_status",
     "expected_release_date",

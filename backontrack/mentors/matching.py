@@ -261,15 +261,19 @@ def suggestions_for(referral: Referral, *, today: date | None = None) -> list[Su
 def coach_options(
     mentor: Mentor | None,
     *,
+    mentee_id: int,
     today: date | None = None,
     extra_coach_load: dict[int, int] | None = None,
 ) -> list[Readiness]:
-    """Coaches who may supervise a new mentorship of `mentor`: ready as coach, places left,
-    and not the mentor themselves. Those with most places left first."""
+    """Coaches who may supervise a new mentorship of `mentor` with this mentee: ready as
+    coach, places left, not the mentor, no conflict of interest with the mentee. Those with
+    most places left first."""
+    conflicted = ConflictOfInterest.objects.filter(mentee_id=mentee_id).values("mentor_id")
     coaches = list(
         Mentor.objects.filter(coach_capacity__gt=0)
         .exclude(status="left")
         .exclude(Q(pk=mentor.pk) if mentor else Q(pk__in=[]))
+        .exclude(pk__in=conflicted)
         .defer("prior_experience")
     )
     readiness = readiness_of(coaches, today=today)

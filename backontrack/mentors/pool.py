@@ -16,6 +16,7 @@ from backontrack.audit.services import record
 from backontrack.core import access
 from backontrack.core.concurrency import claim_version
 from backontrack.mentees.models import Consent
+from backontrack.mentorships.models import OPEN_MENTORSHIP_STATUSES, Mentorship
 from backontrack.referrals.models import Referral, Status
 
 from . import matching, services
@@ -26,15 +27,25 @@ from .solver import assign
 
 
 def open_referrals() -> list[Referral]:
-    """Accepted referrals whose mentee still consents to take part: the pool to match."""
+    """Accepted referrals whose mentee still consents to take part and has no mentorship
+    yet: the pool to match. A person referred twice is in the pool once (the earliest)."""
     consenting = Consent.objects.filter(participation=True, withdrawn_on__isnull=True).values(
         "mentee_id"
     )
-    return list(
+    mentored = Mentorship.objects.filter(status__in=OPEN_MENTORSHIP_STATUSES).values("mentee_id")
+    referrals = (
         Referral.objects.filter(status=Status.ACCEPTED, mentee_id__in=consenting)
+        .exclude(mentee_id__in=mentored)
         .select_related("mentee", "mentee__institution")
         .order_by("referred_on", "id")
     )
+    seen: set[int] = set()
+    pool = []
+    for referral in referrals:
+        if referral.mentee_id not in seen:
+            seen.add(referral.mentee_id)
+            pool.append(referral)
+    return pool
 
 
 @dataclass
@@ -82,9 +93,8 @@ def draft_create(*, actor: User) -> PoolDraft:
     problem = build_problem()
     if not problem.referrals:
         raise Refused(_("There are no accepted referrals waiting for a mentor."))
-    PoolDraft.objects.filter(state=PoolDraft.State.OPEN).update(
-        state=PoolDraft.State.DISCARDED, closed_at=timezone.now()
-    )
+    for older in PoolDraft.objects.select_for_update().filter(state=PoolDraft.State.OPEN):
+        _close(actor, older, PoolDraft.State.DISCARDED, "replaced by a new draft")
     assignment = assign(problem.scores, problem.allowed, problem.capacity)
     optimal = sum(float(problem.scores[i, j]) for i, j in enumerate(assignment) if j is not None)
     draft = PoolDraft.objects.create(
@@ -98,7 +108,9 @@ def draft_create(*, actor: User) -> PoolDraft:
             proposals.append(DraftProposal(draft=draft, referral=referral))
             continue
         mentor = problem.mentors[j]
-        options = matching.coach_options(mentor, extra_coach_load=dict(coach_load))
+        options = matching.coach_options(
+            mentor, mentee_id=referral.mentee_id, extra_coach_load=dict(coach_load)
+        )
         coach = options[0].mentor if options else None
         if coach is not None:
             coach_load[coach.pk] += 1
@@ -116,9 +128,16 @@ def draft_create(*, actor: User) -> PoolDraft:
         actor=actor,
         action=Action.CREATE,
         obj=draft,
-        object_ids=[referral.pk for referral in problem.referrals],
         fields=["proposals"],
         detail=f"{sum(j is not None for j in assignment)} of {len(assignment)} referrals matched",
+    )
+    record(
+        actor=actor,
+        action=Action.LIST,
+        object_type="referrals.referral",
+        object_ids=[referral.pk for referral in problem.referrals],
+        fields=["mentee", "proposed_mentor"],
+        detail=f"in mentors.pooldraft #{draft.pk}",
     )
     return draft
 
@@ -187,8 +206,8 @@ def proposal_change(
         actor=actor,
         action=Action.CHANGE,
         obj=draft,
-        object_ids=[proposal.referral_id],
         fields=["mentor", "coach"],
+        detail=f"line for referrals.referral #{proposal.referral_id}",
     )
     return proposal
 
@@ -229,11 +248,15 @@ def draft_confirm(*, actor: User, draft: PoolDraft, version: int) -> int:
                 % {"name": proposal.referral.mentee, "problem": refused}
             ) from refused
         made += 1
-    draft.state = PoolDraft.State.CONFIRMED
+    _close(actor, draft, PoolDraft.State.CONFIRMED, "confirmed")
+    return made
+
+
+def _close(actor: User, draft: PoolDraft, state: str, why: str) -> None:
+    draft.state = state
     draft.closed_at = timezone.now()
     draft.save(update_fields=["state", "closed_at"])
-    record(actor=actor, action=Action.CHANGE, obj=draft, fields=["state"], detail="confirmed")
-    return made
+    record(actor=actor, action=Action.CHANGE, obj=draft, fields=["state"], detail=why)
 
 
 @transaction.atomic
@@ -243,7 +266,4 @@ def draft_discard(*, actor: User, draft: PoolDraft, version: int) -> None:
     if draft.state != PoolDraft.State.OPEN:
         raise Refused(_("This draft is closed."))
     claim_version(draft, version)
-    draft.state = PoolDraft.State.DISCARDED
-    draft.closed_at = timezone.now()
-    draft.save(update_fields=["state", "closed_at"])
-    record(actor=actor, action=Action.CHANGE, obj=draft, fields=["state"], detail="discarded")
+    _close(actor, draft, PoolDraft.State.DISCARDED, "discarded")

@@ -54,7 +54,8 @@ class Readiness:
     coach_load: int
     checks: list[tuple[str, ScreeningCheck | None]]  # (label of the check, latest)
     sign_offs: list[tuple[TrainingModule, ModuleSignOff | None]]
-    expiring: list[str] = field(default_factory=list)
+    expiring_checks: list[str] = field(default_factory=list)  # screening: not for trainers
+    expiring_training: list[str] = field(default_factory=list)
 
     @property
     def ready(self) -> bool:
@@ -71,6 +72,19 @@ class Readiness:
     @property
     def coach_places_left(self) -> int:
         return max(self.mentor.coach_capacity - self.coach_load, 0)
+
+    @property
+    def expiring(self) -> list[str]:
+        return self.expiring_checks + self.expiring_training
+
+    @property
+    def missing_without_screening(self) -> list[Missing]:
+        """What is missing, for someone who may not see screening results: one line says
+        that screening is incomplete, without which check or why."""
+        gaps = [gap for gap in self.missing if gap.kind != Gap.SCREENING]
+        if not self.screened:
+            gaps.insert(0, Missing(Gap.SCREENING, _("Screening is not complete")))
+        return gaps
 
     @property
     def training_missing(self) -> list[Missing]:
@@ -137,7 +151,8 @@ def readiness_of(
     result = {}
     for mentor in mentors:
         missing: list[Missing] = []
-        expiring: list[str] = []
+        expiring_checks: list[str] = []
+        expiring_training: list[str] = []
         if mentor.status != MentorStatus.ACTIVE:
             missing.append(
                 Missing(
@@ -164,7 +179,7 @@ def readiness_of(
                 }
             else:
                 if check.expires_on and check.expires_on <= warn_until:
-                    expiring.append(
+                    expiring_checks.append(
                         _("%(check)s runs out on %(date)s")
                         % {"check": label, "date": _day(check.expires_on)}
                     )
@@ -184,7 +199,7 @@ def readiness_of(
                     "date": _day(sign_off.expires_on),
                 }
             elif sign_off.expires_on and sign_off.expires_on <= warn_until:
-                expiring.append(
+                expiring_training.append(
                     _("%(module)s: refresher due by %(date)s")
                     % {"module": module, "date": _day(sign_off.expires_on)}
                 )
@@ -223,7 +238,8 @@ def readiness_of(
             coach_load=coach_load[mentor.pk],
             checks=checks,
             sign_offs=sign_offs,
-            expiring=expiring,
+            expiring_checks=expiring_checks,
+            expiring_training=expiring_training,
         )
     return result
 

@@ -9,7 +9,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from backontrack.accounts.models import Institution, User
+from backontrack.accounts.models import Institution, Role, User
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
 from backontrack.core import access
@@ -23,6 +23,7 @@ from backontrack.referrals.models import Referral, Status
 from .models import (
     STATUS_MOVES,
     Attendance,
+    CheckKind,
     CheckResult,
     ConflictOfInterest,
     Course,
@@ -35,6 +36,9 @@ from .models import (
     TrainingModule,
 )
 from .readiness import Gap, readiness_for
+
+# Checks that run out and must be done again; a passed one needs its "valid until" date.
+RENEWED_CHECKS = frozenset({CheckKind.CRIMINAL_RECORD, CheckKind.SECURITY_VETTING})
 
 
 class Refused(Exception):
@@ -76,18 +80,28 @@ class MentorData:
 SELF_SERVICE_FIELDS = ("languages", "regions", "competences", "prior_experience", "capacity")
 
 
-def _check_capacity(data: MentorData) -> None:
+def _check(data: MentorData, *, mentor: Mentor | None = None) -> None:
     if data.capacity < 1:
         raise Refused(_("Capacity must be at least one mentee."))
     if data.coach_capacity < 0:
         raise Refused(_("Coach capacity cannot be negative."))
+    # The linked account sees the profile and its screening: only a mentor's or coach's own.
+    user = data.user
+    if user is not None:
+        if not (user.has_role(Role.MENTOR) or user.has_role(Role.COACH)):
+            raise Refused(_("The user account must have the mentor or coach role."))
+        taken = Mentor.objects.filter(user=user)
+        if mentor is not None:
+            taken = taken.exclude(pk=mentor.pk)
+        if taken.exists():
+            raise Refused(_("This user account belongs to another mentor's profile."))
 
 
 @transaction.atomic
 def mentor_create(*, actor: User, data: MentorData, institutions: list[Institution]) -> Mentor:
     if not access.can_manage_mentors(actor):
         raise Refused(_("Only a coordinator registers mentors."))
-    _check_capacity(data)
+    _check(data)
     now = timezone.now()
     mentor = Mentor.objects.create(
         status=MentorStatus.APPLICANT, status_changed_at=now, **data.__dict__
@@ -119,7 +133,7 @@ def mentor_update(
     full = access.can_manage_mentors(actor)
     if not full and not access.is_own_mentor_profile(actor, mentor):
         raise Refused(_("You can change only your own profile."))
-    _check_capacity(data)
+    _check(data, mentor=mentor)
     claim_version(mentor, version)
     names = [f.name for f in fields(data)] if full else list(SELF_SERVICE_FIELDS)
     changed = []
@@ -145,6 +159,8 @@ def mentor_move(
     leaving need a reason; leaving needs the mentor's mentorships handed over first."""
     if not access.can_manage_mentors(actor):
         raise Refused(_("Only a coordinator changes a mentor's status."))
+    # Lock the row first: a match in progress (which locks it too) finishes before or after.
+    Mentor.objects.select_for_update().filter(pk=mentor.pk).first()
     if to_status not in STATUS_MOVES.get(mentor.status, ()):
         raise Refused(_("A mentor cannot move from this status to that one."))
     if to_status in (MentorStatus.PAUSED, MentorStatus.LEFT) and not reason.strip():
@@ -206,10 +222,13 @@ def check_record(
 ) -> ScreeningCheck:
     if not access.can_manage_mentors(actor):
         raise Refused(_("Only a coordinator records screening checks."))
+    Mentor.objects.select_for_update().filter(pk=mentor.pk).first()
     if checked_on > date.today():
         raise Refused(_("The date of a check cannot be in the future."))
     if expires_on is not None and expires_on <= checked_on:
         raise Refused(_("A check must be valid until a date after it was done."))
+    if kind in RENEWED_CHECKS and result == CheckResult.PASSED and expires_on is None:
+        raise Refused(_("Say until when this check is valid: it must be renewed."))
     check = ScreeningCheck.objects.create(
         mentor=mentor,
         kind=kind,
@@ -343,6 +362,7 @@ def attendance_record(
         raise Refused(_("Only a trainer records attendance."))
     if session.starts_at > timezone.now():
         raise Refused(_("Attendance can be recorded once the session has started."))
+    already = set(Attendance.objects.filter(session=session).values_list("mentor_id", flat=True))
     problems = []
     for mentor, hours in hours_by_mentor.items():
         if hours <= 0 or hours > session.hours:
@@ -350,7 +370,7 @@ def attendance_record(
                 _("%(mentor)s: hours must be more than 0 and at most %(max)s.")
                 % {"mentor": mentor, "max": session.hours}
             )
-        if mentor.status == MentorStatus.LEFT:
+        if mentor.status == MentorStatus.LEFT and mentor.pk not in already:
             problems.append(_("%(mentor)s has left the corps.") % {"mentor": mentor})
         elsewhere = (
             Attendance.objects.filter(mentor=mentor)
@@ -367,11 +387,7 @@ def attendance_record(
     if problems:
         raise Refused(" ".join(problems))
     present = {mentor.pk for mentor in hours_by_mentor}
-    removed = list(
-        Attendance.objects.filter(session=session)
-        .exclude(mentor_id__in=present)
-        .values_list("mentor_id", flat=True)
-    )
+    removed = sorted(already - present)
     Attendance.objects.filter(session=session, mentor_id__in=removed).delete()
     rows = []
     for mentor, hours in hours_by_mentor.items():
@@ -382,10 +398,11 @@ def attendance_record(
     record(
         actor=actor,
         action=Action.CHANGE,
-        obj=session,
+        object_type="mentors.mentor",
         object_ids=sorted(present | set(removed)),
         fields=["attendance"],
-        detail=f"{len(present)} present, {len(removed)} removed",
+        detail=f"session mentors.coursesession #{session.pk}: "
+        f"{len(present)} present, {len(removed)} removed",
     )
     return rows
 
@@ -474,10 +491,24 @@ def match_problems(
     readiness = readiness_of(current.values(), extra_load=extra_load)
     for gap in readiness[mentor.pk].missing:
         problems.append(_("%(mentor)s: %(gap)s") % {"mentor": mentor, "gap": gap.text})
-    if ConflictOfInterest.objects.filter(mentor=mentor, mentee_id=referral.mentee_id).exists():
+    if Mentorship.objects.filter(
+        mentee_id=referral.mentee_id, status__in=OPEN_MENTORSHIP_STATUSES
+    ).exists():
+        problems.append(_("This person already has a mentorship that is not closed."))
+    conflicted = set(
+        ConflictOfInterest.objects.filter(
+            mentee_id=referral.mentee_id, mentor_id__in=list(current)
+        ).values_list("mentor_id", flat=True)
+    )
+    if mentor.pk in conflicted:
         problems.append(
             _("A conflict of interest is recorded between %(mentor)s and this person.")
             % {"mentor": mentor}
+        )
+    if coach is not None and coach.pk != mentor.pk and coach.pk in conflicted:
+        problems.append(
+            _("A conflict of interest is recorded between coach %(coach)s and this person.")
+            % {"coach": coach}
         )
     if coach is None:
         problems.append(_("Choose a supervising coach."))

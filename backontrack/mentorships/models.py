@@ -68,6 +68,14 @@ class Mentorship(models.Model):
             models.Index(fields=["coach", "status"]),
             models.Index(fields=["mentee", "status"]),
         ]
+        constraints: ClassVar = [
+            # One mentorship at a time per person: a second one would widen who sees them.
+            models.UniqueConstraint(
+                fields=["mentee"],
+                condition=models.Q(status__in=["proposed", "active", "paused"]),
+                name="one_open_mentorship_per_mentee",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.mentee} / {self.mentor}"

@@ -152,6 +152,7 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "orientation",
                 "status",
                 "history",
+                "mentorship",
             ]
             if details
             else ["mentee", "referred_on", "status"]

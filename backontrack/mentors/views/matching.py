@@ -14,7 +14,7 @@ from backontrack.audit.models import Action
 from backontrack.audit.services import record
 from backontrack.core import access
 from backontrack.core.concurrency import ConcurrentEditError
-from backontrack.referrals.models import Status
+from backontrack.referrals.models import Referral, Status
 
 from .. import matching, pool, services
 from ..forms import MatchForm, MoveForm
@@ -31,7 +31,7 @@ def referral_match(request: HttpRequest, pk: int) -> HttpResponse:
     suggestions = matching.suggestions_for(referral)
     possible = [s for s in suggestions if not s.excluded]
     excluded = [s for s in suggestions if s.excluded]
-    coaches = matching.coach_options(None)
+    coaches = matching.coach_options(None, mentee_id=referral.mentee_id)
     form = MatchForm(
         request.POST or None,
         initial={
@@ -72,12 +72,7 @@ def referral_match(request: HttpRequest, pk: int) -> HttpResponse:
                 % {"name": referral.mentee, "mentor": mentorship.mentor, "coach": mentorship.coach},
             )
             return redirect("referral_detail", pk=referral.pk)
-    record(
-        actor=user,
-        action=Action.VIEW,
-        obj=referral,
-        fields=["mentee", "orientation", "languages", "institution", "suggestions"],
-    )
+    _record_suggestions(user, referral, suggestions)
     return render(
         request,
         "mentors/match.html",
@@ -89,7 +84,28 @@ def referral_match(request: HttpRequest, pk: int) -> HttpResponse:
             "coaches": coaches,
             "parts": matching.PARTS,
             "max_score": matching.MAX_SCORE,
+            "already": access.open_mentorship_of(user, referral.mentee_id),
         },
+    )
+
+
+def _record_suggestions(
+    user: object, referral: Referral, suggestions: list[matching.Suggestion]
+) -> None:
+    """The match pages show the referral and every mentor's score and readiness."""
+    record(
+        actor=user,
+        action=Action.VIEW,
+        obj=referral,
+        fields=["mentee", "orientation", "languages", "institution", "suggestions"],
+    )
+    record(
+        actor=user,
+        action=Action.LIST,
+        object_type="mentors.mentor",
+        object_ids=[s.mentor.pk for s in suggestions],
+        fields=["score", "readiness"],
+        detail=f"suggestions for referrals.referral #{referral.pk}",
     )
 
 
@@ -140,12 +156,14 @@ def pool_draft(request: HttpRequest, pk: int) -> HttpResponse:
     ).order_by("referral__referred_on", "referral_id")
     page = Paginator(proposals, PROPOSALS_PER_PAGE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
+    record(actor=user, action=Action.VIEW, obj=draft, fields=["proposals"])
     record(
         actor=user,
-        action=Action.VIEW,
-        obj=draft,
+        action=Action.LIST,
+        object_type="referrals.referral",
         object_ids=[proposal.referral_id for proposal in rows],
-        fields=["proposals"],
+        fields=["mentee", "institution", "proposed_mentor", "proposed_coach"],
+        detail=f"in mentors.pooldraft #{draft.pk}",
     )
     total = sum(proposal.score for proposal in draft.proposals.all())
     return render(
@@ -183,7 +201,9 @@ def pool_proposal_edit(request: HttpRequest, pk: int, proposal_pk: int) -> HttpR
         for s in suggestions
         if not s.excluded and s.readiness.places_left > extra_load.get(s.mentor.pk, 0)
     ]
-    coaches = matching.coach_options(None, extra_coach_load=extra_coach_load)
+    coaches = matching.coach_options(
+        None, mentee_id=proposal.referral.mentee_id, extra_coach_load=extra_coach_load
+    )
     visible = access.mentors_visible_to(user)
     form = MatchForm(
         request.POST or None,
@@ -213,16 +233,12 @@ def pool_proposal_edit(request: HttpRequest, pk: int, proposal_pk: int) -> HttpR
             )
         except services.Refused as refused:
             form.add_error(None, str(refused))
-            return _proposal_page(request, draft, proposal, form, possible, coaches)
         else:
             messages.success(request, _("The line is changed."))
-        return redirect("pool_draft", pk=draft.pk)
-    record(
-        actor=user,
-        action=Action.VIEW,
-        obj=proposal.referral,
-        fields=["mentee", "orientation", "languages", "institution", "suggestions"],
-    )
+            return redirect("pool_draft", pk=draft.pk)
+        if not form.errors:
+            return redirect("pool_draft", pk=draft.pk)
+    _record_suggestions(user, proposal.referral, suggestions)
     return _proposal_page(request, draft, proposal, form, possible, coaches)
 
 

@@ -129,8 +129,16 @@ def mentor_detail(request: HttpRequest, pk: int) -> HttpResponse:
             *(["screening_checks"] if screening else []),
             *(["conflicts"] if conflicts else []),
         ],
-        object_ids=[conflict.mentee_id for conflict in conflicts],
     )
+    if conflicts:
+        record(
+            actor=user,
+            action=Action.VIEW,
+            object_type="mentees.mentee",
+            object_ids=[conflict.mentee_id for conflict in conflicts],
+            fields=["name", "conflict_of_interest"],
+            detail=f"on mentors.mentor #{mentor.pk}",
+        )
     return render(
         request,
         "mentors/mentor_detail.html",

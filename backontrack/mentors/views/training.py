@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Min
+from django.db.models import Count, Min, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -158,9 +158,10 @@ def session_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     present = dict(
         access.attendance_visible_to(user).filter(session=session).values_list("mentor_id", "hours")
     )
+    # Those who have left are listed only if they attended (their record is kept).
     mentors = list(
         access.mentors_visible_to(user)
-        .exclude(status=MentorStatus.LEFT)
+        .filter(~Q(status=MentorStatus.LEFT) | Q(pk__in=list(present)))
         .only("id", "first_name", "last_name", "status")
         .order_by("last_name", "first_name", "id")
     )
@@ -225,4 +226,11 @@ def course_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
                 % {"module": course.module, "mentor": sign_off.mentor},
             )
             return redirect("course_detail", pk=course.pk)
+    record(
+        actor=user,
+        action=Action.LIST,
+        object_type="mentors.mentor",
+        object_ids=list(mentors.values_list("pk", flat=True)),
+        fields=["name"],
+    )
     return render(request, "mentors/sign_off_form.html", {"form": form, "course": course})
