@@ -174,6 +174,27 @@ BACKONTRACK_PENDING_SIGNIN_SECONDS = 300
 
 # Referrals waiting longer than this stand out in the coordinator's inbox.
 BACKONTRACK_REFERRAL_WAIT_DAYS = int(os.environ.get("BACKONTRACK_REFERRAL_WAIT_DAYS", "14"))
+# A mentorship with no meeting held for this many days stands out (in custody; aftercare).
+BACKONTRACK_NO_MEETING_DAYS = int(os.environ.get("BACKONTRACK_NO_MEETING_DAYS", "14"))
+BACKONTRACK_NO_MEETING_DAYS_AFTERCARE = int(
+    os.environ.get("BACKONTRACK_NO_MEETING_DAYS_AFTERCARE", "7")
+)
+# An expected release this close is flagged to the coordinator and the mentor.
+BACKONTRACK_RELEASE_ALERT_DAYS = int(os.environ.get("BACKONTRACK_RELEASE_ALERT_DAYS", "30"))
+# A proposed mentorship not activated after this many days is flagged.
+BACKONTRACK_ACTIVATION_DAYS = int(os.environ.get("BACKONTRACK_ACTIVATION_DAYS", "7"))
+
+# E-mail for alerts (send-alerts): printed to the console unless an SMTP server is set.
+EMAIL_BACKEND = os.environ.get(
+    "BACKONTRACK_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("BACKONTRACK_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("BACKONTRACK_EMAIL_PORT", "25"))
+EMAIL_USE_TLS = env_bool("BACKONTRACK_EMAIL_TLS")
+DEFAULT_FROM_EMAIL = os.environ.get("BACKONTRACK_EMAIL_FROM", "backontrack@localhost")
+BACKONTRACK_BASE_URL = os.environ.get("BACKONTRACK_BASE_URL", "http://127.0.0.1:8000")
+# A sentenced person's mentorship enters re-entry this many days before the expected release.
+BACKONTRACK_RE_ENTRY_DAYS = int(os.environ.get("BACKONTRACK_RE_ENTRY_DAYS", "90"))
 # Screening checks and training sign-offs that run out within this many days are flagged.
 BACKONTRACK_EXPIRY_WARNING_DAYS = int(os.environ.get("BACKONTRACK_EXPIRY_WARNING_DAYS", "60"))
 

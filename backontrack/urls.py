@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("backontrack.mentees.urls")),
     path("", include("backontrack.referrals.urls")),
     path("", include("backontrack.mentors.urls")),
+    path("", include("backontrack.mentorships.urls")),
 ]

@@ -10,6 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from backontrack.accounts.models import Institution, Organisation, User
 from backontrack.mentees.models import Consent, Mentee
 from backontrack.mentors.models import Course, CourseSession, DraftProposal, Mentor, PoolDraft
+from backontrack.mentorships.models import Goal, Meeting, Mentorship
 from backontrack.referrals.models import Referral
 
 from .conftest import PERSONA_NAMES, signed_in_client
@@ -30,6 +31,10 @@ COORDINATOR_OR_TRAINER = "coordinator or trainer"
 PROFILE_READERS = "coordinator, trainer or the mentor"
 PROFILE_EDITORS = "coordinator or the mentor"
 MENTORS_REDIRECTED = "each mentor to their own profile"
+MENTORS_AND_COORDINATOR = "coordinator and every mentor"
+# The demo's active mentorship: the coordinator, its mentor and its coach.
+ITS_PEOPLE = "coordinator, the mentor and the coach"
+ITS_RECORDERS = "coordinator and the mentor"
 
 
 def _ids() -> dict[str, str]:
@@ -49,10 +54,30 @@ def _ids() -> dict[str, str]:
         "accepted": _referral("accepted"),
         "draft": str(PoolDraft.objects.get(state="open").pk),
         "proposal": str(DraftProposal.objects.filter(draft__state="open").first().pk),  # type: ignore[union-attr]
+        "active": str(_mentorship("active").pk),
+        "proposed": str(_mentorship("proposed").pk),
+        "goal": str(Goal.objects.filter(mentorship=_mentorship("active")).first().pk),  # type: ignore[union-attr]
+        "meeting": str(Meeting.objects.filter(mentorship=_mentorship("active")).first().pk),  # type: ignore[union-attr]
         "consent_mentee": str(
             Consent.objects.filter(withdrawn_on__isnull=True).first().mentee_id  # type: ignore[union-attr]
         ),
     }
+
+
+def _mentorship(status: str) -> Mentorship:
+    mentorship = Mentorship.objects.filter(status=status).order_by("id").first()
+    assert mentorship is not None
+    return mentorship
+
+
+def _people(*, coach: bool) -> set[str]:
+    mentorship = Mentorship.objects.select_related("mentor__user", "coach__user").get(
+        pk=_mentorship("active").pk
+    )
+    people = {"coordinator", mentorship.mentor.user.username}  # type: ignore[union-attr]
+    if coach:
+        people.add(mentorship.coach.user.username)  # type: ignore[union-attr]
+    return people
 
 
 def _referral(status: str) -> str:
@@ -132,6 +157,20 @@ MATRIX: dict[str, tuple[str, str]] = {
     "pool_proposal_edit": ("/matching/drafts/{draft}/lines/{proposal}/", COORDINATOR_ONLY),
     "pool_draft_confirm": ("/matching/drafts/{draft}/confirm/", POST_ONLY),
     "pool_draft_discard": ("/matching/drafts/{draft}/discard/", POST_ONLY),
+    "mentorship_list": ("/mentorships/", MENTORS_AND_COORDINATOR),
+    "mentorship_detail": ("/mentorships/{active}/", ITS_PEOPLE),
+    "mentorship_activate": ("/mentorships/{proposed}/activate/", COORDINATOR_ONLY),
+    "mentorship_move": ("/mentorships/{active}/status/paused/", COORDINATOR_ONLY),
+    "mentorship_phase": ("/mentorships/{active}/phase/", COORDINATOR_ONLY),
+    "mentorship_reallocate": ("/mentorships/{active}/reallocate/", COORDINATOR_ONLY),
+    "mentorship_close": ("/mentorships/{active}/close/", COORDINATOR_ONLY),
+    "mentorship_timeline": ("/mentorships/{active}/timeline/", ITS_PEOPLE),
+    "check_in_create": ("/mentorships/{active}/check-ins/new/", COORDINATOR_ONLY),
+    "plan_edit": ("/mentorships/{active}/plan/", ITS_RECORDERS),
+    "goal_create": ("/mentorships/{active}/goals/new/", ITS_RECORDERS),
+    "goal_edit": ("/mentorships/{active}/goals/{goal}/edit/", ITS_RECORDERS),
+    "meeting_create": ("/mentorships/{active}/meetings/new/", ITS_RECORDERS),
+    "meeting_edit": ("/mentorships/{active}/meetings/{meeting}/edit/", ITS_RECORDERS),
 }
 ALLOWED = {
     ADMIN_ONLY: {"admin"},
@@ -142,7 +181,16 @@ ALLOWED = {
     COORDINATOR_OR_TRAINER: {"coordinator", "trainer"},
     PROFILE_READERS: {"coordinator", "trainer", "mentor05"},
     PROFILE_EDITORS: {"coordinator", "mentor05"},
+    MENTORS_AND_COORDINATOR: {"coordinator", *(f"mentor{n:02d}" for n in range(1, 11))},
 }
+
+
+def _allowed(access: str) -> set[str] | None:
+    if access == ITS_PEOPLE:
+        return _people(coach=True)
+    if access == ITS_RECORDERS:
+        return _people(coach=False)
+    return ALLOWED.get(access)
 
 
 def _url_names(patterns: list[URLPattern | URLResolver]) -> set[str]:
@@ -184,8 +232,8 @@ def test_each_persona_gets_exactly_what_the_matrix_says(name: str, username: str
     response = signed_in_client(username).get(path.format(**_ids()))
     if access == EVERYONE:
         assert response.status_code == 200
-    elif access in ALLOWED:
-        assert response.status_code == (200 if username in ALLOWED[access] else 404)
+    elif (allowed := _allowed(access)) is not None:
+        assert response.status_code == (200 if username in allowed else 404), access
     elif access == POST_ONLY:
         assert response.status_code == 405
     elif access == MENTORS_REDIRECTED:

@@ -23,6 +23,12 @@ PROTECTED = [
     "PoolDraft",
     "DraftProposal",
     "Mentorship",
+    "MentorshipChange",
+    "Meeting",
+    "MeetingRevision",
+    "CheckIn",
+    "Plan",
+    "Goal",
 ]
 VIEW_MODULES = sorted(
     path

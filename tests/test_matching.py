@@ -187,7 +187,8 @@ def test_a_coach_with_a_conflict_of_interest_is_neither_offered_nor_accepted() -
 
 
 def test_a_person_is_never_matched_twice() -> None:
-    matched = Referral.objects.get(status=Status.MATCHED)
+    matched = Referral.objects.filter(status=Status.MATCHED).order_by("id").first()
+    assert matched is not None
     second = accepted()[0]
     Referral.objects.filter(pk=second.pk).update(mentee=matched.mentee)
     second.refresh_from_db()
@@ -210,7 +211,7 @@ def test_a_full_mentor_is_not_offered_and_cannot_be_matched() -> None:
     jonas = mentor("mentor03")
     Mentor.objects.filter(pk=jonas.pk).update(capacity=1)
     if not Mentorship.objects.filter(mentor=jonas).exists():
-        matched = Referral.objects.get(status=Status.MATCHED)
+        matched = Referral.objects.filter(status=Status.MATCHED).order_by("id").first()
         Mentorship.objects.filter(referral=matched).update(mentor=jonas)
     referral = accepted()[0]
     suggestion = next(s for s in matching.suggestions_for(referral) if s.mentor.pk == jonas.pk)

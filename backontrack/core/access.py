@@ -6,7 +6,7 @@ Default deny. Each predicate lists its conditions one per line. Views call these
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +24,14 @@ from backontrack.mentors.models import (
     PoolDraft,
     ScreeningCheck,
 )
-from backontrack.mentorships.models import OPEN_MENTORSHIP_STATUSES, Mentorship
+from backontrack.mentorships.models import (
+    OPEN_MENTORSHIP_STATUSES,
+    CheckIn,
+    Goal,
+    Meeting,
+    Mentorship,
+    Plan,
+)
 from backontrack.referrals.models import Referral, Screening
 from backontrack.referrals.transitions import roles_allowed
 
@@ -328,6 +335,112 @@ def sign_offs_visible_to(user: object) -> QuerySet[ModuleSignOff]:
     return ModuleSignOff.objects.all()
 
 
+# --- Mentorships -----------------------------------------------------------------------------
+
+
+def mentorships_visible_to(user: object) -> QuerySet[Mentorship]:
+    """The coordinator sees every mentorship; a mentor sees the mentorships they mentor; a
+    coach also those of the mentors they supervise. A mentor or coach who has left the corps
+    sees none, and a closed mentorship is the coordinator's alone: nobody follows a person
+    after the work with them has ended. Nobody else sees any."""
+    active = _active(user)
+    if active is None:
+        return Mentorship.objects.none()
+    if has_role(active, Role.COORDINATOR):
+        return Mentorship.objects.all()
+    mine = Q(pk__in=[])
+    if active.has_role(Role.MENTOR) or active.has_role(Role.COACH):
+        mine |= Q(mentor__user=active) & ~Q(mentor__status="left")
+    if active.has_role(Role.COACH):
+        mine |= Q(coach__user=active) & ~Q(coach__status="left")
+    return Mentorship.objects.filter(mine).exclude(status="closed")
+
+
+def mentorship_for(user: object, pk: int) -> Mentorship:
+    mentorship = (
+        mentorships_visible_to(user)
+        .select_related("mentee", "mentee__institution", "mentor", "coach", "referral")
+        .filter(pk=pk)
+        .first()
+    )
+    if mentorship is None:
+        raise Http404
+    return mentorship
+
+
+def can_manage_mentorship(user: object, mentorship: Mentorship) -> bool:
+    """Activation, pausing and resuming are the coordinator's."""
+    return has_role(user, Role.COORDINATOR)
+
+
+def is_mentor_of(user: object, mentorship: Mentorship) -> bool:
+    account = _mentor_account(user)
+    return account is not None and mentorship.mentor.user_id == account.pk
+
+
+def can_record_meetings(user: object, mentorship: Mentorship) -> bool:
+    """The mentor records the meetings of their active mentorship; the coordinator may too
+    (a meeting they attended). The coach reads them."""
+    if mentorship.status != "active":
+        return False
+    return is_mentor_of(user, mentorship) or has_role(user, Role.COORDINATOR)
+
+
+def can_edit_plan(user: object, mentorship: Mentorship) -> bool:
+    """The mentor and the coordinator keep the plan and its goals while the mentorship is
+    active or paused; the coach reads it."""
+    if mentorship.status not in ("active", "paused"):
+        return False
+    return is_mentor_of(user, mentorship) or has_role(user, Role.COORDINATOR)
+
+
+def plan_of(user: object, mentorship: Mentorship) -> Plan | None:
+    return Plan.objects.filter(
+        mentorship__in=mentorships_visible_to(user), mentorship=mentorship
+    ).first()
+
+
+def goals_of(user: object, mentorship: Mentorship) -> QuerySet[Goal]:
+    return Goal.objects.filter(mentorship__in=mentorships_visible_to(user), mentorship=mentorship)
+
+
+def goal_for(user: object, mentorship: Mentorship, pk: int) -> Goal:
+    goal = goals_of(user, mentorship).select_related("mentorship").filter(pk=pk).first()
+    if goal is None:
+        raise Http404
+    return goal
+
+
+def meetings_of(user: object, mentorship: Mentorship) -> QuerySet[Meeting]:
+    return Meeting.objects.filter(
+        mentorship__in=mentorships_visible_to(user), mentorship=mentorship
+    ).select_related("recorded_by")
+
+
+def meeting_for(user: object, mentorship: Mentorship, pk: int) -> Meeting:
+    meeting = meetings_of(user, mentorship).filter(pk=pk).first()
+    if meeting is None:
+        raise Http404
+    return meeting
+
+
+def custody_events_for_mentorship(user: object, mentorship: Mentorship) -> QuerySet[CustodyEvent]:
+    """The custody events of a mentorship's mentee since the mentorship began, for whoever
+    may see the mentorship (its timeline)."""
+    if not mentorships_visible_to(user).filter(pk=mentorship.pk).exists():
+        return CustodyEvent.objects.none()
+    return CustodyEvent.objects.filter(
+        mentee_id=mentorship.mentee_id, occurred_on__gte=mentorship.created_at.date()
+    ).select_related("institution")
+
+
+def check_ins_of(user: object, mentorship: Mentorship) -> QuerySet[CheckIn]:
+    """The coordinator's check-ins, with their notes: the coordinator's alone."""
+    if not can_manage_mentorship(user, mentorship):
+        return CheckIn.objects.none()
+    return CheckIn.objects.filter(mentorship=mentorship).select_related("recorded_by")
+
+
 def pool_drafts_visible_to(user: object) -> QuerySet[PoolDraft]:
     """Pool drafts name referrals and mentors: the coordinator's alone."""
     if not can_screen_referrals(user):
@@ -385,6 +498,8 @@ def navigation_for(user: object) -> list[NavItem]:
         items.append(NavItem("my_referrals", _("My referrals")))
     if can_manage_mentees(user):
         items.append(NavItem("mentee_list", _("Mentees")))
+    if has_role(user, Role.COORDINATOR) or _mentor_account(user) is not None:
+        items.append(NavItem("mentorship_list", _("Mentorships")))
     if can_see_training(user):
         items.append(NavItem("mentor_list", _("Mentors")))
         items.append(NavItem("training", _("Training")))

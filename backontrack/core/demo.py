@@ -241,6 +241,7 @@ def _demo_referrals() -> None:
         (25, "convicted_of_terrorism", Status.ACCEPTED),
         (16, "vulnerable", Status.ACCEPTED),
         (45, "hate_crime", Status.MATCHED),
+        (6, "vulnerable", Status.MATCHED),
     ]
     for mentee, (days_ago, criterion, status) in zip(
         Mentee.objects.order_by("id")[: len(plans)], plans, strict=True
@@ -277,11 +278,104 @@ def _demo_referrals() -> None:
             ),
         )
         _advance(referral, status, coordinator, today)
+    _demo_mentorship(coordinator, today)
     _demo_conflict(coordinator)
     from backontrack.mentors import pool
 
     # A draft of the pool matching, waiting for the coordinator's review.
     pool.draft_create(actor=coordinator)
+
+
+def _demo_mentorship(coordinator: User, today: date) -> None:
+    """The earliest match became an active mentorship six weeks ago, with its meetings; the
+    latest is still proposed."""
+    from backontrack.mentorships import services as mentorships
+    from backontrack.mentorships.models import Meeting, Mentorship
+
+    mentorship = Mentorship.objects.select_related("mentor__user").order_by("id").first()
+    if mentorship is None:
+        return
+    started = today - timedelta(days=42)
+    mentorships.mentorship_activate(
+        actor=coordinator,
+        mentorship=mentorship,
+        version=mentorship.version,
+        agreement=mentorships.Agreement(
+            initial_meeting_on=started,
+            initial_meeting_with="coach",
+            agreement_signed_on=started,
+            meeting_frequency="weekly",
+            planned_months=12,
+            roles_agreed="Synthetic: the mentor visits weekly; the coach follows up monthly.",
+            safety_rules="Synthetic: no private contact details; meetings in the visiting room.",
+        ),
+    )
+    mentorships.check_in_record(
+        actor=coordinator,
+        mentorship=mentorship,
+        occurred_on=started + timedelta(days=10),
+        how="phone",
+        note="Synthetic: both say the visits go well.",
+    )
+    mentor = mentorship.mentor.user
+    if mentor is None:
+        return
+    mentorships.plan_save(
+        actor=mentor,
+        mentorship=mentorship,
+        version=None,
+        custody_constraints="Synthetic: visits on weekdays in the visiting room; no leave yet.",
+    )
+    for area, title, progress, status in (
+        ("everyday", "Synthetic: handle conflicts on the wing without fights", 40, "active"),
+        ("family", "Synthetic: a visit from his sister", 100, "achieved"),
+        ("re_entry", "Synthetic: a place on the welding course", 20, "active"),
+    ):
+        mentorships.goal_create(
+            actor=mentor,
+            mentorship=mentorship,
+            data=mentorships.GoalData(
+                area=area,
+                title=title,
+                steps="",
+                target_date=today + timedelta(days=60),
+                progress=progress,
+                status=status,
+                outcome_reason="",
+            ),
+        )
+    visits = [
+        (
+            35,
+            "held",
+            "",
+            ["everyday", "motivation"],
+            "some",
+            "Talked about a conflict on the wing.",
+        ),
+        (28, "held", "", ["family"], "high", "Wants his sister to visit; we wrote to her."),
+        (21, "cancelled", "lockdown", [], "", ""),
+        (14, "held", "", ["ideology", "relations"], "some", "Discussed a video he had watched."),
+        (7, "held", "", ["re_entry", "motivation"], "high", "Asked about training as a welder."),
+    ]
+    for days_ago, outcome, why, topics, engagement, facts in visits:
+        mentorships.meeting_record(
+            actor=mentor,
+            mentorship=mentorship,
+            data=mentorships.MeetingData(
+                occurred_on=today - timedelta(days=days_ago),
+                kind=Meeting.Kind.PRISON_VISIT,
+                outcome=outcome,
+                not_held_reason=why,
+                duration_minutes=60 if outcome == "held" else None,
+                participants=["mentee", "mentor"] if outcome == "held" else [],
+                topics=topics,
+                engagement=engagement,
+                facts=f"Synthetic: {facts}" if facts else "",
+                assessment="",
+                follow_up="",
+            ),
+        )
 
 
 def _demo_conflict(coordinator: User) -> None:

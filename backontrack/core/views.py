@@ -1,4 +1,5 @@
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -9,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from backontrack.accounts.admin_views import admin_summary
-from backontrack.accounts.models import Role
+from backontrack.accounts.models import Role, User
 from backontrack.referrals.models import OPEN_STATUSES, Status
 
 from .access import (
@@ -18,10 +19,14 @@ from .access import (
     can_screen_referrals,
     courses_visible_to,
     mentors_visible_to,
+    mentorships_visible_to,
     own_mentor_profile,
     referrals_visible_to,
     signed_in_user,
 )
+
+if TYPE_CHECKING:
+    from backontrack.mentorships.alerts import Alert
 
 
 def referral_summary(user: object) -> dict[str, int]:
@@ -35,6 +40,12 @@ def referral_summary(user: object) -> dict[str, int]:
         "to_match": open_referrals.filter(status=Status.ACCEPTED).count(),
         "wait_days": settings.BACKONTRACK_REFERRAL_WAIT_DAYS,
     }
+
+
+def authenticated_user_with_profile(user: object) -> User | None:
+    """The signed-in mentor or coach who has a mentor profile, or None."""
+    profile = own_mentor_profile(user)
+    return profile.user if profile is not None else None
 
 
 def training_summary(user: object) -> dict[str, object]:
@@ -51,6 +62,75 @@ def training_summary(user: object) -> dict[str, object]:
             .order_by("starts_at")[:5]
         ),
     }
+
+
+def _mentorship_summary(user: object) -> dict[str, object]:
+    """The mentor's own mentorships and the coach's supervised ones, each with whether a
+    meeting is overdue; the coordinator's count of proposed mentorships to activate."""
+    from backontrack.audit.models import Action
+    from backontrack.audit.services import record
+    from backontrack.mentorships.alerts import audience_of, visible_alerts
+    from backontrack.mentorships.models import OPEN_MENTORSHIP_STATUSES, MentorshipStatus
+    from backontrack.mentorships.views import is_quiet, record_mentees, with_last_meeting
+
+    if can_screen_referrals(user):
+        visible = mentorships_visible_to(user)
+        overdue = visible_alerts(user, visible)
+        _record_alerts(user, overdue)
+        return {
+            "to_activate": visible.filter(status=MentorshipStatus.PROPOSED).count(),
+            "active_mentorships": visible.filter(status=MentorshipStatus.ACTIVE).count(),
+            "overdue": overdue[:HOME_ALERTS],
+            "overdue_count": len(overdue),
+        }
+    account = authenticated_user_with_profile(user)
+    if account is None:
+        return {}
+    open_ones = with_last_meeting(
+        mentorships_visible_to(user)
+        .filter(status__in=OPEN_MENTORSHIP_STATUSES)
+        .select_related("mentee", "mentee__institution", "mentor", "coach")
+        .order_by("mentee__last_name", "id")
+    )[:50]
+    rows = [(m, is_quiet(m)) for m in open_ones]
+    own_alerts = visible_alerts(user, mentorships_visible_to(user))
+    _record_alerts(user, own_alerts)
+    mine = [row for row in rows if row[0].mentor.user_id == account.pk]
+    supervised = [row for row in rows if row[0].coach.user_id == account.pk]
+    if rows:
+        record(
+            actor=user,
+            action=Action.LIST,
+            object_type="mentorships.mentorship",
+            object_ids=[m.pk for m, _quiet in rows],
+            fields=["mentee", "status", "phase", "last_meeting"],
+        )
+        record_mentees(user, [m for m, _quiet in rows], ["name", "institution"], "home page")
+    return {
+        "my_mentorships": mine,
+        "supervised_mentorships": supervised,
+        "mentor_alerts": [a for a in own_alerts if "mentor" in audience_of(a, account.pk)],
+        "coach_alerts": [a for a in own_alerts if "coach" in audience_of(a, account.pk)],
+    }
+
+
+HOME_ALERTS = 30
+
+
+def _record_alerts(user: object, shown: list["Alert"]) -> None:
+    from backontrack.audit.models import Action
+    from backontrack.audit.services import record
+    from backontrack.mentorships.views import record_mentees
+
+    record_mentees(user, [alert.mentorship for alert in shown[:HOME_ALERTS]], ["name", "alerts"])
+    if shown:
+        record(
+            actor=user,
+            action=Action.LIST,
+            object_type="mentorships.mentorship",
+            object_ids=sorted({alert.mentorship.pk for alert in shown[:HOME_ALERTS]}),
+            fields=["mentee", "alerts"],
+        )
 
 
 def _own_readiness(user: object) -> object:
@@ -85,6 +165,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "referral_summary": referral_summary(user) if can_screen_referrals(user) else None,
         "training_summary": training_summary(user) if can_manage_training(user) else None,
         "own_readiness": _own_readiness(user),
+        **_mentorship_summary(user),
     }
     return render(request, "core/home.html", context)
 

@@ -155,6 +155,9 @@ def custody_event_record(
     )
     if updates:
         record(actor=actor, action=Action.CHANGE, obj=mentee, fields=sorted(updates))
+    from backontrack.mentorships.services import follow_custody_event
+
+    follow_custody_event(actor=actor, event=event)
     return event
 
 

@@ -16,6 +16,7 @@ from backontrack.core import access
 from backontrack.core.concurrency import claim_version
 from backontrack.mentees.models import Mentee
 from backontrack.mentees.services import has_participation_consent
+from backontrack.mentorships import services as mentorship_services
 from backontrack.mentorships.models import OPEN_MENTORSHIP_STATUSES, Mentorship
 from backontrack.referrals import services as referral_services
 from backontrack.referrals.models import Referral, Status
@@ -539,7 +540,9 @@ def _match(
         coach=coach,
         match_score=Decimal(str(round(score, 1))),
         created_by=actor,
+        status_changed_at=timezone.now(),
     )
+    mentorship_services.record_proposal(mentorship=mentorship, actor=actor)
     record(
         actor=actor,
         action=Action.CREATE,

@@ -1,0 +1,178 @@
+"""What needs attention (DESIGN.md §4), computed in one place for the home pages and for
+`backontrack send-alerts`.
+
+- no meeting held for N days (14 in custody, 7 in aftercare) → mentor, coach, coordinator;
+- the coordinator's check-ins: by day 14 and day 30 of the mentorship, then every 30 days
+  → coordinator;
+- the expected release within 30 days → coordinator and mentor;
+- a proposed mentorship not activated after 7 days → coordinator.
+
+Each alert has a key that names what is due and since when, so the same situation is sent
+once, and a new one (another month's check-in, a new quiet spell) is sent again."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db.models import Count, F, Max, Q, QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from .models import Meeting, Mentorship, MentorshipStatus, Phase
+
+MENTOR, COACH, COORDINATOR = "mentor", "coach", "coordinator"
+CHECK_IN_FIRST, CHECK_IN_SECOND, CHECK_IN_EVERY = 14, 30, 30
+
+
+@dataclass(frozen=True)
+class Alert:
+    key: str
+    kind: str
+    mentorship: Mentorship
+    text: str
+    audience: frozenset[str]
+
+    @property
+    def title(self) -> str | Promise:
+        return TITLES[self.kind]
+
+
+TITLES: dict[str, str | Promise] = {
+    "no_meeting": _("No meeting"),
+    "check_in": _("Check-in due"),
+    "release": _("Release approaching"),
+    "activation": _("Not activated"),
+}
+
+
+def quiet_limit(phase: str) -> int:
+    if phase == Phase.AFTERCARE:
+        return int(settings.BACKONTRACK_NO_MEETING_DAYS_AFTERCARE)
+    return int(settings.BACKONTRACK_NO_MEETING_DAYS)
+
+
+def check_ins_due(started: date, today: date) -> list[date]:
+    """The dates by which the coordinator's check-ins are due, up to today."""
+    due = [started + timedelta(days=CHECK_IN_FIRST), started + timedelta(days=CHECK_IN_SECOND)]
+    while due[-1] + timedelta(days=CHECK_IN_EVERY) <= today:
+        due.append(due[-1] + timedelta(days=CHECK_IN_EVERY))
+    return [day for day in due if day <= today]
+
+
+def annotated(mentorships: QuerySet[Mentorship]) -> QuerySet[Mentorship]:
+    """What alerts need, in the same query: the last meeting held and the check-ins."""
+    return mentorships.select_related("mentee", "mentor__user", "coach__user").annotate(
+        last_meeting=Max("meetings__occurred_on", filter=Q(meetings__outcome=Meeting.Outcome.HELD)),
+        check_in_count=Count(
+            "checkins",
+            filter=Q(checkins__occurred_on__gte=F("initial_meeting_on")),
+            distinct=True,
+        ),
+    )
+
+
+def _day(value: date) -> str:
+    return date_format(value, "SHORT_DATE_FORMAT")
+
+
+def alerts_for(mentorship: Mentorship, today: date) -> list[Alert]:
+    """Alerts of one mentorship loaded through `annotated`."""
+    found = []
+    if mentorship.status == MentorshipStatus.ACTIVE:
+        since = getattr(mentorship, "last_meeting", None) or mentorship.initial_meeting_on
+        limit = quiet_limit(mentorship.phase)
+        if since is not None and (today - since).days > limit:
+            found.append(
+                Alert(
+                    key=f"no_meeting:{mentorship.pk}:{since.isoformat()}",
+                    kind="no_meeting",
+                    mentorship=mentorship,
+                    text=ngettext(
+                        "No meeting since %(date)s (more than %(days)s day).",
+                        "No meeting since %(date)s (more than %(days)s days).",
+                        limit,
+                    )
+                    % {"date": _day(since), "days": limit},
+                    audience=frozenset({MENTOR, COACH, COORDINATOR}),
+                )
+            )
+        started = mentorship.initial_meeting_on
+        if started is not None:
+            due = check_ins_due(started, today)
+            done = getattr(mentorship, "check_in_count", 0)
+            if len(due) > done:
+                found.append(
+                    Alert(
+                        key=f"check_in:{mentorship.pk}:{due[done].isoformat()}",
+                        kind="check_in",
+                        mentorship=mentorship,
+                        text=str(_("A coordinator check-in was due by %(date)s."))
+                        % {"date": _day(due[done])},
+                        audience=frozenset({COORDINATOR}),
+                    )
+                )
+    if mentorship.status in (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED):
+        release = mentorship.mentee.expected_release_date
+        window = settings.BACKONTRACK_RELEASE_ALERT_DAYS
+        if release is not None and today <= release <= today + timedelta(days=window):
+            found.append(
+                Alert(
+                    key=f"release:{mentorship.pk}:{release.isoformat()}",
+                    kind="release",
+                    mentorship=mentorship,
+                    text=str(_("Expected release on %(date)s.")) % {"date": _day(release)},
+                    audience=frozenset({MENTOR, COORDINATOR}),
+                )
+            )
+    if mentorship.status == MentorshipStatus.PROPOSED and mentorship.status_changed_at:
+        proposed_on = timezone.localtime(mentorship.status_changed_at).date()
+        if (today - proposed_on).days > settings.BACKONTRACK_ACTIVATION_DAYS:
+            found.append(
+                Alert(
+                    key=f"activation:{mentorship.pk}:{proposed_on.isoformat()}",
+                    kind="activation",
+                    mentorship=mentorship,
+                    text=str(_("Proposed on %(date)s and not yet activated."))
+                    % {"date": _day(proposed_on)},
+                    audience=frozenset({COORDINATOR}),
+                )
+            )
+    return found
+
+
+def alerts(mentorships: QuerySet[Mentorship], *, today: date | None = None) -> list[Alert]:
+    today = today or date.today()
+    found = []
+    for mentorship in annotated(mentorships.exclude(status=MentorshipStatus.CLOSED)).order_by(
+        "mentee__last_name", "id"
+    ):
+        found += alerts_for(mentorship, today)
+    return found
+
+
+def audience_of(alert: Alert, user_id: int) -> set[str]:
+    """Which of the alert's audiences this person is in, for this mentorship."""
+    roles = set()
+    if alert.mentorship.mentor.user_id == user_id:
+        roles.add(MENTOR)
+    if alert.mentorship.coach.user_id == user_id:
+        roles.add(COACH)
+    return roles & alert.audience
+
+
+def visible_alerts(user: object, mentorships: QuerySet[Mentorship]) -> list[Alert]:
+    """The alerts this person should see among these (already access-filtered) mentorships:
+    a coordinator sees the coordinator's; a mentor and a coach see theirs."""
+    from backontrack.core.access import can_screen_referrals
+
+    coordinator = can_screen_referrals(user)
+    user_id = getattr(user, "pk", None)
+    return [
+        alert
+        for alert in alerts(mentorships)
+        if (coordinator and COORDINATOR in alert.audience)
+        or (user_id is not None and audience_of(alert, user_id))
+    ]

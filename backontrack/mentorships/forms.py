@@ -1,0 +1,402 @@
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from backontrack.core.forms import DesignSystemForm, VersionedFormMixin, not_in_future
+from backontrack.mentees.forms import DateInput
+from backontrack.mentors.models import Mentor
+
+from .models import (
+    AfterContact,
+    AimArea,
+    CheckIn,
+    ClosureType,
+    ExitInterview,
+    Frequency,
+    GoalStatus,
+    Meeting,
+    MentorshipStatus,
+    Phase,
+    ReallocationReason,
+)
+from .services import Agreement, Closure, GoalData, MeetingData
+
+TEXT_MAX = 4000
+
+
+class ActivationForm(VersionedFormMixin, DesignSystemForm):
+    initial_meeting_on = forms.DateField(
+        label=_("Date of the initial meeting"),
+        widget=DateInput(),
+        validators=[not_in_future(_("The initial meeting must have taken place."))],
+    )
+    initial_meeting_with = forms.ChoiceField(
+        label=_("Present for the programme"),
+        choices=[("coordinator", _("The coordinator")), ("coach", _("The coach"))],
+        widget=forms.RadioSelect,
+    )
+    agreement_signed_on = forms.DateField(
+        label=_("Date the mentorship agreement was signed"),
+        widget=DateInput(),
+        validators=[not_in_future(_("The agreement cannot be signed in the future."))],
+    )
+    meeting_frequency = forms.ChoiceField(label=_("How often to meet"), choices=Frequency.choices)
+    planned_months = forms.IntegerField(
+        label=_("Planned duration (months)"), min_value=1, max_value=60, initial=12
+    )
+    roles_agreed = forms.CharField(
+        label=_("Roles agreed"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What the mentor, the mentee and the coach each take on. Stored encrypted."),
+    )
+    safety_rules = forms.CharField(
+        label=_("Safety rules"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example: no personal contact details, meetings in agreed places."),
+    )
+
+    def agreement(self) -> Agreement:
+        data = self.cleaned_data
+        return Agreement(
+            initial_meeting_on=data["initial_meeting_on"],
+            initial_meeting_with=data["initial_meeting_with"],
+            agreement_signed_on=data["agreement_signed_on"],
+            meeting_frequency=data["meeting_frequency"],
+            planned_months=data["planned_months"],
+            roles_agreed=data["roles_agreed"],
+            safety_rules=data["safety_rules"],
+        )
+
+
+class ReasonForm(VersionedFormMixin, DesignSystemForm):
+    reason = forms.CharField(
+        label=_("Reason"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class MeetingForm(VersionedFormMixin, DesignSystemForm):
+    """Quick entry: the common case (a prison visit that took place) needs a date, the
+    minutes and a line of notes."""
+
+    occurred_on = forms.DateField(
+        label=_("Date"),
+        widget=DateInput(),
+        validators=[not_in_future(_("A meeting cannot be recorded before it has taken place."))],
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=Meeting.Kind.choices)
+    outcome = forms.ChoiceField(
+        label=_("Did it take place?"), choices=Meeting.Outcome.choices, widget=forms.RadioSelect
+    )
+    not_held_reason = forms.ChoiceField(
+        label=_("If not, why not"),
+        choices=[("", "—"), *Meeting.NotHeldReason.choices],
+        required=False,
+    )
+    duration_minutes = forms.IntegerField(
+        label=_("Minutes"), min_value=5, max_value=600, required=False
+    )
+    participants = forms.MultipleChoiceField(
+        label=_("Who took part"),
+        choices=Meeting.Participant.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    topics = forms.MultipleChoiceField(
+        label=_("Topics"),
+        choices=Meeting.Topic.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    engagement = forms.ChoiceField(
+        label=_("Mentee engagement"),
+        choices=[("", "—"), *Meeting.Engagement.choices],
+        required=False,
+    )
+    facts = forms.CharField(
+        label=_("What happened (facts)"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What was said and done. Stored encrypted."),
+    )
+    assessment = forms.CharField(
+        label=_("Your assessment"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Your own view, kept apart from the facts. Stored encrypted."),
+    )
+    follow_up = forms.CharField(
+        label=_("Follow-up"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    reason = forms.CharField(
+        label=_("Why you change this meeting"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("It was recorded more than 48 hours ago; the earlier version is kept."),
+    )
+
+    def __init__(
+        self, *args: Any, meeting: Meeting | None = None, late: bool = False, **kwargs: Any
+    ) -> None:
+        if meeting is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    **{name: getattr(meeting, name) for name in MeetingData.__dataclass_fields__},
+                    "version": meeting.version,
+                },
+            )
+        else:
+            kwargs.setdefault(
+                "initial",
+                {"occurred_on": date.today(), "outcome": Meeting.Outcome.HELD, "version": 0},
+            )
+        super().__init__(*args, **kwargs)
+        if late:
+            self.fields["reason"].required = True
+        else:
+            del self.fields["reason"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("outcome") == Meeting.Outcome.HELD:
+            if not cleaned.get("duration_minutes"):
+                self.add_error("duration_minutes", _("Say how long the meeting lasted."))
+        elif cleaned.get("outcome") and not cleaned.get("not_held_reason"):
+            self.add_error("not_held_reason", _("Say why the meeting did not take place."))
+        return cleaned
+
+    def meeting_data(self) -> MeetingData:
+        data = self.cleaned_data
+        return MeetingData(
+            occurred_on=data["occurred_on"],
+            kind=data["kind"],
+            outcome=data["outcome"],
+            not_held_reason=data["not_held_reason"],
+            duration_minutes=data["duration_minutes"],
+            participants=list(data["participants"]),
+            topics=list(data["topics"]),
+            engagement=data["engagement"],
+            facts=data["facts"],
+            assessment=data["assessment"],
+            follow_up=data["follow_up"],
+        )
+
+
+class MentorshipFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Open (not closed)")), *MentorshipStatus.choices],
+    )
+    phase = forms.ChoiceField(
+        label=_("Phase"), required=False, choices=[("", _("All phases")), *Phase.choices]
+    )
+
+
+class PhaseForm(ReasonForm):
+    phase = forms.ChoiceField(label=_("New phase"), choices=Phase.choices)
+    field_order = ["phase", "reason", "version"]
+
+
+class ReallocateForm(VersionedFormMixin, DesignSystemForm):
+    mentor = forms.ModelChoiceField(
+        label=_("New mentor"),
+        queryset=Mentor.objects.none(),
+        help_text=_("Only mentors who are ready, have a place and no conflict of interest."),
+    )
+    reason = forms.ChoiceField(
+        label=_("Why"), choices=ReallocationReason.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Stored encrypted."),
+    )
+
+    def __init__(self, *args: Any, mentors: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["mentor"].queryset = mentors  # type: ignore[attr-defined]
+
+
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+
+
+class CloseForm(VersionedFormMixin, DesignSystemForm):
+    """Everything a closure needs; what is missing is listed all at once."""
+
+    closed_on = forms.DateField(label=_("Closing date"), widget=DateInput())
+    closure_type = forms.ChoiceField(
+        label=_("How it ended"),
+        choices=ClosureType.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    closure_reason = forms.CharField(
+        label=_("Why it ended"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Needed unless it was completed. Stored encrypted."),
+    )
+    exit_interview_mentee = forms.ChoiceField(
+        label=_("Exit interview with the mentee"),
+        choices=ExitInterview.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    exit_interview_mentor = forms.ChoiceField(
+        label=_("Exit interview with the mentor"),
+        choices=ExitInterview.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    after_closure_contact = forms.ChoiceField(
+        label=_("Contact after closure"),
+        choices=AfterContact.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    rematch_eligible = forms.ChoiceField(
+        label=_("May the person be matched again?"),
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, started: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["closed_on"].initial = date.today()
+        if not started:
+            for name in ("exit_interview_mentee", "exit_interview_mentor", "after_closure_contact"):
+                del self.fields[name]
+
+    def closure(self) -> Closure:
+        data = self.cleaned_data
+        rematch = data.get("rematch_eligible")
+        return Closure(
+            closed_on=data["closed_on"],
+            closure_type=data.get("closure_type", ""),
+            closure_reason=data.get("closure_reason", ""),
+            exit_interview_mentee=data.get("exit_interview_mentee", ""),
+            exit_interview_mentor=data.get("exit_interview_mentor", ""),
+            after_closure_contact=data.get("after_closure_contact", ""),
+            rematch_eligible=None if not rematch else rematch == "yes",
+        )
+
+
+class TimelineFilterForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Show"),
+        required=False,
+        choices=[
+            ("", _("Everything")),
+            ("meeting", _("Meetings")),
+            ("phase", _("Phases")),
+            ("status", _("Status and mentor")),
+            ("plan", _("Plan and goals")),
+            ("custody", _("Custody events")),
+        ],
+    )
+
+
+class CheckInForm(DesignSystemForm):
+    occurred_on = forms.DateField(
+        label=_("Date"),
+        widget=DateInput(),
+        validators=[not_in_future(_("A check-in cannot be recorded before it has taken place."))],
+    )
+    how = forms.ChoiceField(label=_("How"), choices=CheckIn.How.choices)
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Stored encrypted."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["occurred_on"].initial = date.today()
+
+
+class PlanForm(DesignSystemForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    custody_constraints = forms.CharField(
+        label=_("Custody constraints"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "What the plan must work within: visit rules, restrictions on contact or "
+            "leave, the wing's routines. Stored encrypted."
+        ),
+    )
+    concurrent_edit_message = VersionedFormMixin.concurrent_edit_message
+
+
+class GoalForm(VersionedFormMixin, DesignSystemForm):
+    area = forms.ChoiceField(label=_("Aim area"), choices=AimArea.choices)
+    title = forms.CharField(
+        label=_("Goal"),
+        max_length=500,
+        help_text=_("What the mentee wants to reach, in their words. Stored encrypted."),
+    )
+    steps = forms.CharField(
+        label=_("Steps"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    target_date = forms.DateField(label=_("Target date"), required=False, widget=DateInput())
+    progress = forms.IntegerField(label=_("Progress (%)"), min_value=0, max_value=100, initial=0)
+    status = forms.ChoiceField(label=_("Status"), choices=GoalStatus.choices)
+    outcome_reason = forms.CharField(
+        label=_("About the outcome"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Needed when the goal is dropped: why."),
+    )
+
+    def __init__(self, *args: Any, goal: Any = None, **kwargs: Any) -> None:
+        if goal is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    **{name: getattr(goal, name) for name in GoalData.__dataclass_fields__},
+                    "version": goal.version,
+                },
+            )
+        else:
+            kwargs.setdefault("initial", {"version": 0, "status": GoalStatus.ACTIVE})
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("status") == GoalStatus.DROPPED and not cleaned.get("outcome_reason"):
+            self.add_error("outcome_reason", _("Say why the goal was dropped."))
+        return cleaned
+
+    def goal_data(self) -> GoalData:
+        data = self.cleaned_data
+        return GoalData(
+            area=data["area"],
+            title=data["title"],
+            steps=data["steps"],
+            target_date=data["target_date"],
+            progress=data["progress"],
+            status=data["status"],
+            outcome_reason=data["outcome_reason"],
+        )

@@ -1,0 +1,692 @@
+"""Every write to a mentorship and its meetings, audited in the same transaction."""
+
+import json
+from dataclasses import asdict, dataclass, fields
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from backontrack.accounts.models import User
+from backontrack.audit.models import Action
+from backontrack.audit.services import record
+from backontrack.core import access
+from backontrack.core.concurrency import ConcurrentEditError, claim_version
+from backontrack.mentees.models import CustodyEvent, CustodyStatus, Mentee
+from backontrack.mentors.models import ConflictOfInterest, Mentor
+
+from .models import (
+    AimArea,
+    CheckIn,
+    ClosureType,
+    Goal,
+    GoalStatus,
+    Meeting,
+    MeetingRevision,
+    Mentorship,
+    MentorshipChange,
+    MentorshipStatus,
+    Phase,
+    Plan,
+    ReallocationReason,
+)
+
+# A meeting changed later than this after it was recorded keeps its earlier version.
+EDIT_GRACE = timedelta(hours=48)
+
+
+class Refused(Exception):
+    """The write is not allowed as asked; the message says why."""
+
+
+def phase_for(mentee: Mentee, *, today: date | None = None) -> str:
+    """The phase a mentorship starts in, from the person's custody status: re-entry begins
+    BACKONTRACK_RE_ENTRY_DAYS before the expected release."""
+    today = today or date.today()
+    status = mentee.custody_status
+    if status == CustodyStatus.REMAND:
+        return Phase.REMAND
+    if status == CustodyStatus.SENTENCED:
+        return Phase.RE_ENTRY if _in_release_window(mentee, today) else Phase.SENTENCE
+    return Phase.AFTERCARE
+
+
+# What a custody event does to the phase of the person's ongoing mentorship:
+# event -> {phase before: phase after}. Events not listed leave the phase as it is.
+_RELEASED: dict[str, str] = {Phase.REMAND: Phase.AFTERCARE, Phase.SENTENCE: Phase.AFTERCARE}
+PHASE_AFTER_EVENT: dict[str, dict[str, str]] = {
+    "sentencing": {Phase.REMAND: Phase.SENTENCE},
+    "release_on_licence": {**_RELEASED, Phase.RE_ENTRY: Phase.AFTERCARE},
+    "release": {**_RELEASED, Phase.RE_ENTRY: Phase.AFTERCARE},
+    "recall": {Phase.AFTERCARE: Phase.SENTENCE, Phase.RE_ENTRY: Phase.SENTENCE},
+    "acquittal": {Phase.REMAND: Phase.RE_ENTRY},
+    "admission": {Phase.AFTERCARE: Phase.REMAND, Phase.RE_ENTRY: Phase.REMAND},
+}
+ONGOING = (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED)
+
+
+def _in_release_window(mentee: Mentee, today: date) -> bool:
+    release = mentee.expected_release_date
+    window = timedelta(days=settings.BACKONTRACK_RE_ENTRY_DAYS)
+    return release is not None and release - today <= window
+
+
+def _change(
+    *, mentorship: Mentorship, kind: str, to: str, actor: User | None, reason: str = ""
+) -> None:
+    from_value = mentorship.status if kind == MentorshipChange.Kind.STATUS else mentorship.phase
+    MentorshipChange.objects.create(
+        mentorship=mentorship,
+        kind=kind,
+        from_value=from_value,
+        to_value=to,
+        reason=reason.strip(),
+        actor=actor,
+        occurred_at=timezone.now(),
+    )
+    if kind == MentorshipChange.Kind.STATUS:
+        mentorship.status = to
+        mentorship.status_changed_at = timezone.now()
+    else:
+        mentorship.phase = to
+
+
+def record_proposal(*, mentorship: Mentorship, actor: User) -> None:
+    """The history's first line, written by the match that created the mentorship."""
+    MentorshipChange.objects.create(
+        mentorship=mentorship,
+        kind=MentorshipChange.Kind.STATUS,
+        to_value=MentorshipStatus.PROPOSED,
+        actor=actor,
+        occurred_at=timezone.now(),
+    )
+
+
+@dataclass
+class Agreement:
+    initial_meeting_on: date
+    initial_meeting_with: str  # "coordinator" or "coach"
+    agreement_signed_on: date
+    meeting_frequency: str
+    planned_months: int
+    roles_agreed: str
+    safety_rules: str
+
+
+@transaction.atomic
+def mentorship_activate(
+    *, actor: User, mentorship: Mentorship, version: int, agreement: Agreement
+) -> Mentorship:
+    """Proposed → active, once the initial meeting has taken place with the coordinator or
+    the coach present and the mentorship agreement is signed. The phase starts from the
+    person's custody status."""
+    if not access.can_manage_mentorship(actor, mentorship):
+        raise Refused(_("Only a coordinator activates a mentorship."))
+    if mentorship.status != MentorshipStatus.PROPOSED:
+        raise Refused(_("Only a proposed mentorship can be activated."))
+    today = date.today()
+    missing = []
+    if agreement.initial_meeting_on > today:
+        missing.append(_("the initial meeting has not taken place yet"))
+    if agreement.agreement_signed_on > today:
+        missing.append(_("the agreement is dated in the future"))
+    if agreement.initial_meeting_with not in ("coordinator", "coach"):
+        missing.append(_("say whether the coordinator or the coach was at the initial meeting"))
+    if not agreement.roles_agreed.strip() or not agreement.safety_rules.strip():
+        missing.append(_("the agreement's roles and safety rules"))
+    if missing:
+        raise Refused(_("Not yet: %(missing)s.") % {"missing": "; ".join(missing)})
+    claim_version(mentorship, version)
+    for name, value in asdict(agreement).items():
+        setattr(mentorship, name, value.strip() if isinstance(value, str) else value)
+    _change(
+        mentorship=mentorship,
+        kind=MentorshipChange.Kind.STATUS,
+        to=MentorshipStatus.ACTIVE,
+        actor=actor,
+    )
+    _change(
+        mentorship=mentorship,
+        kind=MentorshipChange.Kind.PHASE,
+        to=phase_for(mentorship.mentee),
+        actor=actor,
+        reason=str(_("Started from the custody status.")),
+    )
+    mentorship.save()
+    record(
+        actor=actor,
+        action=Action.CHANGE,
+        obj=mentorship,
+        fields=["status", "phase", *(f.name for f in fields(Agreement))],
+        detail="proposed -> active",
+    )
+    return mentorship
+
+
+PAUSE_MOVES: dict[str, str] = {
+    MentorshipStatus.ACTIVE: MentorshipStatus.PAUSED,
+    MentorshipStatus.PAUSED: MentorshipStatus.ACTIVE,
+}
+
+
+@transaction.atomic
+def mentorship_pause_or_resume(
+    *, actor: User, mentorship: Mentorship, version: int, to_status: str, reason: str
+) -> Mentorship:
+    if not access.can_manage_mentorship(actor, mentorship):
+        raise Refused(_("Only a coordinator pauses or resumes a mentorship."))
+    if PAUSE_MOVES.get(mentorship.status) != to_status:
+        raise Refused(_("A mentorship cannot move from this status to that one."))
+    if not reason.strip():
+        raise Refused(_("Give the reason."))
+    claim_version(mentorship, version)
+    from_status = mentorship.status
+    _change(
+        mentorship=mentorship,
+        kind=MentorshipChange.Kind.STATUS,
+        to=to_status,
+        actor=actor,
+        reason=reason,
+    )
+    mentorship.save()
+    record(
+        actor=actor,
+        action=Action.CHANGE,
+        obj=mentorship,
+        fields=["status", "reason"],
+        detail=f"{from_status} -> {to_status}",
+    )
+    return mentorship
+
+
+@dataclass
+class MeetingData:
+    occurred_on: date
+    kind: str
+    outcome: str
+    not_held_reason: str
+    duration_minutes: int | None
+    participants: list[str]
+    topics: list[str]
+    engagement: str
+    facts: str
+    assessment: str
+    follow_up: str
+
+    def clean(self) -> "MeetingData":
+        """Normalise and check; a meeting that did not take place keeps only why."""
+        if (
+            self.kind not in Meeting.Kind.values
+            or self.outcome not in Meeting.Outcome.values
+            or self.not_held_reason not in ("", *Meeting.NotHeldReason.values)
+            or self.engagement not in ("", *Meeting.Engagement.values)
+            or not set(self.topics) <= set(Meeting.Topic.values)
+            or not set(self.participants) <= set(Meeting.Participant.values)
+        ):
+            raise Refused(_("Choose from the options given."))
+        if self.occurred_on > date.today():
+            raise Refused(_("A meeting cannot be recorded before it has taken place."))
+        if self.outcome == Meeting.Outcome.HELD:
+            if not self.duration_minutes:
+                raise Refused(_("Say how long the meeting lasted."))
+            self.not_held_reason = ""
+        else:
+            if not self.not_held_reason:
+                raise Refused(_("Say why the meeting did not take place."))
+            self.duration_minutes = None
+            self.engagement = ""
+            self.topics = []
+        self.participants = sorted(set(self.participants))
+        self.topics = sorted(set(self.topics))
+        self.facts = self.facts.strip()
+        self.assessment = self.assessment.strip()
+        self.follow_up = self.follow_up.strip()
+        return self
+
+
+def _filled(data: MeetingData) -> list[str]:
+    return [name for name, value in asdict(data).items() if value not in ("", [], None)]
+
+
+@transaction.atomic
+def meeting_record(*, actor: User, mentorship: Mentorship, data: MeetingData) -> Meeting:
+    if not access.can_record_meetings(actor, mentorship):
+        raise Refused(_("Meetings are recorded by the mentor of an active mentorship."))
+    if data.occurred_on < (mentorship.initial_meeting_on or date.min):
+        raise Refused(_("The meeting is before the mentorship's initial meeting."))
+    meeting = Meeting.objects.create(
+        mentorship=mentorship, recorded_by=actor, **asdict(data.clean())
+    )
+    record(
+        actor=actor,
+        action=Action.CREATE,
+        obj=meeting,
+        fields=_filled(data),
+        detail=f"for mentorships.mentorship #{mentorship.pk}",
+    )
+    return meeting
+
+
+def needs_reason(meeting: Meeting) -> bool:
+    """A change more than 48 hours after the meeting was recorded keeps the earlier version
+    and needs a reason."""
+    return timezone.now() - meeting.recorded_at > EDIT_GRACE
+
+
+@transaction.atomic
+def meeting_edit(
+    *, actor: User, meeting: Meeting, version: int, data: MeetingData, reason: str
+) -> Meeting:
+    if not access.can_record_meetings(actor, meeting.mentorship):
+        raise Refused(_("Meetings are changed by the mentor of an active mentorship."))
+    data.clean()
+    if data.occurred_on < (meeting.mentorship.initial_meeting_on or date.min):
+        raise Refused(_("The meeting is before the mentorship's initial meeting."))
+    late = needs_reason(meeting)
+    if late and not reason.strip():
+        raise Refused(_("This meeting was recorded more than 48 hours ago: say why you change it."))
+    claim_version(meeting, version)
+    before = {f.name: getattr(meeting, f.name) for f in fields(MeetingData)}
+    changed = [name for name, value in asdict(data).items() if before[name] != value]
+    if late and changed:
+        MeetingRevision.objects.create(
+            meeting=meeting,
+            earlier=json.dumps(before, default=str, sort_keys=True),
+            reason=reason.strip(),
+            changed_by=actor,
+        )
+    for name, value in asdict(data).items():
+        setattr(meeting, name, value)
+    meeting.save()
+    record(
+        actor=actor,
+        action=Action.CHANGE,
+        obj=meeting,
+        fields=[*changed, *(["reason"] if late and changed else [])],
+        detail=f"for mentorships.mentorship #{meeting.mentorship_id}",
+    )
+    return meeting
+
+
+def _move_phase(*, mentorship: Mentorship, to: str, actor: User | None, reason: str) -> None:
+    from_phase = mentorship.phase
+    _change(
+        mentorship=mentorship, kind=MentorshipChange.Kind.PHASE, to=to, actor=actor, reason=reason
+    )
+    # The version moves on, so that a form opened before this move cannot undo it.
+    mentorship.version += 1
+    mentorship.save(update_fields=["phase", "version"])
+    record(
+        actor=actor,
+        action=Action.CHANGE,
+        obj=mentorship,
+        fields=["phase"],
+        detail=f"{from_phase} -> {to}",
+        username="" if actor else "(backontrack phases)",
+    )
+
+
+def follow_custody_event(*, actor: User, event: CustodyEvent) -> list[Mentorship]:
+    """Move the phase of the person's ongoing mentorship as the custody event requires:
+    sentencing, release, recall, acquittal, a new admission. Called in the transaction that
+    records the event."""
+    moved = []
+    mentee = Mentee.objects.get(pk=event.mentee_id)
+    for mentorship in Mentorship.objects.select_for_update().filter(
+        mentee=mentee, status__in=ONGOING
+    ):
+        to = PHASE_AFTER_EVENT.get(event.kind, {}).get(mentorship.phase)
+        if to == Phase.SENTENCE and _in_release_window(mentee, event.occurred_on):
+            to = Phase.RE_ENTRY
+        if to is None or to == mentorship.phase:
+            continue
+        _move_phase(
+            mentorship=mentorship,
+            to=to,
+            actor=actor,
+            reason=_("Custody event: %(event)s on %(date)s.")
+            % {"event": event.get_kind_display(), "date": event.occurred_on.isoformat()},
+        )
+        moved.append(mentorship)
+    return moved
+
+
+@transaction.atomic
+def phases_due(*, today: date | None = None) -> list[Mentorship]:
+    """The date-driven move: a mentorship in the sentence phase enters re-entry
+    BACKONTRACK_RE_ENTRY_DAYS before the expected release. Run daily (send-alerts does)."""
+    today = today or date.today()
+    window_end = today + timedelta(days=settings.BACKONTRACK_RE_ENTRY_DAYS)
+    due = Mentorship.objects.select_for_update().filter(
+        status__in=ONGOING,
+        phase=Phase.SENTENCE,
+        mentee__expected_release_date__lte=window_end,
+    )
+    moved = []
+    for mentorship in due:
+        _move_phase(
+            mentorship=mentorship,
+            to=Phase.RE_ENTRY,
+            actor=None,
+            reason=_("The expected release is within %(days)s days.")
+            % {"days": settings.BACKONTRACK_RE_ENTRY_DAYS},
+        )
+        moved.append(mentorship)
+    return moved
+
+
+@transaction.atomic
+def phase_set(
+    *, actor: User, mentorship: Mentorship, version: int, to: str, reason: str
+) -> Mentorship:
+    """The coordinator moves the phase by hand, with the reason."""
+    if not access.can_manage_mentorship(actor, mentorship):
+        raise Refused(_("Only a coordinator changes the phase by hand."))
+    if mentorship.status not in ONGOING:
+        raise Refused(_("Only an active or paused mentorship has a phase to change."))
+    if to not in Phase.values or to == mentorship.phase:
+        raise Refused(_("Choose another phase."))
+    if not reason.strip():
+        raise Refused(_("Give the reason."))
+    claim_version(mentorship, version)
+    _move_phase(mentorship=mentorship, to=to, actor=actor, reason=reason)
+    return mentorship
+
+
+@transaction.atomic
+def mentorship_reallocate(
+    *,
+    actor: User,
+    mentorship: Mentorship,
+    version: int,
+    mentor: Mentor,
+    reason: str,
+    note: str,
+) -> Mentorship:
+    """Hand the mentorship to another ready mentor. It keeps its whole history — meetings,
+    phases, agreement — and records who it passed from, to whom, and why."""
+    from backontrack.mentors.readiness import readiness_of
+
+    if not access.can_manage_mentorship(actor, mentorship):
+        raise Refused(_("Only a coordinator reallocates a mentorship."))
+    if mentorship.status not in (MentorshipStatus.PROPOSED, *ONGOING):
+        raise Refused(_("A closed mentorship is not reallocated."))
+    if reason not in ReallocationReason.values:
+        raise Refused(_("Choose why the mentorship moves to another mentor."))
+    current = Mentor.objects.select_for_update().get(pk=mentor.pk)
+    problems = []
+    if current.pk == mentorship.mentor_id:
+        problems.append(_("Choose a mentor other than the present one."))
+    if current.pk == mentorship.coach_id:
+        problems.append(_("The coach cannot be the mentor."))
+    problems += [gap.text for gap in readiness_of([current])[current.pk].missing]
+    if ConflictOfInterest.objects.filter(mentor=current, mentee_id=mentorship.mentee_id).exists():
+        problems.append(
+            _("A conflict of interest is recorded between %(mentor)s and this person.")
+            % {"mentor": current}
+        )
+    if problems:
+        raise Refused(" ".join(str(p) for p in problems))
+    claim_version(mentorship, version)
+    previous = mentorship.mentor
+    MentorshipChange.objects.create(
+        mentorship=mentorship,
+        kind=MentorshipChange.Kind.MENTOR,
+        from_value=str(previous),
+        to_value=str(current),
+        reason=f"{ReallocationReason(reason).label}. {note.strip()}".strip(),
+        actor=actor,
+        occurred_at=timezone.now(),
+    )
+    mentorship.mentor = current
+    mentorship.save(update_fields=["mentor"])
+    record(
+        actor=actor,
+        action=Action.CHANGE,
+        obj=mentorship,
+        fields=["mentor", "reason"],
+        detail=f"mentors.mentor #{previous.pk} -> #{current.pk} ({reason})",
+    )
+    return mentorship
+
+
+@dataclass
+class Closure:
+    closed_on: date
+    closure_type: str
+    closure_reason: str
+    exit_interview_mentee: str
+    exit_interview_mentor: str
+    after_closure_contact: str
+    rematch_eligible: bool | None
+
+
+def closure_missing(mentorship: Mentorship, closure: Closure) -> list[str]:
+    """Everything a closure still lacks, all at once, so the coordinator is asked for it
+    rather than refused one item at a time."""
+    missing = []
+    if closure.closed_on > date.today():
+        missing.append(_("a closing date that is not in the future"))
+    if closure.closure_type not in ClosureType.values:
+        missing.append(_("how it ended"))
+    elif mentorship.status == MentorshipStatus.PROPOSED:
+        if closure.closure_type != ClosureType.CANCELLED:
+            missing.append(_("a mentorship that never started can only be cancelled"))
+    elif closure.closure_type == ClosureType.CANCELLED:
+        missing.append(_("a mentorship that has started is completed or ended early"))
+    if closure.closure_type != ClosureType.COMPLETED and not closure.closure_reason.strip():
+        missing.append(_("why it ended"))
+    if mentorship.status != MentorshipStatus.PROPOSED:
+        if not closure.exit_interview_mentee:
+            missing.append(_("the exit interview with the mentee (held, declined or not possible)"))
+        if not closure.exit_interview_mentor:
+            missing.append(_("the exit interview with the mentor"))
+        if not closure.after_closure_contact:
+            missing.append(_("the rule for contact after closure"))
+    if closure.rematch_eligible is None:
+        missing.append(_("whether the person may be matched again"))
+    return [str(item) for item in missing]
+
+
+@transaction.atomic
+def mentorship_close(
+    *, actor: User, mentorship: Mentorship, version: int, closure: Closure
+) -> Mentorship:
+    if not access.can_manage_mentorship(actor, mentorship):
+        raise Refused(_("Only a coordinator closes a mentorship."))
+    if mentorship.status == MentorshipStatus.CLOSED:
+        raise Refused(_("The mentorship is already closed."))
+    if missing := closure_missing(mentorship, closure):
+        raise Refused(
+            _("To close the mentorship, add: %(missing)s.") % {"missing": "; ".join(missing)}
+        )
+    claim_version(mentorship, version)
+    for name, value in asdict(closure).items():
+        setattr(mentorship, name, value.strip() if isinstance(value, str) else value)
+    from_status = mentorship.status
+    _change(
+        mentorship=mentorship,
+        kind=MentorshipChange.Kind.STATUS,
+        to=MentorshipStatus.CLOSED,
+        actor=actor,
+        reason=f"{ClosureType(closure.closure_type).label}. {closure.closure_reason}".strip(),
+    )
+    mentorship.save()
+    record(
+        actor=actor,
+        action=Action.CHANGE,
+        obj=mentorship,
+        fields=["status", *(f.name for f in fields(Closure))],
+        detail=f"{from_status} -> closed ({closure.closure_type})",
+    )
+    return mentorship
+
+
+@transaction.atomic
+def check_in_record(
+    *, actor: User, mentorship: Mentorship, occurred_on: date, how: str, note: str
+) -> CheckIn:
+    """The coordinator's check-in with the mentor and mentee."""
+    if not access.can_manage_mentorship(actor, mentorship):
+        raise Refused(_("Check-ins are the coordinator's."))
+    if mentorship.status not in ONGOING:
+        raise Refused(_("Check-ins are recorded on an active or paused mentorship."))
+    if occurred_on > date.today():
+        raise Refused(_("A check-in cannot be recorded before it has taken place."))
+    if how not in CheckIn.How.values:
+        raise Refused(_("Choose from the options given."))
+    check_in = CheckIn.objects.create(
+        mentorship=mentorship,
+        occurred_on=occurred_on,
+        how=how,
+        note=note.strip(),
+        recorded_by=actor,
+    )
+    record(
+        actor=actor,
+        action=Action.CREATE,
+        obj=check_in,
+        fields=["occurred_on", "how", *(["note"] if note.strip() else [])],
+        detail=f"for mentorships.mentorship #{mentorship.pk}",
+    )
+    return check_in
+
+
+# --- Plan and goals -------------------------------------------------------------------------
+
+
+def _plan_change(*, mentorship: Mentorship, actor: User, kind: str, to: str, reason: str) -> None:
+    MentorshipChange.objects.create(
+        mentorship=mentorship,
+        kind=kind,
+        to_value=to,
+        reason=reason,
+        actor=actor,
+        occurred_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def plan_save(
+    *, actor: User, mentorship: Mentorship, version: int | None, custody_constraints: str
+) -> Plan:
+    """Write the plan's custody constraints. `version` is the plan's version the form was
+    based on (None when there was no plan yet): a stale one is refused, never overwritten."""
+    if not access.can_edit_plan(actor, mentorship):
+        raise Refused(_("The plan is kept by the mentor and the coordinator."))
+    plan = Plan.objects.select_for_update().filter(mentorship=mentorship).first()
+    if plan is None:
+        if version not in (None, 0):
+            raise ConcurrentEditError
+        plan = Plan.objects.create(
+            mentorship=mentorship,
+            custody_constraints=custody_constraints.strip(),
+            updated_by=actor,
+        )
+    else:
+        claim_version(plan, version if version is not None else -1)
+        plan.custody_constraints = custody_constraints.strip()
+        plan.updated_by = actor
+        plan.save(update_fields=["custody_constraints", "updated_by", "updated_at"])
+    _plan_change(
+        mentorship=mentorship,
+        actor=actor,
+        kind=MentorshipChange.Kind.PLAN,
+        to=str(_("Custody constraints updated")),
+        reason="",
+    )
+    record(
+        actor=actor,
+        action=Action.CHANGE,
+        obj=plan,
+        fields=["custody_constraints"],
+        detail=f"for mentorships.mentorship #{mentorship.pk}",
+    )
+    return plan
+
+
+@dataclass
+class GoalData:
+    area: str
+    title: str
+    steps: str
+    target_date: date | None
+    progress: int
+    status: str
+    outcome_reason: str
+
+    def clean(self) -> "GoalData":
+        if self.area not in AimArea.values or self.status not in GoalStatus.values:
+            raise Refused(_("Choose from the options given."))
+        if not self.title.strip():
+            raise Refused(_("Say what the goal is."))
+        if not 0 <= self.progress <= 100:
+            raise Refused(_("Progress is between 0 and 100 per cent."))
+        if self.status == GoalStatus.DROPPED and not self.outcome_reason.strip():
+            raise Refused(_("Say why the goal was dropped."))
+        if self.status == GoalStatus.ACHIEVED:
+            self.progress = 100
+        self.title = self.title.strip()
+        self.steps = self.steps.strip()
+        self.outcome_reason = self.outcome_reason.strip()
+        return self
+
+
+@transaction.atomic
+def goal_create(*, actor: User, mentorship: Mentorship, data: GoalData) -> Goal:
+    if not access.can_edit_plan(actor, mentorship):
+        raise Refused(_("The plan is kept by the mentor and the coordinator."))
+    goal = Goal.objects.create(mentorship=mentorship, created_by=actor, **asdict(data.clean()))
+    _plan_change(
+        mentorship=mentorship,
+        actor=actor,
+        kind=MentorshipChange.Kind.GOAL,
+        to=f"{goal.status}:{goal.pk}",
+        reason=str(_("New goal: %(area)s") % {"area": AimArea(goal.area).label}),
+    )
+    record(
+        actor=actor,
+        action=Action.CREATE,
+        obj=goal,
+        fields=_filled_goal(data),
+        detail=f"for mentorships.mentorship #{mentorship.pk}",
+    )
+    return goal
+
+
+def _filled_goal(data: GoalData) -> list[str]:
+    return [name for name, value in asdict(data).items() if value not in ("", None)]
+
+
+@transaction.atomic
+def goal_update(*, actor: User, goal: Goal, version: int, data: GoalData) -> Goal:
+    """Change a goal; a change of status (achieved, partly, not achieved, dropped) goes into
+    the mentorship's history. A stale form is refused."""
+    if not access.can_edit_plan(actor, goal.mentorship):
+        raise Refused(_("The plan is kept by the mentor and the coordinator."))
+    data.clean()
+    claim_version(goal, version)
+    before = goal.status
+    changed = [name for name, value in asdict(data).items() if getattr(goal, name) != value]
+    for name, value in asdict(data).items():
+        setattr(goal, name, value)
+    goal.save()
+    if goal.status != before:
+        _plan_change(
+            mentorship=goal.mentorship,
+            actor=actor,
+            kind=MentorshipChange.Kind.GOAL,
+            to=f"{goal.status}:{goal.pk}",
+            reason=str(AimArea(goal.area).label)
+            + (f": {goal.outcome_reason}" if goal.outcome_reason else ""),
+        )
+    record(
+        actor=actor,
+        action=Action.CHANGE,
+        obj=goal,
+        fields=changed,
+        detail=f"for mentorships.mentorship #{goal.mentorship_id}",
+    )
+    return goal

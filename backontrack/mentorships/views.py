@@ -1,0 +1,706 @@
+"""Mentorships: the list, one mentorship's page, activation, pause and resume, meetings."""
+
+from collections.abc import Callable, Iterable
+from datetime import date
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Max, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods
+
+from backontrack.accounts.models import Role
+from backontrack.audit.models import Action
+from backontrack.audit.services import record
+from backontrack.core import access
+from backontrack.core.concurrency import ConcurrentEditError
+
+from . import services
+from .alerts import quiet_limit, visible_alerts
+from .forms import (
+    ActivationForm,
+    CheckInForm,
+    CloseForm,
+    GoalForm,
+    MeetingForm,
+    MentorshipFilterForm,
+    PhaseForm,
+    PlanForm,
+    ReallocateForm,
+    ReasonForm,
+    TimelineFilterForm,
+)
+from .models import (
+    OPEN_MENTORSHIP_STATUSES,
+    CheckIn,
+    Goal,
+    Meeting,
+    Mentorship,
+    MentorshipStatus,
+)
+
+PAGE_SIZE = 25
+MEETINGS_PER_PAGE = 20
+MENTORSHIP = Mentorship._meta.label_lower
+STALE = _("Someone else changed this mentorship meanwhile. Check it and try again.")
+
+
+def with_last_meeting(mentorships: QuerySet[Mentorship]) -> QuerySet[Mentorship]:
+    return mentorships.annotate(
+        last_meeting=Max("meetings__occurred_on", filter=Q(meetings__outcome=Meeting.Outcome.HELD))
+    )
+
+
+def _apply(
+    request: HttpRequest,
+    mentorship: Mentorship,
+    form: forms.Form,
+    write: Callable[[], object],
+    success: Callable[[], str],
+) -> HttpResponse | None:
+    """Run a coordinator's write: on success say so and return to the mentorship; when
+    someone else changed it meanwhile say so and return; when refused, put the reason on
+    the form (None: render the form again)."""
+    try:
+        write()
+    except ConcurrentEditError:
+        messages.error(request, str(STALE))
+    except services.Refused as refused:
+        form.add_error(None, str(refused))
+        return None
+    else:
+        messages.success(request, success())
+    return redirect("mentorship_detail", pk=mentorship.pk)
+
+
+PERSON = ["name", "institution", "custody_status", "expected_release_date"]
+
+
+def record_mentees(
+    user: object, mentorships: "Iterable[Mentorship]", fields: list[str], detail: str = ""
+) -> None:
+    """Every mentorship page shows the person: file their ids under the register's type, so
+    that "who looked at this person" finds the page."""
+    ids = sorted({m.mentee_id for m in mentorships})
+    if ids:
+        record(
+            actor=user,
+            action=Action.VIEW if len(ids) == 1 else Action.LIST,
+            object_type="mentees.mentee",
+            object_ids=ids,
+            fields=fields,
+            detail=detail,
+        )
+
+
+def is_quiet(mentorship: Mentorship) -> bool:
+    """An active mentorship with no meeting held for longer than the programme allows
+    (counted from activation when there has been none)."""
+    if mentorship.status != MentorshipStatus.ACTIVE:
+        return False
+    since = getattr(mentorship, "last_meeting", None) or mentorship.initial_meeting_on
+    return since is None or (date.today() - since).days > quiet_limit(mentorship.phase)
+
+
+@require_GET
+def mentorship_list(request: HttpRequest) -> HttpResponse:
+    user = access.signed_in_user(request)
+    mentorships = access.mentorships_visible_to(user)
+    access.require(
+        access.has_role(user, Role.COORDINATOR) or access.own_mentor_profile(user) is not None
+    )
+    form = MentorshipFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    used = []
+    if status := data.get("status"):
+        mentorships = mentorships.filter(status=status)
+        used.append("status")
+    else:
+        mentorships = mentorships.filter(status__in=OPEN_MENTORSHIP_STATUSES)
+    if phase := data.get("phase"):
+        mentorships = mentorships.filter(phase=phase)
+        used.append("phase")
+    mentorships = with_last_meeting(
+        mentorships.select_related("mentee", "mentee__institution", "mentor", "coach")
+    ).order_by("mentee__last_name", "mentee__first_name", "id")
+    page = Paginator(mentorships, PAGE_SIZE).get_page(request.GET.get("page"))
+    record(
+        actor=user,
+        action=Action.SEARCH if used else Action.LIST,
+        object_type=MENTORSHIP,
+        object_ids=[m.pk for m in page.object_list],
+        fields=[*used, "mentee", "mentor", "coach", "status", "phase", "last_meeting"],
+    )
+    record_mentees(user, page.object_list, ["name", "institution"], "mentorship list")
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "mentorships/list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": [(m, is_quiet(m)) for m in page.object_list],
+            "querystring": params.urlencode(),
+        },
+    )
+
+
+@require_GET
+def mentorship_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.signed_in_user(request)
+    mentorship = access.mentorship_for(user, pk)
+    meetings = Paginator(access.meetings_of(user, mentorship), MEETINGS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    manage = access.can_manage_mentorship(user, mentorship)
+    record(
+        actor=user,
+        action=Action.VIEW,
+        obj=mentorship,
+        fields=["mentee", "mentor", "coach", "status", "phase", "agreement", "history"],
+    )
+    record_mentees(user, [mentorship], [*PERSON, "languages"], f"mentorship #{mentorship.pk}")
+    check_ins = list(access.check_ins_of(user, mentorship))
+    plan = access.plan_of(user, mentorship)
+    goals = list(access.goals_of(user, mentorship))
+    if plan is not None or goals:
+        record(
+            actor=user,
+            action=Action.VIEW,
+            object_type=Goal._meta.label_lower,
+            object_ids=[g.pk for g in goals],
+            fields=["title", "steps", "progress", "status", "custody_constraints"],
+            detail=f"plan of mentorships.mentorship #{mentorship.pk}",
+        )
+    if check_ins:
+        record(
+            actor=user,
+            action=Action.LIST,
+            object_type=CheckIn._meta.label_lower,
+            object_ids=[c.pk for c in check_ins],
+            fields=["occurred_on", "how", "note"],
+            detail=f"of mentorships.mentorship #{mentorship.pk}",
+        )
+    if meetings.object_list:
+        record(
+            actor=user,
+            action=Action.LIST,
+            object_type=Meeting._meta.label_lower,
+            object_ids=[m.pk for m in meetings.object_list],
+            fields=["facts", "assessment", "follow_up", "engagement", "topics"],
+            detail=f"of mentorships.mentorship #{mentorship.pk}",
+        )
+    return render(
+        request,
+        "mentorships/detail.html",
+        {
+            "mentorship": mentorship,
+            "meetings": meetings,
+            "querystring": "",
+            "changes": list(mentorship.changes.select_related("actor")),
+            "alerts": visible_alerts(user, access.mentorships_visible_to(user).filter(pk=pk)),
+            "check_ins": check_ins,
+            "plan": plan,
+            "goals": goals,
+            "can_edit_plan": access.can_edit_plan(user, mentorship),
+            "can_check_in": manage and mentorship.status in services.ONGOING,
+            "can_activate": manage and mentorship.status == MentorshipStatus.PROPOSED,
+            "pause_to": services.PAUSE_MOVES.get(mentorship.status) if manage else None,
+            "can_record": access.can_record_meetings(user, mentorship),
+            "can_manage_open": manage and mentorship.status != MentorshipStatus.CLOSED,
+            "is_mentor": access.is_mentor_of(user, mentorship),
+        },
+    )
+
+
+@sensitive_post_parameters("roles_agreed", "safety_rules")
+@require_http_methods(["GET", "POST"])
+def mentorship_activate(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.signed_in_user(request)
+    mentorship = access.mentorship_for(user, pk)
+    access.require(
+        access.can_manage_mentorship(user, mentorship)
+        and mentorship.status == MentorshipStatus.PROPOSED
+    )
+    form = ActivationForm(request.POST or None, initial={"version": mentorship.version})
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and (
+            done := _apply(
+                request,
+                mentorship,
+                form,
+                lambda: services.mentorship_activate(
+                    actor=user,
+                    mentorship=mentorship,
+                    version=form.cleaned_data["version"],
+                    agreement=form.agreement(),
+                ),
+                lambda: (
+                    _("The mentorship is active, in the phase: %(phase)s.")
+                    % {"phase": mentorship.get_phase_display()}
+                ),
+            )
+        )
+    ):
+        return done
+    record(actor=user, action=Action.VIEW, obj=mentorship, fields=["mentee", "mentor", "status"])
+    record_mentees(user, [mentorship], ["name"])
+    return render(request, "mentorships/activate.html", {"mentorship": mentorship, "form": form})
+
+
+@sensitive_post_parameters("reason")
+@require_http_methods(["GET", "POST"])
+def mentorship_move(request: HttpRequest, pk: int, to: str) -> HttpResponse:
+    """Pause an active mentorship, or resume a paused one, with the reason."""
+    user = access.signed_in_user(request)
+    mentorship = access.mentorship_for(user, pk)
+    access.require(
+        access.can_manage_mentorship(user, mentorship)
+        and services.PAUSE_MOVES.get(mentorship.status) == to
+    )
+    form = ReasonForm(request.POST or None, initial={"version": mentorship.version})
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and (
+            done := _apply(
+                request,
+                mentorship,
+                form,
+                lambda: services.mentorship_pause_or_resume(
+                    actor=user,
+                    mentorship=mentorship,
+                    version=form.cleaned_data["version"],
+                    to_status=to,
+                    reason=form.cleaned_data["reason"],
+                ),
+                lambda: (
+                    _("The mentorship is now: %(status)s.") % {"status": MentorshipStatus(to).label}
+                ),
+            )
+        )
+    ):
+        return done
+    record(actor=user, action=Action.VIEW, obj=mentorship, fields=["mentee", "status"])
+    record_mentees(user, [mentorship], ["name"])
+    return render(
+        request,
+        "mentorships/move.html",
+        {"mentorship": mentorship, "form": form, "to_label": MentorshipStatus(to).label},
+    )
+
+
+@sensitive_post_parameters("facts", "assessment", "follow_up")
+@require_http_methods(["GET", "POST"])
+def meeting_create(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.signed_in_user(request)
+    mentorship = access.mentorship_for(user, pk)
+    access.require(access.can_record_meetings(user, mentorship))
+    form = MeetingForm(request.POST or None)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and (
+            done := _apply(
+                request,
+                mentorship,
+                form,
+                lambda: services.meeting_record(
+                    actor=user, mentorship=mentorship, data=form.meeting_data()
+                ),
+                lambda: _("The meeting is recorded."),
+            )
+        )
+    ):
+        return done
+    record_mentees(user, [mentorship], ["name"])
+    return render(
+        request, "mentorships/meeting_form.html", {"mentorship": mentorship, "form": form}
+    )
+
+
+@sensitive_post_parameters("facts", "assessment", "follow_up", "reason")
+@require_http_methods(["GET", "POST"])
+def meeting_edit(request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse:
+    user = access.signed_in_user(request)
+    mentorship = access.mentorship_for(user, pk)
+    access.require(access.can_record_meetings(user, mentorship))
+    meeting = access.meeting_for(user, mentorship, meeting_pk)
+    late = services.needs_reason(meeting)
+    form = MeetingForm(request.POST or None, meeting=meeting, late=late)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_edit(
+                actor=user,
+                meeting=meeting,
+                version=form.cleaned_data["version"],
+                data=form.meeting_data(),
+                reason=form.cleaned_data.get("reason", ""),
+            )
+        except ConcurrentEditError:
+            # Show the latest version, so that the change can be made again on top of it.
+            meeting = access.meeting_for(user, mentorship, meeting_pk)
+            form = MeetingForm(meeting=meeting, late=late)
+            messages.error(request, str(MeetingForm.concurrent_edit_message))
+        except services.Refused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, _("The meeting is changed."))
+            return redirect("mentorship_detail", pk=mentorship.pk)
+    if request.method == "GET":
+        record(
+            actor=user,
+            action=Action.VIEW,
+            obj=meeting,
+            fields=["facts", "assessment", "follow_up", "engagement", "topics"],
+        )
+    record_mentees(user, [mentorship], ["name"])
+    return render(
+        request,
+        "mentorships/meeting_form.html",
+        {"mentorship": mentorship, "form": form, "meeting": meeting, "late": late},
+    )
+
+
+@sensitive_post_parameters("reason")
+@require_http_methods(["GET", "POST"])
+def mentorship_phase(request: HttpRequest, pk: int) -> HttpResponse:
+    """The coordinator moves the phase by hand, with the reason."""
+    user = access.signed_in_user(request)
+    mentorship = access.mentorship_for(user, pk)
+    access.require(
+        access.can_manage_mentorship(user, mentorship) and mentorship.status in services.ONGOING
+    )
+    form = PhaseForm(request.POST or None, initial={"version": mentorship.version})
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and (
+            done := _apply(
+                request,
+                mentorship,
+                form,
+                lambda: services.phase_set(
+                    actor=user,
+                    mentorship=mentorship,
+                    version=form.cleaned_data["version"],
+                    to=form.cleaned_data["phase"],
+                    reason=form.cleaned_data["reason"],
+                ),
+                lambda: (
+                    _("The phase is now: %(phase)s.") % {"phase": mentorship.get_phase_display()}
+                ),
+            )
+        )
+    ):
+        return done
+    record(actor=user, action=Action.VIEW, obj=mentorship, fields=["mentee", "phase"])
+    record_mentees(user, [mentorship], ["name"])
+    return render(request, "mentorships/phase.html", {"mentorship": mentorship, "form": form})
+
+
+@sensitive_post_parameters("note")
+@require_http_methods(["GET", "POST"])
+def mentorship_reallocate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Hand the mentorship to another ready mentor, keeping its history."""
+    from backontrack.mentors.matching import candidate_mentors, conflicts_between
+    from backontrack.mentors.readiness import readiness_of
+
+    user = access.signed_in_user(request)
+    mentorship = access.mentorship_for(user, pk)
+    access.require(
+        access.can_manage_mentorship(user, mentorship)
+        and mentorship.status != MentorshipStatus.CLOSED
+    )
+    mentors = candidate_mentors()
+    readiness = readiness_of(mentors)
+    conflicted = {m for _e, m in conflicts_between([mentorship.mentee_id], [m.pk for m in mentors])}
+    eligible = [
+        m.pk
+        for m in mentors
+        if readiness[m.pk].ready
+        and m.pk not in conflicted
+        and m.pk not in (mentorship.mentor_id, mentorship.coach_id)
+    ]
+    form = ReallocateForm(
+        request.POST or None,
+        initial={"version": mentorship.version},
+        mentors=access.mentors_visible_to(user).filter(pk__in=eligible),
+    )
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and (
+            done := _apply(
+                request,
+                mentorship,
+                form,
+                lambda: services.mentorship_reallocate(
+                    actor=user,
+                    mentorship=mentorship,
+                    version=form.cleaned_data["version"],
+                    mentor=form.cleaned_data["mentor"],
+                    reason=form.cleaned_data["reason"],
+                    note=form.cleaned_data["note"],
+                ),
+                lambda: (
+                    _("%(mentor)s is now the mentor. The history stays with the mentorship.")
+                    % {"mentor": mentorship.mentor}
+                ),
+            )
+        )
+    ):
+        return done
+    record(actor=user, action=Action.VIEW, obj=mentorship, fields=["mentee", "mentor"])
+    record_mentees(user, [mentorship], ["name"])
+    record(
+        actor=user,
+        action=Action.LIST,
+        object_type="mentors.mentor",
+        object_ids=eligible,
+        fields=["name", "readiness"],
+        detail=f"to reallocate mentorships.mentorship #{mentorship.pk}",
+    )
+    return render(request, "mentorships/reallocate.html", {"mentorship": mentorship, "form": form})
+
+
+@sensitive_post_parameters("closure_reason")
+@require_http_methods(["GET", "POST"])
+def mentorship_close(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.signed_in_user(request)
+    mentorship = access.mentorship_for(user, pk)
+    access.require(
+        access.can_manage_mentorship(user, mentorship)
+        and mentorship.status != MentorshipStatus.CLOSED
+    )
+    started = mentorship.status != MentorshipStatus.PROPOSED
+    form = CloseForm(request.POST or None, initial={"version": mentorship.version}, started=started)
+    missing: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        closure = form.closure()
+        missing = services.closure_missing(mentorship, closure)
+        if not missing and (
+            done := _apply(
+                request,
+                mentorship,
+                form,
+                lambda: services.mentorship_close(
+                    actor=user,
+                    mentorship=mentorship,
+                    version=form.cleaned_data["version"],
+                    closure=closure,
+                ),
+                lambda: _("The mentorship is closed."),
+            )
+        ):
+            return done
+    record(actor=user, action=Action.VIEW, obj=mentorship, fields=["mentee", "status"])
+    record_mentees(user, [mentorship], ["name"])
+    return render(
+        request,
+        "mentorships/close.html",
+        {"mentorship": mentorship, "form": form, "missing": missing, "started": started},
+    )
+
+
+@require_GET
+def mentorship_timeline(request: HttpRequest, pk: int) -> HttpResponse:
+    """Everything that happened in the mentorship, newest first, filterable by kind."""
+    user = access.signed_in_user(request)
+    mentorship = access.mentorship_for(user, pk)
+    form = TimelineFilterForm(request.GET or None)
+    kind = form.cleaned_data.get("kind", "") if form.is_valid() else ""
+    entries: list[tuple[date, int, str, object]] = []
+    if kind in ("", "meeting"):
+        entries += [
+            (m.occurred_on, m.pk, "meeting", m) for m in access.meetings_of(user, mentorship)
+        ]
+    if kind in ("", "phase", "status", "plan"):
+        for change in mentorship.changes.select_related("actor"):
+            group = {"phase": "phase", "plan": "plan", "goal": "plan"}.get(change.kind, "status")
+            if kind in ("", group):
+                entries.append((change.occurred_at.date(), change.pk, group, change))
+    if kind in ("", "custody"):
+        entries += [
+            (e.occurred_on, e.pk, "custody", e)
+            for e in access.custody_events_for_mentorship(user, mentorship)
+        ]
+    entries.sort(key=lambda entry: (entry[0], entry[2], entry[1]), reverse=True)
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    record(
+        actor=user,
+        action=Action.VIEW,
+        obj=mentorship,
+        fields=["timeline", *([kind] if kind else [])],
+    )
+    record_mentees(user, [mentorship], PERSON, f"timeline of mentorship #{mentorship.pk}")
+    custody = [entry[1] for entry in page.object_list if entry[2] == "custody"]
+    if custody:
+        record(
+            actor=user,
+            action=Action.LIST,
+            object_type="mentees.custodyevent",
+            object_ids=custody,
+            fields=["kind", "occurred_on", "institution"],
+            detail=f"timeline of mentorships.mentorship #{mentorship.pk}",
+        )
+    shown = [entry[3] for entry in page.object_list if entry[2] == "meeting"]
+    if shown:
+        record(
+            actor=user,
+            action=Action.LIST,
+            object_type=Meeting._meta.label_lower,
+            object_ids=[m.pk for m in shown],  # type: ignore[attr-defined]
+            fields=["facts", "assessment", "topics"],
+            detail=f"timeline of mentorships.mentorship #{mentorship.pk}",
+        )
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "mentorships/timeline.html",
+        {"mentorship": mentorship, "form": form, "page": page, "querystring": params.urlencode()},
+    )
+
+
+@sensitive_post_parameters("note")
+@require_http_methods(["GET", "POST"])
+def check_in_create(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.signed_in_user(request)
+    mentorship = access.mentorship_for(user, pk)
+    access.require(
+        access.can_manage_mentorship(user, mentorship) and mentorship.status in services.ONGOING
+    )
+    form = CheckInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.check_in_record(
+                actor=user,
+                mentorship=mentorship,
+                occurred_on=form.cleaned_data["occurred_on"],
+                how=form.cleaned_data["how"],
+                note=form.cleaned_data["note"],
+            )
+        except services.Refused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, _("The check-in is recorded."))
+            return redirect("mentorship_detail", pk=mentorship.pk)
+    return render(
+        request, "mentorships/check_in_form.html", {"mentorship": mentorship, "form": form}
+    )
+
+
+@sensitive_post_parameters("custody_constraints")
+@require_http_methods(["GET", "POST"])
+def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.signed_in_user(request)
+    mentorship = access.mentorship_for(user, pk)
+    access.require(access.can_edit_plan(user, mentorship))
+    plan = access.plan_of(user, mentorship)
+    form = PlanForm(
+        request.POST or None,
+        initial={
+            "version": plan.version if plan else None,
+            "custody_constraints": plan.custody_constraints if plan else "",
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.plan_save(
+                actor=user,
+                mentorship=mentorship,
+                version=form.cleaned_data["version"],
+                custody_constraints=form.cleaned_data["custody_constraints"],
+            )
+        except ConcurrentEditError:
+            plan = access.plan_of(user, mentorship)
+            form = PlanForm(
+                initial={
+                    "version": plan.version if plan else None,
+                    "custody_constraints": plan.custody_constraints if plan else "",
+                }
+            )
+            messages.error(request, str(PlanForm.concurrent_edit_message))
+        except services.Refused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, _("The plan is saved."))
+            return redirect("mentorship_detail", pk=mentorship.pk)
+    if plan is not None and request.method == "GET":
+        record(actor=user, action=Action.VIEW, obj=plan, fields=["custody_constraints"])
+    record_mentees(user, [mentorship], ["name"])
+    return render(request, "mentorships/plan_form.html", {"mentorship": mentorship, "form": form})
+
+
+@sensitive_post_parameters("title", "steps", "outcome_reason")
+@require_http_methods(["GET", "POST"])
+def goal_create(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.signed_in_user(request)
+    mentorship = access.mentorship_for(user, pk)
+    access.require(access.can_edit_plan(user, mentorship))
+    form = GoalForm(request.POST or None)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and (
+            done := _apply(
+                request,
+                mentorship,
+                form,
+                lambda: services.goal_create(
+                    actor=user, mentorship=mentorship, data=form.goal_data()
+                ),
+                lambda: _("The goal is added to the plan."),
+            )
+        )
+    ):
+        return done
+    record_mentees(user, [mentorship], ["name"])
+    return render(request, "mentorships/goal_form.html", {"mentorship": mentorship, "form": form})
+
+
+@sensitive_post_parameters("title", "steps", "outcome_reason")
+@require_http_methods(["GET", "POST"])
+def goal_edit(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
+    user = access.signed_in_user(request)
+    mentorship = access.mentorship_for(user, pk)
+    access.require(access.can_edit_plan(user, mentorship))
+    goal = access.goal_for(user, mentorship, goal_pk)
+    form = GoalForm(request.POST or None, goal=goal)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and (
+            done := _apply(
+                request,
+                mentorship,
+                form,
+                lambda: services.goal_update(
+                    actor=user,
+                    goal=goal,
+                    version=form.cleaned_data["version"],
+                    data=form.goal_data(),
+                ),
+                lambda: _("The goal is saved."),
+            )
+        )
+    ):
+        return done
+    if request.method == "GET":
+        record(
+            actor=user, action=Action.VIEW, obj=goal, fields=["title", "steps", "outcome_reason"]
+        )
+    record_mentees(user, [mentorship], ["name"])
+    return render(
+        request,
+        "mentorships/goal_form.html",
+        {"mentorship": mentorship, "form": form, "goal": goal},
+    )

@@ -1,0 +1,108 @@
+"""A mentorship in the browser: the coordinator activates a proposed one; the mentor records
+a meeting in a few clicks; the coach reads it. Every page passes axe."""
+
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from backontrack.mentorships.models import Mentorship, MentorshipStatus
+
+from .helpers import check_accessibility, sign_in
+
+
+def test_activate_then_record_a_meeting_and_the_coach_reads_it(
+    page: Page, browser: Any, axe_source: str
+) -> None:
+    proposed = Mentorship.objects.select_related("mentor__user", "coach__user").get(
+        status=MentorshipStatus.PROPOSED
+    )
+    sign_in(page, "coordinator")
+    page.get_by_role("link", name="Mentorships", exact=True).click()
+    check_accessibility(page, axe_source, "mentorship-list")
+    page.goto(f"/mentorships/{proposed.pk}/")
+    check_accessibility(page, axe_source, "mentorship-proposed")
+    page.get_by_role("link", name="Activate after the initial meeting").click()
+    page.get_by_role("button", name="Activate").click()
+    expect(page.get_by_role("heading", name="Please correct the following")).to_be_visible()
+    check_accessibility(page, axe_source, "mentorship-activate-errors")
+    page.get_by_label("Date of the initial meeting").fill("2026-11-20")
+    page.get_by_label("The coach").check()
+    page.get_by_label("Date the mentorship agreement was signed").fill("2026-11-20")
+    page.get_by_label("Roles agreed").fill("Weekly visits.")
+    page.get_by_label("Safety rules").fill("No private phone numbers.")
+    page.get_by_role("button", name="Activate").click()
+    expect(page.get_by_text("The mentorship is active")).to_be_visible()
+
+    base = "/".join(page.url.split("/", 3)[:3])
+    mentor = browser.new_context(base_url=base).new_page()
+    sign_in(mentor, proposed.mentor.user.username)  # type: ignore[union-attr]
+    check_accessibility(mentor, axe_source, "home-mentor-with-mentee")
+    mentor.get_by_role("link", name=str(proposed.mentee)).click()
+    mentor.get_by_role("link", name="Record a meeting").click()
+    check_accessibility(mentor, axe_source, "meeting-new")
+    # The common case: today's prison visit, which took place: minutes and a line of notes.
+    mentor.get_by_label("Minutes").fill("45")
+    mentor.get_by_label("What happened (facts)").fill("Talked about his job in the kitchen.")
+    mentor.get_by_role("button", name="Record the meeting").click()
+    expect(mentor.get_by_text("The meeting is recorded.")).to_be_visible()
+    expect(mentor.get_by_text("Talked about his job in the kitchen.")).to_be_visible()
+    check_accessibility(mentor, axe_source, "mentorship-active")
+    mentor.get_by_role("link", name="Change the meeting of").first.click()
+    check_accessibility(mentor, axe_source, "meeting-edit")
+    mentor.get_by_role("link", name="Back", exact=True).click()
+    mentor.get_by_role("link", name="Add a goal").click()
+    check_accessibility(mentor, axe_source, "goal-new")
+    mentor.get_by_label("Aim area").select_option("re_entry")
+    mentor.get_by_label("Goal", exact=True).fill("A place on the welding course")
+    mentor.get_by_role("button", name="Save").click()
+    expect(mentor.get_by_text("The goal is added to the plan.")).to_be_visible()
+    mentor.get_by_role("link", name="Change the custody constraints").click()
+    check_accessibility(mentor, axe_source, "plan-edit")
+    mentor.get_by_label("Custody constraints").fill("Visits on weekdays only.")
+    mentor.get_by_role("button", name="Save").click()
+    expect(mentor.get_by_text("Visits on weekdays only.")).to_be_visible()
+    mentor.context.close()
+
+    coach = browser.new_context(base_url=base).new_page()
+    sign_in(coach, proposed.coach.user.username)  # type: ignore[union-attr]
+    coach.get_by_role("link", name=str(proposed.mentee)).first.click()
+    expect(coach.get_by_text("Talked about his job in the kitchen.")).to_be_visible()
+    expect(coach.get_by_role("link", name="Record a meeting")).to_have_count(0)
+    coach.context.close()
+
+
+def test_the_coordinators_mentorship_pages_are_accessible(page: Page, axe_source: str) -> None:
+    active = Mentorship.objects.get(status=MentorshipStatus.ACTIVE)
+    sign_in(page, "coordinator")
+    expect(page.get_by_role("heading", name="What is overdue")).to_be_visible()
+    page.goto(f"/mentorships/{active.pk}/")
+    expect(page.get_by_text("Needs attention")).to_be_visible()
+    page.get_by_role("link", name="The whole timeline").click()
+    check_accessibility(page, axe_source, "mentorship-timeline")
+    page.get_by_label("Show").select_option("meeting")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_text("Custody:")).to_have_count(0)
+    page.goto(f"/mentorships/{active.pk}/check-ins/new/")
+    check_accessibility(page, axe_source, "check-in-new")
+    page.get_by_label("How").select_option("phone")
+    page.get_by_role("button", name="Record").click()
+    expect(page.get_by_text("The check-in is recorded.")).to_be_visible()
+    page.goto(f"/mentorships/{active.pk}/phase/")
+    check_accessibility(page, axe_source, "mentorship-phase")
+    page.goto(f"/mentorships/{active.pk}/reallocate/")
+    check_accessibility(page, axe_source, "mentorship-reallocate")
+    page.goto(f"/mentorships/{active.pk}/close/")
+    page.get_by_label("Ended early").check()
+    page.get_by_role("button", name="Close the mentorship").click()
+    expect(page.get_by_text("Before the mentorship can be closed, add:")).to_be_visible()
+    check_accessibility(page, axe_source, "mentorship-close-missing")
+    page.get_by_label("Why it ended").fill("Transferred abroad.")
+    page.get_by_role("group", name="Exit interview with the mentee").get_by_label(
+        "Declined"
+    ).check()
+    page.get_by_role("group", name="Exit interview with the mentor").get_by_label("Held").check()
+    page.get_by_label("No contact").check()
+    page.get_by_role("group", name="May the person be matched again?").get_by_label("Yes").check()
+    page.get_by_role("button", name="Close the mentorship").click()
+    expect(page.get_by_text("The mentorship is closed.")).to_be_visible()
+    check_accessibility(page, axe_source, "mentorship-closed")

@@ -1,0 +1,166 @@
+"""Alerts at their boundaries, on the home pages, and `send-alerts` (idempotent)."""
+
+import io
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+
+from backontrack.mentees.models import Mentee
+from backontrack.mentorships import alerts
+from backontrack.mentorships.models import (
+    CheckIn,
+    Meeting,
+    Mentorship,
+    MentorshipStatus,
+    Phase,
+    SentAlert,
+)
+
+from .conftest import signed_in_client
+
+pytestmark = pytest.mark.django_db
+TODAY = date(2026, 6, 1)
+
+
+def active() -> Mentorship:
+    return Mentorship.objects.select_related("mentee", "mentor__user", "coach__user").get(
+        status=MentorshipStatus.ACTIVE
+    )
+
+
+def kinds(mentorship: Mentorship, today: date = TODAY) -> set[str]:
+    found = alerts.alerts(Mentorship.objects.filter(pk=mentorship.pk), today=today)
+    return {alert.kind for alert in found}
+
+
+def set_meetings(mentorship: Mentorship, *, last_held_days_ago: int) -> None:
+    Meeting.objects.filter(mentorship=mentorship).update(
+        occurred_on=TODAY - timedelta(days=last_held_days_ago)
+    )
+
+
+@pytest.mark.parametrize(
+    ("phase", "days", "alert"),
+    [
+        (Phase.SENTENCE, 14, False),
+        (Phase.SENTENCE, 15, True),
+        (Phase.AFTERCARE, 7, False),
+        (Phase.AFTERCARE, 8, True),
+    ],
+)
+def test_no_meeting_alert_at_its_boundary_per_phase(phase: str, days: int, alert: bool) -> None:
+    mentorship = active()
+    Mentorship.objects.filter(pk=mentorship.pk).update(phase=phase)
+    set_meetings(mentorship, last_held_days_ago=days)
+    assert ("no_meeting" in kinds(mentorship)) is alert
+
+
+def test_check_ins_are_due_on_day_14_and_30_then_monthly() -> None:
+    start = date(2026, 1, 1)
+    assert alerts.check_ins_due(start, start + timedelta(days=13)) == []
+    assert alerts.check_ins_due(start, start + timedelta(days=14)) == [date(2026, 1, 15)]
+    assert len(alerts.check_ins_due(start, start + timedelta(days=59))) == 2
+    assert len(alerts.check_ins_due(start, start + timedelta(days=60))) == 3
+    mentorship = active()
+    Mentorship.objects.filter(pk=mentorship.pk).update(
+        initial_meeting_on=TODAY - timedelta(days=30)
+    )
+    CheckIn.objects.filter(mentorship=mentorship).delete()
+    CheckIn.objects.create(
+        mentorship=mentorship,
+        occurred_on=TODAY - timedelta(days=20),
+        how="phone",
+        recorded_by=mentorship.created_by,
+    )
+    assert "check_in" in kinds(mentorship)  # the second (day 30) is due today
+    assert "check_in" not in kinds(mentorship, TODAY - timedelta(days=1))
+
+
+@pytest.mark.parametrize(("days", "alert"), [(-1, False), (0, True), (30, True), (31, False)])
+def test_release_alert_within_30_days(days: int, alert: bool) -> None:
+    mentorship = active()
+    Mentee.objects.filter(pk=mentorship.mentee_id).update(
+        expected_release_date=TODAY + timedelta(days=days)
+    )
+    assert ("release" in kinds(mentorship)) is alert
+
+
+@pytest.mark.parametrize(("days", "alert"), [(7, False), (8, True)])
+def test_a_proposed_mentorship_waiting_too_long(days: int, alert: bool) -> None:
+    mentorship = Mentorship.objects.get(status=MentorshipStatus.PROPOSED)
+    Mentorship.objects.filter(pk=mentorship.pk).update(
+        status_changed_at=timezone.make_aware(
+            datetime.combine(TODAY - timedelta(days=days), time(12))
+        )
+    )
+    assert ("activation" in kinds(mentorship)) is alert
+
+
+def test_each_person_sees_their_alerts_on_their_home_page() -> None:
+    mentorship = active()
+    Meeting.objects.filter(mentorship=mentorship).update(
+        occurred_on=date.today() - timedelta(days=40)
+    )
+    Mentee.objects.filter(pk=mentorship.mentee_id).update(
+        expected_release_date=date.today() + timedelta(days=10)
+    )
+    mentor = signed_in_client(mentorship.mentor.user.username).get("/").content.decode()  # type: ignore[union-attr]
+    coach = signed_in_client(mentorship.coach.user.username).get("/").content.decode()  # type: ignore[union-attr]
+    coordinator = signed_in_client("coordinator").get("/").content.decode()
+    assert "No meeting since" in mentor and "Expected release" in mentor
+    assert "No meeting since" in coach and "Expected release" not in coach
+    assert "No meeting since" in coordinator and "check-in was due" in coordinator
+    assert "check-in was due" not in mentor
+
+
+def test_send_alerts_sends_each_alert_once_and_no_names() -> None:
+    mentorship = active()
+    Meeting.objects.filter(mentorship=mentorship).update(
+        occurred_on=date.today() - timedelta(days=40)
+    )
+    out = io.StringIO()
+    call_command("send-alerts", stdout=out)
+    assert "new alerts sent" in out.getvalue()
+    recipients = {address for message in mail.outbox for address in message.to}
+    assert mentorship.mentor.user.email in recipients  # type: ignore[union-attr]
+    assert mentorship.coach.user.email in recipients  # type: ignore[union-attr]
+    assert "coordinator@example.org" in recipients
+    for message in mail.outbox:
+        assert mentorship.mentee.last_name not in message.body
+        assert "No meeting since" not in message.body  # no dates either
+        assert f"/mentorships/{mentorship.pk}/" in message.body
+    sent = SentAlert.objects.count()
+    mail.outbox.clear()
+    call_command("send-alerts", stdout=io.StringIO())
+    assert mail.outbox == [] and SentAlert.objects.count() == sent
+
+
+def test_send_alerts_moves_phases_that_are_due() -> None:
+    mentorship = active()
+    Mentorship.objects.filter(pk=mentorship.pk).update(phase=Phase.SENTENCE)
+    Mentee.objects.filter(pk=mentorship.mentee_id).update(
+        expected_release_date=date.today() + timedelta(days=60)
+    )
+    out = io.StringIO()
+    call_command("send-alerts", stdout=out)
+    mentorship.refresh_from_db()
+    assert mentorship.phase == Phase.RE_ENTRY
+    assert out.getvalue().startswith("1 phases moved")
+
+
+def test_a_coordinator_records_a_check_in() -> None:
+    mentorship = active()
+    client = signed_in_client("coordinator")
+    response = client.post(
+        f"/mentorships/{mentorship.pk}/check-ins/new/",
+        {"occurred_on": date.today().isoformat(), "how": "phone", "note": "All well."},
+    )
+    assert response.status_code == 302
+    assert [c.note for c in mentorship.checkins.order_by("-id")[:1]] == ["All well."]
+    mentor_page = signed_in_client(mentorship.mentor.user.username).get(  # type: ignore[union-attr]
+        f"/mentorships/{mentorship.pk}/"
+    )
+    assert "All well." not in mentor_page.content.decode()

@@ -1,0 +1,298 @@
+"""Phases that follow custody events and dates, reallocation, closure and the timeline."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from backontrack.accounts.models import User
+from backontrack.mentees import services as mentee_services
+from backontrack.mentees.models import Mentee
+from backontrack.mentors.models import Mentor
+from backontrack.mentors.readiness import readiness_for
+from backontrack.mentorships import services
+from backontrack.mentorships.models import (
+    Mentorship,
+    MentorshipChange,
+    MentorshipStatus,
+    Phase,
+)
+
+from .conftest import signed_in_client
+
+pytestmark = pytest.mark.django_db
+
+
+def active() -> Mentorship:
+    return Mentorship.objects.select_related("mentee", "mentor__user", "coach__user").get(
+        status=MentorshipStatus.ACTIVE
+    )
+
+
+def coordinator() -> User:
+    return User.objects.get(username="coordinator")
+
+
+def in_phase(phase: str, *, release_in_days: int | None = 400) -> Mentorship:
+    mentorship = active()
+    Mentorship.objects.filter(pk=mentorship.pk).update(phase=phase)
+    Mentee.objects.filter(pk=mentorship.mentee_id).update(
+        expected_release_date=None
+        if release_in_days is None
+        else date.today() + timedelta(days=release_in_days)
+    )
+    return active()
+
+
+def custody(mentorship: Mentorship, kind: str) -> str:
+    mentee_services.custody_event_record(
+        actor=coordinator(),
+        mentee=mentorship.mentee,
+        kind=kind,
+        occurred_on=date.today(),
+        institution=None,
+        note="",
+    )
+    mentorship.refresh_from_db()
+    return mentorship.phase
+
+
+@pytest.mark.parametrize(
+    ("before", "event", "after"),
+    [
+        (Phase.REMAND, "sentencing", Phase.SENTENCE),
+        (Phase.REMAND, "acquittal", Phase.RE_ENTRY),
+        (Phase.SENTENCE, "release_on_licence", Phase.AFTERCARE),
+        (Phase.RE_ENTRY, "release", Phase.AFTERCARE),
+        (Phase.AFTERCARE, "recall", Phase.SENTENCE),
+        (Phase.RE_ENTRY, "recall", Phase.SENTENCE),
+        (Phase.AFTERCARE, "admission", Phase.REMAND),
+        (Phase.SENTENCE, "transfer", Phase.SENTENCE),
+        (Phase.SENTENCE, "sentencing", Phase.SENTENCE),
+    ],
+)
+def test_the_phase_follows_each_custody_event(before: str, event: str, after: str) -> None:
+    mentorship = in_phase(before)
+    assert custody(mentorship, event) == after
+    last = mentorship.changes.filter(kind="phase").last()
+    if before != after:
+        assert last is not None and last.to_value == after and "Custody event" in last.reason
+
+
+def test_sentencing_close_to_the_release_goes_straight_to_re_entry() -> None:
+    mentorship = in_phase(Phase.REMAND, release_in_days=30)
+    assert custody(mentorship, "sentencing") == Phase.RE_ENTRY
+
+
+def test_re_entry_starts_the_configured_number_of_days_before_release(settings) -> None:
+    settings.BACKONTRACK_RE_ENTRY_DAYS = 90
+    mentorship = in_phase(Phase.SENTENCE, release_in_days=91)
+    assert services.phases_due() == []
+    Mentee.objects.filter(pk=mentorship.mentee_id).update(
+        expected_release_date=date.today() + timedelta(days=90)
+    )
+    assert [m.pk for m in services.phases_due()] == [mentorship.pk]
+    mentorship.refresh_from_db()
+    assert mentorship.phase == Phase.RE_ENTRY
+    assert services.phases_due() == []  # a second run the same day moves nothing
+
+
+def test_a_paused_mentorship_follows_custody_too_but_a_closed_one_does_not() -> None:
+    mentorship = in_phase(Phase.REMAND)
+    Mentorship.objects.filter(pk=mentorship.pk).update(status=MentorshipStatus.PAUSED)
+    assert custody(mentorship, "sentencing") == Phase.SENTENCE
+    Mentorship.objects.filter(pk=mentorship.pk).update(status=MentorshipStatus.CLOSED)
+    assert custody(mentorship, "release") == Phase.SENTENCE
+
+
+def test_the_coordinator_changes_the_phase_by_hand_with_a_reason() -> None:
+    mentorship = in_phase(Phase.SENTENCE)
+    client = signed_in_client("coordinator")
+    url = f"/mentorships/{mentorship.pk}/phase/"
+    response = client.post(url, {"version": mentorship.version, "phase": "re_entry", "reason": ""})
+    assert response.status_code == 200
+    response = client.post(
+        url,
+        {
+            "version": mentorship.version,
+            "phase": "re_entry",
+            "reason": "Release date brought forward.",
+        },
+    )
+    assert response.status_code == 302
+    mentorship.refresh_from_db()
+    assert mentorship.phase == Phase.RE_ENTRY
+    mentor = signed_in_client(mentorship.mentor.user.username)  # type: ignore[union-attr]
+    assert mentor.get(url).status_code == 404
+
+
+def test_reallocation_keeps_the_history_and_moves_who_sees_it() -> None:
+    mentorship = active()
+    old = mentorship.mentor
+    meetings = mentorship.meetings.count()
+    sofie = Mentor.objects.get(user__username="mentor04")
+    leyla = Mentor.objects.get(user__username="mentor08")
+    client = signed_in_client("coordinator")
+    url = f"/mentorships/{mentorship.pk}/reallocate/"
+    page = client.get(url).content.decode()
+    assert "Sofie Dahl" in page and "Leyla Demir" not in page  # not ready: never offered
+    with pytest.raises(services.Refused, match="only active mentors"):
+        services.mentorship_reallocate(
+            actor=coordinator(),
+            mentorship=mentorship,
+            version=mentorship.version,
+            mentor=leyla,
+            reason="transfer",
+            note="",
+        )
+    response = client.post(
+        url,
+        {"version": mentorship.version, "mentor": sofie.pk, "reason": "transfer", "note": "Moved."},
+    )
+    assert response.status_code == 302
+    mentorship.refresh_from_db()
+    assert mentorship.mentor == sofie and mentorship.meetings.count() == meetings
+    change = mentorship.changes.get(kind=MentorshipChange.Kind.MENTOR)
+    assert (change.from_value, change.to_value) == (str(old), "Sofie Dahl")
+    assert change.reason.startswith("Transfer to a distant institution")
+    detail = f"/mentorships/{mentorship.pk}/"
+    assert signed_in_client("mentor04").get(detail).status_code == 200
+    assert signed_in_client(old.user.username).get(detail).status_code == 404  # type: ignore[union-attr]
+
+
+def test_closing_lists_everything_missing_at_once_then_closes() -> None:
+    mentorship = active()
+    mentor = mentorship.mentor
+    load = readiness_for(mentor).load
+    client = signed_in_client("coordinator")
+    url = f"/mentorships/{mentorship.pk}/close/"
+    response = client.post(
+        url,
+        {
+            "version": mentorship.version,
+            "closed_on": date.today().isoformat(),
+            "closure_type": "ended_early",
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    for missing in (
+        "why it ended",
+        "the exit interview with the mentee",
+        "the exit interview with the mentor",
+        "the rule for contact after closure",
+        "whether the person may be matched again",
+    ):
+        assert missing in html
+    mentorship.refresh_from_db()
+    assert mentorship.status == MentorshipStatus.ACTIVE
+    response = client.post(
+        url,
+        {
+            "version": mentorship.version,
+            "closed_on": date.today().isoformat(),
+            "closure_type": "ended_early",
+            "closure_reason": "Transferred abroad.",
+            "exit_interview_mentee": "declined",
+            "exit_interview_mentor": "held",
+            "after_closure_contact": "none",
+            "rematch_eligible": "yes",
+        },
+    )
+    assert response.status_code == 302
+    mentorship.refresh_from_db()
+    assert mentorship.status == MentorshipStatus.CLOSED and mentorship.rematch_eligible
+    assert readiness_for(mentor).load == load - 1  # the place is free again
+    assert (
+        "Close the mentorship" not in client.get(f"/mentorships/{mentorship.pk}/").content.decode()
+    )
+
+
+def test_a_proposed_mentorship_can_only_be_cancelled() -> None:
+    mentorship = Mentorship.objects.get(status=MentorshipStatus.PROPOSED)
+    closure = services.Closure(date.today(), "completed", "", "", "", "", False)
+    assert "a mentorship that never started can only be cancelled" in services.closure_missing(
+        mentorship, closure
+    )
+    closure.closure_type = "cancelled"
+    closure.closure_reason = "The mentee changed their mind."
+    services.mentorship_close(
+        actor=coordinator(), mentorship=mentorship, version=mentorship.version, closure=closure
+    )
+    assert mentorship.status == MentorshipStatus.CLOSED
+
+
+def test_the_timeline_shows_everything_and_filters_by_kind() -> None:
+    mentorship = in_phase(Phase.REMAND)
+    custody(mentorship, "sentencing")
+    client = signed_in_client(mentorship.mentor.user.username)  # type: ignore[union-attr]
+    url = f"/mentorships/{mentorship.pk}/timeline/"
+    page = client.get(url).content.decode()
+    assert "Custody: Sentenced" in page and "Meeting: Prison visit" in page
+    assert "Phase: Sentence" in page
+    only_meetings = client.get(url + "?kind=meeting").content.decode()
+    assert "Meeting: Prison visit" in only_meetings and "Custody:" not in only_meetings
+    only_custody = client.get(url + "?kind=custody").content.decode()
+    assert "Custody: Sentenced" in only_custody and "Meeting:" not in only_custody
+
+
+def test_the_timeline_query_count_does_not_grow() -> None:
+    mentorship = active()
+    client = signed_in_client("coordinator")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"/mentorships/{mentorship.pk}/timeline/").status_code == 200
+        return len(queries)
+
+    custody(mentorship, "transfer")
+    before = count()
+    for kind in ("transfer", "transfer", "transfer"):
+        custody(mentorship, kind)
+    assert count() == before
+
+
+def test_after_closure_only_the_coordinator_sees_the_mentorship() -> None:
+    mentorship = active()
+    people = [mentorship.mentor.user.username, mentorship.coach.user.username]  # type: ignore[union-attr]
+    services.mentorship_close(
+        actor=coordinator(),
+        mentorship=mentorship,
+        version=mentorship.version,
+        closure=services.Closure(date.today(), "completed", "", "held", "held", "none", False),
+    )
+    for name in people:
+        client = signed_in_client(name)
+        assert client.get(f"/mentorships/{mentorship.pk}/").status_code == 404
+        assert client.get(f"/mentorships/{mentorship.pk}/timeline/").status_code == 404
+    assert signed_in_client("coordinator").get(f"/mentorships/{mentorship.pk}/").status_code == 200
+
+
+def test_a_mentor_who_left_no_longer_sees_their_mentorships() -> None:
+    mentorship = active()
+    Mentor.objects.filter(pk=mentorship.mentor_id).update(status="left")
+    client = signed_in_client(mentorship.mentor.user.username)  # type: ignore[union-attr]
+    assert client.get(f"/mentorships/{mentorship.pk}/").status_code == 404
+
+
+def test_an_automatic_phase_move_is_not_undone_by_a_form_opened_before_it() -> None:
+    mentorship = in_phase(Phase.SENTENCE)
+    stale_version = mentorship.version
+    custody(mentorship, "release")
+    response = signed_in_client("coordinator").post(
+        f"/mentorships/{mentorship.pk}/status/paused/", {"version": stale_version, "reason": "x"}
+    )
+    assert response.status_code == 302
+    mentorship.refresh_from_db()
+    assert (mentorship.status, mentorship.phase) == (MentorshipStatus.ACTIVE, Phase.AFTERCARE)
+
+
+def test_viewing_a_mentorship_is_recorded_against_the_person() -> None:
+    from backontrack.audit.models import AuditEventSubject
+
+    mentorship = active()
+    signed_in_client(mentorship.mentor.user.username).get(f"/mentorships/{mentorship.pk}/")  # type: ignore[union-attr]
+    assert AuditEventSubject.objects.filter(
+        object_type="mentees.mentee", object_id=str(mentorship.mentee_id)
+    ).exists()

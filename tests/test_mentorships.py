@@ -1,0 +1,345 @@
+"""Mentorships: activation, pause and resume, meetings with the 48-hour rule, who sees
+what, and the pages' query counts."""
+
+import json
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from backontrack.accounts.models import User
+from backontrack.audit.models import Action, AuditEvent
+from backontrack.mentees.models import Mentee
+from backontrack.mentorships import services
+from backontrack.mentorships.models import (
+    Meeting,
+    MeetingRevision,
+    Mentorship,
+    MentorshipChange,
+    MentorshipStatus,
+    Phase,
+)
+
+from .conftest import PERSONA_NAMES, signed_in_client
+
+pytestmark = pytest.mark.django_db
+
+
+def active() -> Mentorship:
+    return Mentorship.objects.select_related("mentor__user", "coach__user").get(
+        status=MentorshipStatus.ACTIVE
+    )
+
+
+def proposed() -> Mentorship:
+    return Mentorship.objects.select_related("mentor__user", "coach__user").get(
+        status=MentorshipStatus.PROPOSED
+    )
+
+
+def username(mentorship: Mentorship, who: str = "mentor") -> str:
+    return str(getattr(mentorship, who).user.username)
+
+
+def _activation(**overrides: object) -> dict[str, object]:
+    today = date.today().isoformat()
+    data: dict[str, object] = {
+        "initial_meeting_on": today,
+        "initial_meeting_with": "coach",
+        "agreement_signed_on": today,
+        "meeting_frequency": "weekly",
+        "planned_months": "12",
+        "roles_agreed": "Weekly visits; the coach follows up.",
+        "safety_rules": "No private phone numbers.",
+    }
+    data.update(overrides)
+    return data
+
+
+def _meeting(**overrides: object) -> dict[str, object]:
+    data: dict[str, object] = {
+        "version": "0",
+        "occurred_on": date.today().isoformat(),
+        "kind": "prison_visit",
+        "outcome": "held",
+        "duration_minutes": "45",
+        "facts": "We talked about his work in the kitchen.",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_activation_needs_the_initial_meeting_and_the_agreement() -> None:
+    mentorship = proposed()
+    coordinator = signed_in_client("coordinator")
+    url = f"/mentorships/{mentorship.pk}/activate/"
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    data = _activation(initial_meeting_on=tomorrow, safety_rules="", version=mentorship.version)
+    response = coordinator.post(url, data)
+    assert response.status_code == 200
+    assert "The initial meeting must have taken place." in response.content.decode()
+    assert "This field is required" in response.content.decode()
+    mentorship.refresh_from_db()
+    assert mentorship.status == MentorshipStatus.PROPOSED
+    response = coordinator.post(url, _activation(version=mentorship.version))
+    assert response.status_code == 302
+    mentorship.refresh_from_db()
+    assert mentorship.status == MentorshipStatus.ACTIVE
+    assert mentorship.phase == services.phase_for(mentorship.mentee)
+    assert mentorship.safety_rules == "No private phone numbers."
+    kinds = list(mentorship.changes.values_list("kind", "to_value"))
+    assert kinds[-2:] == [("status", "active"), ("phase", mentorship.phase)]
+    assert AuditEvent.objects.filter(
+        action=Action.CHANGE, object_type="mentorships.mentorship", object_id=str(mentorship.pk)
+    ).exists()
+
+
+def test_only_the_coordinator_activates_pauses_and_resumes() -> None:
+    mentorship = proposed()
+    for name in (username(mentorship), username(mentorship, "coach")):
+        client = signed_in_client(name)
+        assert client.get(f"/mentorships/{mentorship.pk}/activate/").status_code == 404
+    with pytest.raises(services.Refused):
+        services.mentorship_activate(
+            actor=User.objects.get(username=username(mentorship)),
+            mentorship=mentorship,
+            version=mentorship.version,
+            agreement=services.Agreement(
+                date.today(), "coach", date.today(), "weekly", 6, "r", "s"
+            ),
+        )
+
+
+def test_pausing_needs_a_reason_and_resuming_returns_to_active() -> None:
+    mentorship = active()
+    coordinator = signed_in_client("coordinator")
+    url = f"/mentorships/{mentorship.pk}/status/paused/"
+    assert coordinator.post(url, {"version": mentorship.version, "reason": ""}).status_code == 200
+    response = coordinator.post(url, {"version": mentorship.version, "reason": "Transferred."})
+    assert response.status_code == 302
+    mentorship.refresh_from_db()
+    assert mentorship.status == MentorshipStatus.PAUSED
+    assert mentorship.changes.last().reason == "Transferred."  # type: ignore[union-attr]
+    # A paused mentorship takes no meetings.
+    mentor = signed_in_client(username(mentorship))
+    assert mentor.get(f"/mentorships/{mentorship.pk}/meetings/new/").status_code == 404
+    response = coordinator.post(
+        f"/mentorships/{mentorship.pk}/status/active/",
+        {"version": mentorship.version, "reason": "Back in Copenhagen."},
+    )
+    mentorship.refresh_from_db()
+    assert mentorship.status == MentorshipStatus.ACTIVE
+
+
+def test_a_mentor_records_a_meeting_in_one_form() -> None:
+    mentorship = active()
+    mentor = signed_in_client(username(mentorship))
+    before = mentorship.meetings.count()
+    response = mentor.post(f"/mentorships/{mentorship.pk}/meetings/new/", _meeting())
+    assert response.status_code == 302
+    assert mentorship.meetings.count() == before + 1
+    meeting = mentorship.meetings.latest("id")
+    assert meeting.facts == "We talked about his work in the kitchen."
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT facts FROM mentorships_meeting WHERE id = %s", [meeting.pk])
+        assert cursor.fetchone()[0].startswith("enc1:")
+    page = mentor.get(f"/mentorships/{mentorship.pk}/").content.decode()
+    assert "his work in the kitchen" in page
+    event = AuditEvent.objects.filter(
+        object_type="mentorships.meeting", object_id=str(meeting.pk), action=Action.CREATE
+    ).get()
+    assert "facts" in event.fields and "kitchen" not in event.detail
+    shown = AuditEvent.objects.filter(object_type="mentorships.meeting").latest("id")
+    assert shown.action == Action.LIST and str(meeting.pk) in shown.object_ids
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"duration_minutes": ""}, "Say how long the meeting lasted."),
+        (
+            {"outcome": "cancelled", "duration_minutes": ""},
+            "Say why the meeting did not take place.",
+        ),
+        (
+            {"occurred_on": (date.today() + timedelta(days=1)).isoformat()},
+            "A meeting cannot be recorded before it has taken place.",
+        ),
+    ],
+)
+def test_an_incomplete_meeting_is_refused_and_nothing_is_lost(
+    overrides: dict[str, object], message: str
+) -> None:
+    mentorship = active()
+    mentor = signed_in_client(username(mentorship))
+    before = mentorship.meetings.count()
+    response = mentor.post(f"/mentorships/{mentorship.pk}/meetings/new/", _meeting(**overrides))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert message in html and "his work in the kitchen" in html
+    assert mentorship.meetings.count() == before
+
+
+def test_a_cancelled_meeting_keeps_only_why() -> None:
+    mentorship = active()
+    mentor = User.objects.get(username=username(mentorship))
+    meeting = services.meeting_record(
+        actor=mentor,
+        mentorship=mentorship,
+        data=services.MeetingData(
+            occurred_on=date.today(),
+            kind="prison_visit",
+            outcome="cancelled",
+            not_held_reason="lockdown",
+            duration_minutes=60,
+            participants=[],
+            topics=["family"],
+            engagement="high",
+            facts="",
+            assessment="",
+            follow_up="",
+        ),
+    )
+    assert (meeting.duration_minutes, meeting.topics, meeting.engagement) == (None, [], "")
+
+
+def test_a_change_after_48_hours_keeps_the_earlier_version_and_asks_why() -> None:
+    mentorship = active()
+    mentor = signed_in_client(username(mentorship))
+    meeting = mentorship.meetings.filter(outcome="held").latest("occurred_on")
+    Meeting.objects.filter(pk=meeting.pk).update(recorded_at=timezone.now() - timedelta(hours=49))
+    url = f"/mentorships/{mentorship.pk}/meetings/{meeting.pk}/edit/"
+    data = _meeting(
+        version=meeting.version,
+        occurred_on=meeting.occurred_on.isoformat(),
+        facts="Corrected: he talked about the welding course.",
+    )
+    response = mentor.post(url, data)
+    assert "This field is required" in response.content.decode()
+    assert not MeetingRevision.objects.filter(meeting=meeting).exists()
+    response = mentor.post(url, {**data, "reason": "I mixed up two visits."})
+    assert response.status_code == 302
+    revision = MeetingRevision.objects.get(meeting=meeting)
+    assert json.loads(revision.earlier)["facts"].startswith("Synthetic:")
+    assert revision.reason == "I mixed up two visits."
+    meeting.refresh_from_db()
+    assert meeting.facts.startswith("Corrected")
+    # A stale form does not overwrite the newer change.
+    response = mentor.post(url, {**data, "version": 0, "reason": "again", "facts": "Old."})
+    meeting.refresh_from_db()
+    assert meeting.facts.startswith("Corrected")
+
+
+def test_a_change_within_48_hours_needs_no_reason_and_keeps_no_copy() -> None:
+    mentorship = active()
+    client = signed_in_client(username(mentorship))
+    client.post(f"/mentorships/{mentorship.pk}/meetings/new/", _meeting())
+    meeting = mentorship.meetings.latest("id")
+    response = client.post(
+        f"/mentorships/{mentorship.pk}/meetings/{meeting.pk}/edit/",
+        _meeting(version=meeting.version, duration_minutes="50"),
+    )
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.duration_minutes == 50
+    assert not meeting.revisions.exists()
+
+
+def test_each_person_sees_only_the_mentorships_that_are_theirs() -> None:
+    mentorship = active()
+    mentor, coach = username(mentorship), username(mentorship, "coach")
+    url = f"/mentorships/{mentorship.pk}/"
+    for name in PERSONA_NAMES:
+        expected = 200 if name in {"coordinator", mentor, coach} else 404
+        assert signed_in_client(name).get(url).status_code == expected, name
+    # The coach reads but does not record.
+    coach_client = signed_in_client(coach)
+    assert coach_client.get(f"/mentorships/{mentorship.pk}/meetings/new/").status_code == 404
+    assert "Record a meeting" not in coach_client.get(url).content.decode()
+    others = [f"mentor{n:02d}" for n in range(1, 11) if f"mentor{n:02d}" not in {mentor, coach}]
+    page = signed_in_client(others[0]).get("/mentorships/").content.decode()
+    assert str(mentorship.mentee) not in page
+
+
+def test_the_phase_starts_from_the_custody_status() -> None:
+    today = date(2026, 6, 1)
+    person = Mentee(custody_status="remand")
+    assert services.phase_for(person, today=today) == Phase.REMAND
+    person = Mentee(custody_status="sentenced", expected_release_date=today + timedelta(days=91))
+    assert services.phase_for(person, today=today) == Phase.SENTENCE
+    person.expected_release_date = today + timedelta(days=90)
+    assert services.phase_for(person, today=today) == Phase.RE_ENTRY
+    for status in ("on_licence", "released"):
+        assert services.phase_for(Mentee(custody_status=status), today=today) == Phase.AFTERCARE
+
+
+def test_the_mentors_home_page_lists_their_mentee_with_the_next_step() -> None:
+    mentorship = active()
+    page = signed_in_client(username(mentorship)).get("/").content.decode()
+    assert str(mentorship.mentee) in page and "Last meeting" in page
+    Meeting.objects.filter(mentorship=mentorship).update(
+        occurred_on=date.today() - timedelta(days=30)
+    )
+    page = signed_in_client(username(mentorship)).get("/").content.decode()
+    assert "No meeting since" in page
+    coach_page = signed_in_client(username(mentorship, "coach")).get("/").content.decode()
+    assert str(mentorship.mentee) in coach_page
+
+
+def test_the_mentorship_page_query_count_does_not_grow_with_months_of_meetings() -> None:
+    mentorship = active()
+    client = signed_in_client("coordinator")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"/mentorships/{mentorship.pk}/").status_code == 200
+        return len(queries)
+
+    before = count()
+    mentor = User.objects.get(username=username(mentorship))
+    Meeting.objects.bulk_create(
+        Meeting(
+            mentorship=mentorship,
+            occurred_on=date.today() - timedelta(days=n),
+            kind="phone",
+            duration_minutes=20,
+            recorded_by=mentor,
+            topics=["everyday"],
+            participants=["mentee", "mentor"],
+        )
+        for n in range(40)
+    )
+    MentorshipChange.objects.bulk_create(
+        MentorshipChange(
+            mentorship=mentorship, kind="phase", to_value="sentence", occurred_at=timezone.now()
+        )
+        for _ in range(5)
+    )
+    assert count() == before
+
+
+def test_the_mentorship_list_query_count_does_not_grow() -> None:
+    client = signed_in_client("coordinator")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/mentorships/").status_code == 200
+        return len(queries)
+
+    before = count()
+    template = active()
+    coordinator = User.objects.get(username="coordinator")
+    taken = set(Mentorship.objects.values_list("mentee_id", flat=True))
+    Mentorship.objects.bulk_create(
+        Mentorship(
+            mentee=mentee,
+            mentor=template.mentor,
+            coach=template.coach,
+            status=MentorshipStatus.ACTIVE,
+            created_by=coordinator,
+        )
+        for mentee in Mentee.objects.exclude(pk__in=taken)[:10]
+    )
+    assert count() == before
