@@ -118,3 +118,38 @@ def test_goal_rules_hold_in_the_service_too() -> None:
         with pytest.raises(services.Refused, match=message):
             services.goal_create(actor=actor, mentorship=mentorship, data=data)
     assert Goal.objects.filter(mentorship=mentorship).count() == before
+
+
+def test_a_meeting_records_the_goals_it_worked_on() -> None:
+    mentorship = active()
+    goal = mentorship.goals.filter(status="active").first()
+    assert goal is not None
+    client = signed_in_client(mentorship.mentor.user.username)  # type: ignore[union-attr]
+    response = client.post(
+        f"/mentorships/{mentorship.pk}/meetings/new/",
+        {
+            "version": "0",
+            "occurred_on": date.today().isoformat(),
+            "kind": "phone",
+            "outcome": "held",
+            "duration_minutes": "20",
+            "goals": [goal.pk],
+        },
+    )
+    assert response.status_code == 302
+    meeting = mentorship.meetings.latest("id")
+    assert list(meeting.goals.all()) == [goal]
+    page = client.get(f"/mentorships/{mentorship.pk}/").content.decode()
+    assert "Goals worked on" in page
+    other = Mentorship.objects.get(status=MentorshipStatus.PROPOSED)
+    foreign = Goal(mentorship=other, area="family", title="x", created_by=mentorship.created_by)
+    foreign.save()
+    with pytest.raises(services.Refused):
+        services.meeting_record(
+            actor=mentorship.mentor.user,  # type: ignore[arg-type]
+            mentorship=mentorship,
+            data=services.MeetingData(
+                date.today(), "phone", "held", "", 20, [], [], "", "", "", ""
+            ),
+            goals=[foreign],
+        )

@@ -412,9 +412,11 @@ def goal_for(user: object, mentorship: Mentorship, pk: int) -> Goal:
 
 
 def meetings_of(user: object, mentorship: Mentorship) -> QuerySet[Meeting]:
-    return Meeting.objects.filter(
-        mentorship__in=mentorships_visible_to(user), mentorship=mentorship
-    ).select_related("recorded_by")
+    return (
+        Meeting.objects.filter(mentorship__in=mentorships_visible_to(user), mentorship=mentorship)
+        .select_related("recorded_by")
+        .prefetch_related("goals")
+    )
 
 
 def meeting_for(user: object, mentorship: Mentorship, pk: int) -> Meeting:

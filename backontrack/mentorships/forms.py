@@ -15,6 +15,7 @@ from .models import (
     ClosureType,
     ExitInterview,
     Frequency,
+    Goal,
     GoalStatus,
     Meeting,
     MentorshipStatus,
@@ -144,14 +145,27 @@ class MeetingForm(VersionedFormMixin, DesignSystemForm):
         help_text=_("It was recorded more than 48 hours ago; the earlier version is kept."),
     )
 
+    goals = forms.ModelMultipleChoiceField(
+        label=_("Goals worked on"),
+        queryset=Goal.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
     def __init__(
-        self, *args: Any, meeting: Meeting | None = None, late: bool = False, **kwargs: Any
+        self,
+        *args: Any,
+        meeting: Meeting | None = None,
+        late: bool = False,
+        goals: Any = None,
+        **kwargs: Any,
     ) -> None:
         if meeting is not None:
             kwargs.setdefault(
                 "initial",
                 {
                     **{name: getattr(meeting, name) for name in MeetingData.__dataclass_fields__},
+                    "goals": list(meeting.goals.all()),
                     "version": meeting.version,
                 },
             )
@@ -161,6 +175,11 @@ class MeetingForm(VersionedFormMixin, DesignSystemForm):
                 {"occurred_on": date.today(), "outcome": Meeting.Outcome.HELD, "version": 0},
             )
         super().__init__(*args, **kwargs)
+        if goals is not None and goals.exists():
+            self.fields["goals"].queryset = goals  # type: ignore[attr-defined]
+            self.fields["goals"].label_from_instance = lambda goal: goal.title  # type: ignore[attr-defined]
+        else:
+            del self.fields["goals"]
         if late:
             self.fields["reason"].required = True
         else:
@@ -174,6 +193,9 @@ class MeetingForm(VersionedFormMixin, DesignSystemForm):
         elif cleaned.get("outcome") and not cleaned.get("not_held_reason"):
             self.add_error("not_held_reason", _("Say why the meeting did not take place."))
         return cleaned
+
+    def chosen_goals(self) -> list[Goal]:
+        return list(self.cleaned_data.get("goals") or [])
 
     def meeting_data(self) -> MeetingData:
         data = self.cleaned_data

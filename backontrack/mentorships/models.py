@@ -1,7 +1,7 @@
 """Mentorships. A match creates one in `proposed`; the mentorship issue takes it on from
 there (activation, phases, meetings, closure)."""
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -276,6 +276,9 @@ class Meeting(models.Model):
     facts = EncryptedTextField(_("what happened (facts)"), blank=True)
     assessment = EncryptedTextField(_("your assessment"), blank=True)
     follow_up = EncryptedTextField(_("follow-up"), blank=True)
+    goals: "models.ManyToManyField[Goal, Any]" = models.ManyToManyField(
+        "Goal", verbose_name=_("goals worked on"), blank=True, related_name="meetings"
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

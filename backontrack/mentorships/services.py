@@ -250,20 +250,31 @@ def _filled(data: MeetingData) -> list[str]:
     return [name for name, value in asdict(data).items() if value not in ("", [], None)]
 
 
+def _check_goals(mentorship: Mentorship, goals: list[Goal]) -> None:
+    if any(goal.mentorship_id != mentorship.pk for goal in goals):
+        raise Refused(_("Choose from the options given."))
+
+
 @transaction.atomic
-def meeting_record(*, actor: User, mentorship: Mentorship, data: MeetingData) -> Meeting:
+def meeting_record(
+    *, actor: User, mentorship: Mentorship, data: MeetingData, goals: list[Goal] | None = None
+) -> Meeting:
+    """Record a meeting, with the goals of the plan it worked on."""
     if not access.can_record_meetings(actor, mentorship):
         raise Refused(_("Meetings are recorded by the mentor of an active mentorship."))
     if data.occurred_on < (mentorship.initial_meeting_on or date.min):
         raise Refused(_("The meeting is before the mentorship's initial meeting."))
+    goals = goals or []
+    _check_goals(mentorship, goals)
     meeting = Meeting.objects.create(
         mentorship=mentorship, recorded_by=actor, **asdict(data.clean())
     )
+    meeting.goals.set(goals)
     record(
         actor=actor,
         action=Action.CREATE,
         obj=meeting,
-        fields=_filled(data),
+        fields=[*_filled(data), *(["goals"] if goals else [])],
         detail=f"for mentorships.mentorship #{mentorship.pk}",
     )
     return meeting
@@ -277,7 +288,13 @@ def needs_reason(meeting: Meeting) -> bool:
 
 @transaction.atomic
 def meeting_edit(
-    *, actor: User, meeting: Meeting, version: int, data: MeetingData, reason: str
+    *,
+    actor: User,
+    meeting: Meeting,
+    version: int,
+    data: MeetingData,
+    reason: str,
+    goals: list[Goal] | None = None,
 ) -> Meeting:
     if not access.can_record_meetings(actor, meeting.mentorship):
         raise Refused(_("Meetings are changed by the mentor of an active mentorship."))
@@ -287,9 +304,14 @@ def meeting_edit(
     late = needs_reason(meeting)
     if late and not reason.strip():
         raise Refused(_("This meeting was recorded more than 48 hours ago: say why you change it."))
+    goals = goals or []
+    _check_goals(meeting.mentorship, goals)
     claim_version(meeting, version)
-    before = {f.name: getattr(meeting, f.name) for f in fields(MeetingData)}
+    before: dict[str, object] = {f.name: getattr(meeting, f.name) for f in fields(MeetingData)}
     changed = [name for name, value in asdict(data).items() if before[name] != value]
+    before["goals"] = sorted(meeting.goals.values_list("pk", flat=True))
+    if before["goals"] != sorted(goal.pk for goal in goals):
+        changed.append("goals")
     if late and changed:
         MeetingRevision.objects.create(
             meeting=meeting,
@@ -300,6 +322,7 @@ def meeting_edit(
     for name, value in asdict(data).items():
         setattr(meeting, name, value)
     meeting.save()
+    meeting.goals.set(goals)
     record(
         actor=actor,
         action=Action.CHANGE,

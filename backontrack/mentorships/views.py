@@ -38,6 +38,7 @@ from .models import (
     OPEN_MENTORSHIP_STATUSES,
     CheckIn,
     Goal,
+    GoalStatus,
     Meeting,
     Mentorship,
     MentorshipStatus,
@@ -75,6 +76,10 @@ def _apply(
     else:
         messages.success(request, success())
     return redirect("mentorship_detail", pk=mentorship.pk)
+
+
+def _open_goals(user: object, mentorship: Mentorship) -> QuerySet[Goal]:
+    return access.goals_of(user, mentorship).filter(status=GoalStatus.ACTIVE)
 
 
 PERSON = ["name", "institution", "custody_status", "expected_release_date"]
@@ -303,7 +308,7 @@ def meeting_create(request: HttpRequest, pk: int) -> HttpResponse:
     user = access.signed_in_user(request)
     mentorship = access.mentorship_for(user, pk)
     access.require(access.can_record_meetings(user, mentorship))
-    form = MeetingForm(request.POST or None)
+    form = MeetingForm(request.POST or None, goals=_open_goals(user, mentorship))
     if (
         request.method == "POST"
         and form.is_valid()
@@ -313,7 +318,10 @@ def meeting_create(request: HttpRequest, pk: int) -> HttpResponse:
                 mentorship,
                 form,
                 lambda: services.meeting_record(
-                    actor=user, mentorship=mentorship, data=form.meeting_data()
+                    actor=user,
+                    mentorship=mentorship,
+                    data=form.meeting_data(),
+                    goals=form.chosen_goals(),
                 ),
                 lambda: _("The meeting is recorded."),
             )
@@ -334,7 +342,10 @@ def meeting_edit(request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse
     access.require(access.can_record_meetings(user, mentorship))
     meeting = access.meeting_for(user, mentorship, meeting_pk)
     late = services.needs_reason(meeting)
-    form = MeetingForm(request.POST or None, meeting=meeting, late=late)
+    goals = _open_goals(user, mentorship) | access.goals_of(user, mentorship).filter(
+        meetings=meeting
+    )
+    form = MeetingForm(request.POST or None, meeting=meeting, late=late, goals=goals.distinct())
     if request.method == "POST" and form.is_valid():
         try:
             services.meeting_edit(
@@ -343,11 +354,12 @@ def meeting_edit(request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse
                 version=form.cleaned_data["version"],
                 data=form.meeting_data(),
                 reason=form.cleaned_data.get("reason", ""),
+                goals=form.chosen_goals(),
             )
         except ConcurrentEditError:
             # Show the latest version, so that the change can be made again on top of it.
             meeting = access.meeting_for(user, mentorship, meeting_pk)
-            form = MeetingForm(meeting=meeting, late=late)
+            form = MeetingForm(meeting=meeting, late=late, goals=goals.distinct())
             messages.error(request, str(MeetingForm.concurrent_edit_message))
         except services.Refused as refused:
             form.add_error(None, str(refused))
