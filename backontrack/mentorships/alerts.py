@@ -78,13 +78,24 @@ def _day(value: date) -> str:
     return date_format(value, "SHORT_DATE_FORMAT")
 
 
+def quiet_since(mentorship: Mentorship, today: date) -> date | None:
+    """For an active mentorship with no meeting held for longer than its phase allows, the
+    day of the last meeting (or of the initial one); None otherwise. Needs `last_meeting`
+    annotated (see `annotated`) to count meetings."""
+    if mentorship.status != MentorshipStatus.ACTIVE:
+        return None
+    since = getattr(mentorship, "last_meeting", None) or mentorship.initial_meeting_on
+    if since is None or (today - since).days <= quiet_limit(mentorship.phase):
+        return None
+    return since
+
+
 def alerts_for(mentorship: Mentorship, today: date) -> list[Alert]:
     """Alerts of one mentorship loaded through `annotated`."""
     found = []
     if mentorship.status == MentorshipStatus.ACTIVE:
-        since = getattr(mentorship, "last_meeting", None) or mentorship.initial_meeting_on
         limit = quiet_limit(mentorship.phase)
-        if since is not None and (today - since).days > limit:
+        if (since := quiet_since(mentorship, today)) is not None:
             found.append(
                 Alert(
                     key=f"no_meeting:{mentorship.pk}:{since.isoformat()}",

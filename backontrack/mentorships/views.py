@@ -20,7 +20,7 @@ from backontrack.core import access
 from backontrack.core.concurrency import ConcurrentEditError
 
 from . import services
-from .alerts import quiet_limit, visible_alerts
+from .alerts import quiet_since, visible_alerts
 from .forms import (
     ActivationForm,
     CheckInForm,
@@ -103,12 +103,8 @@ def record_mentees(
 
 
 def is_quiet(mentorship: Mentorship) -> bool:
-    """An active mentorship with no meeting held for longer than the programme allows
-    (counted from activation when there has been none)."""
-    if mentorship.status != MentorshipStatus.ACTIVE:
-        return False
-    since = getattr(mentorship, "last_meeting", None) or mentorship.initial_meeting_on
-    return since is None or (date.today() - since).days > quiet_limit(mentorship.phase)
+    """An active mentorship overdue for a meeting (the same rule as the alert)."""
+    return quiet_since(mentorship, date.today()) is not None
 
 
 @require_GET

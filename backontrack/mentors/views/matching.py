@@ -4,6 +4,7 @@ from collections.abc import Sequence
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -165,7 +166,9 @@ def pool_draft(request: HttpRequest, pk: int) -> HttpResponse:
         fields=["mentee", "institution", "proposed_mentor", "proposed_coach"],
         detail=f"in mentors.pooldraft #{draft.pk}",
     )
-    total = sum(proposal.score for proposal in draft.proposals.all())
+    totals = draft.proposals.aggregate(
+        total=Sum("score"), count=Count("id"), matched=Count("id", filter=Q(mentor__isnull=False))
+    )
     return render(
         request,
         "mentors/pool_draft.html",
@@ -174,9 +177,9 @@ def pool_draft(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             "rows": rows,
             "querystring": "",
-            "total": total,
-            "matched": draft.proposals.filter(mentor__isnull=False).count(),
-            "count": draft.proposals.count(),
+            "total": totals["total"] or 0,
+            "matched": totals["matched"],
+            "count": totals["count"],
             "form": MoveForm(initial={"version": draft.version}),
         },
     )
