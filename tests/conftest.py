@@ -10,6 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from backontrack.accounts.models import User
 from backontrack.core.demo import DEFAULT_DEMO_PASSWORD, PERSONAS, load_demo_data
+from backontrack.mentorships.models import Mentorship
 
 PASSWORD = DEFAULT_DEMO_PASSWORD
 PERSONA_NAMES = [persona.username for persona in PERSONAS]
@@ -31,6 +32,16 @@ def demo_data(transactional_db: None) -> None:
     """For tests that run outside a transaction (the browser suite), whose database is
     emptied after each test: load the demo personas again when they are gone."""
     load_demo_data(password=PASSWORD)
+
+
+def demo_mentorship(status: str) -> Mentorship:
+    """The demo's earliest mentorship in this status: the six-week-old active one, the
+    proposed one waiting for activation (see docs/guide/demo.md)."""
+    return (
+        Mentorship.objects.select_related("mentee", "mentor__user", "coach__user")
+        .filter(status=status)
+        .earliest("id")
+    )
 
 
 def current_code(username: str) -> str:

@@ -19,15 +19,13 @@ from backontrack.mentorships.models import (
     Phase,
 )
 
-from .conftest import signed_in_client
+from .conftest import demo_mentorship, signed_in_client
 
 pytestmark = pytest.mark.django_db
 
 
 def active() -> Mentorship:
-    return Mentorship.objects.select_related("mentee", "mentor__user", "coach__user").get(
-        status=MentorshipStatus.ACTIVE
-    )
+    return demo_mentorship(MentorshipStatus.ACTIVE)
 
 
 def coordinator() -> User:
@@ -210,7 +208,7 @@ def test_closing_lists_everything_missing_at_once_then_closes() -> None:
 
 
 def test_a_proposed_mentorship_can_only_be_cancelled() -> None:
-    mentorship = Mentorship.objects.get(status=MentorshipStatus.PROPOSED)
+    mentorship = demo_mentorship(MentorshipStatus.PROPOSED)
     closure = services.Closure(date.today(), "completed", "", "", "", "", False)
     assert "a mentorship that never started can only be cancelled" in services.closure_missing(
         mentorship, closure

@@ -6,11 +6,13 @@ from datetime import date, timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from backontrack.accounts.models import User
 from backontrack.audit.models import Action, AuditEvent
+from backontrack.mentees import services as mentees
 from backontrack.mentees.models import Mentee
 from backontrack.mentorships import services
 from backontrack.mentorships.models import (
@@ -22,21 +24,17 @@ from backontrack.mentorships.models import (
     Phase,
 )
 
-from .conftest import PERSONA_NAMES, signed_in_client
+from .conftest import PERSONA_NAMES, demo_mentorship, signed_in_client
 
 pytestmark = pytest.mark.django_db
 
 
 def active() -> Mentorship:
-    return Mentorship.objects.select_related("mentor__user", "coach__user").get(
-        status=MentorshipStatus.ACTIVE
-    )
+    return demo_mentorship(MentorshipStatus.ACTIVE)
 
 
 def proposed() -> Mentorship:
-    return Mentorship.objects.select_related("mentor__user", "coach__user").get(
-        status=MentorshipStatus.PROPOSED
-    )
+    return demo_mentorship(MentorshipStatus.PROPOSED)
 
 
 def username(mentorship: Mentorship, who: str = "mentor") -> str:
@@ -318,6 +316,41 @@ def test_the_mentorship_page_query_count_does_not_grow_with_months_of_meetings()
         for _ in range(5)
     )
     assert count() == before
+
+
+def test_months_of_history_cost_no_more_queries_than_six_weeks() -> None:
+    """The demo's six-week-old mentorship and its eleven-month one under the same coach
+    cost the same queries on the mentorship page and the timeline, for each person."""
+    short = active()
+    long = (
+        Mentorship.objects.filter(status=MentorshipStatus.ACTIVE, coach=short.coach)
+        .annotate(meeting_count=Count("meetings"))
+        .order_by("-meeting_count")
+        .select_related("mentor__user")
+        .first()
+    )
+    assert long is not None and long.meeting_count >= 4 * short.meetings.count()
+    assert long.changes.count() > short.changes.count()
+    # Both show every kind of entry (a custody event adds one audit record to a page).
+    mentees.custody_event_record(
+        actor=User.objects.get(username="coordinator"),
+        mentee=short.mentee,
+        kind="transfer",
+        occurred_on=date.today(),
+        institution=None,
+        note="",
+    )
+
+    def count(who: str, mentorship: Mentorship, page: str) -> int:
+        client = signed_in_client(who)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"/mentorships/{mentorship.pk}/{page}").status_code == 200
+        return len(queries)
+
+    for page in ("", "timeline/"):
+        for who in ("coordinator", username(short, "coach")):
+            assert count(who, short, page) == count(who, long, page), (who, page)
+        assert count(username(short), short, page) == count(username(long), long, page), page
 
 
 def test_the_mentorship_list_query_count_does_not_grow() -> None:

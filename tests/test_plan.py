@@ -8,15 +8,13 @@ from django.db import connection
 from backontrack.mentorships import services
 from backontrack.mentorships.models import Goal, Mentorship, MentorshipStatus, Plan
 
-from .conftest import signed_in_client
+from .conftest import demo_mentorship, signed_in_client
 
 pytestmark = pytest.mark.django_db
 
 
 def active() -> Mentorship:
-    return Mentorship.objects.select_related("mentor__user", "coach__user").get(
-        status=MentorshipStatus.ACTIVE
-    )
+    return demo_mentorship(MentorshipStatus.ACTIVE)
 
 
 def _goal(**overrides: object) -> dict[str, object]:
@@ -141,7 +139,7 @@ def test_a_meeting_records_the_goals_it_worked_on() -> None:
     assert list(meeting.goals.all()) == [goal]
     page = client.get(f"/mentorships/{mentorship.pk}/").content.decode()
     assert "Goals worked on" in page
-    other = Mentorship.objects.get(status=MentorshipStatus.PROPOSED)
+    other = demo_mentorship(MentorshipStatus.PROPOSED)
     foreign = Goal(mentorship=other, area="family", title="x", created_by=mentorship.created_by)
     foreign.save()
     with pytest.raises(services.Refused):

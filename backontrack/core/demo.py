@@ -4,8 +4,7 @@ them is marked as a demo database and every page says so."""
 import os
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from datetime import date
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -15,9 +14,6 @@ from backontrack.accounts.models import Institution, Organisation, Region, Role,
 from backontrack.mentees import synthetic
 
 from .models import Installation
-
-if TYPE_CHECKING:
-    from backontrack.referrals.models import Referral
 
 DEMO_MENTEES = 48
 DEFAULT_DEMO_PASSWORD = "demo-back-on-track"  # noqa: S105 - stated in the README, demo only
@@ -221,13 +217,13 @@ def load_demo_data(*, password: str | None = None) -> bool:
 
 
 def _demo_referrals() -> None:
-    """Referrals by the demo referrer in the states that can be reached today."""
+    """Referrals by the demo referrer in the states that can be reached today, and the
+    mentorships that grew out of the matched ones."""
     from backontrack.mentees.models import Mentee
-    from backontrack.mentees.services import MenteeData
-    from backontrack.referrals import services as referrals
+    from backontrack.mentorships import demo as mentorship_demo
+    from backontrack.referrals.demo import refer
     from backontrack.referrals.models import Status
 
-    referrer = User.objects.get(username="referrer")
     coordinator = User.objects.get(username="coordinator")
     today = date.today()
     plans = [
@@ -246,136 +242,13 @@ def _demo_referrals() -> None:
     for mentee, (days_ago, criterion, status) in zip(
         Mentee.objects.order_by("id")[: len(plans)], plans, strict=True
     ):
-        referral = referrals.referral_submit(
-            actor=referrer,
-            person=MenteeData(
-                first_name=mentee.first_name,
-                last_name=mentee.last_name,
-                date_of_birth=mentee.date_of_birth,
-                personal_id_digits=mentee.personal_id.replace("-", ""),
-                gender=mentee.gender,
-                languages=mentee.languages,
-                institution=mentee.institution,
-                custody_status=mentee.custody_status,
-                expected_release_date=mentee.expected_release_date,
-                earliest_release_date=mentee.earliest_release_date,
-                data_subject_category=mentee.data_subject_category,
-                notes="",
-            ),
-            data=referrals.ReferralData(
-                referring_unit=f"{mentee.institution or 'Probation Office Copenhagen'}, wing B",
-                referred_on=today - timedelta(days=days_ago),
-                reason="Synthetic demo referral: talks about the conflict on the wing.",
-                charged_with_terrorism=criterion == "charged_with_terrorism",
-                convicted_of_terrorism=criterion == "convicted_of_terrorism",
-                hate_crime=criterion == "hate_crime",
-                hate_crime_motive="ethnicity" if criterion == "hate_crime" else "",
-                vulnerable=criterion == "vulnerable",
-                vulnerability_rationale="Synthetic: isolated, seeks out extremist material."
-                if criterion == "vulnerable"
-                else "",
-                orientation="right_wing" if criterion == "hate_crime" else "religious",
-            ),
-        )
-        _advance(referral, status, coordinator, today)
-    _demo_mentorship(coordinator, today)
+        refer(mentee, days_ago=days_ago, criterion=criterion, status=status, today=today)
+    mentorship_demo.load(today=today, skip=len(plans))
     _demo_conflict(coordinator)
     from backontrack.mentors import pool
 
     # A draft of the pool matching, waiting for the coordinator's review.
     pool.draft_create(actor=coordinator)
-
-
-def _demo_mentorship(coordinator: User, today: date) -> None:
-    """The earliest match became an active mentorship six weeks ago, with its meetings; the
-    latest is still proposed."""
-    from backontrack.mentorships import services as mentorships
-    from backontrack.mentorships.models import Meeting, Mentorship
-
-    mentorship = Mentorship.objects.select_related("mentor__user").order_by("id").first()
-    if mentorship is None:
-        return
-    started = today - timedelta(days=42)
-    mentorships.mentorship_activate(
-        actor=coordinator,
-        mentorship=mentorship,
-        version=mentorship.version,
-        agreement=mentorships.Agreement(
-            initial_meeting_on=started,
-            initial_meeting_with="coach",
-            agreement_signed_on=started,
-            meeting_frequency="weekly",
-            planned_months=12,
-            roles_agreed="Synthetic: the mentor visits weekly; the coach follows up monthly.",
-            safety_rules="Synthetic: no private contact details; meetings in the visiting room.",
-        ),
-    )
-    mentorships.check_in_record(
-        actor=coordinator,
-        mentorship=mentorship,
-        occurred_on=started + timedelta(days=10),
-        how="phone",
-        note="Synthetic: both say the visits go well.",
-    )
-    mentor = mentorship.mentor.user
-    if mentor is None:
-        return
-    mentorships.plan_save(
-        actor=mentor,
-        mentorship=mentorship,
-        version=None,
-        custody_constraints="Synthetic: visits on weekdays in the visiting room; no leave yet.",
-    )
-    for area, title, progress, status in (
-        ("everyday", "Synthetic: handle conflicts on the wing without fights", 40, "active"),
-        ("family", "Synthetic: a visit from his sister", 100, "achieved"),
-        ("re_entry", "Synthetic: a place on the welding course", 20, "active"),
-    ):
-        mentorships.goal_create(
-            actor=mentor,
-            mentorship=mentorship,
-            data=mentorships.GoalData(
-                area=area,
-                title=title,
-                steps="",
-                target_date=today + timedelta(days=60),
-                progress=progress,
-                status=status,
-                outcome_reason="",
-            ),
-        )
-    visits = [
-        (
-            35,
-            "held",
-            "",
-            ["everyday", "motivation"],
-            "some",
-            "Talked about a conflict on the wing.",
-        ),
-        (28, "held", "", ["family"], "high", "Wants his sister to visit; we wrote to her."),
-        (21, "cancelled", "lockdown", [], "", ""),
-        (14, "held", "", ["ideology", "relations"], "some", "Discussed a video he had watched."),
-        (7, "held", "", ["re_entry", "motivation"], "high", "Asked about training as a welder."),
-    ]
-    for days_ago, outcome, why, topics, engagement, facts in visits:
-        mentorships.meeting_record(
-            actor=mentor,
-            mentorship=mentorship,
-            data=mentorships.MeetingData(
-                occurred_on=today - timedelta(days=days_ago),
-                kind=Meeting.Kind.PRISON_VISIT,
-                outcome=outcome,
-                not_held_reason=why,
-                duration_minutes=60 if outcome == "held" else None,
-                participants=["mentee", "mentor"] if outcome == "held" else [],
-                topics=topics,
-                engagement=engagement,
-                facts=f"Synthetic: {facts}" if facts else "",
-                assessment="",
-                follow_up="",
-            ),
-        )
 
 
 def _demo_conflict(coordinator: User) -> None:
@@ -394,77 +267,3 @@ def _demo_conflict(coordinator: User) -> None:
         side="mentor",
         description="Synthetic: the mentor is a neighbour of the person's family.",
     )
-
-
-def _advance(referral: "Referral", status: str, coordinator: User, today: date) -> None:
-    """Take a demo referral through the real services to the state it should show."""
-    from backontrack.mentees import services as mentees
-    from backontrack.referrals import services as referrals
-    from backontrack.referrals.models import Finding, Status
-
-    if status == Status.RECEIVED:
-        return
-    if status == Status.WITHDRAWN:
-        referrals.referral_move(
-            actor=coordinator,
-            referral=referral,
-            version=referral.version,
-            to_status=status,
-            reason="Transferred abroad before screening.",
-        )
-        return
-    referrals.referral_move(
-        actor=coordinator, referral=referral, version=referral.version, to_status=Status.SCREENING
-    )
-    if status == Status.SCREENING:
-        return
-    eligible = status != Status.NOT_ELIGIBLE
-    confirmed = Finding.CONFIRMED if eligible else Finding.NOT_CONFIRMED
-    referrals.referral_screen(
-        actor=coordinator,
-        referral=referral,
-        version=referral.version,
-        data=referrals.ScreeningData(
-            findings={
-                "charged": Finding.NOT_CONFIRMED,
-                "convicted": confirmed
-                if referral.convicted_of_terrorism
-                else Finding.NOT_CONFIRMED,
-                "hate_crime": confirmed if referral.hate_crime else Finding.NOT_CONFIRMED,
-                "vulnerability": confirmed if referral.vulnerable else Finding.NOT_CONFIRMED,
-            },
-            evidence={"hate_crime": "Synthetic: judgment on file."},
-            conviction_date=today - timedelta(days=200)
-            if eligible and referral.convicted_of_terrorism
-            else None,
-            decision=Status.ELIGIBLE if eligible else Status.NOT_ELIGIBLE,
-            not_eligible_reason="" if eligible else "outside_target_group",
-            decision_note="" if eligible else "Synthetic: no sign of radicalisation found.",
-            override_reason="",
-        ),
-    )
-    if status in (Status.ACCEPTED, Status.MATCHED):
-        mentees.consent_record(
-            actor=coordinator,
-            mentee=referral.mentee,
-            given_on=today - timedelta(days=10),
-            how="written",
-            participation=True,
-            contact_network=True,
-            share_with_agencies=False,
-            agencies="",
-        )
-        referrals.referral_accept(actor=coordinator, referral=referral, version=referral.version)
-    if status == Status.MATCHED:
-        from backontrack.mentors import matching
-        from backontrack.mentors import services as mentors
-
-        best = next(s for s in matching.suggestions_for(referral) if not s.excluded)
-        mentors.referral_match(
-            actor=coordinator,
-            referral=referral,
-            version=referral.version,
-            mentor=best.mentor,
-            coach=matching.coach_options(best.mentor, mentee_id=referral.mentee_id)[0].mentor,
-            score=best.score,
-        )

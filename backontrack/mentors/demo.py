@@ -56,7 +56,7 @@ PLANS = [
         "corps",
         "Twelve years in the service's mentor corps; former youth worker.",
         2,
-        coach_capacity=4,
+        coach_capacity=6,
         modules=(*MENTOR_MODULES, "coach_supervision"),
     ),
     Plan(
@@ -69,7 +69,7 @@ PLANS = [
         "earlier_programme",
         "Exit counsellor in an earlier programme; social worker.",
         3,
-        coach_capacity=4,
+        coach_capacity=6,
         modules=(*MENTOR_MODULES, "coach_supervision"),
     ),
     Plan(

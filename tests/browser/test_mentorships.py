@@ -5,7 +5,8 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from backontrack.mentorships.models import Mentorship, MentorshipStatus
+from backontrack.mentorships.models import MentorshipStatus
+from tests.conftest import demo_mentorship
 
 from .helpers import check_accessibility, sign_in
 
@@ -13,9 +14,7 @@ from .helpers import check_accessibility, sign_in
 def test_activate_then_record_a_meeting_and_the_coach_reads_it(
     page: Page, browser: Any, axe_source: str
 ) -> None:
-    proposed = Mentorship.objects.select_related("mentor__user", "coach__user").get(
-        status=MentorshipStatus.PROPOSED
-    )
+    proposed = demo_mentorship(MentorshipStatus.PROPOSED)
     sign_in(page, "coordinator")
     page.get_by_role("link", name="Mentorships", exact=True).click()
     check_accessibility(page, axe_source, "mentorship-list")
@@ -72,7 +71,7 @@ def test_activate_then_record_a_meeting_and_the_coach_reads_it(
 
 
 def test_the_coordinators_mentorship_pages_are_accessible(page: Page, axe_source: str) -> None:
-    active = Mentorship.objects.get(status=MentorshipStatus.ACTIVE)
+    active = demo_mentorship(MentorshipStatus.ACTIVE)
     sign_in(page, "coordinator")
     expect(page.get_by_role("heading", name="What is overdue")).to_be_visible()
     page.goto(f"/mentorships/{active.pk}/")

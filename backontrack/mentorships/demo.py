@@ -1,0 +1,888 @@
+"""Demo mentorships in every phase and state, with months of meetings, goals and check-ins.
+
+Each story goes through the real services in the order it happened — match, activation,
+meetings, goals, custody events, phases, reallocation, pause, closure — as the mentor, the
+coordinator and the custody record would have done it. The services stamp their rows with
+the time they ran; the loader then dates each row to the day of the story it belongs to,
+so that the timeline, the 48-hour edit rule and the alerts look as they would after months
+of work. Every text is synthetic."""
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import partial
+
+from django.db.models import Model, QuerySet
+from django.utils import timezone
+
+from backontrack.accounts.models import Institution, User
+from backontrack.mentees import services as mentees
+from backontrack.mentees.models import CustodyStatus, Mentee
+from backontrack.mentors.models import Mentor
+from backontrack.referrals.demo import mentee_data, refer
+from backontrack.referrals.models import Status
+
+from . import services
+from .models import (
+    CheckIn,
+    Goal,
+    GoalStatus,
+    Meeting,
+    Mentorship,
+    MentorshipChange,
+    MentorshipStatus,
+    Phase,
+    Plan,
+)
+
+# What the mentor and the mentee talked about, by topic. One sentence per topic touched.
+FACTS = {
+    "everyday": [
+        "Talked through a row over the phone queue; this time he walked away.",
+        "Went through his week: work in the laundry, football on Thursday.",
+        "He was angry about a refused visit; we wrote the complaint together.",
+        "Talked about how he handles the officers who provoke him.",
+    ],
+    "motivation": [
+        "Talked about what he wants his life to look like in five years.",
+        "He does not want his younger brother to end up where he is.",
+        "We went through what made him stop the last time he was tempted.",
+        "He said for the first time that he wants to finish his education.",
+    ],
+    "relations": [
+        "Talked about which of his friends outside he wants to keep.",
+        "He has joined the chess group on the wing and gets on with two of the others.",
+        "A cousin keeps writing to him from the old group; he has not answered.",
+        "He met a volunteer from the football club who will meet him after release.",
+    ],
+    "family": [
+        "His mother visited on Sunday for the first time in a year.",
+        "We wrote a letter to his daughter together.",
+        "His sister called; he wants her at the next family meeting.",
+        "Talked about how to tell his father about the sentence.",
+    ],
+    "re_entry": [
+        "Went through the municipality's housing application form.",
+        "Talked about the welding course at the vocational school; the papers are in.",
+        "Practised the job interview at the warehouse.",
+        "Made a budget for the first month after release.",
+    ],
+    "ideology": [
+        "Discussed a video he had watched; he asked where its numbers came from.",
+        "He talked about what the group gave him: a place to belong.",
+        "Read a text together and talked about who it leaves out.",
+    ],
+    "wellbeing": [
+        "He sleeps badly; he will ask the nurse for an appointment.",
+        "Talked about how he copes with being locked in at weekends.",
+    ],
+}
+ASSESSMENTS = [
+    "Seems more open than last month.",
+    "Still guarded when the old group comes up.",
+    "Tired and low; worth watching.",
+    "Takes more initiative than before.",
+]
+FOLLOW_UPS = [
+    "Ask the wing officer about the visiting list.",
+    "Bring the course brochure next time.",
+    "Call the housing office before Friday.",
+    "Ask the coach about a family meeting.",
+]
+CHECK_IN_NOTES = [
+    "Both say the meetings go well.",
+    "The mentor asked for advice on the family meeting; the coach will follow up.",
+    "Agreed to keep the weekly rhythm until release.",
+    "The mentee says the mentor is the one person he can talk to.",
+]
+# By phase: the topics talked about and the kinds of meeting, with weights.
+TOPICS = {
+    Phase.REMAND: ["everyday", "wellbeing", "family", "ideology", "motivation"],
+    Phase.SENTENCE: ["everyday", "motivation", "relations", "family", "ideology"],
+    Phase.RE_ENTRY: ["re_entry", "family", "relations", "motivation"],
+    Phase.AFTERCARE: ["re_entry", "relations", "everyday", "motivation"],
+}
+KINDS = {
+    Phase.REMAND: {"prison_visit": 8, "phone": 2},
+    Phase.SENTENCE: {"prison_visit": 7, "phone": 1, "video": 1, "family": 1},
+    Phase.RE_ENTRY: {"prison_visit": 5, "accompanied_leave": 2, "phone": 1, "family": 2},
+    Phase.AFTERCARE: {"community": 6, "phone": 2, "video": 1, "family": 1},
+}
+NOT_HELD = {
+    Phase.REMAND: ["lockdown", "lockdown", "transfer", "illness"],
+    Phase.SENTENCE: ["lockdown", "illness", "declined", "mentor"],
+    Phase.RE_ENTRY: ["lockdown", "illness", "mentor"],
+    Phase.AFTERCARE: ["illness", "mentor", "declined"],
+}
+
+
+@dataclass
+class GoalPlan:
+    area: str
+    title: str
+    set_on: int  # days after the start
+    target: int  # days after the start
+    progress: int  # where it ended, or stands today
+    status: str = GoalStatus.ACTIVE
+    done_on: int | None = None  # days after the start the outcome was recorded
+    outcome_reason: str = ""
+    steps: str = ""
+
+
+@dataclass
+class Step:
+    days_ago: int
+    kind: str  # release_date, sentencing, release, transfer, reallocate, pause, plan, close
+    detail: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class Story:
+    custody: str  # the custody status of the person chosen
+    criterion: str
+    mentor: str
+    coach: str
+    started: int | None  # days ago the initial meeting took place; None: never activated
+    frequency: str = "weekly"
+    engagement: tuple[str, ...] = ("some", "high")  # from first meetings to the latest
+    goals: list[GoalPlan] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    constraints: str = "Visits on weekdays in the visiting room; no leave yet."
+    quiet_since: int | None = None  # days ago: every meeting since was cancelled
+    check_in_late: bool = False  # the latest check-in has not been done
+    matched: int = 0  # days ago the match was made (default: 12 days before the start)
+
+
+STORIES = [
+    # Remand: three months of weekly visits; a lockdown has stopped them for 18 days.
+    Story(
+        custody=CustodyStatus.REMAND,
+        criterion="charged_with_terrorism",
+        mentor="mentor01",
+        coach="mentor02",
+        started=100,
+        engagement=("low", "some", "some"),
+        constraints="Remand with restrictions: letters read, visits supervised.",
+        quiet_since=18,
+        goals=[
+            GoalPlan("everyday", "Get through remand without disciplinary reports", 10, 120, 50),
+            GoalPlan(
+                "family", "Let his mother visit under supervision", 20, 90, 100, "achieved", 60
+            ),
+        ],
+    ),
+    # Re-entry: seven months; release in 25 days; housing and a course are being arranged.
+    Story(
+        custody=CustodyStatus.SENTENCED,
+        criterion="convicted_of_terrorism",
+        mentor="mentor04",
+        coach="mentor01",
+        started=220,
+        engagement=("some", "high", "high"),
+        constraints="Weekday visits; accompanied leave twice a month from re-entry.",
+        steps=[
+            Step(65, "release_date", {"release_in": 25}),
+            Step(60, "plan", {"text": "Accompanied leave twice a month; job-centre visit agreed."}),
+        ],
+        goals=[
+            GoalPlan("re_entry", "A flat or a room by the day of release", 150, 245, 60),
+            GoalPlan("re_entry", "A place on the welding course", 120, 250, 80),
+            GoalPlan(
+                "relations",
+                "Join the football club's Tuesday training",
+                60,
+                200,
+                100,
+                "achieved",
+                180,
+            ),
+            GoalPlan(
+                "motivation",
+                "Write down what he wants from life outside",
+                10,
+                60,
+                100,
+                "achieved",
+                55,
+            ),
+        ],
+    ),
+    # Aftercare: eleven months; released on licence two months ago; a check-in is overdue.
+    Story(
+        custody=CustodyStatus.SENTENCED,
+        criterion="hate_crime",
+        mentor="mentor07",
+        coach="mentor02",
+        started=330,
+        frequency="fortnightly",
+        engagement=("low", "some", "high", "high"),
+        check_in_late=True,
+        steps=[
+            Step(150, "release_date", {"release_in": -60}),
+            Step(60, "release", {"kind": "release_on_licence"}),
+        ],
+        goals=[
+            GoalPlan(
+                "re_entry",
+                "Keep the job at the warehouse through the probation period",
+                275,
+                360,
+                40,
+            ),
+            GoalPlan(
+                "relations",
+                "Stop meeting the old group at the gym",
+                30,
+                200,
+                70,
+                "partly",
+                250,
+                "Still sees one of them, but not the group.",
+            ),
+            GoalPlan("family", "Move back in touch with his father", 60, 180, 100, "achieved", 150),
+            GoalPlan(
+                "everyday",
+                "Anger course in prison",
+                20,
+                120,
+                30,
+                "dropped",
+                100,
+                "The course was cancelled by the prison.",
+            ),
+        ],
+    ),
+    # Paused: five months in the sentence phase; the person was placed in the secure unit.
+    Story(
+        custody=CustodyStatus.SENTENCED,
+        criterion="convicted_of_terrorism",
+        mentor="mentor02",
+        coach="mentor01",
+        started=160,
+        engagement=("some", "some", "low"),
+        steps=[
+            Step(
+                12,
+                "pause",
+                {
+                    "reason": "Placed in the secure unit after an incident on the "
+                    "wing; visits suspended until the review."
+                },
+            ),
+        ],
+        goals=[
+            GoalPlan("motivation", "Finish the school module in prison", 15, 200, 40),
+            GoalPlan("relations", "Find one person on the wing outside the old group", 30, 150, 20),
+        ],
+    ),
+    # Reallocated: transferred to a distant prison; the mentor there took over.
+    Story(
+        custody=CustodyStatus.SENTENCED,
+        criterion="vulnerable",
+        mentor="mentor03",
+        coach="mentor02",
+        started=190,
+        frequency="weekly",
+        engagement=("some", "high", "some", "high"),
+        steps=[
+            Step(70, "transfer", {"institution": "East Jutland Prison"}),
+            Step(
+                63,
+                "reallocate",
+                {
+                    "mentor": "mentor05",
+                    "reason": "transfer",
+                    "note": "Transferred to East Jutland; too far for weekly visits.",
+                },
+            ),
+        ],
+        goals=[
+            GoalPlan("everyday", "Ask for help before a conflict escalates", 10, 150, 70),
+            GoalPlan("family", "A phone call with his daughter every week", 40, 200, 60),
+        ],
+    ),
+    # Completed: fourteen months from the sentence through release to aftercare.
+    Story(
+        custody=CustodyStatus.SENTENCED,
+        criterion="convicted_of_terrorism",
+        mentor="mentor01",
+        coach="mentor02",
+        started=430,
+        frequency="fortnightly",
+        engagement=("low", "some", "high", "high"),
+        steps=[
+            Step(250, "release_date", {"release_in": -160}),
+            Step(160, "release", {"kind": "release_on_licence"}),
+            Step(
+                20,
+                "close",
+                {
+                    "closure_type": "completed",
+                    "reason": "The planned year after "
+                    "release is over; he has a flat, a job and a football club.",
+                    "mentee": "held",
+                    "mentor": "held",
+                    "contact": "agreed",
+                    "rematch": True,
+                },
+            ),
+        ],
+        goals=[
+            GoalPlan("re_entry", "A flat of his own", 150, 300, 100, "achieved", 270),
+            GoalPlan("re_entry", "A job or an apprenticeship", 180, 360, 100, "achieved", 330),
+            GoalPlan(
+                "relations",
+                "A club or group outside the old circle",
+                200,
+                380,
+                100,
+                "achieved",
+                350,
+            ),
+            GoalPlan(
+                "motivation",
+                "No contact with the old group",
+                10,
+                400,
+                80,
+                "partly",
+                405,
+                "One meeting with an old friend; he told the mentor himself.",
+            ),
+        ],
+    ),
+    # Ended early: the person withdrew after four months.
+    Story(
+        custody=CustodyStatus.SENTENCED,
+        criterion="hate_crime",
+        mentor="mentor03",
+        coach="mentor01",
+        started=300,
+        engagement=("some", "low", "none"),
+        steps=[
+            Step(
+                170,
+                "close",
+                {
+                    "closure_type": "ended_early",
+                    "reason": "He withdrew after "
+                    "joining another group on the wing; he may ask again.",
+                    "mentee": "declined",
+                    "mentor": "held",
+                    "contact": "programme",
+                    "rematch": True,
+                },
+            ),
+        ],
+        goals=[
+            GoalPlan("everyday", "No fights on the wing for a month", 10, 60, 100, "achieved", 50),
+            GoalPlan(
+                "relations",
+                "Talk to the imam about the group",
+                60,
+                140,
+                10,
+                "not_achieved",
+                128,
+                "He would not meet the imam.",
+            ),
+        ],
+    ),
+    # Cancelled: the person was extradited before the initial meeting.
+    Story(
+        custody=CustodyStatus.SENTENCED,
+        criterion="convicted_of_terrorism",
+        mentor="mentor07",
+        coach="mentor02",
+        started=None,
+        matched=95,
+        steps=[
+            Step(
+                80,
+                "close",
+                {
+                    "closure_type": "cancelled",
+                    "reason": "Extradited to serve the "
+                    "sentence in his home country before the initial meeting.",
+                    "rematch": False,
+                },
+            ),
+        ],
+    ),
+]
+
+
+def _at(day: date, hour: int = 17) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=timezone.get_current_timezone())
+
+
+class _Dating:
+    """Dates the rows a service just wrote to the day of the story they belong to: every
+    row of the story stamped later than the loader began."""
+
+    def __init__(self, mentorship: Mentorship, began: datetime) -> None:
+        self.mentorship = mentorship
+        self.began = began
+
+    def _fresh(self, queryset: QuerySet[Model], stamp: str) -> QuerySet[Model]:
+        return queryset.filter(**{f"{stamp}__gte": self.began})
+
+    def to(self, day: date) -> None:
+        at = _at(day)
+        m = self.mentorship
+        self._fresh(MentorshipChange.objects.filter(mentorship=m), "occurred_at").update(
+            occurred_at=at
+        )
+        self._fresh(Mentorship.objects.filter(pk=m.pk), "status_changed_at").update(
+            status_changed_at=at
+        )
+        self._fresh(Mentorship.objects.filter(pk=m.pk), "created_at").update(created_at=at)
+        self._fresh(Meeting.objects.filter(mentorship=m), "recorded_at").update(
+            recorded_at=at, updated_at=at
+        )
+        self._fresh(Goal.objects.filter(mentorship=m), "created_at").update(created_at=at)
+        self._fresh(Goal.objects.filter(mentorship=m), "updated_at").update(updated_at=at)
+        self._fresh(CheckIn.objects.filter(mentorship=m), "recorded_at").update(recorded_at=at)
+        self._fresh(Plan.objects.filter(mentorship=m), "updated_at").update(updated_at=at)
+        # A service saving this instance later must not write the old stamps back.
+        m.refresh_from_db(fields=["created_at", "status_changed_at"])
+
+
+def _pick(rng: random.Random, weights: dict[str, int]) -> str:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def _meeting_days(start: date, end: date, paused: date | None) -> list[date]:
+    """Every week from the start; a fortnightly mentorship skips every other week while in
+    custody (see `_Runner.meet`)."""
+    every = 7
+    days, day = [], start + timedelta(days=every)
+    while day < end and (paused is None or day < paused):
+        days.append(day)
+        day += timedelta(days=every)
+    return days
+
+
+class _Runner:
+    def __init__(
+        self, story: Story, mentorship: Mentorship, today: date, seed: int, began: datetime
+    ) -> None:
+        self.story = story
+        self.mentorship = mentorship
+        self.today = today
+        self.rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
+        self.dating = _Dating(mentorship, began)
+        self.coordinator = User.objects.get(username="coordinator")
+        self.goals: dict[int, Goal] = {}
+
+    @property
+    def mentor(self) -> User:
+        self.mentorship.refresh_from_db()
+        user = self.mentorship.mentor.user
+        if user is None:
+            raise ValueError("Every demo mentor has an account.")
+        return user
+
+    def run(self) -> None:
+        story, today = self.story, self.today
+        start = today - timedelta(days=story.started or 0)
+        close = next((s for s in story.steps if s.kind == "close"), None)
+        pause = next((s for s in story.steps if s.kind == "pause"), None)
+        end = today - timedelta(days=close.days_ago) if close else today
+        actions: list[tuple[date, int, Callable[[], None]]] = []
+        actions.append((start, 0, partial(self.activate, start)))
+        actions.append((start + timedelta(days=3), 1, partial(self.plan, story.constraints)))
+        meeting_days = _meeting_days(
+            start, end, today - timedelta(days=pause.days_ago) if pause else None
+        )
+        for n, day in enumerate(meeting_days):
+            stage = min(
+                n * len(story.engagement) // max(len(meeting_days), 1), len(story.engagement) - 1
+            )
+            quiet = story.quiet_since is not None and day >= today - timedelta(
+                days=story.quiet_since
+            )
+            actions.append(
+                (
+                    day,
+                    5,
+                    partial(self.meet, n, day, story.engagement[stage], quiet),
+                )
+            )
+        for day in self.check_in_days(start, end):
+            actions.append((day, 4, partial(self.check_in, day)))
+        for number, goal in enumerate(story.goals):
+            actions += self.goal_actions(number, goal, start, end)
+        for step in story.steps:
+            actions.append((today - timedelta(days=step.days_ago), 3, partial(self.step, step)))
+        for day, _order, action in sorted(actions, key=lambda a: (a[0], a[1])):
+            action()
+            self.dating.to(day)
+
+    def check_in_days(self, start: date, end: date) -> list[date]:
+        days = [start + timedelta(days=12), start + timedelta(days=27)]
+        while days[-1] + timedelta(days=29) <= end:
+            days.append(days[-1] + timedelta(days=29))
+        if self.story.check_in_late:
+            days.pop()
+        return [day for day in days if day <= end]
+
+    def activate(self, start: date) -> None:
+        m = self.mentorship
+        services.mentorship_activate(
+            actor=self.coordinator,
+            mentorship=m,
+            version=m.version,
+            agreement=services.Agreement(
+                initial_meeting_on=start,
+                initial_meeting_with=self.rng.choice(["coach", "coordinator"]),
+                agreement_signed_on=start,
+                meeting_frequency=self.story.frequency,
+                planned_months=12 if self.story.started and self.story.started < 365 else 18,
+                roles_agreed="Synthetic: the mentor visits as agreed; the coach follows up "
+                "monthly; the coordinator checks in.",
+                safety_rules="Synthetic: no private contact details; meetings where staff "
+                "can see; concerns go to the coordinator the same day.",
+            ),
+        )
+
+    def plan(self, text: str) -> None:
+        existing = Plan.objects.filter(mentorship=self.mentorship).first()
+        services.plan_save(
+            actor=self.mentor,
+            mentorship=self.mentorship,
+            version=existing.version if existing else None,
+            custody_constraints=f"Synthetic: {text}",
+        )
+
+    def meet(self, week: int, day: date, engagement: str, quiet: bool) -> None:
+        rng, m = self.rng, self.mentorship
+        m.refresh_from_db()
+        phase = m.phase
+        # Fortnightly in custody; weekly in aftercare, where a week without a meeting is
+        # already a week too long.
+        if self.story.frequency == "fortnightly" and week % 2 and phase != Phase.AFTERCARE:
+            return
+        held = not quiet and rng.random() > 0.12
+        kind = _pick(rng, KINDS[Phase(phase)])
+        topics = sorted(rng.sample(TOPICS[Phase(phase)], k=rng.choice([1, 2, 2])))
+        participants = ["mentee", "mentor"]
+        if kind == "family":
+            participants.append("family")
+        if kind == "accompanied_leave":
+            participants.append("staff")
+        why = "lockdown" if quiet else rng.choice(NOT_HELD[Phase(phase)])
+        outcome = (
+            "held"
+            if held
+            else ("no_show" if why == "declined" and phase == Phase.AFTERCARE else "cancelled")
+        )
+        goals = [
+            g
+            for g in Goal.objects.filter(mentorship=m, status=GoalStatus.ACTIVE)
+            if g.area in topics
+        ]
+        services.meeting_record(
+            actor=self.mentor,
+            mentorship=m,
+            data=services.MeetingData(
+                occurred_on=day,
+                kind=kind
+                if held
+                else ("prison_visit" if phase != Phase.AFTERCARE else "community"),
+                outcome=outcome,
+                not_held_reason="" if held else why,
+                duration_minutes=rng.choice([45, 60, 60, 75, 90]) if held else None,
+                participants=participants if held else [],
+                topics=topics if held else [],
+                engagement=engagement if held else "",
+                facts=" ".join(f"Synthetic: {rng.choice(FACTS[t])}" for t in topics if t in FACTS)
+                if held
+                else "",
+                assessment=f"Synthetic: {rng.choice(ASSESSMENTS)}"
+                if held and rng.random() < 0.4
+                else "",
+                follow_up=f"Synthetic: {rng.choice(FOLLOW_UPS)}"
+                if held and rng.random() < 0.3
+                else "",
+            ),
+            goals=goals if held else [],
+        )
+
+    def check_in(self, day: date) -> None:
+        self.mentorship.refresh_from_db()
+        if self.mentorship.status not in services.ONGOING:
+            return
+        services.check_in_record(
+            actor=self.coordinator,
+            mentorship=self.mentorship,
+            occurred_on=day,
+            how=self.rng.choice(["phone", "meeting", "video"]),
+            note=f"Synthetic: {self.rng.choice(CHECK_IN_NOTES)}",
+        )
+
+    def goal_actions(
+        self, number: int, plan: GoalPlan, start: date, end: date
+    ) -> list[tuple[date, int, Callable[[], None]]]:
+        set_on = start + timedelta(days=plan.set_on)
+        done_on = start + timedelta(days=plan.done_on) if plan.done_on is not None else None
+        last = min(done_on or end, end)
+        actions: list[tuple[date, int, Callable[[], None]]] = [
+            (set_on, 2, partial(self.goal_set, number, plan, start))
+        ]
+        # Progress noted a few times on the way to where it stands.
+        span = (last - set_on).days
+        for k in (1, 2, 3):
+            day = set_on + timedelta(days=span * k // 4)
+            if set_on < day < last:
+                progress = plan.progress * k // 4
+                actions.append((day, 6, partial(self.goal_update, number, progress, "", "")))
+        if done_on is not None and done_on <= end:
+            actions.append(
+                (
+                    done_on,
+                    6,
+                    partial(
+                        self.goal_update, number, plan.progress, plan.status, plan.outcome_reason
+                    ),
+                )
+            )
+        elif plan.status == GoalStatus.ACTIVE and last > set_on:
+            actions.append((last, 6, partial(self.goal_update, number, plan.progress, "", "")))
+        return actions
+
+    def goal_set(self, number: int, plan: GoalPlan, start: date) -> None:
+        self.goals[number] = services.goal_create(
+            actor=self.mentor,
+            mentorship=self.mentorship,
+            data=services.GoalData(
+                area=plan.area,
+                title=f"Synthetic: {plan.title}",
+                steps=plan.steps,
+                target_date=start + timedelta(days=plan.target),
+                progress=0,
+                status=GoalStatus.ACTIVE,
+                outcome_reason="",
+            ),
+        )
+
+    def goal_update(self, number: int, progress: int, status: str, reason: str) -> None:
+        goal = self.goals[number]
+        goal.refresh_from_db()
+        self.mentorship.refresh_from_db()
+        if self.mentorship.status not in services.ONGOING:
+            return
+        services.goal_update(
+            actor=self.mentor,
+            goal=goal,
+            version=goal.version,
+            data=services.GoalData(
+                area=goal.area,
+                title=goal.title,
+                steps=goal.steps,
+                target_date=goal.target_date,
+                progress=progress,
+                status=status or goal.status,
+                outcome_reason=f"Synthetic: {reason}" if reason else "",
+            ),
+        )
+
+    def step(self, step: Step) -> None:
+        m, today = self.mentorship, self.today
+        m.refresh_from_db()
+        day = today - timedelta(days=step.days_ago)
+        mentee = Mentee.objects.get(pk=m.mentee_id)
+        detail = step.detail
+        if step.kind == "release_date":
+            release = today + timedelta(days=int(detail["release_in"]))  # type: ignore[call-overload]
+            mentees.mentee_update(
+                actor=self.coordinator,
+                mentee=mentee,
+                version=mentee.version,
+                data=mentee_data(mentee, expected_release_date=release, earliest_release_date=None),
+            )
+            services.phases_due(today=day)
+        elif step.kind in ("sentencing", "release", "transfer"):
+            kind = str(detail.get("kind", step.kind))
+            where = detail.get("institution")
+            mentees.custody_event_record(
+                actor=self.coordinator,
+                mentee=mentee,
+                kind=kind,
+                occurred_on=day,
+                institution=Institution.objects.get(name=where) if where else None,
+                note="Synthetic: from the prison's notification.",
+            )
+        elif step.kind == "plan":
+            self.plan(str(detail["text"]))
+        elif step.kind == "reallocate":
+            services.mentorship_reallocate(
+                actor=self.coordinator,
+                mentorship=m,
+                version=m.version,
+                mentor=Mentor.objects.get(user__username=detail["mentor"]),
+                reason=str(detail["reason"]),
+                note=f"Synthetic: {detail['note']}",
+            )
+        elif step.kind == "pause":
+            services.mentorship_pause_or_resume(
+                actor=self.coordinator,
+                mentorship=m,
+                version=m.version,
+                to_status=MentorshipStatus.PAUSED,
+                reason=f"Synthetic: {detail['reason']}",
+            )
+        elif step.kind == "close":
+            close(m, day, detail, self.coordinator)
+
+
+def close(m: Mentorship, day: date, detail: dict[str, object], coordinator: User) -> None:
+    services.mentorship_close(
+        actor=coordinator,
+        mentorship=m,
+        version=m.version,
+        closure=services.Closure(
+            closed_on=day,
+            closure_type=str(detail["closure_type"]),
+            closure_reason=f"Synthetic: {detail['reason']}",
+            exit_interview_mentee=str(detail.get("mentee", "")),
+            exit_interview_mentor=str(detail.get("mentor", "")),
+            after_closure_contact=str(detail.get("contact", "")),
+            rematch_eligible=bool(detail["rematch"]),
+        ),
+    )
+
+
+def load(*, today: date, skip: int) -> None:
+    """The earliest demo match becomes the six-week-old mentorship; then each story gets
+    a person of its custody status from those not referred yet."""
+    first = Mentorship.objects.select_related("mentor__user").order_by("id").first()
+    if first is not None:
+        _six_weeks(first, today)
+    people = list(Mentee.objects.order_by("id")[skip:])
+    coordinator = User.objects.get(username="coordinator")
+    for number, story in enumerate(STORIES):
+        mentee = next(
+            p
+            for p in people
+            if p.custody_status == story.custody
+            and (
+                p.custody_status != CustodyStatus.SENTENCED
+                or (p.expected_release_date or today) > today + timedelta(days=365)
+            )
+        )
+        people.remove(mentee)
+        matched = story.matched or (story.started or 0) + 12
+        began = timezone.now()
+        referral = refer(
+            mentee,
+            days_ago=matched + 30,
+            criterion=story.criterion,
+            status=Status.MATCHED,
+            today=today,
+            mentor=Mentor.objects.get(user__username=story.mentor),
+            coach=Mentor.objects.get(user__username=story.coach),
+        )
+        mentorship = Mentorship.objects.get(referral=referral)
+        runner = _Runner(story, mentorship, today, seed=2016 + number, began=began)
+        runner.dating.to(today - timedelta(days=matched))
+        if story.started is None:
+            for step in story.steps:
+                close(mentorship, today - timedelta(days=step.days_ago), step.detail, coordinator)
+                runner.dating.to(today - timedelta(days=step.days_ago))
+            continue
+        runner.run()
+
+
+def _six_weeks(mentorship: Mentorship, today: date) -> None:
+    """The earliest match: active for six weeks, with its plan, goals, a check-in and
+    weekly visits, one of them cancelled for a lockdown."""
+    coordinator = User.objects.get(username="coordinator")
+    dating = _Dating(mentorship, began=mentorship.created_at)
+    started = today - timedelta(days=42)
+    dating.to(started - timedelta(days=10))
+    services.mentorship_activate(
+        actor=coordinator,
+        mentorship=mentorship,
+        version=mentorship.version,
+        agreement=services.Agreement(
+            initial_meeting_on=started,
+            initial_meeting_with="coach",
+            agreement_signed_on=started,
+            meeting_frequency="weekly",
+            planned_months=12,
+            roles_agreed="Synthetic: the mentor visits weekly; the coach follows up monthly.",
+            safety_rules="Synthetic: no private contact details; meetings in the visiting room.",
+        ),
+    )
+    dating.to(started)
+    services.check_in_record(
+        actor=coordinator,
+        mentorship=mentorship,
+        occurred_on=started + timedelta(days=10),
+        how="phone",
+        note="Synthetic: both say the visits go well.",
+    )
+    dating.to(started + timedelta(days=10))
+    mentor = mentorship.mentor.user
+    if mentor is None:
+        return
+    services.plan_save(
+        actor=mentor,
+        mentorship=mentorship,
+        version=None,
+        custody_constraints="Synthetic: visits on weekdays in the visiting room; no leave yet.",
+    )
+    for area, title, progress, status in (
+        ("everyday", "Synthetic: handle conflicts on the wing without fights", 40, "active"),
+        ("family", "Synthetic: a visit from his sister", 100, "achieved"),
+        ("re_entry", "Synthetic: a place on the welding course", 20, "active"),
+    ):
+        services.goal_create(
+            actor=mentor,
+            mentorship=mentorship,
+            data=services.GoalData(
+                area=area,
+                title=title,
+                steps="",
+                target_date=today + timedelta(days=60),
+                progress=progress,
+                status=status,
+                outcome_reason="",
+            ),
+        )
+    dating.to(started + timedelta(days=3))
+    visits = [
+        (
+            35,
+            "held",
+            "",
+            ["everyday", "motivation"],
+            "some",
+            "Talked about a conflict on the wing.",
+        ),
+        (28, "held", "", ["family"], "high", "Wants his sister to visit; we wrote to her."),
+        (21, "cancelled", "lockdown", [], "", ""),
+        (14, "held", "", ["ideology", "relations"], "some", "Discussed a video he had watched."),
+        (7, "held", "", ["re_entry", "motivation"], "high", "Asked about training as a welder."),
+    ]
+    for days_ago, outcome, why, topics, engagement, facts in visits:
+        services.meeting_record(
+            actor=mentor,
+            mentorship=mentorship,
+            data=services.MeetingData(
+                occurred_on=today - timedelta(days=days_ago),
+                kind=Meeting.Kind.PRISON_VISIT,
+                outcome=outcome,
+                not_held_reason=why,
+                duration_minutes=60 if outcome == "held" else None,
+                participants=["mentee", "mentor"] if outcome == "held" else [],
+                topics=topics,
+                engagement=engagement,
+                facts=f"Synthetic: {facts}" if facts else "",
+                assessment="",
+                follow_up="",
+            ),
+        )
+        dating.to(today - timedelta(days=days_ago))
