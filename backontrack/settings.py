@@ -181,6 +181,8 @@ BACKONTRACK_NO_MEETING_DAYS_AFTERCARE = int(
 )
 # An expected release this close is flagged to the coordinator and the mentor.
 BACKONTRACK_RELEASE_ALERT_DAYS = int(os.environ.get("BACKONTRACK_RELEASE_ALERT_DAYS", "30"))
+# Confirmed and discarded pool drafts are removed this many days after they closed.
+BACKONTRACK_POOL_DRAFT_DAYS = int(os.environ.get("BACKONTRACK_POOL_DRAFT_DAYS", "30"))
 # A proposed mentorship not activated after this many days is flagged.
 BACKONTRACK_ACTIVATION_DAYS = int(os.environ.get("BACKONTRACK_ACTIVATION_DAYS", "7"))
 

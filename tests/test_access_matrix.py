@@ -163,6 +163,7 @@ MATRIX: dict[str, tuple[str, str]] = {
     "mentorship_move": ("/mentorships/{active}/status/paused/", COORDINATOR_ONLY),
     "mentorship_phase": ("/mentorships/{active}/phase/", COORDINATOR_ONLY),
     "mentorship_reallocate": ("/mentorships/{active}/reallocate/", COORDINATOR_ONLY),
+    "mentorship_coach": ("/mentorships/{active}/coach/", COORDINATOR_ONLY),
     "mentorship_close": ("/mentorships/{active}/close/", COORDINATOR_ONLY),
     "mentorship_timeline": ("/mentorships/{active}/timeline/", ITS_PEOPLE),
     "check_in_create": ("/mentorships/{active}/check-ins/new/", COORDINATOR_ONLY),

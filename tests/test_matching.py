@@ -2,16 +2,20 @@
 the pool draft's optimal assignment."""
 
 import importlib.util
+import io
 import itertools
 import sys
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from backontrack.accounts.models import User
 from backontrack.audit.models import Action, AuditEvent
@@ -397,3 +401,21 @@ def test_the_benchmark_script_checks_optimality_at_a_small_scale(
     spec.loader.exec_module(module)
     assert module.main(["--referrals", "120", "--mentors", "30", "--capacity", "3"]) == 0
     assert "OPTIMAL: totals equal" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("days", "kept"), [(29, True), (31, False)])
+def test_closed_pool_drafts_are_removed_after_30_days(days: int, kept: bool) -> None:
+    closed = pool.draft_create(actor=coordinator())
+    PoolDraft.objects.filter(pk=closed.pk).update(
+        state=PoolDraft.State.DISCARDED, closed_at=timezone.now() - timedelta(days=days)
+    )
+    still_open = pool.draft_create(actor=coordinator())
+    PoolDraft.objects.filter(pk=still_open.pk).update(
+        created_at=timezone.now() - timedelta(days=90)
+    )
+    out = io.StringIO()
+    call_command("send-alerts", stdout=out)
+    assert PoolDraft.objects.filter(pk=closed.pk).exists() is kept
+    assert DraftProposal.objects.filter(draft_id=closed.pk).exists() is kept
+    assert PoolDraft.objects.filter(pk=still_open.pk).exists()
+    assert f"{0 if kept else 1} closed pool drafts removed" in out.getvalue()

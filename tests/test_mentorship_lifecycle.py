@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from backontrack.accounts.models import User
@@ -294,3 +294,101 @@ def test_viewing_a_mentorship_is_recorded_against_the_person() -> None:
     assert AuditEventSubject.objects.filter(
         object_type="mentees.mentee", object_id=str(mentorship.mentee_id)
     ).exists()
+
+
+def test_the_offered_mentors_are_exactly_those_the_reallocation_accepts() -> None:
+    mentorship = active()
+    offered = {m.pk for m in services.reallocation_candidates(mentorship)}
+    assert offered, "the demo has ready mentors with places"
+    for mentor in Mentor.objects.all():
+        try:
+            with transaction.atomic():
+                services.mentorship_reallocate(
+                    actor=coordinator(),
+                    mentorship=Mentorship.objects.get(pk=mentorship.pk),
+                    version=Mentorship.objects.get(pk=mentorship.pk).version,
+                    mentor=mentor,
+                    reason="other",
+                    note="",
+                )
+                raise _Accepted
+        except _Accepted:
+            accepted = True
+        except services.Refused:
+            accepted = False
+        assert accepted is (mentor.pk in offered), mentor
+
+
+class _Accepted(Exception):
+    """Rolls back a reallocation that the service accepted."""
+
+
+def test_the_coordinator_changes_the_coach_and_the_previous_one_loses_sight() -> None:
+    mentorship = active()
+    old = mentorship.coach
+    url = f"/mentorships/{mentorship.pk}/coach/"
+    client = signed_in_client("coordinator")
+    page = client.get(url).content.decode()
+    henrik = Mentor.objects.get(user__username="mentor01")
+    assert "Henrik Lund" in page and "Jonas Mikkelsen" not in page  # the mentor is no coach
+    response = client.post(url, {"version": mentorship.version, "coach": henrik.pk, "reason": ""})
+    assert response.status_code == 200 and "This field is required" in response.content.decode()
+    response = client.post(
+        url,
+        {"version": mentorship.version, "coach": henrik.pk, "reason": "Aisha is on leave."},
+    )
+    assert response.status_code == 302
+    mentorship.refresh_from_db()
+    assert mentorship.coach == henrik
+    change = mentorship.changes.get(kind=MentorshipChange.Kind.COACH)
+    assert (change.from_value, change.to_value, change.reason) == (
+        str(old),
+        "Henrik Lund",
+        "Aisha is on leave.",
+    )
+    detail = f"/mentorships/{mentorship.pk}/"
+    assert "new coach: Henrik Lund" in client.get(detail).content.decode()
+    assert signed_in_client("mentor01").get(detail).status_code == 200
+    assert signed_in_client(old.user.username).get(detail).status_code == 404  # type: ignore[union-attr]
+
+
+def test_a_coach_who_may_not_supervise_is_refused() -> None:
+    mentorship = active()
+    henrik = Mentor.objects.get(user__username="mentor01")
+    sofie = Mentor.objects.get(user__username="mentor04")
+    for username in ("mentor03", "mentor01"):
+        with pytest.raises(services.Refused):
+            services.mentorship_change_coach(
+                actor=User.objects.get(username=username),
+                mentorship=mentorship,
+                version=mentorship.version,
+                coach=henrik,
+                reason="Because.",
+            )
+    with pytest.raises(services.Refused, match="cannot take this mentorship"):
+        services.mentorship_change_coach(
+            actor=coordinator(),
+            mentorship=mentorship,
+            version=mentorship.version,
+            coach=sofie,  # no coach training, no coaching places
+            reason="Because.",
+        )
+    Mentor.objects.filter(pk=henrik.pk).update(coach_capacity=0)
+    with pytest.raises(services.Refused, match="cannot take this mentorship"):
+        services.mentorship_change_coach(
+            actor=coordinator(),
+            mentorship=mentorship,
+            version=mentorship.version,
+            coach=henrik,
+            reason="Because.",
+        )
+
+
+def test_the_timeline_shows_check_ins_to_the_coordinator_only() -> None:
+    mentorship = active()
+    url = f"/mentorships/{mentorship.pk}/timeline/"
+    coordinator_page = signed_in_client("coordinator").get(url + "?kind=check_in")
+    assert "Coordinator check-in" in coordinator_page.content.decode()
+    assert "both say the visits go well" in coordinator_page.content.decode()
+    coach_page = signed_in_client(mentorship.coach.user.username).get(url).content.decode()  # type: ignore[union-attr]
+    assert "Coordinator check-in" not in coach_page and 'value="check_in"' not in coach_page

@@ -14,6 +14,7 @@ from backontrack.accounts.models import User
 from backontrack.audit.models import Action, AuditEvent
 from backontrack.mentees import services as mentees
 from backontrack.mentees.models import Mentee
+from backontrack.mentors.models import Mentor
 from backontrack.mentorships import services
 from backontrack.mentorships.models import (
     Meeting,
@@ -243,6 +244,57 @@ def test_a_change_within_48_hours_needs_no_reason_and_keeps_no_copy() -> None:
     meeting.refresh_from_db()
     assert meeting.duration_minutes == 50
     assert not meeting.revisions.exists()
+
+
+def test_only_the_recorder_changes_a_meeting_and_the_coordinator_must_say_why() -> None:
+    mentorship = active()
+    mentor_client = signed_in_client(username(mentorship))
+    mentor_client.post(f"/mentorships/{mentorship.pk}/meetings/new/", _meeting())
+    meeting = mentorship.meetings.latest("id")
+    edit = f"/mentorships/{mentorship.pk}/meetings/{meeting.pk}/edit/"
+    # The next mentor after a reallocation reads the meeting but does not rewrite it.
+    sofie = User.objects.get(username="mentor04")
+    services.mentorship_reallocate(
+        actor=User.objects.get(username="coordinator"),
+        mentorship=mentorship,
+        version=mentorship.version,
+        mentor=Mentor.objects.get(user=sofie),
+        reason="other",
+        note="",
+    )
+    next_mentor = signed_in_client("mentor04")
+    detail = next_mentor.get(f"/mentorships/{mentorship.pk}/").content.decode()
+    assert "Record a meeting" in detail and edit not in detail
+    assert next_mentor.get(edit).status_code == 404
+    with pytest.raises(services.Refused, match="mentor who recorded it"):
+        services.meeting_edit(
+            actor=sofie,
+            meeting=meeting,
+            version=meeting.version,
+            data=_data(meeting),
+            reason="",
+        )
+    # The coordinator may, within 48 hours too, but keeps the earlier version and says why.
+    coordinator = signed_in_client("coordinator")
+    page = coordinator.get(edit).content.decode()
+    assert "This meeting was recorded by" in page
+    response = coordinator.post(edit, _meeting(version=meeting.version, duration_minutes="50"))
+    assert response.status_code == 200
+    assert "This field is required" in response.content.decode()
+    meeting.refresh_from_db()
+    assert meeting.duration_minutes == 45
+    response = coordinator.post(
+        edit, _meeting(version=meeting.version, duration_minutes="50", reason="Wrong length.")
+    )
+    assert response.status_code == 302
+    revision = meeting.revisions.get()
+    assert revision.reason == "Wrong length." and json.loads(revision.earlier)["duration_minutes"]
+
+
+def _data(meeting: Meeting) -> services.MeetingData:
+    return services.MeetingData(
+        **{f: getattr(meeting, f) for f in services.MeetingData.__dataclass_fields__}
+    )
 
 
 def test_each_person_sees_only_the_mentorships_that_are_theirs() -> None:

@@ -4,6 +4,7 @@ Default deny. Each predicate lists its conditions one per line. Views call these
 404 when a predicate says no, so that "not allowed" and "not found" look the same.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -384,6 +385,25 @@ def can_record_meetings(user: object, mentorship: Mentorship) -> bool:
     if mentorship.status != "active":
         return False
     return is_mentor_of(user, mentorship) or has_role(user, Role.COORDINATOR)
+
+
+def can_edit_meeting(user: object, meeting: Meeting) -> bool:
+    """A meeting is changed by the mentor who recorded it, or by the coordinator; the next
+    mentor after a reallocation reads the earlier mentor's meetings but does not rewrite
+    them."""
+    return meeting.pk in editable_meetings(user, meeting.mentorship, [meeting])
+
+
+def editable_meetings(
+    user: object, mentorship: Mentorship, meetings: Iterable[Meeting]
+) -> set[int]:
+    """Which of these meetings of the mentorship this person may change (see
+    `can_edit_meeting`)."""
+    if not can_record_meetings(user, mentorship):
+        return set()
+    coordinator = has_role(user, Role.COORDINATOR)
+    me = getattr(user, "pk", None)
+    return {m.pk for m in meetings if coordinator or m.recorded_by_id == me}
 
 
 def can_edit_plan(user: object, mentorship: Mentorship) -> bool:

@@ -191,6 +191,10 @@ def custody_event_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = CustodyEventForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        ongoing = access.mentorships_visible_to(user).filter(
+            mentee=mentee, status__in=("active", "paused")
+        )
+        before = {m.pk: m.phase for m in ongoing}
         services.custody_event_record(
             actor=user,
             mentee=mentee,
@@ -200,6 +204,13 @@ def custody_event_create(request: HttpRequest, pk: int) -> HttpResponse:
             note=data["note"],
         )
         messages.success(request, _("The custody event is recorded."))
+        for mentorship in ongoing.all():
+            if before.get(mentorship.pk) != mentorship.phase:
+                messages.info(
+                    request,
+                    _("The mentorship's phase is now: %(phase)s.")
+                    % {"phase": mentorship.get_phase_display()},
+                )
         return redirect("mentee_detail", pk=mentee.pk)
     record(actor=user, action=Action.VIEW, obj=mentee, fields=["first_name", "last_name"])
     return render(request, "mentees/custody_event_form.html", {"form": form, "mentee": mentee})

@@ -3,9 +3,11 @@ as a draft the coordinator reviews, changes and confirms."""
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import numpy as np
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -81,6 +83,31 @@ def build_problem() -> Problem:
         allowed=allowed,
         capacity=side.places_left.astype(np.int64),
     )
+
+
+@transaction.atomic
+def drafts_purge(*, now: datetime | None = None) -> int:
+    """Remove confirmed and discarded drafts BACKONTRACK_POOL_DRAFT_DAYS after they closed.
+    A closed draft is a working paper: what it decided lives on in the referrals, the
+    mentorships and the audit trail, so its lines naming people and mentors are not kept."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.BACKONTRACK_POOL_DRAFT_DAYS)
+    old = list(
+        PoolDraft.objects.exclude(state=PoolDraft.State.OPEN)
+        .filter(closed_at__lt=cutoff)
+        .values_list("pk", flat=True)
+    )
+    if old:
+        PoolDraft.objects.filter(pk__in=old).delete()
+        record(
+            actor=None,
+            username="(backontrack send-alerts)",
+            action=Action.DELETE,
+            object_type=PoolDraft._meta.label_lower,
+            object_ids=old,
+            fields=["proposals"],
+            detail=f"closed more than {settings.BACKONTRACK_POOL_DRAFT_DAYS} days ago",
+        )
+    return len(old)
 
 
 @transaction.atomic

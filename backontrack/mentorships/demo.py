@@ -428,25 +428,41 @@ class _Dating:
     def _fresh(self, queryset: QuerySet[Model], stamp: str) -> QuerySet[Model]:
         return queryset.filter(**{f"{stamp}__gte": self.began})
 
-    def to(self, day: date) -> None:
+    def to(self, day: date, *only: str) -> None:
+        """Date the fresh rows to `day`: of every kind, or only of the kinds named (changes,
+        mentorship, meetings, goals, checkins, plan) — the loader knows what it just wrote."""
         at = _at(day)
         m = self.mentorship
-        self._fresh(MentorshipChange.objects.filter(mentorship=m), "occurred_at").update(
-            occurred_at=at
-        )
-        self._fresh(Mentorship.objects.filter(pk=m.pk), "status_changed_at").update(
-            status_changed_at=at
-        )
-        self._fresh(Mentorship.objects.filter(pk=m.pk), "created_at").update(created_at=at)
-        self._fresh(Meeting.objects.filter(mentorship=m), "recorded_at").update(
-            recorded_at=at, updated_at=at
-        )
-        self._fresh(Goal.objects.filter(mentorship=m), "created_at").update(created_at=at)
-        self._fresh(Goal.objects.filter(mentorship=m), "updated_at").update(updated_at=at)
-        self._fresh(CheckIn.objects.filter(mentorship=m), "recorded_at").update(recorded_at=at)
-        self._fresh(Plan.objects.filter(mentorship=m), "updated_at").update(updated_at=at)
-        # A service saving this instance later must not write the old stamps back.
-        m.refresh_from_db(fields=["created_at", "status_changed_at"])
+        every = not only
+        if every or "changes" in only:
+            self._fresh(MentorshipChange.objects.filter(mentorship=m), "occurred_at").update(
+                occurred_at=at
+            )
+        if every or "mentorship" in only:
+            mine = Mentorship.objects.filter(pk=m.pk)
+            self._fresh(mine, "status_changed_at").update(status_changed_at=at)
+            self._fresh(mine, "created_at").update(created_at=at)
+            # A service saving this instance later must not write the old stamps back.
+            m.refresh_from_db(fields=["created_at", "status_changed_at"])
+        if every or "meetings" in only:
+            self._fresh(Meeting.objects.filter(mentorship=m), "recorded_at").update(
+                recorded_at=at, updated_at=at
+            )
+        if every or "goals" in only:
+            goals = Goal.objects.filter(mentorship=m)
+            self._fresh(goals, "created_at").update(created_at=at)
+            self._fresh(goals, "updated_at").update(updated_at=at)
+        if every or "checkins" in only:
+            self._fresh(CheckIn.objects.filter(mentorship=m), "recorded_at").update(recorded_at=at)
+        if every or "plan" in only:
+            self._fresh(Plan.objects.filter(mentorship=m), "updated_at").update(updated_at=at)
+
+
+# What a loader step does, in order within a day, and which rows it writes (see `_Dating.to`;
+# none named: every kind).
+Action = tuple[date, int, Callable[[], None], tuple[str, ...]]
+GOAL_ROWS = ("goals", "changes")
+PLAN_ROWS = ("plan", "changes")
 
 
 def _pick(rng: random.Random, weights: dict[str, int]) -> str:
@@ -476,9 +492,16 @@ class _Runner:
         self.coordinator = User.objects.get(username="coordinator")
         self.goals: dict[int, Goal] = {}
 
+    def reload(self) -> Mentorship:
+        """The mentorship as it is now (a service may have moved it on), with its mentor."""
+        self.mentorship = Mentorship.objects.select_related("mentor__user").get(
+            pk=self.mentorship.pk
+        )
+        self.dating.mentorship = self.mentorship
+        return self.mentorship
+
     @property
     def mentor(self) -> User:
-        self.mentorship.refresh_from_db()
         user = self.mentorship.mentor.user
         if user is None:
             raise ValueError("Every demo mentor has an account.")
@@ -490,9 +513,11 @@ class _Runner:
         close = next((s for s in story.steps if s.kind == "close"), None)
         pause = next((s for s in story.steps if s.kind == "pause"), None)
         end = today - timedelta(days=close.days_ago) if close else today
-        actions: list[tuple[date, int, Callable[[], None]]] = []
-        actions.append((start, 0, partial(self.activate, start)))
-        actions.append((start + timedelta(days=3), 1, partial(self.plan, story.constraints)))
+        actions: list[Action] = []
+        actions.append((start, 0, partial(self.activate, start), ()))
+        actions.append(
+            (start + timedelta(days=3), 1, partial(self.plan, story.constraints), PLAN_ROWS)
+        )
         meeting_days = _meeting_days(
             start, end, today - timedelta(days=pause.days_ago) if pause else None
         )
@@ -508,17 +533,19 @@ class _Runner:
                     day,
                     5,
                     partial(self.meet, n, day, story.engagement[stage], quiet),
+                    ("meetings",),
                 )
             )
         for day in self.check_in_days(start, end):
-            actions.append((day, 4, partial(self.check_in, day)))
+            actions.append((day, 4, partial(self.check_in, day), ("checkins",)))
         for number, goal in enumerate(story.goals):
             actions += self.goal_actions(number, goal, start, end)
         for step in story.steps:
-            actions.append((today - timedelta(days=step.days_ago), 3, partial(self.step, step)))
-        for day, _order, action in sorted(actions, key=lambda a: (a[0], a[1])):
+            actions.append((today - timedelta(days=step.days_ago), 3, partial(self.step, step), ()))
+        for day, _order, action, rows in sorted(actions, key=lambda a: (a[0], a[1])):
+            self.reload()
             action()
-            self.dating.to(day)
+            self.dating.to(day, *rows)
 
     def check_in_days(self, start: date, end: date) -> list[date]:
         days = [start + timedelta(days=12), start + timedelta(days=27)]
@@ -558,7 +585,6 @@ class _Runner:
 
     def meet(self, week: int, day: date, engagement: str, quiet: bool) -> None:
         rng, m = self.rng, self.mentorship
-        m.refresh_from_db()
         phase = m.phase
         # Fortnightly in custody; weekly in aftercare, where a week without a meeting is
         # already a week too long.
@@ -611,7 +637,6 @@ class _Runner:
         )
 
     def check_in(self, day: date) -> None:
-        self.mentorship.refresh_from_db()
         if self.mentorship.status not in services.ONGOING:
             return
         services.check_in_record(
@@ -622,14 +647,12 @@ class _Runner:
             note=f"Synthetic: {self.rng.choice(CHECK_IN_NOTES)}",
         )
 
-    def goal_actions(
-        self, number: int, plan: GoalPlan, start: date, end: date
-    ) -> list[tuple[date, int, Callable[[], None]]]:
+    def goal_actions(self, number: int, plan: GoalPlan, start: date, end: date) -> list[Action]:
         set_on = start + timedelta(days=plan.set_on)
         done_on = start + timedelta(days=plan.done_on) if plan.done_on is not None else None
         last = min(done_on or end, end)
-        actions: list[tuple[date, int, Callable[[], None]]] = [
-            (set_on, 2, partial(self.goal_set, number, plan, start))
+        actions: list[Action] = [
+            (set_on, 2, partial(self.goal_set, number, plan, start), GOAL_ROWS)
         ]
         # Progress noted a few times on the way to where it stands.
         span = (last - set_on).days
@@ -637,7 +660,9 @@ class _Runner:
             day = set_on + timedelta(days=span * k // 4)
             if set_on < day < last:
                 progress = plan.progress * k // 4
-                actions.append((day, 6, partial(self.goal_update, number, progress, "", "")))
+                actions.append(
+                    (day, 6, partial(self.goal_update, number, progress, "", ""), GOAL_ROWS)
+                )
         if done_on is not None and done_on <= end:
             actions.append(
                 (
@@ -646,10 +671,13 @@ class _Runner:
                     partial(
                         self.goal_update, number, plan.progress, plan.status, plan.outcome_reason
                     ),
+                    GOAL_ROWS,
                 )
             )
         elif plan.status == GoalStatus.ACTIVE and last > set_on:
-            actions.append((last, 6, partial(self.goal_update, number, plan.progress, "", "")))
+            actions.append(
+                (last, 6, partial(self.goal_update, number, plan.progress, "", ""), GOAL_ROWS)
+            )
         return actions
 
     def goal_set(self, number: int, plan: GoalPlan, start: date) -> None:
@@ -670,7 +698,6 @@ class _Runner:
     def goal_update(self, number: int, progress: int, status: str, reason: str) -> None:
         goal = self.goals[number]
         goal.refresh_from_db()
-        self.mentorship.refresh_from_db()
         if self.mentorship.status not in services.ONGOING:
             return
         services.goal_update(
@@ -690,7 +717,6 @@ class _Runner:
 
     def step(self, step: Step) -> None:
         m, today = self.mentorship, self.today
-        m.refresh_from_db()
         day = today - timedelta(days=step.days_ago)
         mentee = Mentee.objects.get(pk=m.mentee_id)
         detail = step.detail

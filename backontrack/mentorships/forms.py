@@ -326,11 +326,33 @@ class TimelineFilterForm(forms.Form):
             ("", _("Everything")),
             ("meeting", _("Meetings")),
             ("phase", _("Phases")),
-            ("status", _("Status and mentor")),
+            ("status", _("Status, mentor and coach")),
             ("plan", _("Plan and goals")),
             ("custody", _("Custody events")),
+            ("check_in", _("Coordinator check-ins")),
         ],
     )
+
+
+class CoachForm(VersionedFormMixin, DesignSystemForm):
+    coach = forms.ModelChoiceField(
+        label=_("New supervising coach"),
+        queryset=Mentor.objects.none(),
+        help_text=_(
+            "Only coaches who are ready, have a place, are not the mentor and have no conflict "
+            "of interest with the person."
+        ),
+    )
+    reason = forms.CharField(
+        label=_("Why"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Stored encrypted; the coordinator and the coaches see it in the history."),
+    )
+
+    def __init__(self, *args: Any, coaches: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["coach"].queryset = coaches  # type: ignore[attr-defined]
 
 
 class CheckInForm(DesignSystemForm):

@@ -182,6 +182,7 @@ class MentorshipChange(models.Model):
         STATUS = "status", _("Status")
         PHASE = "phase", _("Phase")
         MENTOR = "mentor", _("Mentor")
+        COACH = "coach", _("Coach")
         PLAN = "plan", _("Plan")
         GOAL = "goal", _("Goal")
 
@@ -206,8 +207,8 @@ class MentorshipChange(models.Model):
         if self.kind == self.Kind.GOAL:
             status = self.to_value.split(":")[0]
             return str(GoalStatus(status).label) if status in GoalStatus.values else ""
-        if self.kind in (self.Kind.MENTOR, self.Kind.PLAN):
-            return self.to_value  # the new mentor's name, written when reallocated
+        if self.kind in (self.Kind.MENTOR, self.Kind.COACH, self.Kind.PLAN):
+            return self.to_value  # the new mentor's or coach's name, written at the change
         choices = MentorshipStatus if self.kind == self.Kind.STATUS else Phase
         return str(choices(self.to_value).label) if self.to_value in choices.values else ""
 

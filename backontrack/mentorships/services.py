@@ -16,6 +16,7 @@ from backontrack.core import access
 from backontrack.core.concurrency import ConcurrentEditError, claim_version
 from backontrack.mentees.models import CustodyEvent, CustodyStatus, Mentee
 from backontrack.mentors.models import ConflictOfInterest, Mentor
+from backontrack.mentors.readiness import Readiness, readiness_of
 
 from .models import (
     AimArea,
@@ -280,10 +281,10 @@ def meeting_record(
     return meeting
 
 
-def needs_reason(meeting: Meeting) -> bool:
-    """A change more than 48 hours after the meeting was recorded keeps the earlier version
-    and needs a reason."""
-    return timezone.now() - meeting.recorded_at > EDIT_GRACE
+def needs_reason(meeting: Meeting, actor: User) -> bool:
+    """A change more than 48 hours after the meeting was recorded, or by anyone but the
+    person who recorded it, keeps the earlier version and needs a reason."""
+    return timezone.now() - meeting.recorded_at > EDIT_GRACE or meeting.recorded_by_id != actor.pk
 
 
 @transaction.atomic
@@ -296,14 +297,16 @@ def meeting_edit(
     reason: str,
     goals: list[Goal] | None = None,
 ) -> Meeting:
-    if not access.can_record_meetings(actor, meeting.mentorship):
-        raise Refused(_("Meetings are changed by the mentor of an active mentorship."))
+    if not access.can_edit_meeting(actor, meeting):
+        raise Refused(
+            _("A meeting is changed by the mentor who recorded it, or by the coordinator.")
+        )
     data.clean()
     if data.occurred_on < (meeting.mentorship.initial_meeting_on or date.min):
         raise Refused(_("The meeting is before the mentorship's initial meeting."))
-    late = needs_reason(meeting)
+    late = needs_reason(meeting, actor)
     if late and not reason.strip():
-        raise Refused(_("This meeting was recorded more than 48 hours ago: say why you change it."))
+        raise Refused(_("Say why you change the meeting: the earlier version is kept."))
     goals = goals or []
     _check_goals(meeting.mentorship, goals)
     claim_version(meeting, version)
@@ -418,6 +421,45 @@ def phase_set(
     return mentorship
 
 
+def _reallocation_problems(
+    mentorship: Mentorship, mentor: Mentor, readiness: Readiness, *, conflicted: bool
+) -> list[str]:
+    problems = []
+    if mentor.pk == mentorship.mentor_id:
+        problems.append(_("Choose a mentor other than the present one."))
+    if mentor.pk == mentorship.coach_id:
+        problems.append(_("The coach cannot be the mentor."))
+    problems += [str(gap.text) for gap in readiness.missing]
+    if conflicted:
+        problems.append(
+            _("A conflict of interest is recorded between %(mentor)s and this person.")
+            % {"mentor": mentor}
+        )
+    return [str(p) for p in problems]
+
+
+def reallocation_candidates(mentorship: Mentorship) -> list[Mentor]:
+    """The mentors this mentorship may pass to, by the same rules as
+    `mentorship_reallocate`: ready with a place, not its mentor or coach, no conflict of
+    interest with the person."""
+    from backontrack.mentors.matching import candidate_mentors
+
+    mentors = candidate_mentors()
+    readiness = readiness_of(mentors)
+    conflicted = set(
+        ConflictOfInterest.objects.filter(
+            mentee_id=mentorship.mentee_id, mentor__in=[m.pk for m in mentors]
+        ).values_list("mentor_id", flat=True)
+    )
+    return [
+        mentor
+        for mentor in mentors
+        if not _reallocation_problems(
+            mentorship, mentor, readiness[mentor.pk], conflicted=mentor.pk in conflicted
+        )
+    ]
+
+
 @transaction.atomic
 def mentorship_reallocate(
     *,
@@ -430,8 +472,6 @@ def mentorship_reallocate(
 ) -> Mentorship:
     """Hand the mentorship to another ready mentor. It keeps its whole history — meetings,
     phases, agreement — and records who it passed from, to whom, and why."""
-    from backontrack.mentors.readiness import readiness_of
-
     if not access.can_manage_mentorship(actor, mentorship):
         raise Refused(_("Only a coordinator reallocates a mentorship."))
     if mentorship.status not in (MentorshipStatus.PROPOSED, *ONGOING):
@@ -439,17 +479,14 @@ def mentorship_reallocate(
     if reason not in ReallocationReason.values:
         raise Refused(_("Choose why the mentorship moves to another mentor."))
     current = Mentor.objects.select_for_update().get(pk=mentor.pk)
-    problems = []
-    if current.pk == mentorship.mentor_id:
-        problems.append(_("Choose a mentor other than the present one."))
-    if current.pk == mentorship.coach_id:
-        problems.append(_("The coach cannot be the mentor."))
-    problems += [gap.text for gap in readiness_of([current])[current.pk].missing]
-    if ConflictOfInterest.objects.filter(mentor=current, mentee_id=mentorship.mentee_id).exists():
-        problems.append(
-            _("A conflict of interest is recorded between %(mentor)s and this person.")
-            % {"mentor": current}
-        )
+    problems = _reallocation_problems(
+        mentorship,
+        current,
+        readiness_of([current])[current.pk],
+        conflicted=ConflictOfInterest.objects.filter(
+            mentor=current, mentee_id=mentorship.mentee_id
+        ).exists(),
+    )
     if problems:
         raise Refused(" ".join(str(p) for p in problems))
     claim_version(mentorship, version)
@@ -471,6 +508,62 @@ def mentorship_reallocate(
         obj=mentorship,
         fields=["mentor", "reason"],
         detail=f"mentors.mentor #{previous.pk} -> #{current.pk} ({reason})",
+    )
+    return mentorship
+
+
+def coach_candidates(mentorship: Mentorship) -> list[Mentor]:
+    """The coaches who may take over the supervision: ready as coach with places left, not
+    the mentor, no conflict of interest with the person, not the present coach."""
+    from backontrack.mentors.matching import coach_options
+
+    return [
+        option.mentor
+        for option in coach_options(mentorship.mentor, mentee_id=mentorship.mentee_id)
+        if option.mentor.pk != mentorship.coach_id
+    ]
+
+
+@transaction.atomic
+def mentorship_change_coach(
+    *, actor: User, mentorship: Mentorship, version: int, coach: Mentor, reason: str
+) -> Mentorship:
+    """Hand the supervision to another coach, with the reason. The previous coach no longer
+    reads the mentorship; the history records the change."""
+    if not access.can_manage_mentorship(actor, mentorship):
+        raise Refused(_("Only a coordinator changes the coach."))
+    if mentorship.status not in (MentorshipStatus.PROPOSED, *ONGOING):
+        raise Refused(_("A closed mentorship keeps its coach."))
+    if not reason.strip():
+        raise Refused(_("Give the reason."))
+    Mentor.objects.select_for_update().filter(pk=coach.pk).first()
+    if coach.pk not in {c.pk for c in coach_candidates(mentorship)}:
+        raise Refused(
+            _(
+                "%(coach)s cannot take this mentorship: a coach must be ready, have a place, "
+                "not be the mentor and have no conflict of interest with the person."
+            )
+            % {"coach": coach}
+        )
+    claim_version(mentorship, version)
+    previous = mentorship.coach
+    MentorshipChange.objects.create(
+        mentorship=mentorship,
+        kind=MentorshipChange.Kind.COACH,
+        from_value=str(previous),
+        to_value=str(coach),
+        reason=reason.strip(),
+        actor=actor,
+        occurred_at=timezone.now(),
+    )
+    mentorship.coach = coach
+    mentorship.save(update_fields=["coach"])
+    record(
+        actor=actor,
+        action=Action.CHANGE,
+        obj=mentorship,
+        fields=["coach", "reason"],
+        detail=f"mentors.mentor #{previous.pk} -> #{coach.pk}",
     )
     return mentorship
 

@@ -13,6 +13,7 @@ urlpatterns = [
         views.mentorship_reallocate,
         name="mentorship_reallocate",
     ),
+    path("mentorships/<int:pk>/coach/", views.mentorship_coach, name="mentorship_coach"),
     path("mentorships/<int:pk>/close/", views.mentorship_close, name="mentorship_close"),
     path("mentorships/<int:pk>/timeline/", views.mentorship_timeline, name="mentorship_timeline"),
     path("mentorships/<int:pk>/check-ins/new/", views.check_in_create, name="check_in_create"),

@@ -1,7 +1,7 @@
 """Mentorships: the list, one mentorship's page, activation, pause and resume, meetings."""
 
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, datetime
 
 from django import forms
 from django.contrib import messages
@@ -25,6 +25,7 @@ from .forms import (
     ActivationForm,
     CheckInForm,
     CloseForm,
+    CoachForm,
     GoalForm,
     MeetingForm,
     MentorshipFilterForm,
@@ -213,6 +214,7 @@ def mentorship_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_activate": manage and mentorship.status == MentorshipStatus.PROPOSED,
             "pause_to": services.PAUSE_MOVES.get(mentorship.status) if manage else None,
             "can_record": access.can_record_meetings(user, mentorship),
+            "editable": access.editable_meetings(user, mentorship, meetings.object_list),
             "can_manage_open": manage and mentorship.status != MentorshipStatus.CLOSED,
             "is_mentor": access.is_mentor_of(user, mentorship),
         },
@@ -335,9 +337,9 @@ def meeting_create(request: HttpRequest, pk: int) -> HttpResponse:
 def meeting_edit(request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse:
     user = access.signed_in_user(request)
     mentorship = access.mentorship_for(user, pk)
-    access.require(access.can_record_meetings(user, mentorship))
     meeting = access.meeting_for(user, mentorship, meeting_pk)
-    late = services.needs_reason(meeting)
+    access.require(access.can_edit_meeting(user, meeting))
+    late = services.needs_reason(meeting, user)
     goals = _open_goals(user, mentorship) | access.goals_of(user, mentorship).filter(
         meetings=meeting
     )
@@ -418,25 +420,13 @@ def mentorship_phase(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def mentorship_reallocate(request: HttpRequest, pk: int) -> HttpResponse:
     """Hand the mentorship to another ready mentor, keeping its history."""
-    from backontrack.mentors.matching import candidate_mentors, conflicts_between
-    from backontrack.mentors.readiness import readiness_of
-
     user = access.signed_in_user(request)
     mentorship = access.mentorship_for(user, pk)
     access.require(
         access.can_manage_mentorship(user, mentorship)
         and mentorship.status != MentorshipStatus.CLOSED
     )
-    mentors = candidate_mentors()
-    readiness = readiness_of(mentors)
-    conflicted = {m for _e, m in conflicts_between([mentorship.mentee_id], [m.pk for m in mentors])}
-    eligible = [
-        m.pk
-        for m in mentors
-        if readiness[m.pk].ready
-        and m.pk not in conflicted
-        and m.pk not in (mentorship.mentor_id, mentorship.coach_id)
-    ]
+    eligible = [m.pk for m in services.reallocation_candidates(mentorship)]
     form = ReallocateForm(
         request.POST or None,
         initial={"version": mentorship.version},
@@ -477,6 +467,55 @@ def mentorship_reallocate(request: HttpRequest, pk: int) -> HttpResponse:
         detail=f"to reallocate mentorships.mentorship #{mentorship.pk}",
     )
     return render(request, "mentorships/reallocate.html", {"mentorship": mentorship, "form": form})
+
+
+@sensitive_post_parameters("reason")
+@require_http_methods(["GET", "POST"])
+def mentorship_coach(request: HttpRequest, pk: int) -> HttpResponse:
+    """Hand the supervision to another coach."""
+    user = access.signed_in_user(request)
+    mentorship = access.mentorship_for(user, pk)
+    access.require(
+        access.can_manage_mentorship(user, mentorship)
+        and mentorship.status != MentorshipStatus.CLOSED
+    )
+    eligible = [m.pk for m in services.coach_candidates(mentorship)]
+    form = CoachForm(
+        request.POST or None,
+        initial={"version": mentorship.version},
+        coaches=access.mentors_visible_to(user).filter(pk__in=eligible),
+    )
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and (
+            done := _apply(
+                request,
+                mentorship,
+                form,
+                lambda: services.mentorship_change_coach(
+                    actor=user,
+                    mentorship=mentorship,
+                    version=form.cleaned_data["version"],
+                    coach=form.cleaned_data["coach"],
+                    reason=form.cleaned_data["reason"],
+                ),
+                lambda: _("%(coach)s now supervises the mentorship.") % {"coach": mentorship.coach},
+            )
+        )
+    ):
+        return done
+    record(actor=user, action=Action.VIEW, obj=mentorship, fields=["mentee", "mentor", "coach"])
+    record_mentees(user, [mentorship], ["name"])
+    record(
+        actor=user,
+        action=Action.LIST,
+        object_type="mentors.mentor",
+        object_ids=eligible,
+        fields=["name", "readiness"],
+        detail=f"to supervise mentorships.mentorship #{mentorship.pk}",
+    )
+    return render(request, "mentorships/coach.html", {"mentorship": mentorship, "form": form})
 
 
 @sensitive_post_parameters("closure_reason")
@@ -524,6 +563,10 @@ def mentorship_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     user = access.signed_in_user(request)
     mentorship = access.mentorship_for(user, pk)
     form = TimelineFilterForm(request.GET or None)
+    if not access.can_manage_mentorship(user, mentorship):
+        # Check-ins are the coordinator's: nobody else is offered a filter that shows none.
+        kinds = form.fields["kind"]
+        kinds.choices = [c for c in kinds.choices if c[0] != "check_in"]  # type: ignore[attr-defined]
     kind = form.cleaned_data.get("kind", "") if form.is_valid() else ""
     entries: list[tuple[date, int, str, object]] = []
     if kind in ("", "meeting"):
@@ -535,12 +578,18 @@ def mentorship_timeline(request: HttpRequest, pk: int) -> HttpResponse:
             group = {"phase": "phase", "plan": "plan", "goal": "plan"}.get(change.kind, "status")
             if kind in ("", group):
                 entries.append((change.occurred_at.date(), change.pk, group, change))
+    if kind in ("", "check_in"):
+        entries += [
+            (c.occurred_on, c.pk, "check_in", c) for c in access.check_ins_of(user, mentorship)
+        ]
     if kind in ("", "custody"):
         entries += [
             (e.occurred_on, e.pk, "custody", e)
             for e in access.custody_events_for_mentorship(user, mentorship)
         ]
-    entries.sort(key=lambda entry: (entry[0], entry[2], entry[1]), reverse=True)
+    # Newest day first; within a day, in the order things were recorded (a custody event
+    # before the phase move it caused).
+    entries.sort(key=lambda entry: (entry[0], _recorded(entry[3]), entry[1]), reverse=True)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     record(
         actor=user,
@@ -557,6 +606,16 @@ def mentorship_timeline(request: HttpRequest, pk: int) -> HttpResponse:
             object_type="mentees.custodyevent",
             object_ids=custody,
             fields=["kind", "occurred_on", "institution"],
+            detail=f"timeline of mentorships.mentorship #{mentorship.pk}",
+        )
+    check_ins = [entry[1] for entry in page.object_list if entry[2] == "check_in"]
+    if check_ins:
+        record(
+            actor=user,
+            action=Action.LIST,
+            object_type=CheckIn._meta.label_lower,
+            object_ids=check_ins,
+            fields=["occurred_on", "how", "note"],
             detail=f"timeline of mentorships.mentorship #{mentorship.pk}",
         )
     shown = [entry[3] for entry in page.object_list if entry[2] == "meeting"]
@@ -576,6 +635,11 @@ def mentorship_timeline(request: HttpRequest, pk: int) -> HttpResponse:
         "mentorships/timeline.html",
         {"mentorship": mentorship, "form": form, "page": page, "querystring": params.urlencode()},
     )
+
+
+def _recorded(item: object) -> datetime:
+    """When a timeline entry was written: a change's time, or the record's."""
+    return getattr(item, "occurred_at", None) or item.recorded_at  # type: ignore[attr-defined]
 
 
 @sensitive_post_parameters("note")

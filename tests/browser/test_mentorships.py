@@ -1,6 +1,7 @@
 """A mentorship in the browser: the coordinator activates a proposed one; the mentor records
 a meeting in a few clicks; the coach reads it. Every page passes axe."""
 
+from datetime import date
 from typing import Any
 
 from playwright.sync_api import Page, expect
@@ -105,3 +106,94 @@ def test_the_coordinators_mentorship_pages_are_accessible(page: Page, axe_source
     page.get_by_role("button", name="Close the mentorship").click()
     expect(page.get_by_text("The mentorship is closed.")).to_be_visible()
     check_accessibility(page, axe_source, "mentorship-closed")
+
+
+def test_one_mentorship_from_proposed_through_every_phase_to_closure(
+    page: Page, browser: Any, axe_source: str
+) -> None:
+    """The proposed demo mentorship (a person on remand) as the coordinator, the mentor and
+    the coach see it: activation, remand, sentencing, re-entry, release, aftercare, closure."""
+    proposed = demo_mentorship(MentorshipStatus.PROPOSED)
+    detail = f"/mentorships/{proposed.pk}/"
+    sign_in(page, "coordinator")
+    base = "/".join(page.url.split("/", 3)[:3])
+
+    def custody(kind: str, name: str) -> None:
+        page.goto(f"/mentees/{proposed.mentee_id}/custody/new/")
+        page.get_by_label("What happened").select_option(kind)
+        page.get_by_label("Date", exact=True).fill(date.today().isoformat())
+        page.get_by_role("button", name="Record").click()
+        expect(page.get_by_text(f"The mentorship's phase is now: {name}.")).to_be_visible()
+
+    def phase_is(who: Page, name: str) -> None:
+        who.goto(detail)
+        expect(who.locator(".bot-facts").first).to_contain_text(f"phase: {name}")
+
+    # The coordinator activates it after the initial meeting: it starts on remand.
+    page.goto(f"{detail}activate/")
+    page.get_by_label("Date of the initial meeting").fill(date.today().isoformat())
+    page.get_by_label("The coordinator").check()
+    page.get_by_label("Date the mentorship agreement was signed").fill(date.today().isoformat())
+    page.get_by_label("Roles agreed").fill("Weekly visits; the coach follows up monthly.")
+    page.get_by_label("Safety rules").fill("Meetings in the visiting room only.")
+    page.get_by_role("button", name="Activate").click()
+    expect(page.get_by_text("The mentorship is active")).to_be_visible()
+    phase_is(page, "Remand")
+
+    # The mentor records a remand visit.
+    mentor = browser.new_context(base_url=base).new_page()
+    sign_in(mentor, proposed.mentor.user.username)  # type: ignore[union-attr]
+    mentor.goto(f"{detail}meetings/new/")
+    mentor.get_by_label("Minutes").fill("60")
+    mentor.get_by_label("What happened (facts)").fill("First visit on remand.")
+    mentor.get_by_role("button", name="Record the meeting").click()
+    expect(mentor.get_by_text("The meeting is recorded.")).to_be_visible()
+
+    # Custody events move the phase; the coordinator moves it by hand with a reason.
+    custody("sentencing", "Sentence")
+    check_accessibility(page, axe_source, "mentee-after-sentencing")
+    page.goto(f"{detail}phase/")
+    page.get_by_label("New phase").select_option("re_entry")
+    page.get_by_label("Reason").fill("Release brought forward by the court.")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("The phase is now: Re-entry.")).to_be_visible()
+    custody("release_on_licence", "Aftercare")
+    phase_is(mentor, "Aftercare")
+
+    # In aftercare the mentor meets in the community.
+    mentor.goto(f"{detail}meetings/new/")
+    mentor.get_by_label("Kind").select_option("community")
+    mentor.get_by_label("Minutes").fill("90")
+    mentor.get_by_label("What happened (facts)").fill("Met at the job centre.")
+    mentor.get_by_role("button", name="Record the meeting").click()
+    expect(mentor.get_by_text("Met at the job centre.")).to_be_visible()
+    check_accessibility(mentor, axe_source, "mentorship-aftercare-mentor")
+
+    # The coach reads every phase in the timeline and records nothing.
+    coach = browser.new_context(base_url=base).new_page()
+    sign_in(coach, proposed.coach.user.username)  # type: ignore[union-attr]
+    coach.goto(f"{detail}timeline/")
+    for name in ("Phase: Remand", "Phase: Sentence", "Phase: Re-entry", "Phase: Aftercare"):
+        expect(coach.get_by_text(name).first).to_be_visible()
+    expect(coach.get_by_text("Custody: Sentenced")).to_be_visible()
+    check_accessibility(coach, axe_source, "mentorship-timeline-coach")
+    coach.goto(detail)
+    expect(coach.get_by_role("link", name="Record a meeting")).to_have_count(0)
+
+    # Closing asks for everything missing at once, then closes.
+    page.goto(f"{detail}close/")
+    page.get_by_label("Completed").check()
+    page.get_by_role("button", name="Close the mentorship").click()
+    expect(page.get_by_text("Before the mentorship can be closed, add:")).to_be_visible()
+    page.get_by_role("group", name="Exit interview with the mentee").get_by_label("Held").check()
+    page.get_by_role("group", name="Exit interview with the mentor").get_by_label("Held").check()
+    page.get_by_label("Contact as agreed between them").check()
+    page.get_by_role("group", name="May the person be matched again?").get_by_label("Yes").check()
+    page.get_by_role("button", name="Close the mentorship").click()
+    expect(page.get_by_text("The mentorship is closed.")).to_be_visible()
+
+    # After closure it is the coordinator's alone.
+    for other in (mentor, coach):
+        response = other.goto(detail)
+        assert response is not None and response.status == 404
+        other.context.close()

@@ -9,6 +9,7 @@ from django.db import transaction
 from backontrack.accounts.models import Role, User
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
+from backontrack.mentors import pool
 from backontrack.mentorships import services
 from backontrack.mentorships.alerts import COACH, COORDINATOR, MENTOR, Alert, alerts
 from backontrack.mentorships.models import Mentorship, SentAlert
@@ -16,15 +17,17 @@ from backontrack.mentorships.models import Mentorship, SentAlert
 
 class Command(BaseCommand):
     help = (
-        "The day's date-driven phase moves, then the alerts by e-mail to the mentors, coaches "
-        "and coordinators concerned. Each alert is sent to each person once: a second run the "
-        "same day sends nothing new. The e-mails hold no names, only what is due and a link. "
-        "Run it daily (cron or a systemd timer; see docs/guide/mentorships.md)."
+        "The day's date-driven phase moves and removal of old pool drafts, then the alerts "
+        "by e-mail to the mentors, coaches and coordinators concerned. Each alert is sent to "
+        "each person once: a second run the same day sends nothing new. The e-mails hold no "
+        "names, only what is due and a link. Run it daily (cron or a systemd timer; see "
+        "docs/guide/mentorships.md)."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
         today = date.today()
         moved = services.phases_due(today=today)
+        purged = pool.drafts_purge()
         found = alerts(Mentorship.objects.all(), today=today)
         coordinators = list(
             User.objects.filter(is_active=True, role_grants__role=Role.COORDINATOR).distinct()
@@ -91,7 +94,8 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             f"{len(moved)} phases moved to re-entry; {len(found)} alerts open; "
-            f"{alerts_sent} new alerts sent in {mails} e-mails."
+            f"{alerts_sent} new alerts sent in {mails} e-mails; "
+            f"{purged} closed pool drafts removed."
         )
         if no_address:
             self.stderr.write(f"No e-mail address, not sent: {', '.join(sorted(no_address))}")
