@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "backontrack.referrals",
     "backontrack.mentors",
     "backontrack.mentorships",
+    "backontrack.network",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("backontrack.referrals.urls")),
     path("", include("backontrack.mentors.urls")),
     path("", include("backontrack.mentorships.urls")),
+    path("", include("backontrack.network.urls")),
 ]

@@ -11,6 +11,7 @@ from backontrack.accounts.models import Institution, Organisation, User
 from backontrack.mentees.models import Consent, Mentee
 from backontrack.mentors.models import Course, CourseSession, DraftProposal, Mentor, PoolDraft
 from backontrack.mentorships.models import Goal, Meeting, Mentorship
+from backontrack.network.models import NetworkMember
 from backontrack.referrals.models import Referral
 
 from .conftest import PERSONA_NAMES, signed_in_client
@@ -58,6 +59,13 @@ def _ids() -> dict[str, str]:
         "proposed": str(_mentorship("proposed").pk),
         "goal": str(Goal.objects.filter(mentorship=_mentorship("active")).first().pk),  # type: ignore[union-attr]
         "meeting": str(Meeting.objects.filter(mentorship=_mentorship("active")).first().pk),  # type: ignore[union-attr]
+        "member": str(
+            NetworkMember.objects.filter(
+                mentee_id=_mentorship("active").mentee_id, consent_withdrawn_on__isnull=True
+            )
+            .first()
+            .pk  # type: ignore[union-attr]
+        ),
         "consent_mentee": str(
             Consent.objects.filter(withdrawn_on__isnull=True).first().mentee_id  # type: ignore[union-attr]
         ),
@@ -172,6 +180,14 @@ MATRIX: dict[str, tuple[str, str]] = {
     "goal_edit": ("/mentorships/{active}/goals/{goal}/edit/", ITS_RECORDERS),
     "meeting_create": ("/mentorships/{active}/meetings/new/", ITS_RECORDERS),
     "meeting_edit": ("/mentorships/{active}/meetings/{meeting}/edit/", ITS_RECORDERS),
+    "network": ("/mentorships/{active}/network/", ITS_PEOPLE),
+    "network_member_create": ("/mentorships/{active}/network/new/", ITS_RECORDERS),
+    "network_member_edit": ("/mentorships/{active}/network/{member}/edit/", ITS_RECORDERS),
+    "network_member_withdraw": (
+        "/mentorships/{active}/network/{member}/withdraw/",
+        ITS_RECORDERS,
+    ),
+    "involvement_create": ("/mentorships/{active}/involvement/new/", ITS_RECORDERS),
 }
 ALLOWED = {
     ADMIN_ONLY: {"admin"},

@@ -26,6 +26,8 @@ PROTECTED = [
     "MentorshipChange",
     "Meeting",
     "MeetingRevision",
+    "NetworkMember",
+    "Involvement",
     "CheckIn",
     "Plan",
     "Goal",

@@ -33,6 +33,7 @@ from backontrack.mentorships.models import (
     Mentorship,
     Plan,
 )
+from backontrack.network.models import Involvement, NetworkMember
 from backontrack.referrals.models import Referral, Screening
 from backontrack.referrals.transitions import roles_allowed
 
@@ -412,6 +413,34 @@ def can_edit_plan(user: object, mentorship: Mentorship) -> bool:
     if mentorship.status not in ("active", "paused"):
         return False
     return is_mentor_of(user, mentorship) or has_role(user, Role.COORDINATOR)
+
+
+def can_edit_network(user: object, mentorship: Mentorship) -> bool:
+    """The mentor and the coordinator keep the mentee's network while the mentorship is
+    active or paused; the coach reads it."""
+    return can_edit_plan(user, mentorship)
+
+
+def network_of(user: object, mentorship: Mentorship) -> QuerySet[NetworkMember]:
+    """The mentee's network, for whoever sees the mentorship."""
+    if not mentorships_visible_to(user).filter(pk=mentorship.pk).exists():
+        return NetworkMember.objects.none()
+    return NetworkMember.objects.filter(mentee_id=mentorship.mentee_id)
+
+
+def network_member_for(user: object, mentorship: Mentorship, pk: int) -> NetworkMember:
+    member = network_of(user, mentorship).filter(pk=pk).first()
+    if member is None:
+        raise Http404
+    return member
+
+
+def involvements_of(user: object, mentorship: Mentorship) -> QuerySet[Involvement]:
+    if not mentorships_visible_to(user).filter(pk=mentorship.pk).exists():
+        return Involvement.objects.none()
+    return Involvement.objects.filter(mentorship=mentorship).select_related(
+        "member", "meeting", "recorded_by"
+    )
 
 
 def plan_of(user: object, mentorship: Mentorship) -> Plan | None:

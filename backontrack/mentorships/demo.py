@@ -131,6 +131,20 @@ class GoalPlan:
 
 
 @dataclass
+class Person:
+    """Someone in the mentee's network; both consents given `consented` days ago (None: the
+    mentee has not agreed), perhaps withdrawn since, and the times they were involved."""
+
+    name: str
+    relation: str
+    influence: str
+    closeness: str
+    consented: int | None
+    withdrawn: int | None = None
+    involved: list[tuple[int, str, str]] = field(default_factory=list)  # days ago, kind, note
+
+
+@dataclass
 class Step:
     days_ago: int
     kind: str  # release_date, sentencing, release, transfer, reallocate, pause, plan, close
@@ -152,6 +166,7 @@ class Story:
     quiet_since: int | None = None  # days ago: every meeting since was cancelled
     check_in_late: bool = False  # the latest check-in has not been done
     matched: int = 0  # days ago the match was made (default: 12 days before the start)
+    network: list["Person"] = field(default_factory=list)
 
 
 STORIES = [
@@ -179,6 +194,28 @@ STORIES = [
         mentor="mentor04",
         coach="mentor01",
         started=220,
+        network=[
+            Person(
+                "Fatima (mother)",
+                "parent",
+                "supportive",
+                "close",
+                200,
+                involved=[
+                    (150, "family_meeting", "Planned where he will live."),
+                    (40, "joint_meeting", "Visited the flat offered by the municipality."),
+                ],
+            ),
+            Person(
+                "Lars (employer)",
+                "employer",
+                "supportive",
+                "some",
+                90,
+                involved=[(30, "call", "The warehouse keeps the job open until release.")],
+            ),
+            Person("Bilal (old friend)", "friend", "extremist", "distant", None),
+        ],
         engagement=("some", "high", "high"),
         constraints="Weekday visits; accompanied leave twice a month from re-entry.",
         steps=[
@@ -215,6 +252,19 @@ STORIES = [
         mentor="mentor07",
         coach="mentor02",
         started=330,
+        network=[
+            Person(
+                "Hassan (brother)",
+                "sibling",
+                "supportive",
+                "close",
+                300,
+                involved=[
+                    (200, "family_meeting", "Planned the first weeks after release."),
+                    (50, "joint_meeting", "Met at the brother's flat; talked about the job."),
+                ],
+            ),
+        ],
         frequency="fortnightly",
         engagement=("low", "some", "high", "high"),
         check_in_late=True,
@@ -819,6 +869,71 @@ def load(*, today: date, skip: int) -> None:
                 runner.dating.to(today - timedelta(days=step.days_ago))
             continue
         runner.run()
+        _network(mentorship, story.network, today)
+
+
+def _network(mentorship: Mentorship, people: list[Person], today: date) -> None:
+    """The people around the mentee, with their consents and involvement, as the mentor
+    recorded them."""
+    from backontrack.network import services as network
+    from backontrack.network.models import Involvement
+
+    mentorship = Mentorship.objects.select_related("mentor__user", "mentee").get(pk=mentorship.pk)
+    mentor = mentorship.mentor.user
+    if mentor is None:
+        return
+    for person in people:
+        given = today - timedelta(days=person.consented) if person.consented else None
+        member = network.member_create(
+            actor=mentor,
+            mentorship=mentorship,
+            data=network.MemberData(
+                name=person.name,
+                relation=person.relation,
+                influence=person.influence,
+                closeness=person.closeness,
+                contact_details="Synthetic: +45 20 00 00 00" if given else "",
+                mentee_consent_on=given,
+                member_consent_on=given,
+                notes="",
+            ),
+        )
+        for days_ago, kind, note in person.involved:
+            day = today - timedelta(days=days_ago)
+            involvement = network.involvement_record(
+                actor=mentor,
+                mentorship=mentorship,
+                member=member,
+                kind=kind,
+                occurred_on=day,
+                meeting=None,
+                note=f"Synthetic: {note}",
+            )
+            Involvement.objects.filter(pk=involvement.pk).update(recorded_at=_at(day))
+        if person.withdrawn is not None:
+            member.refresh_from_db()
+            network.consent_withdraw(
+                actor=mentor,
+                mentorship=mentorship,
+                member=member,
+                version=member.version,
+                withdrawn_on=today - timedelta(days=person.withdrawn),
+                withdrawn_by="member",
+            )
+
+
+SIX_WEEKS_NETWORK = [
+    Person(
+        "Sara (sister)",
+        "sibling",
+        "supportive",
+        "close",
+        38,
+        involved=[(30, "call", "Asked her to visit."), (20, "visit", "She visited him.")],
+    ),
+    Person("Karim (cousin)", "other", "extremist", "some", None),
+    Person("Ali (father)", "parent", "negative", "distant", 36, withdrawn=10),
+]
 
 
 def _six_weeks(mentorship: Mentorship, today: date) -> None:
@@ -912,3 +1027,4 @@ def _six_weeks(mentorship: Mentorship, today: date) -> None:
             ),
         )
         dating.to(today - timedelta(days=days_ago))
+    _network(mentorship, SIX_WEEKS_NETWORK, today)

@@ -329,6 +329,7 @@ class TimelineFilterForm(forms.Form):
             ("status", _("Status, mentor and coach")),
             ("plan", _("Plan and goals")),
             ("custody", _("Custody events")),
+            ("network", _("Family and network")),
             ("check_in", _("Coordinator check-ins")),
         ],
     )

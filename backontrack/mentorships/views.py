@@ -578,6 +578,10 @@ def mentorship_timeline(request: HttpRequest, pk: int) -> HttpResponse:
             group = {"phase": "phase", "plan": "plan", "goal": "plan"}.get(change.kind, "status")
             if kind in ("", group):
                 entries.append((change.occurred_at.date(), change.pk, group, change))
+    if kind in ("", "network"):
+        entries += [
+            (i.occurred_on, i.pk, "network", i) for i in access.involvements_of(user, mentorship)
+        ]
     if kind in ("", "check_in"):
         entries += [
             (c.occurred_on, c.pk, "check_in", c) for c in access.check_ins_of(user, mentorship)
@@ -606,6 +610,16 @@ def mentorship_timeline(request: HttpRequest, pk: int) -> HttpResponse:
             object_type="mentees.custodyevent",
             object_ids=custody,
             fields=["kind", "occurred_on", "institution"],
+            detail=f"timeline of mentorships.mentorship #{mentorship.pk}",
+        )
+    involvements = [entry[1] for entry in page.object_list if entry[2] == "network"]
+    if involvements:
+        record(
+            actor=user,
+            action=Action.LIST,
+            object_type="network.involvement",
+            object_ids=involvements,
+            fields=["member", "kind", "occurred_on", "note"],
             detail=f"timeline of mentorships.mentorship #{mentorship.pk}",
         )
     check_ins = [entry[1] for entry in page.object_list if entry[2] == "check_in"]

@@ -1,0 +1,45 @@
+"""The mentor adds a family member with both consents and records a family meeting; the
+network picture and its text equivalent pass axe."""
+
+from datetime import date
+
+from playwright.sync_api import Page, expect
+
+from backontrack.mentorships.models import MentorshipStatus
+from tests.conftest import demo_mentorship
+
+from .helpers import check_accessibility, sign_in
+
+
+def test_the_mentor_adds_a_family_member_and_records_a_family_meeting(
+    page: Page, axe_source: str
+) -> None:
+    mentorship = demo_mentorship(MentorshipStatus.ACTIVE)
+    sign_in(page, mentorship.mentor.user.username)  # type: ignore[union-attr]
+    page.goto(f"/mentorships/{mentorship.pk}/")
+    page.get_by_role("link", name="Family and network").click()
+    expect(page.get_by_text("do not contact").first).to_be_visible()  # the demo's withdrawal
+    check_accessibility(page, axe_source, "network")
+    page.get_by_role("link", name="Add a person").click()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name="Please correct the following")).to_be_visible()
+    check_accessibility(page, axe_source, "network-member-errors")
+    page.get_by_label("Name").fill("Amina Warsame")
+    page.get_by_label("Relation to the mentee").select_option("parent")
+    page.get_by_label("Supportive").check()
+    page.get_by_label("Close", exact=True).check()
+    page.get_by_label("The mentee agreed to involve this person on").fill(date.today().isoformat())
+    page.get_by_label("The person agreed to be contacted on").fill(date.today().isoformat())
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("The person is added to the network.")).to_be_visible()
+    expect(page.get_by_role("cell", name="Amina Warsame", exact=True)).to_be_visible()
+
+    page.get_by_role("link", name="Record involvement").click()
+    check_accessibility(page, axe_source, "involvement-new")
+    page.get_by_label("Who").select_option(label="Amina Warsame (parent)")
+    page.get_by_label("Family meeting").check()
+    page.get_by_label("Note").fill("Talked about visits after the move.")
+    page.get_by_role("button", name="Record").click()
+    expect(page.get_by_text("The involvement is recorded.")).to_be_visible()
+    expect(page.get_by_text("Talked about visits after the move.")).to_be_visible()
+    check_accessibility(page, axe_source, "network-with-involvement")
