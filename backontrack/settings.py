@@ -182,6 +182,11 @@ BACKONTRACK_NO_MEETING_DAYS_AFTERCARE = int(
 )
 # An expected release this close is flagged to the coordinator and the mentor.
 BACKONTRACK_RELEASE_ALERT_DAYS = int(os.environ.get("BACKONTRACK_RELEASE_ALERT_DAYS", "30"))
+# A release this close needs a re-entry plan; this close, secured housing (else an alert).
+BACKONTRACK_REENTRY_PLAN_ALERT_DAYS = int(
+    os.environ.get("BACKONTRACK_REENTRY_PLAN_ALERT_DAYS", "90")
+)
+BACKONTRACK_HOUSING_ALERT_DAYS = int(os.environ.get("BACKONTRACK_HOUSING_ALERT_DAYS", "30"))
 # Confirmed and discarded pool drafts are removed this many days after they closed.
 BACKONTRACK_POOL_DRAFT_DAYS = int(os.environ.get("BACKONTRACK_POOL_DRAFT_DAYS", "30"))
 # A proposed mentorship not activated after this many days is flagged.

@@ -10,7 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from backontrack.accounts.models import Institution, Organisation, User
 from backontrack.mentees.models import Consent, Mentee
 from backontrack.mentors.models import Course, CourseSession, DraftProposal, Mentor, PoolDraft
-from backontrack.mentorships.models import Goal, Meeting, Mentorship
+from backontrack.mentorships.models import Goal, Meeting, Mentorship, ReentryNeed
 from backontrack.network.models import NetworkMember
 from backontrack.referrals.models import Referral
 
@@ -65,6 +65,9 @@ def _ids() -> dict[str, str]:
             )
             .first()
             .pk  # type: ignore[union-attr]
+        ),
+        "need": str(
+            ReentryNeed.objects.filter(plan__mentorship=_mentorship("active")).first().pk  # type: ignore[union-attr]
         ),
         "consent_mentee": str(
             Consent.objects.filter(withdrawn_on__isnull=True).first().mentee_id  # type: ignore[union-attr]
@@ -181,6 +184,9 @@ MATRIX: dict[str, tuple[str, str]] = {
     "meeting_create": ("/mentorships/{active}/meetings/new/", ITS_RECORDERS),
     "meeting_edit": ("/mentorships/{active}/meetings/{meeting}/edit/", ITS_RECORDERS),
     "network": ("/mentorships/{active}/network/", ITS_PEOPLE),
+    "reentry": ("/mentorships/{active}/re-entry/", ITS_PEOPLE),
+    "reentry_release": ("/mentorships/{active}/re-entry/release/", ITS_RECORDERS),
+    "reentry_need_edit": ("/mentorships/{active}/re-entry/{need}/edit/", ITS_RECORDERS),
     "network_member_create": ("/mentorships/{active}/network/new/", ITS_RECORDERS),
     "network_member_edit": ("/mentorships/{active}/network/{member}/edit/", ITS_RECORDERS),
     "network_member_withdraw": (

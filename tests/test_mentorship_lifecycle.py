@@ -392,3 +392,28 @@ def test_the_timeline_shows_check_ins_to_the_coordinator_only() -> None:
     assert "both say the visits go well" in coordinator_page.content.decode()
     coach_page = signed_in_client(mentorship.coach.user.username).get(url).content.decode()  # type: ignore[union-attr]
     assert "Coordinator check-in" not in coach_page and 'value="check_in"' not in coach_page
+
+
+def test_the_mentor_sees_that_the_coach_changed_but_not_why() -> None:
+    mentorship = active()
+    services.mentorship_change_coach(
+        actor=coordinator(),
+        mentorship=mentorship,
+        version=mentorship.version,
+        coach=Mentor.objects.get(user__username="mentor01"),
+        reason="The previous coach is on sick leave.",
+    )
+    for page in ("", "timeline/"):
+        url = f"/mentorships/{mentorship.pk}/{page}"
+        mentor = signed_in_client(mentorship.mentor.user.username).get(url).content.decode()  # type: ignore[union-attr]
+        assert "Henrik Lund" in mentor and "sick leave" not in mentor
+        for who in ("coordinator", "mentor01"):
+            assert "sick leave" in signed_in_client(who).get(url).content.decode(), who
+
+
+def test_a_coach_without_the_coach_role_is_not_offered() -> None:
+    mentorship = active()
+    henrik = Mentor.objects.get(user__username="mentor01")
+    assert henrik.pk in {c.pk for c in services.coach_candidates(mentorship)}
+    henrik.user.role_grants.filter(role="coach").delete()  # type: ignore[union-attr]
+    assert henrik.pk not in {c.pk for c in services.coach_candidates(mentorship)}

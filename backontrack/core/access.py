@@ -32,6 +32,8 @@ from backontrack.mentorships.models import (
     Meeting,
     Mentorship,
     Plan,
+    ReentryNeed,
+    ReentryPlan,
 )
 from backontrack.network.models import Involvement, NetworkMember
 from backontrack.referrals.models import Referral, Screening
@@ -380,6 +382,19 @@ def is_mentor_of(user: object, mentorship: Mentorship) -> bool:
     return account is not None and mentorship.mentor.user_id == account.pk
 
 
+def can_see_coach_change_reasons(user: object, mentorship: Mentorship) -> bool:
+    """Why a coach was changed is often about the previous coach: the coordinator and the
+    supervising coach read it; the mentor sees only that the coach changed."""
+    if has_role(user, Role.COORDINATOR):
+        return True
+    account = _active(user)
+    return (
+        account is not None
+        and account.has_role(Role.COACH)
+        and mentorship.coach.user_id == account.pk
+    )
+
+
 def can_record_meetings(user: object, mentorship: Mentorship) -> bool:
     """The mentor records the meetings of their active mentorship; the coordinator may too
     (a meeting they attended). The coach reads them."""
@@ -441,6 +456,25 @@ def involvements_of(user: object, mentorship: Mentorship) -> QuerySet[Involvemen
     return Involvement.objects.filter(mentorship=mentorship).select_related(
         "member", "meeting", "recorded_by"
     )
+
+
+def reentry_plan_of(user: object, mentorship: Mentorship) -> ReentryPlan | None:
+    return ReentryPlan.objects.filter(
+        mentorship__in=mentorships_visible_to(user), mentorship=mentorship
+    ).first()
+
+
+def reentry_needs_of(user: object, mentorship: Mentorship) -> QuerySet[ReentryNeed]:
+    return ReentryNeed.objects.filter(
+        plan__mentorship__in=mentorships_visible_to(user), plan__mentorship=mentorship
+    ).select_related("plan")
+
+
+def reentry_need_for(user: object, mentorship: Mentorship, pk: int) -> ReentryNeed:
+    need = reentry_needs_of(user, mentorship).filter(pk=pk).first()
+    if need is None:
+        raise Http404
+    return need
 
 
 def plan_of(user: object, mentorship: Mentorship) -> Plan | None:

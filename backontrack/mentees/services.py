@@ -112,6 +112,10 @@ def mentee_update(*, actor: User, mentee: Mentee, version: int, data: MenteeData
     mentee.personal_id_index = index_for(data.personal_id_digits)
     mentee.save()
     record(actor=actor, action=Action.CHANGE, obj=mentee, fields=changed)
+    if "expected_release_date" in changed:
+        from backontrack.mentorships.services import reentry_release_follow
+
+        reentry_release_follow(mentee, mentee.expected_release_date)
     return mentee
 
 

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from backontrack.accounts.models import Region
+from backontrack.accounts.models import Region, Role
 from backontrack.mentees.models import Language
 from backontrack.mentorships.models import Mentorship
 from backontrack.referrals.models import Orientation, Referral
@@ -270,7 +270,11 @@ def coach_options(
     most places left first."""
     conflicted = ConflictOfInterest.objects.filter(mentee_id=mentee_id).values("mentor_id")
     coaches = list(
-        Mentor.objects.filter(coach_capacity__gt=0)
+        # A coach's account must hold the coach role: without it they could not see the
+        # mentorships they were to supervise.
+        Mentor.objects.filter(
+            coach_capacity__gt=0, user__is_active=True, user__role_grants__role=Role.COACH
+        )
         .exclude(status="left")
         .exclude(Q(pk=mentor.pk) if mentor else Q(pk__in=[]))
         .exclude(pk__in=conflicted)

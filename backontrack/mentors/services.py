@@ -257,6 +257,9 @@ def conflict_record(
         raise Refused(_("Only a coordinator records conflicts of interest."))
     if not description.strip():
         raise Refused(_("Say what the conflict is."))
+    # The mentor's row is locked, as a match or a coach change locks it: a conflict recorded
+    # at the same moment cannot slip past their checks.
+    Mentor.objects.select_for_update().filter(pk=mentor.pk).first()
     if ConflictOfInterest.objects.filter(mentor=mentor, mentee=mentee).exists():
         raise Refused(_("A conflict between this mentor and this person is already recorded."))
     conflict = ConflictOfInterest.objects.create(

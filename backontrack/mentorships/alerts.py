@@ -5,7 +5,9 @@
 - the coordinator's check-ins: by day 14 and day 30 of the mentorship, then every 30 days
   → coordinator;
 - the expected release within 30 days → coordinator and mentor;
-- a proposed mentorship not activated after 7 days → coordinator.
+- a proposed mentorship not activated after 7 days → coordinator;
+- the release within 90 days and no re-entry plan → mentor, coordinator;
+- the release within 30 days and housing not secured → mentor, coach, coordinator.
 
 Each alert has a key that names what is due and since when, so the same situation is sent
 once, and a new one (another month's check-in, a new quiet spell) is sent again."""
@@ -14,14 +16,23 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import Meeting, Mentorship, MentorshipStatus, Phase
+from .models import (
+    Meeting,
+    Mentorship,
+    MentorshipStatus,
+    NeedDomain,
+    NeedStatus,
+    Phase,
+    ReentryNeed,
+    ReentryPlan,
+)
 
 MENTOR, COACH, COORDINATOR = "mentor", "coach", "coordinator"
 CHECK_IN_FIRST, CHECK_IN_SECOND, CHECK_IN_EVERY = 14, 30, 30
@@ -45,6 +56,8 @@ TITLES: dict[str, str | Promise] = {
     "check_in": _("Check-in due"),
     "release": _("Release approaching"),
     "activation": _("Not activated"),
+    "reentry_plan": _("No re-entry plan"),
+    "housing": _("Housing not secured"),
 }
 
 
@@ -70,6 +83,15 @@ def annotated(mentorships: QuerySet[Mentorship]) -> QuerySet[Mentorship]:
             "checkins",
             filter=Q(checkins__occurred_on__gte=F("initial_meeting_on")),
             distinct=True,
+        ),
+        has_reentry_plan=Exists(ReentryPlan.objects.filter(mentorship=OuterRef("pk"))),
+        plan_release=Subquery(
+            ReentryPlan.objects.filter(mentorship=OuterRef("pk")).values("release_date")[:1]
+        ),
+        housing_status=Subquery(
+            ReentryNeed.objects.filter(
+                plan__mentorship=OuterRef("pk"), domain=NeedDomain.HOUSING
+            ).values("status")[:1]
         ),
     )
 
@@ -138,6 +160,8 @@ def alerts_for(mentorship: Mentorship, today: date) -> list[Alert]:
                     audience=frozenset({MENTOR, COORDINATOR}),
                 )
             )
+    if mentorship.status in (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED):
+        found += _reentry_alerts(mentorship, today)
     if mentorship.status == MentorshipStatus.PROPOSED and mentorship.status_changed_at:
         proposed_on = timezone.localtime(mentorship.status_changed_at).date()
         if (today - proposed_on).days > settings.BACKONTRACK_ACTIVATION_DAYS:
@@ -151,6 +175,46 @@ def alerts_for(mentorship: Mentorship, today: date) -> list[Alert]:
                     audience=frozenset({COORDINATOR}),
                 )
             )
+    return found
+
+
+def _reentry_alerts(mentorship: Mentorship, today: date) -> list[Alert]:
+    """A release within 90 days needs a re-entry plan; within 30 days, housing. The plan's
+    release date counts when there is a plan, else the person's expected release."""
+    found: list[Alert] = []
+    release = getattr(mentorship, "plan_release", None) or mentorship.mentee.expected_release_date
+    if release is None or release < today:
+        return found
+    days = (release - today).days
+    if not getattr(mentorship, "has_reentry_plan", False):
+        if days <= settings.BACKONTRACK_REENTRY_PLAN_ALERT_DAYS:
+            found.append(
+                Alert(
+                    key=f"reentry_plan:{mentorship.pk}:{release.isoformat()}",
+                    kind="reentry_plan",
+                    mentorship=mentorship,
+                    text=str(_("Release on %(date)s and no re-entry plan yet."))
+                    % {"date": _day(release)},
+                    audience=frozenset({MENTOR, COORDINATOR}),
+                )
+            )
+    elif days <= settings.BACKONTRACK_HOUSING_ALERT_DAYS and getattr(
+        mentorship, "housing_status", None
+    ) not in (NeedStatus.SECURED, NeedStatus.NOT_NEEDED):
+        found.append(
+            Alert(
+                key=f"housing:{mentorship.pk}:{release.isoformat()}",
+                kind="housing",
+                mentorship=mentorship,
+                text=ngettext(
+                    "%(days)s day to release: housing not secured.",
+                    "%(days)s days to release: housing not secured.",
+                    days,
+                )
+                % {"days": days},
+                audience=frozenset({MENTOR, COACH, COORDINATOR}),
+            )
+        )
     return found
 
 

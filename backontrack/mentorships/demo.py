@@ -20,7 +20,7 @@ from backontrack.accounts.models import Institution, User
 from backontrack.mentees import services as mentees
 from backontrack.mentees.models import CustodyStatus, Mentee
 from backontrack.mentors.models import Mentor
-from backontrack.referrals.demo import mentee_data, refer
+from backontrack.referrals.demo import demo_only, mentee_data, refer
 from backontrack.referrals.models import Status
 
 from . import services
@@ -34,6 +34,7 @@ from .models import (
     MentorshipStatus,
     Phase,
     Plan,
+    ReentryPlan,
 )
 
 # What the mentor and the mentee talked about, by topic. One sentence per topic touched.
@@ -221,6 +222,42 @@ STORIES = [
         steps=[
             Step(65, "release_date", {"release_in": 25}),
             Step(60, "plan", {"text": "Accompanied leave twice a month; job-centre visit agreed."}),
+            Step(
+                50,
+                "need",
+                {
+                    "domain": "employment",
+                    "status": "secured",
+                    "notes": "The warehouse keeps his job open.",
+                },
+            ),
+            Step(
+                35,
+                "need",
+                {
+                    "domain": "housing",
+                    "status": "in_progress",
+                    "notes": "A room offered; waiting for the municipality.",
+                },
+            ),
+            Step(
+                20,
+                "need",
+                {
+                    "domain": "finances",
+                    "status": "secured",
+                    "notes": "Bank account and health card ordered.",
+                },
+            ),
+            Step(
+                15,
+                "need",
+                {
+                    "domain": "family",
+                    "status": "in_progress",
+                    "notes": "Family meeting planned with his mother.",
+                },
+            ),
         ],
         goals=[
             GoalPlan("re_entry", "A flat or a room by the day of release", 150, 245, 60),
@@ -270,6 +307,38 @@ STORIES = [
         check_in_late=True,
         steps=[
             Step(150, "release_date", {"release_in": -60}),
+            Step(
+                120,
+                "need",
+                {
+                    "domain": "housing",
+                    "status": "secured",
+                    "notes": "A room at his brother's flat.",
+                },
+            ),
+            Step(
+                90,
+                "need",
+                {
+                    "domain": "employment",
+                    "status": "secured",
+                    "notes": "Warehouse job from the first Monday.",
+                },
+            ),
+            Step(
+                70,
+                "need",
+                {
+                    "domain": "finances",
+                    "status": "secured",
+                    "notes": "ID card and bank account ready.",
+                },
+            ),
+            Step(
+                65,
+                "need",
+                {"domain": "health", "status": "not_needed", "notes": "No treatment needed."},
+            ),
             Step(60, "release", {"kind": "release_on_licence"}),
         ],
         goals=[
@@ -363,6 +432,30 @@ STORIES = [
         engagement=("low", "some", "high", "high"),
         steps=[
             Step(250, "release_date", {"release_in": -160}),
+            Step(
+                220,
+                "need",
+                {"domain": "housing", "status": "secured", "notes": "Flat from the municipality."},
+            ),
+            Step(
+                200,
+                "need",
+                {
+                    "domain": "education",
+                    "status": "secured",
+                    "notes": "Place at the vocational school.",
+                },
+            ),
+            Step(
+                180,
+                "need",
+                {"domain": "finances", "status": "secured", "notes": "Debt counselling agreed."},
+            ),
+            Step(
+                170,
+                "need",
+                {"domain": "social", "status": "in_progress", "notes": "Football club contacted."},
+            ),
             Step(160, "release", {"kind": "release_on_licence"}),
             Step(
                 20,
@@ -792,6 +885,16 @@ class _Runner:
             )
         elif step.kind == "plan":
             self.plan(str(detail["text"]))
+        elif step.kind == "need":
+            plan = ReentryPlan.objects.get(mentorship=m)
+            _need(
+                self.mentor,
+                m,
+                plan,
+                str(detail["domain"]),
+                str(detail["status"]),
+                str(detail["notes"]),
+            )
         elif step.kind == "reallocate":
             services.mentorship_reallocate(
                 actor=self.coordinator,
@@ -833,6 +936,7 @@ def close(m: Mentorship, day: date, detail: dict[str, object], coordinator: User
 def load(*, today: date, skip: int) -> None:
     """The earliest demo match becomes the six-week-old mentorship; then each story gets
     a person of its custody status from those not referred yet."""
+    demo_only()
     first = Mentorship.objects.select_related("mentor__user").order_by("id").first()
     if first is not None:
         _six_weeks(first, today)
@@ -1028,3 +1132,25 @@ def _six_weeks(mentorship: Mentorship, today: date) -> None:
         )
         dating.to(today - timedelta(days=days_ago))
     _network(mentorship, SIX_WEEKS_NETWORK, today)
+    # The mentor started the re-entry plan early, for the welding course.
+    plan = services.reentry_plan_create(actor=mentor, mentorship=mentorship)
+    _need(mentor, mentorship, plan, "education", "in_progress", "Welding course applied for.")
+    dating.to(today - timedelta(days=5))
+
+
+def _need(
+    actor: User, mentorship: Mentorship, plan: ReentryPlan, domain: str, status: str, notes: str
+) -> None:
+    need = plan.needs.get(domain=domain)
+    services.reentry_need_update(
+        actor=actor,
+        mentorship=mentorship,
+        need=need,
+        version=need.version,
+        data=services.NeedData(
+            status=status,
+            owner={"housing": "municipality", "employment": "job_centre"}.get(domain, "mentor"),
+            due_days_before=need.due_days_before,
+            notes=f"Synthetic: {notes}",
+        ),
+    )

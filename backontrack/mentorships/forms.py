@@ -19,10 +19,12 @@ from .models import (
     GoalStatus,
     Meeting,
     MentorshipStatus,
+    NeedOwner,
+    NeedStatus,
     Phase,
     ReallocationReason,
 )
-from .services import Agreement, Closure, GoalData, MeetingData
+from .services import Agreement, Closure, GoalData, MeetingData, NeedData
 
 TEXT_MAX = 4000
 
@@ -327,7 +329,7 @@ class TimelineFilterForm(forms.Form):
             ("meeting", _("Meetings")),
             ("phase", _("Phases")),
             ("status", _("Status, mentor and coach")),
-            ("plan", _("Plan and goals")),
+            ("plan", _("Plan, goals and re-entry")),
             ("custody", _("Custody events")),
             ("network", _("Family and network")),
             ("check_in", _("Coordinator check-ins")),
@@ -348,7 +350,10 @@ class CoachForm(VersionedFormMixin, DesignSystemForm):
         label=_("Why"),
         max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Stored encrypted; the coordinator and the coaches see it in the history."),
+        help_text=_(
+            "Stored encrypted; the coordinator and the new coach read it in the history; the "
+            "mentor sees only that the coach changed."
+        ),
     )
 
     def __init__(self, *args: Any, coaches: Any, **kwargs: Any) -> None:
@@ -445,3 +450,41 @@ class GoalForm(VersionedFormMixin, DesignSystemForm):
             status=data["status"],
             outcome_reason=data["outcome_reason"],
         )
+
+
+class ReleaseForm(VersionedFormMixin, DesignSystemForm):
+    release_date = forms.DateField(
+        label=_("Release date"),
+        widget=DateInput(),
+        help_text=_("Every due date in the plan moves with it."),
+    )
+
+
+class NeedForm(VersionedFormMixin, DesignSystemForm):
+    status = forms.ChoiceField(
+        label=_("Status"), choices=NeedStatus.choices, widget=forms.RadioSelect
+    )
+    owner = forms.ChoiceField(label=_("Who arranges it"), choices=NeedOwner.choices)
+    due_days_before = forms.IntegerField(
+        label=_("Due, days before the release"), min_value=0, max_value=365
+    )
+    notes = forms.CharField(
+        label=_("Notes"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Stored encrypted."),
+    )
+
+    def __init__(self, *args: Any, need: Any, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                **{name: getattr(need, name) for name in NeedData.__dataclass_fields__},
+                "version": need.version,
+            },
+        )
+        super().__init__(*args, **kwargs)
+
+    def need_data(self) -> NeedData:
+        return NeedData(**{n: self.cleaned_data[n] for n in NeedData.__dataclass_fields__})

@@ -1,6 +1,7 @@
 """Mentorships. A match creates one in `proposed`; the mentorship issue takes it on from
 there (activation, phases, meetings, closure)."""
 
+from datetime import date, timedelta
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -185,6 +186,7 @@ class MentorshipChange(models.Model):
         COACH = "coach", _("Coach")
         PLAN = "plan", _("Plan")
         GOAL = "goal", _("Goal")
+        REENTRY = "reentry", _("Re-entry plan")
 
     mentorship = models.ForeignKey(Mentorship, on_delete=models.CASCADE, related_name="changes")
     kind = models.CharField(max_length=8, choices=Kind.choices)
@@ -207,7 +209,7 @@ class MentorshipChange(models.Model):
         if self.kind == self.Kind.GOAL:
             status = self.to_value.split(":")[0]
             return str(GoalStatus(status).label) if status in GoalStatus.values else ""
-        if self.kind in (self.Kind.MENTOR, self.Kind.COACH, self.Kind.PLAN):
+        if self.kind in (self.Kind.MENTOR, self.Kind.COACH, self.Kind.PLAN, self.Kind.REENTRY):
             return self.to_value  # the new mentor's or coach's name, written at the change
         choices = MentorshipStatus if self.kind == self.Kind.STATUS else Phase
         return str(choices(self.to_value).label) if self.to_value in choices.values else ""
@@ -411,3 +413,96 @@ class Goal(models.Model):
 
     def __str__(self) -> str:
         return f"goal {self.pk}"
+
+
+class NeedDomain(models.TextChoices):
+    HOUSING = "housing", _("Housing")
+    EDUCATION = "education", _("Education")
+    EMPLOYMENT = "employment", _("Employment")
+    FINANCES = "finances", _("Finances and ID")
+    HEALTH = "health", _("Health and treatment")
+    SOCIAL = "social", _("Social relations and leisure")
+    FAMILY = "family", _("Family")
+
+
+class NeedStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _("Not started")
+    IN_PROGRESS = "in_progress", _("In progress")
+    SECURED = "secured", _("Secured")
+    NOT_NEEDED = "not_needed", _("Not needed")
+    DECLINED = "declined", _("Declined by the mentee")
+
+
+# A need in one of these is settled: it no longer counts against readiness for release.
+SETTLED_NEEDS = (NeedStatus.SECURED, NeedStatus.NOT_NEEDED, NeedStatus.DECLINED)
+
+
+class NeedOwner(models.TextChoices):
+    MENTOR = "mentor", _("Mentor")
+    MUNICIPALITY = "municipality", _("Municipality")
+    JOB_CENTRE = "job_centre", _("Job centre")
+    PROBATION = "probation", _("Probation officer")
+    OTHER = "other", _("Other")
+
+
+# When each need should be settled, in days before the release: the plan's defaults.
+NEED_DUE_DAYS: dict[str, int] = {
+    NeedDomain.HOUSING: 45,
+    NeedDomain.EDUCATION: 30,
+    NeedDomain.EMPLOYMENT: 30,
+    NeedDomain.FINANCES: 30,
+    NeedDomain.HEALTH: 21,
+    NeedDomain.SOCIAL: 14,
+    NeedDomain.FAMILY: 14,
+}
+
+
+class ReentryPlan(models.Model):
+    """What must be in place on release, domain by domain. Due dates are kept relative to
+    the release date, so that a new release date moves them all."""
+
+    mentorship = models.OneToOneField(
+        Mentorship, on_delete=models.CASCADE, related_name="reentry_plan"
+    )
+    release_date = models.DateField(_("release date"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=0, editable=False)
+
+    def __str__(self) -> str:
+        return f"re-entry plan of mentorship {self.mentorship_id}"
+
+
+class ReentryNeed(models.Model):
+    plan = models.ForeignKey(ReentryPlan, on_delete=models.CASCADE, related_name="needs")
+    domain = models.CharField(_("domain"), max_length=16, choices=NeedDomain.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=NeedStatus.choices, default=NeedStatus.NOT_STARTED
+    )
+    owner = models.CharField(
+        _("who arranges it"), max_length=16, choices=NeedOwner.choices, default=NeedOwner.MENTOR
+    )
+    due_days_before = models.PositiveSmallIntegerField(_("due, days before release"))
+    notes = EncryptedTextField(_("notes"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering: ClassVar = ["id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["plan", "domain"], name="one_need_per_domain")
+        ]
+        indexes: ClassVar = [models.Index(fields=["domain", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.domain}: {self.status}"
+
+    @property
+    def settled(self) -> bool:
+        return self.status in SETTLED_NEEDS
+
+    def due_on(self, release: date | None) -> date | None:
+        return release - timedelta(days=self.due_days_before) if release else None

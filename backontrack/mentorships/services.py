@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +20,7 @@ from backontrack.mentors.models import ConflictOfInterest, Mentor
 from backontrack.mentors.readiness import Readiness, readiness_of
 
 from .models import (
+    NEED_DUE_DAYS,
     AimArea,
     CheckIn,
     ClosureType,
@@ -29,9 +31,14 @@ from .models import (
     Mentorship,
     MentorshipChange,
     MentorshipStatus,
+    NeedDomain,
+    NeedOwner,
+    NeedStatus,
     Phase,
     Plan,
     ReallocationReason,
+    ReentryNeed,
+    ReentryPlan,
 )
 
 # A meeting changed later than this after it was recorded keeps its earlier version.
@@ -163,6 +170,8 @@ def mentorship_activate(
         fields=["status", "phase", *(f.name for f in fields(Agreement))],
         detail="proposed -> active",
     )
+    if mentorship.phase == Phase.RE_ENTRY:
+        _reentry_plan_ensure(mentorship, actor)
     return mentorship
 
 
@@ -344,6 +353,8 @@ def _move_phase(*, mentorship: Mentorship, to: str, actor: User | None, reason: 
     # The version moves on, so that a form opened before this move cannot undo it.
     mentorship.version += 1
     mentorship.save(update_fields=["phase", "version"])
+    if to == Phase.RE_ENTRY:
+        _reentry_plan_ensure(mentorship, actor)
     record(
         actor=actor,
         action=Action.CHANGE,
@@ -806,3 +817,133 @@ def goal_update(*, actor: User, goal: Goal, version: int, data: GoalData) -> Goa
         detail=f"for mentorships.mentorship #{goal.mentorship_id}",
     )
     return goal
+
+
+# --- The re-entry plan -----------------------------------------------------------------------
+
+
+def _reentry_plan_ensure(mentorship: Mentorship, actor: User | None) -> ReentryPlan:
+    """The mentorship's re-entry plan, made with a need per domain (not started, the mentor
+    arranging it, due the default number of days before release) if there is none yet.
+    The release date comes from the person's record."""
+    plan = ReentryPlan.objects.filter(mentorship=mentorship).first()
+    if plan is not None:
+        return plan
+    release = Mentee.objects.values_list("expected_release_date", flat=True).get(
+        pk=mentorship.mentee_id
+    )
+    plan = ReentryPlan.objects.create(mentorship=mentorship, release_date=release, created_by=actor)
+    ReentryNeed.objects.bulk_create(
+        ReentryNeed(plan=plan, domain=domain, due_days_before=NEED_DUE_DAYS[domain])
+        for domain in NeedDomain.values
+    )
+    _plan_change(
+        mentorship=mentorship,
+        actor=actor,  # type: ignore[arg-type]
+        kind=MentorshipChange.Kind.REENTRY,
+        to=str(_("Re-entry plan made")),
+        reason="",
+    )
+    record(
+        actor=actor,
+        action=Action.CREATE,
+        obj=plan,
+        fields=["release_date", "needs"],
+        detail=f"for mentorships.mentorship #{mentorship.pk}",
+        username="" if actor else "(backontrack phases)",
+    )
+    return plan
+
+
+@transaction.atomic
+def reentry_plan_create(*, actor: User, mentorship: Mentorship) -> ReentryPlan:
+    """Start the re-entry plan by hand, before the re-entry phase."""
+    if not access.can_edit_plan(actor, mentorship):
+        raise Refused(_("The re-entry plan is kept by the mentor and the coordinator."))
+    if ReentryPlan.objects.filter(mentorship=mentorship).exists():
+        raise Refused(_("The mentorship has a re-entry plan already."))
+    return _reentry_plan_ensure(mentorship, actor)
+
+
+@transaction.atomic
+def reentry_release_set(
+    *, actor: User, mentorship: Mentorship, plan: ReentryPlan, version: int, release_date: date
+) -> ReentryPlan:
+    """A new release date; every need's due date moves with it."""
+    if not access.can_edit_plan(actor, mentorship) or plan.mentorship_id != mentorship.pk:
+        raise Refused(_("The re-entry plan is kept by the mentor and the coordinator."))
+    claim_version(plan, version)
+    before = plan.release_date
+    plan.release_date = release_date
+    plan.save(update_fields=["release_date", "updated_at"])
+    _plan_change(
+        mentorship=mentorship,
+        actor=actor,
+        kind=MentorshipChange.Kind.REENTRY,
+        to=str(_("Release date: %(date)s")) % {"date": release_date.isoformat()},
+        reason=str(_("Was %(date)s.")) % {"date": before.isoformat() if before else "—"},
+    )
+    record(
+        actor=actor,
+        action=Action.CHANGE,
+        obj=plan,
+        fields=["release_date"],
+        detail=f"for mentorships.mentorship #{mentorship.pk}",
+    )
+    return plan
+
+
+def reentry_release_follow(mentee: Mentee, release: date | None) -> None:
+    """The person's record has a new expected release: the re-entry plans of their ongoing
+    mentorship follow it. Called in the transaction that changes the record."""
+    if release is not None:
+        ReentryPlan.objects.filter(
+            mentorship__mentee=mentee, mentorship__status__in=ONGOING
+        ).update(release_date=release, version=F("version") + 1)
+
+
+@dataclass
+class NeedData:
+    status: str
+    owner: str
+    due_days_before: int
+    notes: str
+
+    def clean(self) -> "NeedData":
+        if self.status not in NeedStatus.values or self.owner not in NeedOwner.values:
+            raise Refused(_("Choose from the options given."))
+        if not 0 <= self.due_days_before <= 365:
+            raise Refused(_("Due between 0 and 365 days before the release."))
+        self.notes = self.notes.strip()
+        return self
+
+
+@transaction.atomic
+def reentry_need_update(
+    *, actor: User, mentorship: Mentorship, need: ReentryNeed, version: int, data: NeedData
+) -> ReentryNeed:
+    if not access.can_edit_plan(actor, mentorship) or need.plan.mentorship_id != mentorship.pk:
+        raise Refused(_("The re-entry plan is kept by the mentor and the coordinator."))
+    data.clean()
+    claim_version(need, version)
+    before = need.status
+    changed = [name for name, value in asdict(data).items() if getattr(need, name) != value]
+    for name, value in asdict(data).items():
+        setattr(need, name, value)
+    need.save()
+    if need.status != before:
+        _plan_change(
+            mentorship=mentorship,
+            actor=actor,
+            kind=MentorshipChange.Kind.REENTRY,
+            to=f"{NeedDomain(need.domain).label}: {NeedStatus(need.status).label}",
+            reason="",
+        )
+    record(
+        actor=actor,
+        action=Action.CHANGE,
+        obj=need,
+        fields=changed,
+        detail=f"for mentorships.mentorship #{mentorship.pk}",
+    )
+    return need

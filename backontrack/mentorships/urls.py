@@ -18,6 +18,17 @@ urlpatterns = [
     path("mentorships/<int:pk>/timeline/", views.mentorship_timeline, name="mentorship_timeline"),
     path("mentorships/<int:pk>/check-ins/new/", views.check_in_create, name="check_in_create"),
     path("mentorships/<int:pk>/plan/", views.plan_edit, name="plan_edit"),
+    path("mentorships/<int:pk>/re-entry/", views.reentry, name="reentry"),
+    path(
+        "mentorships/<int:pk>/re-entry/release/",
+        views.reentry_release,
+        name="reentry_release",
+    ),
+    path(
+        "mentorships/<int:pk>/re-entry/<int:need_pk>/edit/",
+        views.reentry_need_edit,
+        name="reentry_need_edit",
+    ),
     path("mentorships/<int:pk>/goals/new/", views.goal_create, name="goal_create"),
     path("mentorships/<int:pk>/goals/<int:goal_pk>/edit/", views.goal_edit, name="goal_edit"),
     path("mentorships/<int:pk>/meetings/new/", views.meeting_create, name="meeting_create"),

@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Max, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
@@ -29,10 +29,12 @@ from .forms import (
     GoalForm,
     MeetingForm,
     MentorshipFilterForm,
+    NeedForm,
     PhaseForm,
     PlanForm,
     ReallocateForm,
     ReasonForm,
+    ReleaseForm,
     TimelineFilterForm,
 )
 from .models import (
@@ -43,6 +45,8 @@ from .models import (
     Meeting,
     Mentorship,
     MentorshipStatus,
+    ReentryNeed,
+    ReentryPlan,
 )
 
 PAGE_SIZE = 25
@@ -217,6 +221,7 @@ def mentorship_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "editable": access.editable_meetings(user, mentorship, meetings.object_list),
             "can_manage_open": manage and mentorship.status != MentorshipStatus.CLOSED,
             "is_mentor": access.is_mentor_of(user, mentorship),
+            "coach_reasons": access.can_see_coach_change_reasons(user, mentorship),
         },
     )
 
@@ -575,7 +580,9 @@ def mentorship_timeline(request: HttpRequest, pk: int) -> HttpResponse:
         ]
     if kind in ("", "phase", "status", "plan"):
         for change in mentorship.changes.select_related("actor"):
-            group = {"phase": "phase", "plan": "plan", "goal": "plan"}.get(change.kind, "status")
+            group = {"phase": "phase", "plan": "plan", "goal": "plan", "reentry": "plan"}.get(
+                change.kind, "status"
+            )
             if kind in ("", group):
                 entries.append((change.occurred_at.date(), change.pk, group, change))
     if kind in ("", "network"):
@@ -647,7 +654,13 @@ def mentorship_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "mentorships/timeline.html",
-        {"mentorship": mentorship, "form": form, "page": page, "querystring": params.urlencode()},
+        {
+            "mentorship": mentorship,
+            "form": form,
+            "page": page,
+            "querystring": params.urlencode(),
+            "coach_reasons": access.can_see_coach_change_reasons(user, mentorship),
+        },
     )
 
 
@@ -789,4 +802,139 @@ def goal_edit(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
         request,
         "mentorships/goal_form.html",
         {"mentorship": mentorship, "form": form, "goal": goal},
+    )
+
+
+def reentry_summary(plan: ReentryPlan | None, needs: list[ReentryNeed], today: date) -> dict:
+    """Days to release and what is not yet settled, the overdue first."""
+    release = plan.release_date if plan else None
+    open_needs = [n for n in needs if not n.settled]
+    due = [(n, n.due_on(release)) for n in open_needs]
+    return {
+        "release": release,
+        "days": (release - today).days if release else None,
+        "open": sorted(
+            ((n, on, on is not None and on < today) for n, on in due),
+            key=lambda item: (not item[2], item[1] or date.max),
+        ),
+        "rows": [(n, n.due_on(release)) for n in needs],
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def reentry(request: HttpRequest, pk: int) -> HttpResponse:
+    """The re-entry plan: the release date, each domain's need, and what is not settled.
+    A POST starts the plan by hand."""
+    user = access.signed_in_user(request)
+    mentorship = access.mentorship_for(user, pk)
+    can_edit = access.can_edit_plan(user, mentorship)
+    if request.method == "POST":
+        access.require(can_edit)
+        try:
+            services.reentry_plan_create(actor=user, mentorship=mentorship)
+        except services.Refused as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, _("The re-entry plan is made, with a line per domain."))
+        return redirect("reentry", pk=mentorship.pk)
+    plan = access.reentry_plan_of(user, mentorship)
+    needs = list(access.reentry_needs_of(user, mentorship))
+    record_mentees(user, [mentorship], PERSON, f"re-entry plan of mentorship #{mentorship.pk}")
+    if plan is not None:
+        record(
+            actor=user,
+            action=Action.VIEW,
+            obj=plan,
+            fields=["release_date", "needs", "notes"],
+            detail=f"of mentorships.mentorship #{mentorship.pk}",
+        )
+    return render(
+        request,
+        "mentorships/reentry.html",
+        {
+            "mentorship": mentorship,
+            "plan": plan,
+            "summary": reentry_summary(plan, needs, date.today()),
+            "can_edit": can_edit,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def reentry_release(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.signed_in_user(request)
+    mentorship = access.mentorship_for(user, pk)
+    access.require(access.can_edit_plan(user, mentorship))
+    plan = access.reentry_plan_of(user, mentorship)
+    if plan is None:
+        raise Http404
+    form = ReleaseForm(
+        request.POST or None,
+        initial={"release_date": plan.release_date, "version": plan.version},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reentry_release_set(
+                actor=user,
+                mentorship=mentorship,
+                plan=plan,
+                version=form.cleaned_data["version"],
+                release_date=form.cleaned_data["release_date"],
+            )
+        except ConcurrentEditError:
+            messages.error(request, str(ReleaseForm.concurrent_edit_message))
+        except services.Refused as refused:
+            form.add_error(None, str(refused))
+            return render(
+                request,
+                "mentorships/reentry_release.html",
+                {"mentorship": mentorship, "form": form},
+            )
+        else:
+            messages.success(
+                request, _("The release date is changed; the due dates moved with it.")
+            )
+        return redirect("reentry", pk=mentorship.pk)
+    record_mentees(user, [mentorship], ["name"])
+    return render(
+        request, "mentorships/reentry_release.html", {"mentorship": mentorship, "form": form}
+    )
+
+
+@sensitive_post_parameters("notes")
+@require_http_methods(["GET", "POST"])
+def reentry_need_edit(request: HttpRequest, pk: int, need_pk: int) -> HttpResponse:
+    user = access.signed_in_user(request)
+    mentorship = access.mentorship_for(user, pk)
+    access.require(access.can_edit_plan(user, mentorship))
+    need = access.reentry_need_for(user, mentorship, need_pk)
+    form = NeedForm(request.POST or None, need=need)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reentry_need_update(
+                actor=user,
+                mentorship=mentorship,
+                need=need,
+                version=form.cleaned_data["version"],
+                data=form.need_data(),
+            )
+        except ConcurrentEditError:
+            messages.error(request, str(NeedForm.concurrent_edit_message))
+        except services.Refused as refused:
+            form.add_error(None, str(refused))
+            return render(
+                request,
+                "mentorships/reentry_need.html",
+                {"mentorship": mentorship, "form": form, "need": need},
+            )
+        else:
+            messages.success(request, _("The change is saved."))
+        return redirect("reentry", pk=mentorship.pk)
+    if request.method == "GET":
+        record(actor=user, action=Action.VIEW, obj=need, fields=["status", "owner", "notes"])
+    record_mentees(user, [mentorship], ["name"])
+    return render(
+        request,
+        "mentorships/reentry_need.html",
+        {"mentorship": mentorship, "form": form, "need": need},
     )

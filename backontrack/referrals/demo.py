@@ -46,6 +46,7 @@ def refer(
     """The demo referrer refers the person `days_ago`; the coordinator takes the referral
     on to `status`. A matched referral goes to the given mentor and coach, or else to the
     best suggestion."""
+    demo_only()
     referrer = User.objects.get(username="referrer")
     coordinator = User.objects.get(username="coordinator")
     referral = referrals.referral_submit(
@@ -151,3 +152,12 @@ def _advance(
             coach=coach,
             score=score,
         )
+
+
+def demo_only() -> None:
+    """Demo data goes into a demo database only (see `core.demo.load_demo_data`)."""
+    from backontrack.core.demo import NotADemoDatabase
+    from backontrack.core.models import Installation
+
+    if not Installation.current_is_demo():
+        raise NotADemoDatabase("Demo data is only ever loaded into a demo database.")

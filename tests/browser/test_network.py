@@ -1,5 +1,5 @@
-"""The mentor adds a family member with both consents and records a family meeting; the
-network picture and its text equivalent pass axe."""
+"""The mentor adds a family member with both consents, records a family meeting and works on
+the re-entry plan; the network picture and its text equivalent pass axe."""
 
 from datetime import date
 
@@ -11,7 +11,7 @@ from tests.conftest import demo_mentorship
 from .helpers import check_accessibility, sign_in
 
 
-def test_the_mentor_adds_a_family_member_and_records_a_family_meeting(
+def test_the_mentor_adds_a_family_member_records_a_family_meeting_and_plans_re_entry(
     page: Page, axe_source: str
 ) -> None:
     mentorship = demo_mentorship(MentorshipStatus.ACTIVE)
@@ -43,3 +43,22 @@ def test_the_mentor_adds_a_family_member_and_records_a_family_meeting(
     expect(page.get_by_text("The involvement is recorded.")).to_be_visible()
     expect(page.get_by_text("Talked about visits after the move.")).to_be_visible()
     check_accessibility(page, axe_source, "network-with-involvement")
+
+    # The re-entry plan, started early by hand in the demo: housing is arranged.
+    page.get_by_role("link", name="Back to the mentorship").click()
+    page.get_by_role("link", name="Re-entry plan").click()
+    expect(page.get_by_text("Not yet settled:")).to_be_visible()
+    check_accessibility(page, axe_source, "reentry-plan")
+    page.get_by_role("link", name="Change housing").click()
+    check_accessibility(page, axe_source, "reentry-need")
+    page.get_by_label("Secured").check()
+    page.get_by_label("Who arranges it").select_option("municipality")
+    page.get_by_label("Notes").fill("A room in a shared flat.")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("The change is saved.")).to_be_visible()
+    expect(page.get_by_text("A room in a shared flat.")).to_be_visible()
+    page.get_by_role("link", name="Change the release date").click()
+    page.get_by_label("Release date").fill("2027-03-01")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("the due dates moved with it")).to_be_visible()
+    expect(page.get_by_role("cell", name="15 Jan 2027")).to_be_visible()  # housing: 45 days before

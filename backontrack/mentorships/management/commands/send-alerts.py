@@ -27,7 +27,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         today = date.today()
         moved = services.phases_due(today=today)
-        purged = pool.drafts_purge()
         found = alerts(Mentorship.objects.all(), today=today)
         coordinators = list(
             User.objects.filter(is_active=True, role_grants__role=Role.COORDINATOR).distinct()
@@ -92,6 +91,8 @@ class Command(BaseCommand):
                 recipient="mentors, coaches and coordinators by e-mail (no names)",
                 detail=f"{alerts_sent} alerts in {mails} e-mails; {len(moved)} phases moved",
             )
+        # Housekeeping last, so that a failure here never holds back the day's alerts.
+        purged = pool.drafts_purge()
         self.stdout.write(
             f"{len(moved)} phases moved to re-entry; {len(found)} alerts open; "
             f"{alerts_sent} new alerts sent in {mails} e-mails; "
