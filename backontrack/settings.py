@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "backontrack.mentors",
     "backontrack.mentorships",
     "backontrack.network",
+    "backontrack.reviews",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -187,6 +188,8 @@ BACKONTRACK_REENTRY_PLAN_ALERT_DAYS = int(
     os.environ.get("BACKONTRACK_REENTRY_PLAN_ALERT_DAYS", "90")
 )
 BACKONTRACK_HOUSING_ALERT_DAYS = int(os.environ.get("BACKONTRACK_HOUSING_ALERT_DAYS", "30"))
+# Progress reviews fall due this many months apart (after the intake review).
+BACKONTRACK_REVIEW_MONTHS = int(os.environ.get("BACKONTRACK_REVIEW_MONTHS", "6"))
 # Confirmed and discarded pool drafts are removed this many days after they closed.
 BACKONTRACK_POOL_DRAFT_DAYS = int(os.environ.get("BACKONTRACK_POOL_DRAFT_DAYS", "30"))
 # A proposed mentorship not activated after this many days is flagged.

@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("backontrack.mentors.urls")),
     path("", include("backontrack.mentorships.urls")),
     path("", include("backontrack.network.urls")),
+    path("", include("backontrack.reviews.urls")),
 ]

@@ -185,6 +185,8 @@ MATRIX: dict[str, tuple[str, str]] = {
     "meeting_edit": ("/mentorships/{active}/meetings/{meeting}/edit/", ITS_RECORDERS),
     "network": ("/mentorships/{active}/network/", ITS_PEOPLE),
     "reentry": ("/mentorships/{active}/re-entry/", ITS_PEOPLE),
+    "reviews": ("/mentorships/{active}/reviews/", ITS_PEOPLE),
+    "review_create": ("/mentorships/{active}/reviews/new/", ITS_RECORDERS),
     "reentry_release": ("/mentorships/{active}/re-entry/release/", ITS_RECORDERS),
     "reentry_need_edit": ("/mentorships/{active}/re-entry/{need}/edit/", ITS_RECORDERS),
     "network_member_create": ("/mentorships/{active}/network/new/", ITS_RECORDERS),

@@ -28,6 +28,8 @@ PROTECTED = [
     "MeetingRevision",
     "NetworkMember",
     "Involvement",
+    "Review",
+    "Rating",
     "CheckIn",
     "Plan",
     "Goal",

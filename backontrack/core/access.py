@@ -38,6 +38,7 @@ from backontrack.mentorships.models import (
 from backontrack.network.models import Involvement, NetworkMember
 from backontrack.referrals.models import Referral, Screening
 from backontrack.referrals.transitions import roles_allowed
+from backontrack.reviews.models import Review
 
 
 def _active(user: object) -> User | None:
@@ -428,6 +429,22 @@ def can_edit_plan(user: object, mentorship: Mentorship) -> bool:
     if mentorship.status not in ("active", "paused"):
         return False
     return is_mentor_of(user, mentorship) or has_role(user, Role.COORDINATOR)
+
+
+def can_record_reviews(user: object, mentorship: Mentorship) -> bool:
+    """The mentor and the coordinator record progress reviews while the mentorship is active
+    or paused (the closure review before closing); the coach reads them."""
+    return can_edit_plan(user, mentorship)
+
+
+def reviews_of(user: object, mentorship: Mentorship) -> QuerySet[Review]:
+    if not mentorships_visible_to(user).filter(pk=mentorship.pk).exists():
+        return Review.objects.none()
+    return (
+        Review.objects.filter(mentorship=mentorship)
+        .select_related("instrument", "recorded_by")
+        .prefetch_related("ratings")
+    )
 
 
 def can_edit_network(user: object, mentorship: Mentorship) -> bool:

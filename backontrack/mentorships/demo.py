@@ -220,6 +220,38 @@ STORIES = [
         engagement=("some", "high", "high"),
         constraints="Weekday visits; accompanied leave twice a month from re-entry.",
         steps=[
+            Step(
+                200,
+                "review",
+                {
+                    "occasion": "intake",
+                    "values": {
+                        "prosocial_ties": 0,
+                        "group_ties": 2,
+                        "conflict_handling": 1,
+                        "violence_endorsed": 1,
+                        "motivation_change": 1,
+                        "stable_housing": 0,
+                        "occupation": 0,
+                    },
+                },
+            ),
+            Step(
+                30,
+                "review",
+                {
+                    "occasion": "periodic",
+                    "values": {
+                        "prosocial_ties": 1,
+                        "group_ties": 1,
+                        "conflict_handling": 2,
+                        "violence_endorsed": 0,
+                        "motivation_change": 2,
+                        "stable_housing": 1,
+                        "occupation": 2,
+                    },
+                },
+            ),
             Step(65, "release_date", {"release_in": 25}),
             Step(60, "plan", {"text": "Accompanied leave twice a month; job-centre visit agreed."}),
             Step(
@@ -306,6 +338,54 @@ STORIES = [
         engagement=("low", "some", "high", "high"),
         check_in_late=True,
         steps=[
+            Step(
+                310,
+                "review",
+                {
+                    "occasion": "intake",
+                    "values": {
+                        "prosocial_ties": 0,
+                        "group_ties": 2,
+                        "grievance": 2,
+                        "violence_endorsed": 2,
+                        "openness": 0,
+                        "motivation_change": 0,
+                    },
+                },
+            ),
+            Step(
+                140,
+                "review",
+                {
+                    "occasion": "periodic",
+                    "values": {
+                        "prosocial_ties": 1,
+                        "group_ties": 1,
+                        "grievance": 1,
+                        "violence_endorsed": 1,
+                        "openness": 1,
+                        "motivation_change": 1,
+                        "stable_housing": 1,
+                    },
+                },
+            ),
+            Step(
+                70,
+                "review",
+                {
+                    "occasion": "pre_release",
+                    "values": {
+                        "prosocial_ties": 2,
+                        "group_ties": 1,
+                        "grievance": 1,
+                        "violence_endorsed": 0,
+                        "openness": 1,
+                        "motivation_change": 2,
+                        "stable_housing": 2,
+                        "occupation": 2,
+                    },
+                },
+            ),
             Step(150, "release_date", {"release_in": -60}),
             Step(
                 120,
@@ -885,6 +965,8 @@ class _Runner:
             )
         elif step.kind == "plan":
             self.plan(str(detail["text"]))
+        elif step.kind == "review":
+            _review(self.mentor, m, day, str(detail["occasion"]), dict(detail["values"]))  # type: ignore[call-overload]
         elif step.kind == "need":
             plan = ReentryPlan.objects.get(mentorship=m)
             _need(
@@ -1136,6 +1218,30 @@ def _six_weeks(mentorship: Mentorship, today: date) -> None:
     plan = services.reentry_plan_create(actor=mentor, mentorship=mentorship)
     _need(mentor, mentorship, plan, "education", "in_progress", "Welding course applied for.")
     dating.to(today - timedelta(days=5))
+
+
+def _review(
+    actor: User, mentorship: Mentorship, day: date, occasion: str, values: dict[str, int]
+) -> None:
+    """A progress review on the shipped instrument; items not named are unknown."""
+    from backontrack.reviews import instruments
+    from backontrack.reviews import services as reviews
+    from backontrack.reviews.models import Instrument
+
+    instrument = instruments.ensure_default(Instrument)
+    review = reviews.review_record(
+        actor=actor,
+        mentorship=mentorship,
+        instrument=instrument,
+        occasion=occasion,
+        held_on=day,
+        ratings=[
+            reviews.ItemRating(item["code"], values.get(item["code"]), "")
+            for item in instrument.items()
+        ],
+        summary="Synthetic: reviewed with the mentee in the visiting room.",
+    )
+    type(review).objects.filter(pk=review.pk).update(recorded_at=_at(day))
 
 
 def _need(

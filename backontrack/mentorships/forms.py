@@ -332,6 +332,7 @@ class TimelineFilterForm(forms.Form):
             ("plan", _("Plan, goals and re-entry")),
             ("custody", _("Custody events")),
             ("network", _("Family and network")),
+            ("review", _("Progress reviews")),
             ("check_in", _("Coordinator check-ins")),
         ],
     )

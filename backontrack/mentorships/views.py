@@ -589,6 +589,11 @@ def mentorship_timeline(request: HttpRequest, pk: int) -> HttpResponse:
         entries += [
             (i.occurred_on, i.pk, "network", i) for i in access.involvements_of(user, mentorship)
         ]
+    if kind in ("", "review"):
+        entries += [
+            (r.held_on, r.pk, "review", r)
+            for r in access.reviews_of(user, mentorship).prefetch_related(None)
+        ]
     if kind in ("", "check_in"):
         entries += [
             (c.occurred_on, c.pk, "check_in", c) for c in access.check_ins_of(user, mentorship)

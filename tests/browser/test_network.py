@@ -1,6 +1,8 @@
-"""The mentor adds a family member with both consents, records a family meeting and works on
-the re-entry plan; the network picture and its text equivalent pass axe."""
+"""The mentor adds a family member with both consents, records a family meeting, works on the
+re-entry plan and completes a review; the network picture, its text equivalent and the
+review form pass axe."""
 
+import re
 from datetime import date
 
 from playwright.sync_api import Page, expect
@@ -11,7 +13,7 @@ from tests.conftest import demo_mentorship
 from .helpers import check_accessibility, sign_in
 
 
-def test_the_mentor_adds_a_family_member_records_a_family_meeting_and_plans_re_entry(
+def test_the_mentor_involves_the_family_plans_re_entry_and_reviews_progress(
     page: Page, axe_source: str
 ) -> None:
     mentorship = demo_mentorship(MentorshipStatus.ACTIVE)
@@ -62,3 +64,20 @@ def test_the_mentor_adds_a_family_member_records_a_family_meeting_and_plans_re_e
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("the due dates moved with it")).to_be_visible()
     expect(page.get_by_role("cell", name="15 Jan 2027")).to_be_visible()  # housing: 45 days before
+
+    # The intake review: two items rated with evidence, the rest unknown for now.
+    page.get_by_role("link", name="Back to the mentorship").click()
+    page.get_by_role("link", name="Progress reviews").click()
+    expect(page.get_by_text("Due now: Intake")).to_be_visible()
+    page.get_by_role("link", name="Record a review").click()
+    check_accessibility(page, axe_source, "review-new")
+    for radio in page.locator("input[type=radio][value=unknown]").all():
+        radio.check()
+    page.get_by_role("group", name=re.compile("people outside criminal")).get_by_label(
+        "Partly present"
+    ).check()
+    page.locator("textarea[name=evidence_prosocial_ties]").fill("Joined the chess group.")
+    page.get_by_role("button", name="Record the review").click()
+    expect(page.get_by_text("The review is recorded.")).to_be_visible()
+    expect(page.get_by_text("Joined the chess group.")).to_be_visible()
+    check_accessibility(page, axe_source, "reviews")

@@ -1,0 +1,131 @@
+"""Progress reviews: when they fall due, and recording one, audited."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from backontrack.accounts.models import User
+from backontrack.audit.models import Action
+from backontrack.audit.services import record
+from backontrack.core import access
+from backontrack.mentorships.models import Mentorship, MentorshipStatus
+from backontrack.mentorships.services import Refused
+
+from .models import Certification, Instrument, Occasion, Rating, Review
+
+PRE_RELEASE_DAYS = 60
+
+
+def may_rate(user: User, instrument: Instrument) -> bool:
+    """A licensed instrument is rated only by a user certified for it."""
+    return (
+        not instrument.requires_licence
+        or Certification.objects.filter(user=user, instrument_code=instrument.code).exists()
+    )
+
+
+def current_instruments(user: User) -> list[Instrument]:
+    """The newest version of each instrument this user may rate."""
+    newest: dict[str, Instrument] = {}
+    for instrument in Instrument.objects.all():
+        if instrument.code not in newest and may_rate(user, instrument):
+            newest[instrument.code] = instrument
+    return list(newest.values())
+
+
+def due(
+    mentorship: Mentorship, reviews: list[Review], release: date | None, today: date
+) -> list[str]:
+    """Which reviews are due: the intake review once the mentorship is active; then one
+    every BACKONTRACK_REVIEW_MONTHS; one before release (within 60 days of it); one at
+    closure."""
+    if mentorship.initial_meeting_on is None:
+        return []
+    occasions = {r.occasion for r in reviews}
+    found: list[str] = []
+    if Occasion.INTAKE not in occasions:
+        found.append(Occasion.INTAKE)
+    else:
+        last = max(r.held_on for r in reviews)
+        if today >= last + timedelta(days=30 * settings.BACKONTRACK_REVIEW_MONTHS):
+            found.append(Occasion.PERIODIC)
+    if (
+        release is not None
+        and today <= release <= today + timedelta(days=PRE_RELEASE_DAYS)
+        and not any(
+            r.occasion == Occasion.PRE_RELEASE
+            and r.held_on >= release - timedelta(days=PRE_RELEASE_DAYS)
+            for r in reviews
+        )
+    ):
+        found.append(Occasion.PRE_RELEASE)
+    if mentorship.status == MentorshipStatus.CLOSED and Occasion.CLOSURE not in occasions:
+        found.append(Occasion.CLOSURE)
+    return found
+
+
+@dataclass
+class ItemRating:
+    item_code: str
+    value: int | None
+    evidence: str
+
+
+@transaction.atomic
+def review_record(
+    *,
+    actor: User,
+    mentorship: Mentorship,
+    instrument: Instrument,
+    occasion: str,
+    held_on: date,
+    ratings: list[ItemRating],
+    summary: str,
+) -> Review:
+    """Record a review: every item of the instrument rated (or marked unknown)."""
+    if not access.can_record_reviews(actor, mentorship):
+        raise Refused(_("Reviews are recorded by the mentor and the coordinator."))
+    if not may_rate(actor, instrument):
+        raise Refused(
+            _("%(instrument)s needs a licence: only users certified for it rate it.")
+            % {"instrument": instrument}
+        )
+    if occasion not in Occasion.values:
+        raise Refused(_("Choose from the options given."))
+    if held_on > date.today():
+        raise Refused(_("A review cannot be recorded before it has taken place."))
+    codes = [item["code"] for item in instrument.items()]
+    values = {value for value, _label in instrument.scale()}
+    given = {r.item_code: r for r in ratings}
+    if set(given) != set(codes) or len(given) != len(ratings):
+        raise Refused(_("Rate every item, or mark it unknown."))
+    if any(r.value is not None and r.value not in values for r in ratings):
+        raise Refused(_("Choose from the options given."))
+    review = Review.objects.create(
+        mentorship=mentorship,
+        instrument=instrument,
+        occasion=occasion,
+        held_on=held_on,
+        summary=summary.strip(),
+        recorded_by=actor,
+    )
+    Rating.objects.bulk_create(
+        Rating(
+            review=review,
+            item_code=code,
+            value=given[code].value,
+            evidence=given[code].evidence.strip(),
+        )
+        for code in codes
+    )
+    record(
+        actor=actor,
+        action=Action.CREATE,
+        obj=review,
+        fields=["occasion", "held_on", "ratings", "evidence", *(["summary"] if summary else [])],
+        detail=f"for mentorships.mentorship #{mentorship.pk}",
+    )
+    return review
