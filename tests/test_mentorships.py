@@ -24,6 +24,7 @@ from backontrack.mentorships.models import (
     MentorshipStatus,
     Phase,
 )
+from backontrack.reviews.models import Instrument, Review
 
 from .conftest import PERSONA_NAMES, demo_mentorship, signed_in_client
 
@@ -383,7 +384,14 @@ def test_months_of_history_cost_no_more_queries_than_six_weeks() -> None:
     )
     assert long is not None and long.meeting_count >= 4 * short.meetings.count()
     assert long.changes.count() > short.changes.count()
-    # Both show every kind of entry (a custody event adds one audit record to a page).
+    # Both show every kind of entry (a custody event, a review: one audit record each).
+    Review.objects.create(
+        mentorship=short,
+        instrument=Instrument.objects.get(code="bot-desistance", version=1),
+        occasion="intake",
+        held_on=date.today(),
+        recorded_by=User.objects.get(username="coordinator"),
+    )
     mentees.custody_event_record(
         actor=User.objects.get(username="coordinator"),
         mentee=short.mentee,

@@ -236,3 +236,100 @@ def test_the_network_page_query_count_does_not_grow() -> None:
         member = add(mentorship, name=f"Friend {n}", relation="friend")
         involve(mentorship, member)
     assert count() == before
+
+
+def test_a_recorded_consent_is_never_rewritten_and_a_withdrawal_keeps_no_contact_details() -> None:
+    mentorship = active()
+    member = add(mentorship)
+    involve(mentorship, member, TODAY - timedelta(days=2))
+    data = services.MemberData(
+        name="Hodan Ali",
+        relation="sibling",
+        influence="supportive",
+        closeness="close",
+        contact_details="+45 11 22 33 44",
+        mentee_consent_on=TODAY - timedelta(days=900),  # backdated
+        member_consent_on=TODAY - timedelta(days=5),
+        notes="",
+    )
+    with pytest.raises(Refused, match="not changed or removed"):
+        services.member_update(
+            actor=mentor_of(mentorship),
+            mentorship=mentorship,
+            member=member,
+            version=member.version,
+            data=data,
+        )
+    data.mentee_consent_on = None  # cleared: a withdrawal without a date
+    with pytest.raises(Refused, match="not changed or removed"):
+        services.member_update(
+            actor=mentor_of(mentorship),
+            mentorship=mentorship,
+            member=member,
+            version=member.version,
+            data=data,
+        )
+    with pytest.raises(Refused, match="An involvement is recorded on"):
+        services.consent_withdraw(
+            actor=mentor_of(mentorship),
+            mentorship=mentorship,
+            member=member,
+            version=member.version,
+            withdrawn_on=TODAY - timedelta(days=3),
+            withdrawn_by="member",
+        )
+    services.consent_withdraw(
+        actor=mentor_of(mentorship),
+        mentorship=mentorship,
+        member=member,
+        version=member.version,
+        withdrawn_on=TODAY,
+        withdrawn_by="member",
+    )
+    member.refresh_from_db()
+    assert member.contact_details == ""
+    edit = signed_in_client(mentor_of(mentorship).username).get(
+        f"/mentorships/{mentorship.pk}/network/{member.pk}/edit/"
+    )
+    assert "+45 11 22 33 44" not in edit.content.decode()
+
+
+def test_involvement_is_not_dated_before_the_mentorship_began() -> None:
+    mentorship = active()
+    member = add(mentorship, mentee_consent_on=TODAY - timedelta(days=400))
+    started = mentorship.initial_meeting_on
+    assert started is not None
+    with pytest.raises(Refused, match="before the mentorship began"):
+        involve(mentorship, member, started - timedelta(days=1))
+
+
+def test_without_the_mentees_consent_nobody_shows_as_contactable() -> None:
+    mentorship = active()
+    add(mentorship)
+    Consent.objects.filter(mentee=mentorship.mentee).update(withdrawn_on=TODAY)
+    page = signed_in_client(mentor_of(mentorship).username).get(
+        f"/mentorships/{mentorship.pk}/network/"
+    )
+    html = page.content.decode()
+    assert "Both consented" not in html and "+45 11 22 33 44" not in html
+    assert "No consent from the mentee to contact the network — do not contact" in html
+
+
+def test_involvement_is_linked_to_the_meeting_it_happened_at() -> None:
+    mentorship = active()
+    consented = TODAY - timedelta(days=30)
+    member = add(mentorship, mentee_consent_on=consented, member_consent_on=consented)
+    meeting = mentorship.meetings.order_by("-occurred_on").first()
+    assert meeting is not None
+    client = signed_in_client(mentor_of(mentorship).username)
+    response = client.post(
+        f"/mentorships/{mentorship.pk}/involvement/new/",
+        {
+            "member": member.pk,
+            "kind": "joint_meeting",
+            "occurred_on": meeting.occurred_on.isoformat(),
+            "meeting": meeting.pk,
+        },
+    )
+    assert response.status_code == 302
+    assert Involvement.objects.get(member=member).meeting == meeting

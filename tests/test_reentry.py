@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from backontrack.accounts.models import User
+from backontrack.audit.models import AuditEvent
 from backontrack.mentees import services as mentees
 from backontrack.mentees.models import Mentee
 from backontrack.mentorships import alerts, services
@@ -208,3 +209,19 @@ def test_the_coach_reads_the_plan_and_changes_nothing() -> None:
     assert page.status_code == 200 and "Change the release date" not in page.content.decode()
     assert coach.get(f"/mentorships/{mentorship.pk}/re-entry/{need.pk}/edit/").status_code == 404
     assert coach.post(f"/mentorships/{mentorship.pk}/re-entry/").status_code == 404
+
+
+def test_a_release_date_from_the_record_is_in_the_history_and_the_audit() -> None:
+    mentorship = demo_mentorship(MentorshipStatus.ACTIVE)
+    mentee = Mentee.objects.get(pk=mentorship.mentee_id)
+    new = date.today() + timedelta(days=200)
+    mentees.mentee_update(
+        actor=coordinator(),
+        mentee=mentee,
+        version=mentee.version,
+        data=mentee_data(mentee, expected_release_date=new),
+    )
+    change = mentorship.changes.filter(kind=MentorshipChange.Kind.REENTRY).latest("id")
+    assert new.isoformat() in change.to_value and "From the person's record" in change.reason
+    event = AuditEvent.objects.filter(object_type="mentorships.reentryplan").latest("id")
+    assert event.fields == ["release_date"] and event.actor_username.startswith("(backontrack")

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from backontrack.accounts.models import User
+from backontrack.mentorships import alerts
 from backontrack.mentorships.models import Mentorship, MentorshipStatus
 from backontrack.mentorships.services import Refused
 from backontrack.reviews import instruments, services
@@ -63,6 +64,10 @@ def broken(path: tuple, value: object) -> dict:
         (("domains", 2, "name"), {"da": "kun dansk"}, "domains[2].name: needs an English"),
         (("version",), 0, "version: must be a whole number from 1"),
         (("domains", 0, "items"), [], "domains[0].items: needs at least one item"),
+        (("version",), True, "version: must be a whole number from 1"),
+        (("domains", 0, "items", 0, "code"), "x" * 65, "a code of 1 to 64"),
+        (("scale", 1, "value"), 10**6, "scale[1].value: must be a whole number"),
+        (("name", "en"), "x" * 501, "name.en: longer than 500 characters"),
     ],
 )
 def test_an_invalid_instrument_file_is_refused_naming_the_problem(
@@ -72,6 +77,17 @@ def test_an_invalid_instrument_file_is_refused_naming_the_problem(
         load(tmp_path, broken(path, value))
     assert message in str(refused.value)
     assert not Instrument.objects.filter(version=99).exists()
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [("[" * 100_000, "nested too deeply"), (" " * (300 * 1024), "larger than 256 KB")],
+)
+def test_a_pathological_file_is_refused(tmp_path: Path, raw: str, message: str) -> None:
+    path = tmp_path / "instrument.json"
+    path.write_text(raw, encoding="utf-8")
+    with pytest.raises(CommandError, match=message):
+        call_command("load-instrument", str(path))
 
 
 def test_a_file_that_is_not_json_is_refused(tmp_path: Path) -> None:
@@ -176,7 +192,7 @@ def test_a_licensed_instrument_is_rated_only_by_certified_users(tmp_path: Path) 
     )
 
 
-def test_reviews_fall_due_at_intake_every_six_months_before_release_and_at_closure() -> None:
+def test_reviews_fall_due_at_intake_every_six_months_and_before_release() -> None:
     mentorship = active()
     today = date(2026, 6, 1)
     assert services.due(mentorship, [], None, today) == [Occasion.INTAKE]
@@ -189,8 +205,6 @@ def test_reviews_fall_due_at_intake_every_six_months_before_release_and_at_closu
     assert services.due(mentorship, [intake], today + timedelta(days=60), today) == [
         Occasion.PRE_RELEASE
     ]
-    mentorship.status = MentorshipStatus.CLOSED
-    assert services.due(mentorship, [intake], None, today) == [Occasion.CLOSURE]
 
 
 def test_the_coach_reads_the_reviews_and_records_none() -> None:
@@ -208,3 +222,41 @@ def test_the_coach_reads_the_reviews_and_records_none() -> None:
             ratings=[],
             summary="",
         )
+
+
+def _review_alerts(mentorship: Mentorship, today: date) -> list[str]:
+    found = alerts.alerts(Mentorship.objects.filter(pk=mentorship.pk), today=today)
+    return [a.text for a in found if a.kind == "review"]
+
+
+@pytest.mark.parametrize(("days", "alert"), [(29, False), (30, True)])
+def test_a_missing_intake_review_is_flagged_after_30_days(days: int, alert: bool) -> None:
+    mentorship = active()
+    started = mentorship.initial_meeting_on
+    assert started is not None
+    assert bool(_review_alerts(mentorship, started + timedelta(days=days))) is alert
+
+
+@pytest.mark.parametrize(("days", "alert"), [(179, False), (180, True)])
+def test_a_periodic_review_is_flagged_six_months_after_the_last(days: int, alert: bool) -> None:
+    mentorship = active()
+    held = mentorship.initial_meeting_on
+    assert held is not None
+    Review.objects.create(
+        mentorship=mentorship,
+        instrument=Instrument.objects.get(code="bot-desistance", version=1),
+        occasion=Occasion.INTAKE,
+        held_on=held,
+        recorded_by=User.objects.get(username="coordinator"),
+    )
+    texts = _review_alerts(mentorship, held + timedelta(days=days))
+    assert ("A periodic progress review is due." in texts) is alert
+
+
+def test_the_review_alert_reaches_the_coachs_home_page() -> None:
+    mentorship = active()
+    Mentorship.objects.filter(pk=mentorship.pk).update(
+        initial_meeting_on=date.today() - timedelta(days=40)
+    )
+    coach = signed_in_client(mentorship.coach.user.username)  # type: ignore[union-attr]
+    assert "The intake review is overdue" in coach.get("/").content.decode()

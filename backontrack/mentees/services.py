@@ -216,6 +216,8 @@ def consent_withdraw(*, actor: User, consent: Consent, withdrawn_on: date, note:
     a referral accepted on the strength of it (and not yet matched) is withdrawn."""
     from backontrack.referrals.services import withdraw_for_lost_consent
 
+    # Locked as recording contact with the network locks it: the two never cross.
+    Mentee.objects.select_for_update().filter(pk=consent.mentee_id).first()
     consent.withdrawn_on = withdrawn_on
     consent.withdrawal_note = note
     consent.save(update_fields=["withdrawn_on", "withdrawal_note"])

@@ -7,7 +7,9 @@
 - the expected release within 30 days → coordinator and mentor;
 - a proposed mentorship not activated after 7 days → coordinator;
 - the release within 90 days and no re-entry plan → mentor, coordinator;
-- the release within 30 days and housing not secured → mentor, coach, coordinator.
+- the release within 30 days and housing not secured → mentor, coach, coordinator;
+- a progress review overdue: the intake review 30 days after the start, a periodic one, one
+  before release → mentor, coach, coordinator.
 
 Each alert has a key that names what is due and since when, so the same situation is sent
 once, and a new one (another month's check-in, a new quiet spell) is sent again."""
@@ -22,6 +24,8 @@ from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+
+from backontrack.reviews.models import Occasion, Review
 
 from .models import (
     Meeting,
@@ -58,6 +62,13 @@ TITLES: dict[str, str | Promise] = {
     "activation": _("Not activated"),
     "reentry_plan": _("No re-entry plan"),
     "housing": _("Housing not secured"),
+    "review": _("Review due"),
+}
+INTAKE_REVIEW_DAYS = 30
+REVIEW_TEXTS: dict[str, str | Promise] = {
+    "intake": _("The intake review is overdue (30 days since the start)."),
+    "periodic": _("A periodic progress review is due."),
+    "pre_release": _("The progress review before release is due."),
 }
 
 
@@ -87,6 +98,19 @@ def annotated(mentorships: QuerySet[Mentorship]) -> QuerySet[Mentorship]:
         has_reentry_plan=Exists(ReentryPlan.objects.filter(mentorship=OuterRef("pk"))),
         plan_release=Subquery(
             ReentryPlan.objects.filter(mentorship=OuterRef("pk")).values("release_date")[:1]
+        ),
+        last_review=Subquery(
+            Review.objects.filter(mentorship=OuterRef("pk"))
+            .order_by("-held_on")
+            .values("held_on")[:1]
+        ),
+        last_pre_release=Subquery(
+            Review.objects.filter(mentorship=OuterRef("pk"), occasion=Occasion.PRE_RELEASE)
+            .order_by("-held_on")
+            .values("held_on")[:1]
+        ),
+        has_intake=Exists(
+            Review.objects.filter(mentorship=OuterRef("pk"), occasion=Occasion.INTAKE)
         ),
         housing_status=Subquery(
             ReentryNeed.objects.filter(
@@ -162,6 +186,7 @@ def alerts_for(mentorship: Mentorship, today: date) -> list[Alert]:
             )
     if mentorship.status in (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED):
         found += _reentry_alerts(mentorship, today)
+        found += _review_alerts(mentorship, today)
     if mentorship.status == MentorshipStatus.PROPOSED and mentorship.status_changed_at:
         proposed_on = timezone.localtime(mentorship.status_changed_at).date()
         if (today - proposed_on).days > settings.BACKONTRACK_ACTIVATION_DAYS:
@@ -212,6 +237,39 @@ def _reentry_alerts(mentorship: Mentorship, today: date) -> list[Alert]:
                     days,
                 )
                 % {"days": days},
+                audience=frozenset({MENTOR, COACH, COORDINATOR}),
+            )
+        )
+    return found
+
+
+def _review_alerts(mentorship: Mentorship, today: date) -> list[Alert]:
+    """Progress reviews by the rule of the reviews page (`reviews.services.due_from`); the
+    intake review is flagged once 30 days have passed without it."""
+    from backontrack.reviews.services import due_from
+
+    started = mentorship.initial_meeting_on
+    if started is None:
+        return []
+    release = getattr(mentorship, "plan_release", None) or mentorship.mentee.expected_release_date
+    last = getattr(mentorship, "last_review", None)
+    found = []
+    for occasion in due_from(
+        started=started,
+        has_intake=getattr(mentorship, "has_intake", False),
+        last_held=last,
+        last_pre_release=getattr(mentorship, "last_pre_release", None),
+        release=release,
+        today=today,
+    ):
+        if occasion == Occasion.INTAKE and (today - started).days < INTAKE_REVIEW_DAYS:
+            continue
+        found.append(
+            Alert(
+                key=f"review:{mentorship.pk}:{occasion}:{(last or started).isoformat()}",
+                kind="review",
+                mentorship=mentorship,
+                text=str(REVIEW_TEXTS[occasion]),
                 audience=frozenset({MENTOR, COACH, COORDINATOR}),
             )
         )

@@ -181,6 +181,21 @@ STORIES = [
         engagement=("low", "some", "some"),
         constraints="Remand with restrictions: letters read, visits supervised.",
         quiet_since=18,
+        steps=[
+            Step(
+                80,
+                "review",
+                {
+                    "occasion": "intake",
+                    "values": {
+                        "prosocial_ties": 0,
+                        "group_ties": 1,
+                        "conflict_handling": 1,
+                        "grievance": 2,
+                    },
+                },
+            ),
+        ],
         goals=[
             GoalPlan("everyday", "Get through remand without disciplinary reports", 10, 120, 50),
             GoalPlan(
@@ -462,6 +477,19 @@ STORIES = [
         engagement=("some", "some", "low"),
         steps=[
             Step(
+                140,
+                "review",
+                {
+                    "occasion": "intake",
+                    "values": {
+                        "prosocial_ties": 1,
+                        "group_ties": 1,
+                        "violence_endorsed": 1,
+                        "motivation_change": 1,
+                    },
+                },
+            ),
+            Step(
                 12,
                 "pause",
                 {
@@ -485,6 +513,14 @@ STORIES = [
         frequency="weekly",
         engagement=("some", "high", "some", "high"),
         steps=[
+            Step(
+                175,
+                "review",
+                {
+                    "occasion": "intake",
+                    "values": {"prosocial_ties": 1, "conflict_handling": 0, "motivation_change": 1},
+                },
+            ),
             Step(70, "transfer", {"institution": "East Jutland Prison"}),
             Step(
                 63,

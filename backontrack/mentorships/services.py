@@ -896,10 +896,34 @@ def reentry_release_set(
 def reentry_release_follow(mentee: Mentee, release: date | None) -> None:
     """The person's record has a new expected release: the re-entry plans of their ongoing
     mentorship follow it. Called in the transaction that changes the record."""
-    if release is not None:
-        ReentryPlan.objects.filter(
-            mentorship__mentee=mentee, mentorship__status__in=ONGOING
-        ).update(release_date=release, version=F("version") + 1)
+    if release is None:
+        return
+    for plan in ReentryPlan.objects.select_for_update().filter(
+        mentorship__mentee=mentee, mentorship__status__in=ONGOING
+    ):
+        if plan.release_date == release:
+            continue
+        before = plan.release_date
+        ReentryPlan.objects.filter(pk=plan.pk).update(
+            release_date=release, version=F("version") + 1
+        )
+        MentorshipChange.objects.create(
+            mentorship_id=plan.mentorship_id,
+            kind=MentorshipChange.Kind.REENTRY,
+            to_value=str(_("Release date: %(date)s")) % {"date": release.isoformat()},
+            reason=str(_("From the person's record; was %(date)s."))
+            % {"date": before.isoformat() if before else "—"},
+            actor=None,
+            occurred_at=timezone.now(),
+        )
+        record(
+            actor=None,
+            action=Action.CHANGE,
+            obj=plan,
+            fields=["release_date"],
+            detail=f"from mentees.mentee #{mentee.pk}",
+            username="(backontrack: the person's record)",
+        )
 
 
 @dataclass

@@ -634,6 +634,16 @@ def mentorship_timeline(request: HttpRequest, pk: int) -> HttpResponse:
             fields=["member", "kind", "occurred_on", "note"],
             detail=f"timeline of mentorships.mentorship #{mentorship.pk}",
         )
+    reviews = [entry[1] for entry in page.object_list if entry[2] == "review"]
+    if reviews:
+        record(
+            actor=user,
+            action=Action.LIST,
+            object_type="reviews.review",
+            object_ids=reviews,
+            fields=["occasion", "held_on", "instrument"],
+            detail=f"timeline of mentorships.mentorship #{mentorship.pk}",
+        )
     check_ins = [entry[1] for entry in page.object_list if entry[2] == "check_in"]
     if check_ins:
         record(

@@ -65,9 +65,14 @@ class MemberForm(VersionedFormMixin, DesignSystemForm):
             }
         kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
-        if member is not None and member.consent_withdrawn_on is not None:
+        if member is not None:
+            # A consent once recorded stays as recorded; after a withdrawal no contact
+            # details are kept.
             for name in ("mentee_consent_on", "member_consent_on"):
-                self.fields[name].disabled = True
+                if getattr(member, name) is not None or member.consent_withdrawn_on:
+                    self.fields[name].disabled = True
+            if member.consent_withdrawn_on is not None:
+                self.fields["contact_details"].disabled = True
 
     def member_data(self) -> MemberData:
         data = self.cleaned_data

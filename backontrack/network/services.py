@@ -120,6 +120,17 @@ def member_update(
             )
             % {"date": member.consent_withdrawn_on}
         )
+    for name in ("mentee_consent_on", "member_consent_on"):
+        given = getattr(member, name)
+        if given is not None and getattr(data, name) != given:
+            raise Refused(
+                _(
+                    "A consent once recorded is not changed or removed. If it is withdrawn, "
+                    "record the withdrawal; if it was recorded by mistake, tell the coordinator."
+                )
+            )
+    if member.consent_withdrawn_on is not None and data.contact_details:
+        raise Refused(_("Consent is withdrawn: no contact details are kept."))
     claim_version(member, version)
     changed = [name for name, value in asdict(data).items() if getattr(member, name) != value]
     for name, value in asdict(data).items():
@@ -150,15 +161,37 @@ def consent_withdraw(
         raise Refused(_("Choose from the options given."))
     if withdrawn_on > date.today():
         raise Refused(_("A withdrawal cannot be dated in the future."))
+    later = (
+        Involvement.objects.filter(member=member, occurred_on__gte=withdrawn_on)
+        .order_by("-occurred_on")
+        .first()
+    )
+    if later is not None:
+        raise Refused(
+            _(
+                "An involvement is recorded on %(date)s: date the withdrawal after it, or ask "
+                "the coordinator to look at that record."
+            )
+            % {"date": later.occurred_on}
+        )
     claim_version(member, version)
     member.consent_withdrawn_on = withdrawn_on
     member.consent_withdrawn_by = withdrawn_by
-    member.save(update_fields=["consent_withdrawn_on", "consent_withdrawn_by", "updated_at"])
+    # Nobody contacts them any more: their contact details are not kept.
+    member.contact_details = ""
+    member.save(
+        update_fields=[
+            "consent_withdrawn_on",
+            "consent_withdrawn_by",
+            "contact_details",
+            "updated_at",
+        ]
+    )
     record(
         actor=actor,
         action=Action.CHANGE,
         obj=member,
-        fields=["consent_withdrawn_on", "consent_withdrawn_by"],
+        fields=["consent_withdrawn_on", "consent_withdrawn_by", "contact_details"],
         detail=_detail(mentorship),
     )
     return member
@@ -185,6 +218,11 @@ def involvement_record(
         raise Refused(_("Choose from the options given."))
     if occurred_on > date.today():
         raise Refused(_("Involvement cannot be recorded before it has taken place."))
+    if occurred_on < (mentorship.initial_meeting_on or mentorship.created_at.date()):
+        raise Refused(_("Involvement cannot be dated before the mentorship began."))
+    # The person and the mentee are locked: a withdrawal of either consent recorded at the
+    # same moment waits, and is then seen.
+    Mentee.objects.select_for_update().filter(pk=mentorship.mentee_id).first()
     member = NetworkMember.objects.select_for_update().get(pk=member.pk)
     if missing := why_not_contactable(member, occurred_on):
         raise Refused(

@@ -3,7 +3,7 @@ and the involvement of each."""
 
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -62,6 +62,11 @@ def network(request: HttpRequest, pk: int) -> HttpResponse:
     members = sorted(
         access.network_of(user, mentorship), key=lambda m: (list(RADIUS).index(m.closeness), m.pk)
     )
+    network_consent = services.network_consent(mentorship.mentee, date.today())
+    for member in members:
+        # Shown per person: may they be contacted today (both consents and the mentee's
+        # consent to contacting the network)?
+        member.may_contact = network_consent and member.consent_state == "given"  # type: ignore[attr-defined]
     involvements = Paginator(access.involvements_of(user, mentorship), INVOLVEMENTS_PER_PAGE)
     page = involvements.get_page(request.GET.get("page"))
     record_mentees(user, [mentorship], ["name"], f"network of mentorship #{mentorship.pk}")
@@ -93,7 +98,7 @@ def network(request: HttpRequest, pk: int) -> HttpResponse:
             "rings": list(RADIUS.values()),
             "page": page,
             "querystring": "",
-            "network_consent": services.network_consent(mentorship.mentee, date.today()),
+            "network_consent": network_consent,
             "can_edit": access.can_edit_network(user, mentorship),
             "can_record": access.can_record_meetings(user, mentorship),
         },
@@ -221,7 +226,9 @@ def involvement_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = InvolvementForm(
         request.POST or None,
         members=contactable if network_consent else contactable.none(),
-        meetings=access.meetings_of(user, mentorship)[:20],
+        meetings=access.meetings_of(user, mentorship).filter(
+            occurred_on__gte=date.today() - timedelta(days=90)
+        ),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -3,6 +3,7 @@
 `instruments/` and is loaded by a migration."""
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,10 @@ from django.db import transaction
 
 DEFAULT = Path(__file__).parent / "instruments" / "desistance-v1.json"
 KINDS = ("risk", "protective")
+MAX_BYTES = 256 * 1024
+MAX_TEXT = 500
+CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+SMALLINT = range(-32768, 32768)
 
 
 class InvalidInstrument(Exception):
@@ -22,12 +27,18 @@ def _text(value: Any, where: str) -> None:
     for language, text in value.items():
         if not isinstance(text, str):
             raise InvalidInstrument(f"{where}.{language}: must be a text")
+        if len(text) > MAX_TEXT:
+            raise InvalidInstrument(f"{where}.{language}: longer than {MAX_TEXT} characters")
 
 
 def _code(value: Any, where: str) -> str:
-    if not isinstance(value, str) or not value.replace("_", "").replace("-", "").isalnum():
-        raise InvalidInstrument(f"{where}: must be a code of letters, digits, - and _")
+    if not isinstance(value, str) or not CODE.fullmatch(value):
+        raise InvalidInstrument(f"{where}: must be a code of 1 to 64 letters, digits, - and _")
     return value
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value in SMALLINT
 
 
 def check(definition: Any) -> dict[str, Any]:
@@ -38,7 +49,7 @@ def check(definition: Any) -> dict[str, Any]:
         if key not in definition:
             raise InvalidInstrument(f"'{key}' is missing")
     _code(definition["code"], "code")
-    if not isinstance(definition["version"], int) or definition["version"] < 1:
+    if not _whole(definition["version"]) or definition["version"] < 1:
         raise InvalidInstrument("version: must be a whole number from 1")
     _text(definition["name"], "name")
     if not isinstance(definition.get("requires_licence", False), bool):
@@ -48,7 +59,7 @@ def check(definition: Any) -> dict[str, Any]:
         raise InvalidInstrument("scale: needs at least two steps")
     values = []
     for n, step in enumerate(scale):
-        if not isinstance(step, dict) or not isinstance(step.get("value"), int):
+        if not isinstance(step, dict) or not _whole(step.get("value")):
             raise InvalidInstrument(f"scale[{n}].value: must be a whole number")
         _text(step.get("label"), f"scale[{n}].label")
         values.append(step["value"])
@@ -82,10 +93,14 @@ def check(definition: Any) -> dict[str, Any]:
 
 
 def parse(raw: str) -> dict[str, Any]:
+    if len(raw.encode("utf-8")) > MAX_BYTES:
+        raise InvalidInstrument(f"the file is larger than {MAX_BYTES // 1024} KB")
     try:
         definition = json.loads(raw)
     except json.JSONDecodeError as error:
         raise InvalidInstrument(f"not valid JSON: {error}") from error
+    except RecursionError as error:
+        raise InvalidInstrument("not valid JSON: nested too deeply") from error
     return check(definition)
 
 

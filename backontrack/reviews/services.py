@@ -11,7 +11,7 @@ from backontrack.accounts.models import User
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
 from backontrack.core import access
-from backontrack.mentorships.models import Mentorship, MentorshipStatus
+from backontrack.mentorships.models import Mentorship
 from backontrack.mentorships.services import Refused
 
 from .models import Certification, Instrument, Occasion, Rating, Review
@@ -36,35 +36,54 @@ def current_instruments(user: User) -> list[Instrument]:
     return list(newest.values())
 
 
-def due(
-    mentorship: Mentorship, reviews: list[Review], release: date | None, today: date
+def due_from(
+    *,
+    started: date | None,
+    has_intake: bool,
+    last_held: date | None,
+    last_pre_release: date | None,
+    release: date | None,
+    today: date,
 ) -> list[str]:
-    """Which reviews are due: the intake review once the mentorship is active; then one
-    every BACKONTRACK_REVIEW_MONTHS; one before release (within 60 days of it); one at
-    closure."""
-    if mentorship.initial_meeting_on is None:
+    """Which reviews are due — one rule for the reviews page and the alerts: the intake
+    review once the mentorship is active; then one BACKONTRACK_REVIEW_MONTHS after the last;
+    one before release (when the release is within 60 days). The closure review is recorded
+    as part of closing (while the mentorship is still open), not flagged."""
+    if started is None:
         return []
-    occasions = {r.occasion for r in reviews}
     found: list[str] = []
-    if Occasion.INTAKE not in occasions:
+    if not has_intake:
         found.append(Occasion.INTAKE)
-    else:
-        last = max(r.held_on for r in reviews)
-        if today >= last + timedelta(days=30 * settings.BACKONTRACK_REVIEW_MONTHS):
-            found.append(Occasion.PERIODIC)
+    elif last_held is not None and today >= last_held + timedelta(
+        days=30 * settings.BACKONTRACK_REVIEW_MONTHS
+    ):
+        found.append(Occasion.PERIODIC)
     if (
         release is not None
         and today <= release <= today + timedelta(days=PRE_RELEASE_DAYS)
-        and not any(
-            r.occasion == Occasion.PRE_RELEASE
-            and r.held_on >= release - timedelta(days=PRE_RELEASE_DAYS)
-            for r in reviews
+        and (
+            last_pre_release is None
+            or last_pre_release < release - timedelta(days=PRE_RELEASE_DAYS)
         )
     ):
         found.append(Occasion.PRE_RELEASE)
-    if mentorship.status == MentorshipStatus.CLOSED and Occasion.CLOSURE not in occasions:
-        found.append(Occasion.CLOSURE)
     return found
+
+
+def due(
+    mentorship: Mentorship, reviews: list[Review], release: date | None, today: date
+) -> list[str]:
+    """`due_from` for one mentorship and its reviews."""
+    occasions = {r.occasion for r in reviews}
+    pre_release = [r.held_on for r in reviews if r.occasion == Occasion.PRE_RELEASE]
+    return due_from(
+        started=mentorship.initial_meeting_on,
+        has_intake=Occasion.INTAKE in occasions,
+        last_held=max((r.held_on for r in reviews), default=None),
+        last_pre_release=max(pre_release, default=None),
+        release=release,
+        today=today,
+    )
 
 
 @dataclass

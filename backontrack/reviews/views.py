@@ -30,11 +30,14 @@ def _release(mentorship: Any) -> date | None:
 
 
 def trajectory(reviews: list[Review]) -> list[dict[str, Any]]:
-    """Each item of the newest instrument used, with its rating in each review (None where
-    not rated, "unknown" where unknown) and which way it went from the first known rating
-    to the last: better, worse or the same (lower is better for a risk)."""
+    """Each item of the latest review's instrument (the newest version used), with its rating
+    in each review of that instrument (empty where not rated, "unknown" where unknown) and
+    which way it went from the first known rating to the last: better, worse or the same
+    (lower is better for a risk)."""
     if not reviews:
         return []
+    code = reviews[-1].instrument.code
+    reviews = [r for r in reviews if r.instrument.code == code]
     instrument = max((r.instrument for r in reviews), key=lambda i: i.version)
     labels = dict(instrument.scale())
     rows = []

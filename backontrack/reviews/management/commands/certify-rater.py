@@ -28,6 +28,10 @@ class Command(BaseCommand):
             raise CommandError("No such user.")
         if not by.has_role("coordinator"):
             raise CommandError(f"{by.username} is not a coordinator.")
+        if not user.is_active:
+            raise CommandError(f"{user.username}'s account is not active.")
+        if options["on"] > date.today():
+            raise CommandError("A certification cannot be dated in the future.")
         if not Instrument.objects.filter(code=options["instrument"]).exists():
             raise CommandError(f"No instrument with the code {options['instrument']}.")
         certification, new = Certification.objects.get_or_create(
