@@ -86,7 +86,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "backontrack.core.middleware.SessionLimitsMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "backontrack.core.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "backontrack.core.middleware.SecurityHeadersMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -204,6 +203,8 @@ EMAIL_PORT = int(os.environ.get("BACKONTRACK_EMAIL_PORT", "25"))
 EMAIL_USE_TLS = env_bool("BACKONTRACK_EMAIL_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("BACKONTRACK_EMAIL_FROM", "backontrack@localhost")
 BACKONTRACK_BASE_URL = os.environ.get("BACKONTRACK_BASE_URL", "http://127.0.0.1:8000")
+# A sign-in link (new account, or after a reset) works once, for this many hours.
+BACKONTRACK_SIGNIN_LINK_HOURS = int(os.environ.get("BACKONTRACK_SIGNIN_LINK_HOURS", "72"))
 # A sentenced person's mentorship enters re-entry this many days before the expected release.
 BACKONTRACK_RE_ENTRY_DAYS = int(os.environ.get("BACKONTRACK_RE_ENTRY_DAYS", "90"))
 # Screening checks and training sign-offs that run out within this many days are flagged.

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from backontrack.accounts.models import Institution, Organisation, User
+from backontrack.accounts.models import AccountRequest, Institution, Organisation, User
 from backontrack.mentees.models import Consent, Mentee
 from backontrack.mentors.models import Course, CourseSession, DraftProposal, Mentor, PoolDraft
 from backontrack.mentorships.models import Goal, Meeting, Mentorship, ReentryNeed
@@ -25,6 +25,9 @@ COORDINATOR_ONLY = "coordinator only"
 REFERRER_OR_COORDINATOR = "referrer or coordinator"
 PUBLIC = "public"
 PENDING_SIGNIN = "pending sign-in"
+# Only with a valid one-time link from the person's e-mail: an unknown one is not found.
+LINK_HOLDER = "the holder of a sign-in link"
+APPROVERS = "coordinator or admin"
 POST_ONLY = "post only"
 TRAINER_ONLY = "trainer only"
 COORDINATOR_OR_TRAINER = "coordinator or trainer"
@@ -69,6 +72,8 @@ def _ids() -> dict[str, str]:
         "need": str(
             ReentryNeed.objects.filter(plan__mentorship=_mentorship("active")).first().pk  # type: ignore[union-attr]
         ),
+        "token": "AAAAnot-a-real-sign-in-link-token",
+        "account_request": str(AccountRequest.objects.get(user__username="mentor03").pk),
         "consent_mentee": str(
             Consent.objects.filter(withdrawn_on__isnull=True).first().mentee_id  # type: ignore[union-attr]
         ),
@@ -108,6 +113,11 @@ MATRIX: dict[str, tuple[str, str]] = {
     "set_language": ("/i18n/setlang/", PUBLIC),
     "signin_code": ("/signin/code/", PENDING_SIGNIN),
     "signin_enrol": ("/signin/enrol/", PENDING_SIGNIN),
+    "signin_link": ("/signin/link/{token}/", LINK_HOLDER),
+    "signin_link_continue": ("/signin/link/", LINK_HOLDER),
+    "approval_list": ("/approvals/", APPROVERS),
+    # The demo's request for mentor03 to become a coach: a coordinator decides it.
+    "approval_decide": ("/approvals/{account_request}/", COORDINATOR_ONLY),
     "signout": ("/signout/", POST_ONLY),
     "recovery_codes_regenerate": ("/account/recovery-codes/", POST_ONLY),
     "home": ("/", EVERYONE),
@@ -199,6 +209,7 @@ MATRIX: dict[str, tuple[str, str]] = {
 }
 ALLOWED = {
     ADMIN_ONLY: {"admin"},
+    APPROVERS: {"admin", "coordinator"},
     AUDITOR_ONLY: {"auditor"},
     COORDINATOR_ONLY: {"coordinator"},
     REFERRER_OR_COORDINATOR: {"referrer", "coordinator"},
@@ -245,6 +256,8 @@ def test_an_anonymous_visitor_reaches_only_public_pages(name: str, client: Clien
     elif access == PENDING_SIGNIN:
         assert response.status_code == 302
         assert response["Location"] == "/signin/"
+    elif access == LINK_HOLDER:
+        assert response.status_code == 404
     else:
         assert response.status_code == 302
         assert response["Location"].startswith("/signin/?next=")
@@ -270,6 +283,10 @@ def test_each_persona_gets_exactly_what_the_matrix_says(name: str, username: str
     elif access == PENDING_SIGNIN:
         # Only reachable between the password and the code; a signed-in user is sent back.
         assert response.status_code == 302
+    elif access == LINK_HOLDER:
+        assert response.status_code == 404
+    else:
+        pytest.fail(f"{access!r} is not checked")
 
 
 @pytest.mark.parametrize("username", PERSONA_NAMES)

@@ -2,13 +2,12 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from backontrack.accounts import services
 from backontrack.accounts.models import Institution, Organisation, Role, RoleGrant, User
 from backontrack.accounts.services import RoleRuleError
 
-from .conftest import current_code, signed_in_client
+from .conftest import signed_in_client
 
 pytestmark = pytest.mark.django_db
 
@@ -20,30 +19,6 @@ def admin() -> Client:
 
 def _organisation() -> Organisation:
     return Organisation.objects.get(name="Prison and Probation Service")
-
-
-def test_an_admin_creates_an_account_who_then_signs_in_and_enrols(admin: Client) -> None:
-    response = admin.post(
-        "/admin/users/new/",
-        {
-            "username": "mentor11",
-            "first_name": "Yasmin",
-            "last_name": "Berg",
-            "email": "yasmin@example.org",
-            "organisation": _organisation().pk,
-            "roles": [Role.MENTOR, Role.COACH],
-        },
-    )
-    assert response.status_code == 200
-    password = response.context["password"]
-    assert password.encode() in response.content
-    user = User.objects.get(username="mentor11")
-    assert user.roles == ["mentor", "coach"]
-    assert user.must_change_password
-
-    newcomer = Client()
-    step = newcomer.post("/signin/", {"username": "mentor11", "password": password})
-    assert step["Location"] == "/signin/enrol/"
 
 
 def test_a_bad_account_form_keeps_what_was_typed_and_says_what_to_fix(admin: Client) -> None:
@@ -74,8 +49,8 @@ def test_a_taken_user_name_is_refused(admin: Client) -> None:
     assert b"This user name is taken" in response.content
 
 
-def test_an_admin_changes_roles(admin: Client) -> None:
-    mentor = User.objects.get(username="mentor03")
+def test_an_admin_adds_roles_for_approval_and_removes_them_at_once(admin: Client) -> None:
+    mentor = User.objects.get(username="mentor04")
     response = admin.post(
         f"/admin/users/{mentor.pk}/edit/",
         {
@@ -88,10 +63,23 @@ def test_an_admin_changes_roles(admin: Client) -> None:
         },
     )
     assert response.status_code == 302
-    assert set(RoleGrant.objects.filter(user=mentor).values_list("role", flat=True)) == {
-        "mentor",
-        "coach",
-    }
+    assert set(RoleGrant.objects.filter(user=mentor).values_list("role", flat=True)) == {"mentor"}
+    assert services.pending_roles(mentor) == {"coach"}
+    # Taking access away needs nobody's approval; unticking a waiting role withdraws it.
+    mentor.refresh_from_db()
+    admin.post(
+        f"/admin/users/{mentor.pk}/edit/",
+        {
+            "first_name": mentor.first_name,
+            "last_name": mentor.last_name,
+            "email": mentor.email,
+            "organisation": mentor.organisation_id,
+            "roles": [Role.REFERRER],
+            "version": mentor.version,
+        },
+    )
+    assert set(RoleGrant.objects.filter(user=mentor).values_list("role", flat=True)) == {"referrer"}
+    assert services.pending_roles(mentor) == set()
 
 
 def test_a_stale_edit_is_refused_instead_of_overwriting(admin: Client) -> None:
@@ -110,20 +98,6 @@ def test_a_stale_edit_is_refused_instead_of_overwriting(admin: Client) -> None:
     assert b"Someone else saved a change" in second.content
     mentor.refresh_from_db()
     assert mentor.first_name == "First"
-
-
-def test_resetting_the_authenticator_also_replaces_the_password(admin: Client) -> None:
-    mentor = User.objects.get(username="mentor07")
-    confirm = admin.get(f"/admin/users/{mentor.pk}/reset-authenticator/")
-    assert b"lost the phone" in confirm.content
-    response = admin.post(f"/admin/users/{mentor.pk}/reset-authenticator/")
-    temporary = response.context["password"]
-    assert not TOTPDevice.objects.filter(user=mentor).exists()
-    # Whoever knew the old password cannot enrol a phone of their own.
-    old = Client().post("/signin/", {"username": "mentor07", "password": "demo-back-on-track"})
-    assert old.status_code == 200
-    step = Client().post("/signin/", {"username": "mentor07", "password": temporary})
-    assert step["Location"] == "/signin/enrol/"
 
 
 def test_an_administrator_account_holds_no_other_role(admin: Client) -> None:
@@ -168,25 +142,6 @@ def test_an_admin_cannot_change_their_own_roles(admin: Client) -> None:
             organisation=me.organisation,  # type: ignore[arg-type]
             roles=[Role.COORDINATOR],
         )
-
-
-def test_a_new_temporary_password_replaces_the_old_one(admin: Client) -> None:
-    mentor = User.objects.get(username="mentor02")
-    response = admin.post(f"/admin/users/{mentor.pk}/reset-password/")
-    temporary = response.context["password"]
-    client = Client()
-    assert (
-        client.post(
-            "/signin/", {"username": "mentor02", "password": "demo-back-on-track"}
-        ).status_code
-        == 200
-    )
-    assert (
-        client.post("/signin/", {"username": "mentor02", "password": temporary})["Location"]
-        == "/signin/code/"
-    )
-    client.post("/signin/code/", {"code": current_code("mentor02")})
-    assert client.get("/")["Location"] == "/account/password/"
 
 
 def test_an_admin_deactivates_a_leaver_but_not_themself(admin: Client) -> None:

@@ -152,33 +152,37 @@ def test_a_new_user_enrols_an_authenticator_at_first_sign_in(client: Client) -> 
     assert third.post("/signin/code/", {"code": codes[0]}).status_code == 200
 
 
-def test_a_temporary_password_must_be_changed_before_anything_else(client: Client) -> None:
-    user = User.objects.get(username="mentor08")
-    temporary = services.user_reset_password(actor=user, user=user)
-    password_step(client, "mentor08", temporary)
-    client.post("/signin/code/", {"code": current_code("mentor08")})
-    assert client.get("/")["Location"] == "/account/password/"
-
+def test_a_person_changes_their_own_password(client: Client) -> None:
+    client = signed_in_client("mentor08")
     too_short = client.post(
         "/account/password/",
-        {
-            "current_password": temporary,
-            "new_password": "short",
-            "new_password_again": "short",
-        },
+        {"current_password": PASSWORD, "new_password": "short", "new_password_again": "short"},
     )
     assert b"This password is too short" in too_short.content
 
     changed = client.post(
         "/account/password/",
         {
-            "current_password": temporary,
+            "current_password": PASSWORD,
             "new_password": "lantern harbour quietly 42",
             "new_password_again": "lantern harbour quietly 42",
         },
     )
     assert changed["Location"] == "/account/"
     assert client.get("/").status_code == 200
+    assert User.objects.get(username="mentor08").check_password("lantern harbour quietly 42")
+
+
+def test_a_deactivated_person_with_the_right_password_is_told_whom_to_ask(
+    client: Client,
+) -> None:
+    User.objects.filter(username="mentor10").update(is_active=False)
+    right = password_step(client, "mentor10")
+    assert b"Your account is deactivated" in right.content
+    assert "signin_pending" not in client.session
+    wrong = password_step(client, "mentor10", "not-the-password")
+    assert b"Your account is deactivated" not in wrong.content
+    assert b"The user name or password is not right" in wrong.content
 
 
 def test_signing_out_ends_the_session(client: Client) -> None:

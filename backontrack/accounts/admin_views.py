@@ -1,5 +1,7 @@
 """Pages for administrators: users, organisations and institutions. No case data here."""
 
+from smtplib import SMTPException
+
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib import messages
@@ -20,7 +22,7 @@ from backontrack.core.concurrency import ConcurrentEditError
 
 from . import services
 from .forms import InstitutionForm, OrganisationForm, UserForm, UserSearchForm
-from .models import Institution, Organisation, User
+from .models import AccountRequest, Institution, Organisation, Role, SignInLink, User
 
 PAGE_SIZE = 25
 
@@ -91,27 +93,64 @@ def _querystring_without_page(request: HttpRequest) -> str:
     return params.urlencode()
 
 
+def _link_sent_message(request: HttpRequest, subject: User) -> None:
+    messages.success(
+        request,
+        _(
+            "A one-time sign-in link was e-mailed to %(email)s. It works for %(hours)s hours; "
+            "you do not see it, and nobody can sign in as %(user)s without it."
+        )
+        % {
+            "email": subject.email,
+            "hours": settings.BACKONTRACK_SIGNIN_LINK_HOURS,
+            "user": subject,
+        },
+    )
+
+
+def _pending_message(request: HttpRequest, subject: User) -> None:
+    waiting = list(
+        subject.account_requests.filter(status=AccountRequest.Status.PENDING).order_by("id")
+    )
+    if waiting:
+        messages.info(
+            request,
+            _("Waiting for a second person's approval: %(changes)s.")
+            % {"changes": "; ".join(request_.describe() for request_ in waiting)},
+        )
+
+
 @require_http_methods(["GET", "POST"])
 def user_create(request: HttpRequest) -> HttpResponse:
     actor = _admin(request)
     form = UserForm(request.POST or None, actor=actor)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        user, password = services.user_create(
-            actor=actor,
-            username=data["username"],
-            first_name=data["first_name"],
-            last_name=data["last_name"],
-            email=data["email"],
-            organisation=data["organisation"],
-            roles=data["roles"],
-        )
-        return render(
-            request,
-            "accounts/admin/temporary_password.html",
-            {"subject": user, "password": password, "created": True},
-        )
+        try:
+            user = services.user_create(
+                actor=actor,
+                username=data["username"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                organisation=data["organisation"],
+                roles=data["roles"],
+                language=data["language"] or settings.LANGUAGE_CODE,
+            )
+        except (OSError, SMTPException):
+            form.add_error("email", str(EMAIL_FAILED))
+        else:
+            messages.success(request, _("The account of %(user)s is created.") % {"user": user})
+            _link_sent_message(request, user)
+            _pending_message(request, user)
+            return redirect("user_detail", pk=user.pk)
     return render(request, "accounts/admin/user_form.html", {"form": form, "subject": None})
+
+
+EMAIL_FAILED = gettext_lazy(
+    "The e-mail with the sign-in link could not be sent, so nothing was saved. Check the "
+    "address, or ask IT whether the mail server is reachable, and try again."
+)
 
 
 @require_http_methods(["GET"])
@@ -119,9 +158,17 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _admin(request)
     subject = get_object_or_404(_users_with_status(), pk=pk)
     record(actor=request.user, action=Action.VIEW, obj=subject)
+    requests = list(subject.account_requests.select_related("requested_by", "decided_by")[:10])
     context = {
         "subject": subject,
         "recovery_codes_left": subject.recovery_codes.filter(used_at__isnull=True).count(),
+        "latest_link": subject.signin_links.order_by("-issued_at", "-id").first(),
+        "requests": requests,
+        "waiting_roles": [
+            Role(item.role).label
+            for item in requests
+            if item.status == AccountRequest.Status.PENDING and item.role
+        ],
     }
     return render(request, "accounts/admin/user_detail.html", context)
 
@@ -143,7 +190,10 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 email=data["email"],
                 organisation=data["organisation"],
                 roles=data["roles"],
+                language=data["language"] or None,
             )
+        except services.AccountRefused as error:
+            form.add_error("email", str(error))
         except ConcurrentEditError:
             form = UserForm(
                 actor=actor, instance=User.objects.prefetch_related("role_grants").get(pk=pk)
@@ -151,28 +201,39 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, str(UserForm.concurrent_edit_message))
         else:
             messages.success(request, _("The changes to %(user)s are saved.") % {"user": subject})
+            _pending_message(request, subject)
             return redirect("user_detail", pk=subject.pk)
     return render(request, "accounts/admin/user_form.html", {"form": form, "subject": subject})
 
 
 USER_ACTIONS = {
-    "reset-password": {
-        "title": gettext_lazy("Give a new temporary password"),
+    "send-link": {
+        "title": gettext_lazy("Send a new sign-in link"),
         "explanation": gettext_lazy(
-            "The current password stops working at once. You will see a temporary password "
-            "to pass on to the person by a safe route; they must choose their own password "
-            "when they next sign in."
+            "For a person who has not set up their account yet, or whose link expired. A new "
+            "one-time link is e-mailed to their own address and any earlier link stops "
+            "working. You do not see the link."
         ),
-        "button": gettext_lazy("Give a new temporary password"),
+        "button": gettext_lazy("Send a new link"),
+    },
+    "reset-password": {
+        "title": gettext_lazy("Send a link to choose a new password"),
+        "explanation": gettext_lazy(
+            "For a forgotten password. The current password stops working at once, and the "
+            "person gets a one-time link at their own e-mail address to choose a new one; the "
+            "link asks for the code from their authenticator app too. You do not see the link "
+            "or the password."
+        ),
+        "button": gettext_lazy("Send the link"),
     },
     "reset-authenticator": {
         "title": gettext_lazy("Reset the authenticator"),
         "explanation": gettext_lazy(
             "Use this when the person has lost the phone with their authenticator app. Their "
-            "authenticator, recovery codes and password stop working at once. You will see a "
-            "temporary password to pass on by a safe route; with it they set up the app "
-            "again at their next sign-in. (A new password too, so that anyone who had "
-            "learned the old one cannot set up their own phone.)"
+            "authenticator, recovery codes and password stop working at once, and they get a "
+            "one-time link at their own e-mail address to choose a password and set up the app "
+            "again. (A new password too, so that anyone who had learned the old one cannot set "
+            "up their own phone.) You do not see the link."
         ),
         "button": gettext_lazy("Reset the authenticator"),
     },
@@ -201,26 +262,31 @@ USER_ACTIONS = {
 }
 
 
+def _send_link(actor: User, subject: User, action: str) -> None:
+    if action == "reset-password":
+        services.user_reset_password(actor=actor, user=subject)
+    elif action == "reset-authenticator":
+        services.user_reset_authenticator(actor=actor, user=subject)
+    else:
+        services.signin_link_send(actor=actor, user=subject, purpose=SignInLink.Purpose.NEW_ACCOUNT)
+
+
 @require_http_methods(["GET", "POST"])
 def user_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     actor = _admin(request)
     require(action in USER_ACTIONS)
     subject = get_object_or_404(User, pk=pk)
     if request.method == "POST":
-        if action == "reset-password":
-            password = services.user_reset_password(actor=actor, user=subject)
-            return render(
-                request,
-                "accounts/admin/temporary_password.html",
-                {"subject": subject, "password": password, "created": False},
-            )
-        if action == "reset-authenticator":
-            password = services.user_reset_authenticator(actor=actor, user=subject)
-            return render(
-                request,
-                "accounts/admin/temporary_password.html",
-                {"subject": subject, "password": password, "authenticator_reset": True},
-            )
+        if action in {"send-link", "reset-password", "reset-authenticator"}:
+            try:
+                _send_link(actor, subject, action)
+            except services.AccountRefused as error:
+                messages.error(request, str(error))
+            except (OSError, SMTPException):
+                messages.error(request, str(EMAIL_FAILED))
+            else:
+                _link_sent_message(request, subject)
+            return redirect("user_detail", pk=subject.pk)
         if action == "unlock":
             services.user_unlock(actor=actor, user=subject)
             messages.success(request, _("%(user)s can sign in again.") % {"user": subject})

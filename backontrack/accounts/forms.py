@@ -1,13 +1,14 @@
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
 from backontrack.core.forms import DesignSystemForm, VersionedFormMixin
 
 from .models import Institution, Organisation, Region, Role, User
-from .services import RoleRuleError, check_roles
+from .services import RoleRuleError, check_roles, pending_roles
 
 
 class SigninForm(DesignSystemForm):
@@ -94,6 +95,66 @@ class PasswordChangeForm(DesignSystemForm):
         return cleaned
 
 
+class NewPasswordForm(DesignSystemForm):
+    """Choosing one's own password from a sign-in link; after a password reset the one-time
+    code is asked too (`with_code`)."""
+
+    code = forms.CharField(
+        label=_("One-time code"),
+        max_length=32,
+        help_text=_(
+            "The 6-digit code your authenticator app shows now, or one of your recovery codes."
+        ),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autocapitalize": "none"}
+        ),
+    )
+    new_password = PasswordChangeForm.base_fields["new_password"]
+    new_password_again = PasswordChangeForm.base_fields["new_password_again"]
+
+    def __init__(self, *args: Any, user: User, with_code: bool, **kwargs: Any) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+        if not with_code:
+            del self.fields["code"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        new, again = cleaned.get("new_password"), cleaned.get("new_password_again")
+        if new and again and new != again:
+            self.add_error("new_password_again", _("The two new passwords are not the same."))
+        elif new:
+            try:
+                password_validation.validate_password(new, self.user)
+            except forms.ValidationError as error:
+                self.add_error("new_password", error)
+        return cleaned
+
+
+class AccountRequestDecisionForm(DesignSystemForm):
+    decision = forms.ChoiceField(
+        label=_("Your decision"),
+        choices=[("approve", _("Approve")), ("refuse", _("Refuse"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Why you refuse"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Needed only when you refuse. The administrator sees it; do not write case "
+            "details here."
+        ),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("decision") == "refuse" and not cleaned.get("reason", "").strip():
+            self.add_error("reason", _("Say why you refuse, so that the administrator can act."))
+        return cleaned
+
+
 def role_choices() -> list[tuple[str, str]]:
     return [(role.value, str(role.label)) for role in Role]
 
@@ -110,7 +171,19 @@ class UserForm(VersionedFormMixin, DesignSystemForm):
     )
     first_name = forms.CharField(label=_("First name"), max_length=150)
     last_name = forms.CharField(label=_("Last name"), max_length=150)
-    email = forms.EmailField(label=_("Email address"), required=False)
+    email = forms.EmailField(
+        label=_("Email address"),
+        help_text=_(
+            "The person's own work address: their one-time sign-in link is sent there, and "
+            "nobody else sees it."
+        ),
+    )
+    language = forms.ChoiceField(
+        label=_("Language for e-mails"),
+        choices=settings.LANGUAGES,
+        initial=settings.LANGUAGE_CODE,
+        required=False,
+    )
     organisation = forms.ModelChoiceField(
         label=_("Organisation"), queryset=Organisation.objects.filter(is_active=True)
     )
@@ -118,7 +191,11 @@ class UserForm(VersionedFormMixin, DesignSystemForm):
         label=_("Roles"),
         choices=role_choices,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("A person may hold several roles, for example mentor and coach."),
+        help_text=_(
+            "A person may hold several roles, for example mentor and coach. Coordinator, "
+            "mentor and coach take effect when a coordinator approves; auditor and "
+            "administrator when another administrator approves."
+        ),
     )
 
     def __init__(
@@ -134,8 +211,9 @@ class UserForm(VersionedFormMixin, DesignSystemForm):
                     "first_name": instance.first_name,
                     "last_name": instance.last_name,
                     "email": instance.email,
+                    "language": instance.language,
                     "organisation": instance.organisation,
-                    "roles": instance.roles,
+                    "roles": [*instance.roles, *sorted(pending_roles(instance))],
                     "version": instance.version,
                 },
             )
@@ -144,6 +222,11 @@ class UserForm(VersionedFormMixin, DesignSystemForm):
             # The user name is the sign-in identity and appears in the audit trail: fixed.
             self.fields["username"].disabled = True
             self.fields["username"].help_text = _("A user name cannot be changed.")
+            self.fields["email"].help_text = _(
+                "Sign-in links are sent to this address, so a new address takes effect only "
+                "when a second person approves it (a coordinator, for accounts that read "
+                "cases; otherwise another administrator)."
+            )
             if instance.pk == actor.pk:
                 self.fields["roles"].disabled = True
                 self.fields["roles"].help_text = _(

@@ -1,8 +1,11 @@
 import hashlib
 from typing import ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -89,7 +92,12 @@ class User(AbstractUser):
         related_name="users",
         null=True,
     )
-    must_change_password = models.BooleanField(_("must change password"), default=False)
+    language = models.CharField(
+        _("language for e-mails"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+    )
     version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta(AbstractUser.Meta):
@@ -146,3 +154,101 @@ class RecoveryCode(models.Model):
     def hash(code: str) -> str:
         normalised = code.replace("-", "").replace(" ", "").lower()
         return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+def token_hash(token: str) -> str:
+    """Sign-in links are random with 256 bits of entropy: a plain SHA-256 cannot be reversed,
+    and only the hash is stored, so a copy of the database opens no account."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class SignInLink(models.Model):
+    """A one-time link e-mailed to the person themself: to set up a new account, or after an
+    administrator's reset. The administrator never sees it, so no secret that signs in as
+    someone else passes through another person."""
+
+    class Purpose(models.TextChoices):
+        NEW_ACCOUNT = "new_account", _("Set up a new account")
+        PASSWORD = "password", _("Choose a new password")
+        AUTHENTICATOR = "authenticator", _("Set up the authenticator again")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signin_links")
+    purpose = models.CharField(_("purpose"), max_length=32, choices=Purpose.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    issued_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    issued_at = models.DateTimeField(_("sent"), default=timezone.now)
+    expires_at = models.DateTimeField(_("valid until"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["user", "issued_at"])]
+
+    def __str__(self) -> str:
+        return f"sign-in link of {self.user_id} ({self.purpose})"
+
+    def is_usable(self) -> bool:
+        return (
+            self.used_at is None
+            and self.cancelled_at is None
+            and self.expires_at > timezone.now()
+            and self.user.is_active
+        )
+
+
+class AccountRequest(models.Model):
+    """A change to an account that could open case files or the audit trail to someone —
+    granting a case role, the auditor or the administrator role, or changing the e-mail
+    address that sign-in links go to. It takes effect only when a second person approves
+    (separation of duties: the administrator alone can never give themselves a way in)."""
+
+    class Kind(models.TextChoices):
+        GRANT_ROLE = "grant_role", _("Grant a role")
+        CHANGE_EMAIL = "change_email", _("Change the e-mail address")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="account_requests")
+    kind = models.CharField(_("request"), max_length=32, choices=Kind.choices)
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices, blank=True)
+    email = models.EmailField(_("new e-mail address"), blank=True)
+    # The role a person must hold to decide: coordinator for case roles, administrator
+    # (another one) for the auditor and administrator roles.
+    approver_role = models.CharField(_("approved by"), max_length=32, choices=Role.choices)
+    requested_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-requested_at", "-id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "role"],
+                condition=Q(status="pending"),
+                name="one_pending_request_per_change",
+            )
+        ]
+        indexes: ClassVar = [models.Index(fields=["status", "approver_role"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.user_id} ({self.status})"
+
+    def describe(self) -> str:
+        if self.kind == self.Kind.GRANT_ROLE:
+            return str(_("Grant the role %(role)s") % {"role": Role(self.role).label})
+        return str(_("Change the e-mail address to %(email)s") % {"email": self.email})

@@ -2,36 +2,67 @@
 
 import secrets
 from collections.abc import Iterable
+from datetime import timedelta
 
 from axes.utils import reset as axes_reset
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
+from backontrack.core import access
 from backontrack.core.concurrency import claim_version
 
-from .models import Institution, Organisation, RecoveryCode, Role, RoleGrant, User
+from .models import (
+    AccountRequest,
+    Institution,
+    Organisation,
+    RecoveryCode,
+    Role,
+    RoleGrant,
+    SignInLink,
+    User,
+    token_hash,
+)
 
 RECOVERY_CODE_COUNT = 10
 _CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
-
-def generate_password() -> str:
-    """A temporary password an admin can read out or pass on: 4 groups of 5 characters."""
-    return "-".join("".join(secrets.choice(_CODE_ALPHABET) for _ in range(5)) for _ in range(4))
+# Who must approve a grant of each role (separation of duties): case roles need a
+# coordinator, the roles that read the audit trail or manage accounts another administrator.
+# Roles not named here (referrer, trainer, liaison, evaluator) the administrator grants alone.
+APPROVER_OF_ROLE = {
+    Role.COORDINATOR: Role.COORDINATOR,
+    Role.MENTOR: Role.COORDINATOR,
+    Role.COACH: Role.COORDINATOR,
+    Role.AUDITOR: Role.ADMIN,
+    Role.ADMIN: Role.ADMIN,
+}
+# Roles that read case data: the auditor, who checks who read it, holds none of them.
+CASE_READING_ROLES = frozenset(
+    {Role.REFERRER, Role.COORDINATOR, Role.MENTOR, Role.COACH, Role.LIAISON}
+)
 
 
 class RoleRuleError(ValueError):
     pass
 
 
+class AccountRefused(Exception):
+    """A change the rules do not allow; the message says why and what to do instead."""
+
+
 def check_roles(*, actor: User | None, user: User | None, roles: Iterable[str]) -> set[str]:
     """The rules on roles: an administrator account holds no other role (administrators
-    never see case files), and nobody changes their own roles."""
+    never see case files), the auditor holds no role that reads cases (nobody audits their
+    own reading), and nobody changes their own roles."""
     wanted = {Role(role).value for role in roles}
     if Role.ADMIN in wanted and len(wanted) > 1:
         raise RoleRuleError(
@@ -40,18 +71,95 @@ def check_roles(*, actor: User | None, user: User | None, roles: Iterable[str]) 
                 "case files. Create a separate account for casework."
             )
         )
+    if Role.AUDITOR in wanted and wanted & CASE_READING_ROLES:
+        raise RoleRuleError(
+            _(
+                "The auditor role cannot be combined with a role that reads cases (referrer, "
+                "coordinator, mentor, coach or liaison): nobody audits their own reading."
+            )
+        )
     changing_own = actor is not None and user is not None and actor.pk == user.pk
-    if changing_own and user is not None and wanted != set(user.roles):
+    if changing_own and user is not None and wanted != set(user.roles) | pending_roles(user):
         raise RoleRuleError(_("Nobody can change their own roles; ask another administrator."))
     return wanted
 
 
-def _set_roles(user: User, wanted: set[str]) -> None:
-    user.role_grants.exclude(role__in=wanted).delete()
-    existing = set(user.role_grants.values_list("role", flat=True))
-    RoleGrant.objects.bulk_create(
-        [RoleGrant(user=user, role=role) for role in sorted(wanted - existing)]
+def pending_roles(user: User) -> set[str]:
+    return set(
+        user.account_requests.filter(
+            kind=AccountRequest.Kind.GRANT_ROLE, status=AccountRequest.Status.PENDING
+        ).values_list("role", flat=True)
     )
+
+
+def email_approver_role(user: User) -> str:
+    """Sign-in links go to the e-mail address, so a new address on an existing account is a
+    way into it: a coordinator approves it on accounts that read cases, another
+    administrator on every other account."""
+    if set(user.roles) & CASE_READING_ROLES:
+        return Role.COORDINATOR
+    return Role.ADMIN
+
+
+def _request(
+    *,
+    actor: User | None,
+    user: User,
+    kind: str,
+    approver_role: str,
+    role: str = "",
+    email: str = "",
+) -> AccountRequest:
+    request = AccountRequest.objects.create(
+        user=user,
+        kind=kind,
+        role=role,
+        email=email,
+        approver_role=approver_role,
+        requested_by=actor,
+    )
+    record(
+        actor=actor,
+        action=Action.CREATE,
+        obj=request,
+        fields=["kind", "role", "email"] if email else ["kind", "role"],
+        detail=f"{kind}:{role}" if role else kind,
+    )
+    record(
+        actor=actor,
+        action=Action.CHANGE,
+        obj=user,
+        fields=["roles requested"] if role else ["email requested"],
+        detail=f"account_request:{request.pk}",
+    )
+    return request
+
+
+def _set_roles(*, actor: User | None, user: User, wanted: set[str]) -> None:
+    """Remove what is no longer wanted at once (taking access away is always safe); grant
+    new roles at once only where no approval is needed (or from the command line), else
+    ask for it."""
+    user.role_grants.exclude(role__in=wanted).delete()
+    user.account_requests.filter(
+        kind=AccountRequest.Kind.GRANT_ROLE, status=AccountRequest.Status.PENDING
+    ).exclude(role__in=wanted).update(status=AccountRequest.Status.CANCELLED)
+    # A prefetched list of grants would no longer be true after this.
+    getattr(user, "_prefetched_objects_cache", {}).pop("role_grants", None)
+    existing = set(user.role_grants.values_list("role", flat=True))
+    already_asked = pending_roles(user)
+    new = wanted - existing - already_asked
+    needs_approval = {role for role in new if actor is not None and role in APPROVER_OF_ROLE}
+    RoleGrant.objects.bulk_create(
+        [RoleGrant(user=user, role=role) for role in sorted(new - needs_approval)]
+    )
+    for role in sorted(needs_approval):
+        _request(
+            actor=actor,
+            user=user,
+            kind=AccountRequest.Kind.GRANT_ROLE,
+            role=role,
+            approver_role=APPROVER_OF_ROLE[Role(role)],
+        )
 
 
 @transaction.atomic
@@ -64,31 +172,35 @@ def user_create(
     email: str,
     organisation: Organisation,
     roles: Iterable[str],
-) -> tuple[User, str]:
-    """Create an account with a temporary password, which is returned once and must be
-    changed at first sign-in. The new user enrols an authenticator at first sign-in.
-    `actor` is None only when the installation's first administrator is created."""
+    language: str = settings.LANGUAGE_CODE,
+) -> User:
+    """Create an account with no usable password. The person sets their own password and
+    authenticator from a one-time link e-mailed to them (`actor` given), or printed on the
+    server's command line for the installation's first administrator (`actor` None). Roles
+    that need a second person's approval wait for it."""
     wanted = check_roles(actor=actor, user=None, roles=roles)
-    password = generate_password()
     user = User(
         username=username,
         first_name=first_name,
         last_name=last_name,
         email=email,
         organisation=organisation,
-        must_change_password=True,
+        language=language,
     )
-    user.set_password(password)
+    user.set_unusable_password()
     user.save()
-    _set_roles(user, wanted)
     record(
         actor=actor,
         action=Action.CREATE,
         obj=user,
-        fields=["username", "first_name", "last_name", "email", "organisation", "roles"],
+        fields=["username", "first_name", "last_name", "email", "organisation", "language"],
         username="" if actor else "(command line)",
     )
-    return user, password
+    _set_roles(actor=actor, user=user, wanted=wanted)
+    record(actor=actor, action=Action.CHANGE, obj=user, fields=["roles"])
+    if actor is not None:
+        signin_link_send(actor=actor, user=user, purpose=SignInLink.Purpose.NEW_ACCOUNT)
+    return user
 
 
 @transaction.atomic
@@ -102,37 +214,201 @@ def user_update(
     email: str,
     organisation: Organisation,
     roles: Iterable[str],
+    language: str | None = None,
 ) -> User:
+    """Save an administrator's edit. New roles that need approval, and a new e-mail address
+    on an account that reads cases or the audit trail, wait for a second person."""
     wanted = check_roles(actor=actor, user=user, roles=roles)
     claim_version(user, version)
+    language = language or user.language
     before = {
         "first_name": user.first_name,
         "last_name": user.last_name,
-        "email": user.email,
         "organisation": user.organisation_id,
+        "language": user.language,
         "roles": set(user.roles),
     }
+    email_changed = email.lower() != user.email.lower()
+    if email_changed:
+        user.account_requests.filter(
+            kind=AccountRequest.Kind.CHANGE_EMAIL, status=AccountRequest.Status.PENDING
+        ).update(status=AccountRequest.Status.CANCELLED)
+        if not email:
+            raise AccountRefused(_("An account needs an e-mail address for its sign-in links."))
+        _request(
+            actor=actor,
+            user=user,
+            kind=AccountRequest.Kind.CHANGE_EMAIL,
+            approver_role=email_approver_role(user),
+            email=email,
+        )
+    user.first_name = first_name
+    user.last_name = last_name
+    user.organisation = organisation
+    user.language = language
+    user.save(update_fields=["first_name", "last_name", "organisation", "language", "version"])
+    _set_roles(actor=actor, user=user, wanted=wanted)
     after = {
         "first_name": first_name,
         "last_name": last_name,
-        "email": email,
         "organisation": organisation.pk,
-        "roles": wanted,
+        "language": language,
+        "roles": set(user.role_grants.values_list("role", flat=True)),
     }
-    user.first_name = first_name
-    user.last_name = last_name
-    user.email = email
-    user.organisation = organisation
-    user.save(update_fields=["first_name", "last_name", "email", "organisation", "version"])
-    _set_roles(user, wanted)
     changed = [name for name in before if before[name] != after[name]]
-    record(actor=actor, action=Action.CHANGE, obj=user, fields=changed)
+    if changed:
+        record(actor=actor, action=Action.CHANGE, obj=user, fields=changed)
+    return user
+
+
+@transaction.atomic
+def account_request_decide(
+    *, actor: User, request: AccountRequest, approve: bool, reason: str = ""
+) -> AccountRequest:
+    """A second person approves or refuses. Approving a role grants it; approving an e-mail
+    address sets it. Refusing needs a reason, which the administrator sees."""
+    request = AccountRequest.objects.select_for_update().select_related("user").get(pk=request.pk)
+    if not access.account_requests_to_decide(actor).filter(pk=request.pk).exists():
+        raise AccountRefused(
+            _(
+                "This request is no longer waiting, or you may not decide it: nobody decides "
+                "a request about themself or one they asked for."
+            )
+        )
+    if not approve and not reason.strip():
+        raise AccountRefused(_("Say why you refuse, so that the administrator can act on it."))
+    subject = request.user
+    if approve and request.kind == AccountRequest.Kind.GRANT_ROLE:
+        try:
+            check_roles(actor=None, user=None, roles={*subject.roles, request.role})
+        except RoleRuleError as error:
+            raise AccountRefused(str(error)) from error
+        RoleGrant.objects.get_or_create(user=subject, role=request.role)
+        record(actor=actor, action=Action.CHANGE, obj=subject, fields=["roles"])
+    elif approve:
+        subject.email = request.email
+        subject.save(update_fields=["email"])
+        record(actor=actor, action=Action.CHANGE, obj=subject, fields=["email"])
+    request.status = AccountRequest.Status.APPROVED if approve else AccountRequest.Status.REFUSED
+    request.decided_by = actor
+    request.decided_at = timezone.now()
+    request.reason = reason.strip()
+    request.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+    record(
+        actor=actor,
+        action=Action.CHANGE,
+        obj=request,
+        fields=["status", "reason"] if reason.strip() else ["status"],
+        detail=f"{request.kind}:{request.status}",
+    )
+    return request
+
+
+def _link_lifetime() -> timedelta:
+    return timedelta(hours=settings.BACKONTRACK_SIGNIN_LINK_HOURS)
+
+
+@transaction.atomic
+def signin_link_issue(*, actor: User | None, user: User, purpose: str) -> str:
+    """A new one-time sign-in link for the person; any earlier unused one stops working.
+    Returns the token, which is stored only as a hash: pass it to the person alone."""
+    now = timezone.now()
+    user.signin_links.filter(used_at__isnull=True, cancelled_at__isnull=True).update(
+        cancelled_at=now
+    )
+    token = secrets.token_urlsafe(32)
+    link = SignInLink.objects.create(
+        user=user,
+        purpose=purpose,
+        token_hash=token_hash(token),
+        issued_by=actor,
+        issued_at=now,
+        expires_at=now + _link_lifetime(),
+    )
+    record(
+        actor=actor,
+        action=Action.CREATE,
+        obj=link,
+        fields=["purpose", "expires_at"],
+        detail=f"signin_link:{purpose}",
+        username="" if actor else "(command line)",
+    )
+    record(
+        actor=actor,
+        action=Action.CHANGE,
+        obj=user,
+        fields=["signin_link"],
+        detail=f"signin_link:{purpose}",
+        username="" if actor else "(command line)",
+    )
+    return token
+
+
+def signin_link_url(token: str) -> str:
+    return settings.BACKONTRACK_BASE_URL.rstrip("/") + reverse("signin_link", args=[token])
+
+
+@transaction.atomic
+def signin_link_send(*, actor: User, user: User, purpose: str) -> None:
+    """Issue a link and e-mail it to the person, in their language. If the e-mail cannot be
+    sent, nothing is written and the error reaches the administrator."""
+    if not user.email:
+        raise AccountRefused(
+            _("The account has no e-mail address to send the sign-in link to. Add one first.")
+        )
+    token = signin_link_issue(actor=actor, user=user, purpose=purpose)
+    with translation.override(user.language):
+        send_mail(
+            subject=str(_("Back on Track: your sign-in link")),
+            message=render_to_string(
+                "accounts/email/signin_link.txt",
+                {
+                    "user": user,
+                    "purpose": purpose,
+                    "url": signin_link_url(token),
+                    "hours": settings.BACKONTRACK_SIGNIN_LINK_HOURS,
+                },
+            ),
+            from_email=None,
+            recipient_list=[user.email],
+        )
+
+
+def signin_link_find(token: str) -> SignInLink | None:
+    """The link for this token if it can still be used, else None (expired, used, replaced,
+    or the account was deactivated — which one is not said)."""
+    link = SignInLink.objects.select_related("user").filter(token_hash=token_hash(token)).first()
+    return link if link is not None and link.is_usable() else None
+
+
+@transaction.atomic
+def signin_link_use(*, link: SignInLink, new_password: str) -> User:
+    """Spend the link: the person's own password from now on. Enrolling the authenticator
+    (new account, or after a reset) follows in the sign-in steps."""
+    link = SignInLink.objects.select_for_update().select_related("user").get(pk=link.pk)
+    if not link.is_usable():
+        raise AccountRefused(_("This link has expired or was used already."))
+    user = link.user
+    validate_password(new_password, user)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    link.used_at = timezone.now()
+    link.save(update_fields=["used_at"])
+    record(
+        actor=None,
+        username=user.username,
+        action=Action.CHANGE,
+        obj=user,
+        fields=["password", "signin_link"],
+        detail=f"signin_link:{link.purpose}:used",
+    )
     return user
 
 
 @transaction.atomic
 def user_set_active(*, actor: User, user: User, active: bool) -> User:
-    """Deactivate a leaver (their sessions end at the next request) or reactivate them."""
+    """Deactivate a leaver (their sessions end at the next request, their sign-in links stop
+    working) or reactivate them."""
     if user.pk == actor.pk and not active:
         raise ValueError("An administrator cannot deactivate their own account.")
     user.is_active = active
@@ -142,25 +418,32 @@ def user_set_active(*, actor: User, user: User, active: bool) -> User:
 
 
 @transaction.atomic
-def user_reset_password(*, actor: User, user: User) -> str:
-    """Give the user a new temporary password, returned once; it must be changed at sign-in."""
-    password = generate_password()
-    user.set_password(password)
-    user.must_change_password = True
-    user.save(update_fields=["password", "must_change_password"])
+def user_reset_password(*, actor: User, user: User) -> None:
+    """A forgotten password: the current one stops working at once, and the person gets a
+    link to choose a new one. The link asks for their one-time code too, so whoever reads
+    their mailbox alone cannot take the account over."""
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
     record(actor=actor, action=Action.CHANGE, obj=user, fields=["password"])
-    return password
+    signin_link_send(actor=actor, user=user, purpose=SignInLink.Purpose.PASSWORD)
 
 
 @transaction.atomic
-def user_reset_authenticator(*, actor: User, user: User) -> str:
-    """For a lost phone: remove the authenticator and the recovery codes, and replace the
-    password with a temporary one (returned once). Enrolment is guarded by that new
-    password, so someone who had phished the old one cannot enrol their own phone."""
+def user_reset_authenticator(*, actor: User, user: User) -> None:
+    """For a lost phone: remove the authenticator, the recovery codes and the password, and
+    send the person a link to choose a password and set up the app again. (The password too,
+    so that anyone who had learned the old one cannot set up their own phone.)"""
     TOTPDevice.objects.filter(user=user).delete()
     RecoveryCode.objects.filter(user=user).delete()
-    record(actor=actor, action=Action.CHANGE, obj=user, fields=["authenticator", "recovery_codes"])
-    return user_reset_password(actor=actor, user=user)
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    record(
+        actor=actor,
+        action=Action.CHANGE,
+        obj=user,
+        fields=["authenticator", "recovery_codes", "password"],
+    )
+    signin_link_send(actor=actor, user=user, purpose=SignInLink.Purpose.AUTHENTICATOR)
 
 
 @transaction.atomic
@@ -174,8 +457,7 @@ def user_unlock(*, actor: User, user: User) -> int:
 def password_change(*, user: User, new_password: str) -> None:
     validate_password(new_password, user)
     user.set_password(new_password)
-    user.must_change_password = False
-    user.save(update_fields=["password", "must_change_password"])
+    user.save(update_fields=["password"])
     record(actor=user, action=Action.CHANGE, obj=user, fields=["password"])
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import admin_views, views
+from . import admin_views, approval_views, views
 
 urlpatterns = [
     path("signin/", views.signin, name="signin"),
@@ -14,6 +14,10 @@ urlpatterns = [
         views.recovery_codes_regenerate,
         name="recovery_codes_regenerate",
     ),
+    path("signin/link/<str:token>/", views.signin_link, name="signin_link"),
+    path("signin/link/", views.signin_link_continue, name="signin_link_continue"),
+    path("approvals/", approval_views.approval_list, name="approval_list"),
+    path("approvals/<int:pk>/", approval_views.approval_decide, name="approval_decide"),
     path("admin/users/", admin_views.user_list, name="user_list"),
     path("admin/users/new/", admin_views.user_create, name="user_create"),
     path("admin/users/<int:pk>/", admin_views.user_detail, name="user_detail"),

@@ -31,8 +31,8 @@ from backontrack.audit.services import record
 from backontrack.core.access import authenticated_user, signed_in_user
 
 from . import services
-from .forms import CodeForm, EnrolForm, PasswordChangeForm, SigninForm
-from .models import User
+from .forms import CodeForm, EnrolForm, NewPasswordForm, PasswordChangeForm, SigninForm
+from .models import SignInLink, User
 
 PENDING = "signin_pending"
 SIGNED_IN_AT = "signed_in_at"
@@ -116,6 +116,13 @@ def _record_failure(request: HttpRequest, user: User) -> bool:
     return locked
 
 
+def _is_deactivated(username: str, password: str) -> bool:
+    """Told only to someone who gave the account's right password: a leaver learns why they
+    cannot sign in, and nobody else learns that the account exists."""
+    account = User.objects.filter(username=username, is_active=False).first()
+    return account is not None and account.check_password(password)
+
+
 @login_not_required
 @sensitive_post_parameters("password")
 @never_cache
@@ -133,7 +140,23 @@ def signin(request: HttpRequest) -> HttpResponse:
         if getattr(request, "axes_locked_out", False):
             record(actor=None, username=form.cleaned_data["username"], action=Action.LOCKOUT)
             return _render_locked(request)
-        if user is None:
+        if user is None and _is_deactivated(
+            form.cleaned_data["username"], form.cleaned_data["password"]
+        ):
+            record(
+                actor=None,
+                username=form.cleaned_data["username"],
+                action=Action.SIGN_IN_FAILED,
+                detail="deactivated",
+            )
+            form.add_error(
+                None,
+                _(
+                    "Your account is deactivated, so you cannot sign in. If you still work "
+                    "with Back on Track, ask your administrator to reactivate it."
+                ),
+            )
+        elif user is None:
             record(
                 actor=None,
                 username=form.cleaned_data["username"],
@@ -251,6 +274,81 @@ def signin_enrol(request: HttpRequest) -> HttpResponse:
     )
 
 
+SIGNIN_LINK = "signin_link"
+SIGNIN_LINK_SESSION_SECONDS = 30 * 60
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET"])
+def signin_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The one-time link from the e-mail. The token is moved into the session at once and
+    the browser sent on to a page without it, so that it does not linger in the address bar,
+    the history or a referrer."""
+    link = services.signin_link_find(token)
+    if link is None or authenticated_user(request) is not None:
+        return render(request, "accounts/signin_link_invalid.html", status=404)
+    request.session.cycle_key()
+    request.session.pop(PENDING, None)
+    request.session[SIGNIN_LINK] = {"token": token, "since": time.time()}
+    return redirect("signin_link_continue")
+
+
+def _link_in_session(request: HttpRequest) -> SignInLink | None:
+    """The link this browser opened, while it is usable and for half an hour at most."""
+    held = request.session.get(SIGNIN_LINK)
+    if not held or time.time() - held["since"] > SIGNIN_LINK_SESSION_SECONDS:
+        return None
+    return services.signin_link_find(held["token"])
+
+
+@login_not_required
+@sensitive_post_parameters("code", "new_password", "new_password_again")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def signin_link_continue(request: HttpRequest) -> HttpResponse:
+    """Choose one's own password (after a password reset, with the one-time code too); then
+    set up the authenticator where there is none."""
+    link = _link_in_session(request)
+    if link is None:
+        request.session.pop(SIGNIN_LINK, None)
+        return render(request, "accounts/signin_link_invalid.html", status=404)
+    user = link.user
+    # A link never replaces the password of an account with a working authenticator
+    # without its code: the mailbox alone does not open the account.
+    with_code = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    form = NewPasswordForm(request.POST or None, user=user, with_code=with_code)
+    if request.method == "POST" and form.is_valid():
+        if AxesProxyHandler.is_locked(request, {"username": user.username}):
+            return _render_locked(request)
+        if with_code and not services.verify_second_factor(
+            user=user, token=form.cleaned_data["code"]
+        ):
+            if _record_failure(request, user):
+                request.session.pop(SIGNIN_LINK, None)
+                return _render_locked(request)
+            form.add_error(
+                "code",
+                _("That code is not right or has expired. Enter the code your app shows now."),
+            )
+        else:
+            try:
+                services.signin_link_use(link=link, new_password=form.cleaned_data["new_password"])
+            except services.AccountRefused:
+                request.session.pop(SIGNIN_LINK, None)
+                return render(request, "accounts/signin_link_invalid.html", status=404)
+            request.session.pop(SIGNIN_LINK, None)
+            request.session[PENDING] = {"user_id": user.pk, "since": time.time(), "next": None}
+            if with_code:
+                return redirect(_finish_signin(request, user))
+            return redirect("signin_enrol")
+    return render(
+        request,
+        "accounts/signin_link.html",
+        {"form": form, "link": link, "username": user.username, "with_code": with_code},
+    )
+
+
 @require_POST
 def signout(request: HttpRequest) -> HttpResponse:
     record(actor=request.user, action=Action.SIGN_OUT)
@@ -289,11 +387,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
         update_session_auth_hash(request, user)
         messages.success(request, _("Your password has been changed."))
         return redirect("account")
-    return render(
-        request,
-        "accounts/password_change.html",
-        {"form": form, "forced": user.must_change_password},
-    )
+    return render(request, "accounts/password_change.html", {"form": form})
 
 
 @never_cache

@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from backontrack.accounts.models import Role, User
+from backontrack.accounts.models import AccountRequest, Role, SignInLink, User
 from backontrack.audit.models import AuditEvent, AuditEventSubject
 from backontrack.mentees.models import Consent, CustodyEvent, Mentee
 from backontrack.mentors.models import (
@@ -74,6 +74,54 @@ def has_role(user: object, role: Role) -> bool:
 def can_administer_accounts(user: object) -> bool:
     """Admins manage users, organisations and institutions. They never see case files."""
     return has_role(user, Role.ADMIN)
+
+
+def can_approve_account_changes(user: object) -> bool:
+    """Coordinators approve case roles; administrators approve one another's grants of the
+    auditor and administrator roles."""
+    return has_role(user, Role.COORDINATOR) or can_administer_accounts(user)
+
+
+def account_requests_to_decide(user: object) -> QuerySet[AccountRequest]:
+    """The account changes waiting for this person's approval: of the role that approves
+    them (a coordinator for case roles, an administrator for the auditor and administrator
+    roles), never about themself and never ones they asked for."""
+    active = _active(user)
+    if active is None:
+        return AccountRequest.objects.none()
+    return (
+        AccountRequest.objects.filter(
+            status=AccountRequest.Status.PENDING, approver_role__in=active.roles
+        )
+        .exclude(user=active)
+        .exclude(requested_by=active)
+        .filter(user__is_active=True)
+        .select_related("user", "user__organisation", "requested_by")
+        .prefetch_related("user__role_grants")
+        .order_by("requested_at", "id")
+    )
+
+
+def account_changes_visible_to(user: object) -> QuerySet[AccountRequest]:
+    """The auditor oversees every request for a role or an e-mail change, as it happens."""
+    if not can_read_audit_trail(user):
+        return AccountRequest.objects.none()
+    return AccountRequest.objects.select_related("user", "requested_by", "decided_by")
+
+
+def signin_links_visible_to(user: object) -> QuerySet[SignInLink]:
+    """The auditor sees every sign-in link sent (who sent it, for whom, why, whether it was
+    used) — never the link itself, which is stored only as a hash."""
+    if not can_read_audit_trail(user):
+        return SignInLink.objects.none()
+    return SignInLink.objects.select_related("user", "issued_by")
+
+
+def account_request_for(user: object, pk: int) -> AccountRequest:
+    request = account_requests_to_decide(user).filter(pk=pk).first()
+    if request is None:
+        raise Http404
+    return request
 
 
 # --- Mentees --------------------------------------------------------------------------------
@@ -607,6 +655,8 @@ def navigation_for(user: object) -> list[NavItem]:
         items.append(NavItem("training", _("Training")))
     elif own_mentor_profile(user) is not None:
         items.append(NavItem("my_mentor_profile", _("My mentor profile")))
+    if can_approve_account_changes(user):
+        items.append(NavItem("approval_list", _("Approvals")))
     if can_administer_accounts(user):
         items += [
             NavItem("user_list", _("Users")),

@@ -213,7 +213,26 @@ def load_demo_data(*, password: str | None = None) -> bool:
 
     mentor_demo.load(today=date.today())
     _demo_referrals()
+    _demo_account_request()
     return True
+
+
+def _demo_account_request() -> None:
+    """The administrator has asked for mentor03 to become a coach too; a coordinator's
+    approval is waiting (separation of duties, docs/guide/accounts.md)."""
+    from backontrack.accounts import services as accounts
+
+    mentor = User.objects.get(username="mentor03")
+    accounts.user_update(
+        actor=User.objects.get(username="admin"),
+        user=mentor,
+        version=mentor.version,
+        first_name=mentor.first_name,
+        last_name=mentor.last_name,
+        email=mentor.email,
+        organisation=mentor.organisation,  # type: ignore[arg-type]
+        roles=[Role.MENTOR, Role.COACH],
+    )
 
 
 def _demo_referrals() -> None:

@@ -103,29 +103,6 @@ class SessionLimitsMiddleware:
         return redirect(target)
 
 
-class PasswordChangeRequiredMiddleware:
-    """A person with a temporary password chooses their own before doing anything else."""
-
-    allowed = frozenset({"password_change", "signout", "set_language"})
-
-    def __init__(self, get_response: Handler) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
-
-    def process_view(
-        self, request: HttpRequest, view_func: Callable, view_args: tuple, view_kwargs: dict
-    ) -> HttpResponse | None:
-        user = request.user
-        if not user.is_authenticated or not getattr(user, "must_change_password", False):
-            return None
-        match = request.resolver_match
-        if match is not None and match.url_name in self.allowed:
-            return None
-        return redirect("password_change")
-
-
 class SecurityHeadersMiddleware:
     """Content security policy for every page, and no caching of anything dynamic: pages
     carry personal data and must not be kept by browsers or proxies."""

@@ -11,11 +11,15 @@ from django.views.decorators.http import require_GET
 
 from backontrack.accounts.admin_views import admin_summary
 from backontrack.accounts.models import Role, User
+from backontrack.accounts.selectors import account_oversight, approvals_waiting
+from backontrack.accounts.services import pending_roles
 from backontrack.referrals.models import OPEN_STATUSES, Status
 
 from .access import (
     can_administer_accounts,
+    can_approve_account_changes,
     can_manage_training,
+    can_read_audit_trail,
     can_screen_referrals,
     courses_visible_to,
     mentors_visible_to,
@@ -162,6 +166,9 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "roles": [Role(role) for role in roles],
         "admin_summary": admin_summary() if can_administer_accounts(user) else None,
+        "approvals_waiting": approvals_waiting(user) if can_approve_account_changes(user) else 0,
+        "account_oversight": account_oversight(user) if can_read_audit_trail(user) else None,
+        "own_pending_roles": [] if roles else [Role(role).label for role in pending_roles(user)],
         "referral_summary": referral_summary(user) if can_screen_referrals(user) else None,
         "training_summary": training_summary(user) if can_manage_training(user) else None,
         "own_readiness": _own_readiness(user),

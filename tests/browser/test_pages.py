@@ -2,6 +2,7 @@ import re
 from typing import Any
 
 import pytest
+from django.core import mail
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
@@ -113,26 +114,33 @@ def test_an_admin_creates_an_account_and_the_newcomer_gets_started(
     sign_in(page, "admin")
     page.get_by_role("link", name="Users").click()
     page.get_by_role("link", name="Create an account").click()
-    page.get_by_label("User name").fill("mentor11")
+    page.get_by_label("User name").fill("trainer2")
     page.get_by_label("First name").fill("Yasmin")
     page.get_by_label("Last name").fill("Berg")
+    page.get_by_label("Email address").fill("yasmin.berg@example.org")
     page.get_by_label("Organisation").select_option(label="Prison and Probation Service")
-    page.get_by_label("Mentor", exact=True).check()
+    page.get_by_label("Trainer", exact=True).check()
     page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_role("heading", name="Account created for Yasmin Berg")).to_be_visible()
-    check_accessibility(page, axe_source, "admin-temporary-password")
-    temporary = page.locator("code.bot-secret").inner_text()
+    expect(
+        page.get_by_text("A one-time sign-in link was e-mailed to yasmin.berg@example.org")
+    ).to_be_visible()
+    check_accessibility(page, axe_source, "admin-account-created")
+    link = re.search(r"https?://[^/\s]+(/signin/link/\S+/)", str(mail.outbox[-1].body))
+    assert link is not None
+    assert link.group(1) not in page.content()
 
     newcomer = browser.new_context(base_url=page.url.split("/admin")[0]).new_page()
-    newcomer.goto("/signin/")
-    newcomer.get_by_label("User name").fill("mentor11")
-    newcomer.get_by_label("Password").fill(temporary)
-    newcomer.get_by_role("button", name="Continue").click()
+    newcomer.goto(link.group(1))
+    expect(newcomer.get_by_role("heading", name="Set up your sign-in")).to_be_visible()
+    check_accessibility(newcomer, axe_source, "signin-link")
+    newcomer.get_by_label("New password", exact=True).fill("lantern harbour quietly 42")
+    newcomer.get_by_label("New password again").fill("lantern harbour quietly 42")
+    newcomer.get_by_role("button", name="Save the password and continue").click()
     expect(newcomer.get_by_role("heading", name="Set up your authenticator app")).to_be_visible()
     expect(newcomer.get_by_role("img", name=re.compile("QR code"))).to_be_visible()
     check_accessibility(newcomer, axe_source, "signin-enrol")
 
-    device = TOTPDevice.objects.get(user__username="mentor11")
+    device = TOTPDevice.objects.get(user__username="trainer2")
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     newcomer.get_by_label("Code from your authenticator app").fill(f"{totp.token():06d}")
     newcomer.get_by_role("button", name="Confirm and sign in").click()
@@ -141,15 +149,10 @@ def test_an_admin_creates_an_account_and_the_newcomer_gets_started(
     check_accessibility(newcomer, axe_source, "recovery-codes")
 
     newcomer.get_by_role("link", name=re.compile("I have stored my recovery codes")).click()
-    expect(newcomer.get_by_role("heading", name="Change your password")).to_be_visible()
-    check_accessibility(newcomer, axe_source, "password-change-forced")
-    newcomer.get_by_label("Current password").fill(temporary)
-    newcomer.get_by_label("New password", exact=True).fill("lantern harbour quietly 42")
-    newcomer.get_by_label("New password again").fill("lantern harbour quietly 42")
-    newcomer.get_by_role("button", name="Change password").click()
-    expect(newcomer.get_by_text("Your password has been changed.")).to_be_visible()
-    newcomer.get_by_role("link", name="Home").click()
-    expect(newcomer.get_by_role("heading", name="As mentor")).to_be_visible()
+    expect(newcomer.get_by_role("heading", name="As trainer")).to_be_visible()
+    # The link is spent: opening it again says so.
+    newcomer.goto(link.group(1))
+    expect(newcomer.get_by_role("heading", name="This link cannot be used")).to_be_visible()
     newcomer.context.close()
 
 

@@ -1,18 +1,19 @@
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from backontrack.accounts import services
-from backontrack.accounts.models import Organisation, Role, User
+from backontrack.accounts.models import Organisation, Role, SignInLink, User
 from backontrack.core.models import Installation
 
 
 class Command(BaseCommand):
     help = (
-        "Create the first administrator of a new installation and print a temporary "
-        "password. They choose their own password and set up their authenticator at first "
-        "sign-in; after that, they create every other account in the application."
+        "Create the first administrator of a new installation and print their one-time "
+        "sign-in link. With it they choose their own password and set up their "
+        "authenticator; after that, they create every other account in the application."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -34,7 +35,7 @@ class Command(BaseCommand):
         organisation, _ = Organisation.objects.get_or_create(
             name=options["organisation"], defaults={"kind": Organisation.Kind.PRISON_PROBATION}
         )
-        user, password = services.user_create(
+        user = services.user_create(
             actor=None,
             username=options["username"],
             first_name=options["first_name"],
@@ -43,8 +44,14 @@ class Command(BaseCommand):
             organisation=organisation,
             roles=[Role.ADMIN],
         )
+        token = services.signin_link_issue(
+            actor=None, user=user, purpose=SignInLink.Purpose.NEW_ACCOUNT
+        )
         self.stdout.write(
             f"Created administrator {user.username} in {organisation}.\n"
-            f"Temporary password (shown once): {password}\n"
-            "At first sign-in they choose their own password and set up their authenticator."
+            f"One-time sign-in link (shown once, valid for "
+            f"{settings.BACKONTRACK_SIGNIN_LINK_HOURS} hours):\n"
+            f"{services.signin_link_url(token)}\n"
+            "Open it to choose the password and set up the authenticator. Set "
+            "BACKONTRACK_BASE_URL if the address is not the one people use."
         )
