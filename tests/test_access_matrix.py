@@ -136,6 +136,7 @@ MATRIX: dict[str, tuple[str, str]] = {
     "institution_edit": ("/admin/institutions/{institution}/edit/", ADMIN_ONLY),
     "audit_log": ("/audit/", AUDITOR_ONLY),
     "audit_verify": ("/audit/verify/", POST_ONLY),
+    "audit_export": ("/audit/export/", POST_ONLY),
     "audit_person_lookup": ("/audit/people/", AUDITOR_ONLY),
     "audit_person": ("/audit/people/{mentee}/", AUDITOR_ONLY),
     "mentee_list": ("/mentees/", COORDINATOR_ONLY),

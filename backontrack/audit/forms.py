@@ -3,17 +3,16 @@ from django.utils.translation import gettext_lazy as _
 
 from backontrack.core.forms import DesignSystemForm
 
+from .describe import RECORD_KINDS
 from .models import Action
 
-OBJECT_TYPES = [
-    ("", _("Any kind of record")),
-    ("accounts.user", _("User account")),
-    ("accounts.organisation", _("Organisation")),
-    ("accounts.institution", _("Institution")),
-    ("mentees.mentee", _("Mentee")),
-    ("mentees.custodyevent", _("Custody event")),
-    ("audit.auditevent", _("Audit trail")),
-]
+
+def object_type_choices() -> list[tuple[str, str]]:
+    kinds = sorted(
+        ((code, str(names[0]).capitalize()) for code, names in RECORD_KINDS.items()),
+        key=lambda choice: choice[1],
+    )
+    return [("", str(_("Any kind of record"))), *kinds]
 
 
 class AuditSearchForm(DesignSystemForm):
@@ -21,12 +20,15 @@ class AuditSearchForm(DesignSystemForm):
     action = forms.ChoiceField(
         label=_("Action"), required=False, choices=[("", _("Any action")), *Action.choices]
     )
-    object_type = forms.ChoiceField(label=_("Record"), required=False, choices=OBJECT_TYPES)
+    object_type = forms.ChoiceField(label=_("Record"), required=False, choices=object_type_choices)
     object_id = forms.CharField(
         label=_("Record number"),
         required=False,
         max_length=64,
-        help_text=_("The number in the record's address, for example 42 in /admin/users/42/."),
+        help_text=_(
+            "The number in the record's address, for example 42 in /mentorships/42/. Finds "
+            "every event about it, lists and searches that showed it included."
+        ),
     )
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -41,3 +43,14 @@ class AuditSearchForm(DesignSystemForm):
         if start and end and start > end:
             self.add_error("date_to", _("The end of the period is before its start."))
         return cleaned
+
+
+class ExportForm(DesignSystemForm):
+    purpose = forms.CharField(
+        label=_("Why you export these events"),
+        max_length=500,
+        help_text=_(
+            "For example: a data subject's request for access, a complaint, a periodic check. "
+            "It is recorded with the export."
+        ),
+    )

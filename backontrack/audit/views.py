@@ -1,11 +1,15 @@
+import csv
+from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from backontrack.core import access
@@ -13,11 +17,41 @@ from backontrack.core.access import can_read_audit_trail, require, signed_in_use
 from backontrack.mentees import identity
 from backontrack.mentees.forms import PersonalIdSearchForm
 
-from .forms import AuditSearchForm
-from .models import Action, AuditEvent
+from .describe import describe
+from .forms import AuditSearchForm, ExportForm
+from .models import Action, AuditEvent, AuditEventSubject
 from .services import ChainProblem, record, verify_chain
 
 PAGE_SIZE = 50
+
+
+def _search(user: object, form: AuditSearchForm) -> tuple[QuerySet[AuditEvent], list[str]]:
+    """The events the auditor's filters select, newest first, and the filters used. A record
+    is found through the index of records concerned, so lists and searches that showed it
+    are found as well as the events about it alone."""
+    events = access.audit_events_visible_to(user).order_by("-id")
+    if not (form.is_bound and form.is_valid()):
+        return events, []
+    data = form.cleaned_data
+    if data["username"]:
+        events = events.filter(actor_username__iexact=data["username"].strip())
+    if data["action"]:
+        events = events.filter(action=data["action"])
+    object_id = data["object_id"].strip()
+    if object_id:
+        subjects = AuditEventSubject.objects.filter(object_id=object_id)
+        if data["object_type"]:
+            subjects = subjects.filter(object_type=data["object_type"])
+        events = events.filter(id__in=subjects.values("event_id"))
+    elif data["object_type"]:
+        events = events.filter(object_type=data["object_type"])
+    if data["date_from"]:
+        start = timezone.make_aware(datetime.combine(data["date_from"], time.min))
+        events = events.filter(occurred_at__gte=start)
+    if data["date_to"]:
+        end = timezone.make_aware(datetime.combine(data["date_to"] + timedelta(days=1), time.min))
+        events = events.filter(occurred_at__lt=end)
+    return events, [name for name, value in data.items() if value]
 
 
 @require_GET
@@ -25,35 +59,21 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     """The auditor's search: who did what to which record, when and from where."""
     user = signed_in_user(request)
     require(can_read_audit_trail(user))
-    form = AuditSearchForm(request.GET or None)
-    events = access.audit_events_visible_to(user).order_by("-id")
-    used: list[str] = []
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        if data["username"]:
-            events = events.filter(actor_username__iexact=data["username"].strip())
-        if data["action"]:
-            events = events.filter(action=data["action"])
-        if data["object_type"]:
-            events = events.filter(object_type=data["object_type"])
-        if data["object_id"]:
-            events = events.filter(object_id=data["object_id"].strip())
-        if data["date_from"]:
-            start = timezone.make_aware(datetime.combine(data["date_from"], time.min))
-            events = events.filter(occurred_at__gte=start)
-        if data["date_to"]:
-            end = timezone.make_aware(
-                datetime.combine(data["date_to"] + timedelta(days=1), time.min)
-            )
-            events = events.filter(occurred_at__lt=end)
-        used = [name for name, value in data.items() if value]
+    return _render_log(request, user, AuditSearchForm(request.GET or None), ExportForm())
+
+
+def _render_log(
+    request: HttpRequest, user: object, form: AuditSearchForm, export_form: ExportForm
+) -> HttpResponse:
+    events, used = _search(user, form)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    described = [describe(event) for event in page.object_list]
     # Reading the audit trail is itself recorded.
     record(
         actor=user,
         action=Action.SEARCH if used else Action.LIST,
         object_type=AuditEvent._meta.label_lower,
-        object_ids=[event.pk for event in page.object_list],
+        object_ids=[item.event.pk for item in described],
         fields=used,
     )
     params = request.GET.copy()
@@ -61,8 +81,92 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "audit/audit_log.html",
-        {"form": form, "page": page, "querystring": params.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "events": described,
+            "querystring": params.urlencode(),
+            "export_form": export_form,
+        },
+        status=400 if export_form.is_bound else 200,
     )
+
+
+EXPORT_COLUMNS = (
+    gettext_lazy("Time"),
+    gettext_lazy("User"),
+    gettext_lazy("Roles"),
+    gettext_lazy("Action"),
+    gettext_lazy("Record"),
+    gettext_lazy("Records shown"),
+    gettext_lazy("Fields"),
+    gettext_lazy("Detail"),
+    gettext_lazy("Why"),
+    gettext_lazy("Recipient"),
+    gettext_lazy("Address"),
+    gettext_lazy("Request"),
+    gettext_lazy("Event"),
+)
+
+
+class _Echo:
+    """csv.writer writes to this and gets each line back, for a streamed response."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _export_rows(events: QuerySet[AuditEvent]) -> Iterator[list[str]]:
+    yield [str(column) for column in EXPORT_COLUMNS]
+    for event in events.iterator(chunk_size=2000):
+        item = describe(event)
+        yield [
+            timezone.localtime(event.occurred_at).isoformat(timespec="seconds"),
+            event.actor_username,
+            item.roles,
+            item.action,
+            item.record,
+            " ".join(event.object_ids),
+            item.fields,
+            item.detail,
+            event.justification,
+            event.recipient,
+            event.address,
+            event.request_id,
+            str(event.pk),
+        ]
+
+
+@require_POST
+def audit_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    """The events of the current search as CSV, in the reader's language. An export leaves
+    the system, so it asks why and records that with the filters and the number of events."""
+    user = signed_in_user(request)
+    require(can_read_audit_trail(user))
+    form = AuditSearchForm(request.GET or None)
+    export_form = ExportForm(request.POST)
+    if not export_form.is_valid() or (form.is_bound and not form.is_valid()):
+        return _render_log(request, user, form, export_form)
+    events, used = _search(user, form)
+    # The export covers the trail as it is now: later events are left out.
+    newest = events.values_list("id", flat=True).first() or 0
+    events = events.filter(id__lte=newest)
+    count = events.count()
+    record(
+        actor=user,
+        action=Action.EXPORT,
+        object_type=AuditEvent._meta.label_lower,
+        fields=used,
+        justification=export_form.cleaned_data["purpose"],
+        detail=f"csv:{count}",
+    )
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in _export_rows(events)), content_type="text/csv"
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
+    return response
 
 
 @require_POST
@@ -126,15 +230,17 @@ def audit_person(request: HttpRequest, pk: int) -> HttpResponse:
     events = access.audit_events_about(user, mentee).order_by("-id")
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     # Fix the page before this visit's own events are written.
-    page.object_list = list(page.object_list)
+    described = [describe(event) for event in page.object_list]
     record(actor=user, action=Action.VIEW, obj=mentee, fields=["first_name", "last_name"])
     record(
         actor=user,
         action=Action.LIST,
         object_type=AuditEvent._meta.label_lower,
-        object_ids=[event.pk for event in page.object_list],
+        object_ids=[item.event.pk for item in described],
         detail=f"accesses to mentees.mentee #{mentee.pk}",
     )
     return render(
-        request, "audit/audit_person.html", {"mentee": mentee, "page": page, "querystring": ""}
+        request,
+        "audit/audit_person.html",
+        {"mentee": mentee, "page": page, "events": described, "querystring": ""},
     )

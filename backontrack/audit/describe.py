@@ -1,0 +1,226 @@
+"""The audit trail in words, in the reader's language: who did what, to which record, and
+which fields — rendered when shown, since the events themselves are immutable and keep the
+codes they were written with (older events included)."""
+
+import re
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from backontrack.accounts.models import AccountRequest, Role, SignInLink
+
+from .models import AuditEvent
+
+# Singular and plural names of the records the trail refers to.
+RECORD_KINDS: dict[str, tuple[Promise, Promise]] = {
+    "accounts.user": (gettext_lazy("user account"), gettext_lazy("user accounts")),
+    "accounts.organisation": (gettext_lazy("organisation"), gettext_lazy("organisations")),
+    "accounts.institution": (gettext_lazy("institution"), gettext_lazy("institutions")),
+    "accounts.accountrequest": (
+        gettext_lazy("account change request"),
+        gettext_lazy("account change requests"),
+    ),
+    "accounts.signinlink": (gettext_lazy("sign-in link"), gettext_lazy("sign-in links")),
+    "audit.auditevent": (gettext_lazy("audit event"), gettext_lazy("audit events")),
+    "audit.chain": (gettext_lazy("audit chain"), gettext_lazy("audit chains")),
+    "mentees.mentee": (gettext_lazy("person (mentee)"), gettext_lazy("people (mentees)")),
+    "mentees.custodyevent": (gettext_lazy("custody event"), gettext_lazy("custody events")),
+    "mentees.consent": (gettext_lazy("consent"), gettext_lazy("consents")),
+    "referrals.referral": (gettext_lazy("referral"), gettext_lazy("referrals")),
+    "referrals.screening": (gettext_lazy("screening"), gettext_lazy("screenings")),
+    "mentors.mentor": (gettext_lazy("mentor"), gettext_lazy("mentors")),
+    "mentors.screeningcheck": (gettext_lazy("screening check"), gettext_lazy("screening checks")),
+    "mentors.conflictofinterest": (
+        gettext_lazy("conflict of interest"),
+        gettext_lazy("conflicts of interest"),
+    ),
+    "mentors.course": (gettext_lazy("course"), gettext_lazy("courses")),
+    "mentors.coursesession": (gettext_lazy("course session"), gettext_lazy("course sessions")),
+    "mentors.attendance": (gettext_lazy("attendance"), gettext_lazy("attendances")),
+    "mentors.modulesignoff": (gettext_lazy("module sign-off"), gettext_lazy("module sign-offs")),
+    "mentors.pooldraft": (
+        gettext_lazy("pool-matching draft"),
+        gettext_lazy("pool-matching drafts"),
+    ),
+    "mentors.draftproposal": (gettext_lazy("draft line"), gettext_lazy("draft lines")),
+    "mentorships.mentorship": (gettext_lazy("mentorship"), gettext_lazy("mentorships")),
+    "mentorships.meeting": (gettext_lazy("meeting"), gettext_lazy("meetings")),
+    "mentorships.plan": (gettext_lazy("plan"), gettext_lazy("plans")),
+    "mentorships.goal": (gettext_lazy("goal"), gettext_lazy("goals")),
+    "mentorships.checkin": (gettext_lazy("check-in"), gettext_lazy("check-ins")),
+    "mentorships.reentryplan": (gettext_lazy("re-entry plan"), gettext_lazy("re-entry plans")),
+    "mentorships.reentryneed": (gettext_lazy("re-entry need"), gettext_lazy("re-entry needs")),
+    "network.networkmember": (gettext_lazy("network member"), gettext_lazy("network members")),
+    "network.involvement": (gettext_lazy("involvement"), gettext_lazy("involvements")),
+    "reviews.review": (gettext_lazy("progress review"), gettext_lazy("progress reviews")),
+    "reviews.instrument": (gettext_lazy("review instrument"), gettext_lazy("review instruments")),
+}
+
+# Names the services give to what is not a model field.
+PSEUDO_FIELDS: dict[str, Promise] = {
+    "roles": gettext_lazy("roles"),
+    "roles requested": gettext_lazy("roles asked for"),
+    "email requested": gettext_lazy("new e-mail address asked for"),
+    "authenticator": gettext_lazy("authenticator"),
+    "recovery_codes": gettext_lazy("recovery codes"),
+    "password": gettext_lazy("password"),
+    "signin_link": gettext_lazy("sign-in link"),
+    "signin_links": gettext_lazy("sign-in links"),
+    "account_requests": gettext_lazy("account change requests"),
+    "sign_in_block": gettext_lazy("sign-in block"),
+    "alerts": gettext_lazy("alerts"),
+    "timeline": gettext_lazy("timeline"),
+    "history": gettext_lazy("history"),
+    "name": gettext_lazy("name"),
+    "last_meeting": gettext_lazy("last meeting"),
+    "suggestions": gettext_lazy("suggestions"),
+    "readiness": gettext_lazy("readiness"),
+    "consents": gettext_lazy("consents"),
+    "custody_events": gettext_lazy("custody events"),
+    "contact_details": gettext_lazy("contact details"),
+    "findings": gettext_lazy("findings"),
+    "criteria": gettext_lazy("criteria"),
+    "ratings": gettext_lazy("ratings"),
+    "needs": gettext_lazy("needs"),
+    "proposals": gettext_lazy("draft lines"),
+    "attendance": gettext_lazy("attendance"),
+}
+
+# The fixed phrases older events carry before a record reference ("for mentorships.mentorship
+# #4"), with their meaning in the reader's language.
+DETAIL_PHRASES: dict[str, Promise] = {
+    "for": gettext_lazy("for"),
+    "of": gettext_lazy("of"),
+    "in": gettext_lazy("in"),
+    "on": gettext_lazy("on"),
+    "from": gettext_lazy("from"),
+    "timeline of": gettext_lazy("timeline of"),
+    "network of": gettext_lazy("network of"),
+    "plan of": gettext_lazy("plan of"),
+    "accesses to": gettext_lazy("accesses to"),
+    "suggestions for": gettext_lazy("suggestions for"),
+    "line for": gettext_lazy("line for"),
+    "session": gettext_lazy("session"),
+    "course": gettext_lazy("course"),
+    "to supervise": gettext_lazy("to supervise"),
+    "to reallocate": gettext_lazy("to reallocate"),
+    "to record involvement in": gettext_lazy("to record involvement in"),
+}
+REFERENCE = re.compile(r"\b([a-z]+\.[a-z]+) #(\d+)")
+
+
+@dataclass(frozen=True)
+class DescribedEvent:
+    event: AuditEvent
+    roles: str
+    action: str
+    record: str
+    record_url: str
+    shown: str
+    fields: str
+    detail: str
+
+
+def kind_label(object_type: str, count: int = 1) -> str:
+    if object_type in RECORD_KINDS:
+        singular, plural = RECORD_KINDS[object_type]
+        return str(singular if count == 1 else plural)
+    return object_type
+
+
+def record_url(object_type: str, object_id: str) -> str:
+    """Where the auditor reads more about a record: a person's accesses, or the trail's
+    events about any other record (the auditor opens no case page)."""
+    if object_type == "mentees.mentee" and object_id.isdigit():
+        return reverse("audit_person", args=[int(object_id)])
+    query = urlencode({"object_type": object_type, "object_id": object_id})
+    return f"{reverse('audit_log')}?{query}"
+
+
+def field_label(object_type: str, name: str) -> str:
+    if name in PSEUDO_FIELDS:
+        return str(PSEUDO_FIELDS[name])
+    try:
+        model = apps.get_model(object_type)
+        return str(model._meta.get_field(name).verbose_name)
+    except (LookupError, ValueError, FieldDoesNotExist, AttributeError):
+        return name.replace("_", " ")
+
+
+def _reference_in_words(match: re.Match[str]) -> str:
+    return f"{kind_label(match.group(1))} #{match.group(2)}"
+
+
+def _detail(event: AuditEvent) -> str:
+    """Codes written by the account services, then the fixed phrases of older events with
+    their record references in words; anything else as it was written."""
+    detail = event.detail
+    if not detail:
+        return ""
+    code, _sep, rest = detail.partition(":")
+    if code == "signin_link" and rest:
+        purpose, _sep, used = rest.partition(":")
+        label = dict(SignInLink.Purpose.choices).get(purpose, purpose)
+        return _("sign-in link used: %(purpose)s") % {"purpose": label} if used else str(label)
+    if code in AccountRequest.Kind.values:
+        label = dict(AccountRequest.Kind.choices)[code]
+        if rest in Role.values:
+            return f"{label}: {Role(rest).label}"
+        if rest in AccountRequest.Status.values:
+            return f"{label}: {AccountRequest.Status(rest).label}"
+        return str(label)
+    if code == "account_request":
+        return _("account change request #%(id)s") % {"id": rest}
+    if detail == "verified":
+        return _("verified the chain")
+    if detail == "password":
+        return _("wrong password")
+    if detail == "deactivated":
+        return _("account deactivated")
+    match = REFERENCE.search(detail)
+    if match:
+        phrase = detail[: match.start()].strip()
+        if phrase in DETAIL_PHRASES or not phrase:
+            words = str(DETAIL_PHRASES.get(phrase, ""))
+            references = detail[match.start() :]
+            in_words = REFERENCE.sub(
+                lambda m: f"{kind_label(m.group(1))} #{m.group(2)}", references
+            )
+            return f"{words} {in_words}".strip()
+    return detail
+
+
+def describe(event: AuditEvent) -> DescribedEvent:
+    roles = ", ".join(
+        str(Role(role).label) for role in event.actor_roles.split(",") if role in Role.values
+    )
+    shown = ""
+    if event.object_ids:
+        count = len(event.object_ids)
+        shown = _("%(count)s %(kind)s shown") % {
+            "count": count,
+            "kind": kind_label(event.object_type, count),
+        }
+    record = ""
+    url = ""
+    if event.object_type:
+        record = kind_label(event.object_type)
+        if event.object_id:
+            record = f"{record} #{event.object_id}"
+            url = record_url(event.object_type, event.object_id)
+    return DescribedEvent(
+        event=event,
+        roles=roles,
+        action=str(event.get_action_display()),
+        record=record,
+        record_url=url,
+        shown=shown,
+        fields=", ".join(field_label(event.object_type, name) for name in event.fields),
+        detail=_detail(event),
+    )
