@@ -74,11 +74,11 @@ def test_an_admin_adds_roles_for_approval_and_removes_them_at_once(admin: Client
             "last_name": mentor.last_name,
             "email": mentor.email,
             "organisation": mentor.organisation_id,
-            "roles": [Role.REFERRER],
+            "roles": [Role.TRAINER],
             "version": mentor.version,
         },
     )
-    assert set(RoleGrant.objects.filter(user=mentor).values_list("role", flat=True)) == {"referrer"}
+    assert set(RoleGrant.objects.filter(user=mentor).values_list("role", flat=True)) == {"trainer"}
     assert services.pending_roles(mentor) == set()
 
 

@@ -123,6 +123,10 @@ def test_it_returns_to_the_page_asked_for_but_never_off_site(client: Client) -> 
 def test_a_new_user_enrols_an_authenticator_at_first_sign_in(client: Client) -> None:
     user = User.objects.get(username="mentor10")
     TOTPDevice.objects.filter(user=user).delete()
+    # Without a recently used sign-in link, a password alone sets up no phone.
+    refused = password_step(client, "mentor10")
+    assert b"Your sign-in is not set up" in refused.content
+    _just_used_a_link(user)
 
     assert password_step(client, "mentor10")["Location"] == "/signin/enrol/"
     page = client.get("/signin/enrol/")
@@ -230,9 +234,19 @@ def test_a_deactivated_user_is_signed_out_at_the_next_click() -> None:
     assert password_step(Client(), "mentor04").status_code == 200
 
 
+def _just_used_a_link(user: User) -> None:
+    """As after a sign-in link from an e-mail, which makes enrolment after the password
+    possible for a while."""
+    token = services.signin_link_issue(actor=None, user=user, purpose="authenticator")
+    link = services.signin_link_find(token)
+    assert link is not None
+    services.signin_link_use(link=link, new_password=None)
+
+
 def test_each_sign_in_attempt_enrols_its_own_secret() -> None:
     user = User.objects.get(username="mentor06")
     TOTPDevice.objects.filter(user=user).delete()
+    _just_used_a_link(user)
     first, second = Client(), Client()
     password_step(first, "mentor06")
     first_secret = first.get("/signin/enrol/").context["secret"]

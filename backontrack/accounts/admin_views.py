@@ -22,7 +22,7 @@ from backontrack.core.concurrency import ConcurrentEditError
 
 from . import services
 from .forms import InstitutionForm, OrganisationForm, UserForm, UserSearchForm
-from .models import AccountRequest, Institution, Organisation, Role, SignInLink, User
+from .models import AccountRequest, Institution, Organisation, Role, User
 
 PAGE_SIZE = 25
 
@@ -118,6 +118,15 @@ def _pending_message(request: HttpRequest, subject: User) -> None:
             _("Waiting for a second person's approval: %(changes)s.")
             % {"changes": "; ".join(request_.describe() for request_ in waiting)},
         )
+    if waiting and not subject.signin_links.exists():
+        messages.info(
+            request,
+            _(
+                "%(user)s gets their sign-in link at %(email)s when the first role is "
+                "approved: the approver confirms the person and the address."
+            )
+            % {"user": subject, "email": subject.email},
+        )
 
 
 @require_http_methods(["GET", "POST"])
@@ -141,7 +150,8 @@ def user_create(request: HttpRequest) -> HttpResponse:
             form.add_error("email", str(EMAIL_FAILED))
         else:
             messages.success(request, _("The account of %(user)s is created.") % {"user": user})
-            _link_sent_message(request, user)
+            if user.signin_links.exists():
+                _link_sent_message(request, user)
             _pending_message(request, user)
             return redirect("user_detail", pk=user.pk)
     return render(request, "accounts/admin/user_form.html", {"form": form, "subject": None})
@@ -226,14 +236,24 @@ USER_ACTIONS = {
         ),
         "button": gettext_lazy("Send the link"),
     },
+    "full-reset": {
+        "title": gettext_lazy("Reset password and authenticator"),
+        "explanation": gettext_lazy(
+            "Only when the person has lost both their phone and their password, so that "
+            "nothing they still have can prove them. A second person who knows them approves "
+            "(a coordinator, for accounts that read cases; otherwise another administrator); "
+            "then the person gets a one-time link at their own e-mail address to set up "
+            "sign-in again. You do not see the link."
+        ),
+        "button": gettext_lazy("Ask for the reset"),
+    },
     "reset-authenticator": {
         "title": gettext_lazy("Reset the authenticator"),
         "explanation": gettext_lazy(
             "Use this when the person has lost the phone with their authenticator app. Their "
-            "authenticator, recovery codes and password stop working at once, and they get a "
-            "one-time link at their own e-mail address to choose a password and set up the app "
-            "again. (A new password too, so that anyone who had learned the old one cannot set "
-            "up their own phone.) You do not see the link."
+            "authenticator and recovery codes stop working at once, and they get a one-time "
+            "link at their own e-mail address to set up the app again; the link asks for their "
+            "password, so a mailbox alone is not enough. You do not see the link."
         ),
         "button": gettext_lazy("Reset the authenticator"),
     },
@@ -268,7 +288,7 @@ def _send_link(actor: User, subject: User, action: str) -> None:
     elif action == "reset-authenticator":
         services.user_reset_authenticator(actor=actor, user=subject)
     else:
-        services.signin_link_send(actor=actor, user=subject, purpose=SignInLink.Purpose.NEW_ACCOUNT)
+        services.signin_link_resend(actor=actor, user=subject)
 
 
 @require_http_methods(["GET", "POST"])
@@ -277,6 +297,14 @@ def user_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     require(action in USER_ACTIONS)
     subject = get_object_or_404(User, pk=pk)
     if request.method == "POST":
+        if action == "full-reset":
+            try:
+                services.user_full_reset_request(actor=actor, user=subject)
+            except services.AccountRefused as error:
+                messages.error(request, str(error))
+            else:
+                _pending_message(request, subject)
+            return redirect("user_detail", pk=subject.pk)
         if action in {"send-link", "reset-password", "reset-authenticator"}:
             try:
                 _send_link(actor, subject, action)

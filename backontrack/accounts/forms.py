@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from backontrack.core.forms import DesignSystemForm, VersionedFormMixin
 
 from .models import Institution, Organisation, Region, Role, User
-from .services import RoleRuleError, check_roles, pending_roles
+from .services import LinkStep, RoleRuleError, check_roles, pending_roles
 
 
 class SigninForm(DesignSystemForm):
@@ -95,9 +95,9 @@ class PasswordChangeForm(DesignSystemForm):
         return cleaned
 
 
-class NewPasswordForm(DesignSystemForm):
-    """Choosing one's own password from a sign-in link; after a password reset the one-time
-    code is asked too (`with_code`)."""
+class LinkForm(DesignSystemForm):
+    """What a sign-in link asks for (see services.LinkStep): the one-time code and a new
+    password; the current password; or a new password."""
 
     code = forms.CharField(
         label=_("One-time code"),
@@ -109,17 +109,31 @@ class NewPasswordForm(DesignSystemForm):
             attrs={"autocomplete": "one-time-code", "inputmode": "text", "autocapitalize": "none"}
         ),
     )
+    current_password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        max_length=4096,
+        help_text=_("The password you sign in with; only your phone was reset."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
     new_password = PasswordChangeForm.base_fields["new_password"]
     new_password_again = PasswordChangeForm.base_fields["new_password_again"]
 
-    def __init__(self, *args: Any, user: User, with_code: bool, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, step: str, **kwargs: Any) -> None:
         self.user = user
         super().__init__(*args, **kwargs)
-        if not with_code:
-            del self.fields["code"]
+        wanted = {
+            LinkStep.WITH_CODE: {"code", "new_password", "new_password_again"},
+            LinkStep.WITH_CURRENT: {"current_password"},
+            LinkStep.SET_UP_ANEW: {"new_password", "new_password_again"},
+        }[LinkStep(step)]
+        for name in set(self.fields) - wanted:
+            del self.fields[name]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        if "new_password" not in self.fields:
+            return cleaned
         new, again = cleaned.get("new_password"), cleaned.get("new_password_again")
         if new and again and new != again:
             self.add_error("new_password_again", _("The two new passwords are not the same."))
@@ -240,6 +254,17 @@ class UserForm(VersionedFormMixin, DesignSystemForm):
         if self.instance is None and User.objects.filter(username__iexact=username).exists():
             raise forms.ValidationError(_("This user name is taken. Choose another."))
         return username
+
+    def clean_email(self) -> str:
+        email: str = self.cleaned_data["email"]
+        others = User.objects.filter(email__iexact=email)
+        if self.instance is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if email and others.exists():
+            raise forms.ValidationError(
+                _("Another account has this e-mail address. Each account needs its own.")
+            )
+        return email
 
     def clean_roles(self) -> list[str]:
         roles: list[str] = self.cleaned_data["roles"]

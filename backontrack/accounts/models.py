@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -103,6 +104,12 @@ class User(AbstractUser):
     class Meta(AbstractUser.Meta):
         ordering: ClassVar = ["username"]
         swappable = "AUTH_USER_MODEL"
+        constraints: ClassVar = [
+            # Sign-in links go to the address: one person's mailbox opens one account.
+            models.UniqueConstraint(
+                Lower("email"), condition=~Q(email=""), name="one_account_per_email"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
@@ -171,6 +178,7 @@ class SignInLink(models.Model):
         NEW_ACCOUNT = "new_account", _("Set up a new account")
         PASSWORD = "password", _("Choose a new password")
         AUTHENTICATOR = "authenticator", _("Set up the authenticator again")
+        FULL_RESET = "full_reset", _("Set up sign-in again (approved full reset)")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signin_links")
     purpose = models.CharField(_("purpose"), max_length=32, choices=Purpose.choices)
@@ -180,6 +188,9 @@ class SignInLink(models.Model):
     )
     issued_at = models.DateTimeField(_("sent"), default=timezone.now)
     expires_at = models.DateTimeField(_("valid until"))
+    # Continue on the link's page claims it for one browser session (its key's hash).
+    claimed_at = models.DateTimeField(_("opened"), null=True, blank=True)
+    claimed_by_session = models.CharField(max_length=64, blank=True)
     used_at = models.DateTimeField(_("used"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
 
@@ -207,6 +218,7 @@ class AccountRequest(models.Model):
     class Kind(models.TextChoices):
         GRANT_ROLE = "grant_role", _("Grant a role")
         CHANGE_EMAIL = "change_email", _("Change the e-mail address")
+        FULL_RESET = "full_reset", _("Reset password and authenticator")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for approval")
@@ -251,4 +263,9 @@ class AccountRequest(models.Model):
     def describe(self) -> str:
         if self.kind == self.Kind.GRANT_ROLE:
             return str(_("Grant the role %(role)s") % {"role": Role(self.role).label})
+        if self.kind == self.Kind.FULL_RESET:
+            return str(
+                _("Reset password and authenticator, and send a link to %(email)s")
+                % {"email": self.user.email}
+            )
         return str(_("Change the e-mail address to %(email)s") % {"email": self.email})

@@ -8,7 +8,8 @@ from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import F, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -35,13 +36,15 @@ from .models import (
 RECOVERY_CODE_COUNT = 10
 _CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
-# Who must approve a grant of each role (separation of duties): case roles need a
-# coordinator, the roles that read the audit trail or manage accounts another administrator.
-# Roles not named here (referrer, trainer, liaison, evaluator) the administrator grants alone.
+# Who must approve a grant of each role (separation of duties): roles that read case data
+# need a coordinator, the roles that read the audit trail or manage accounts another
+# administrator. Trainer and evaluator (no case data) the administrator grants alone.
 APPROVER_OF_ROLE = {
+    Role.REFERRER: Role.COORDINATOR,
     Role.COORDINATOR: Role.COORDINATOR,
     Role.MENTOR: Role.COORDINATOR,
     Role.COACH: Role.COORDINATOR,
+    Role.LIAISON: Role.COORDINATOR,
     Role.AUDITOR: Role.ADMIN,
     Role.ADMIN: Role.ADMIN,
 }
@@ -94,11 +97,28 @@ def pending_roles(user: User) -> set[str]:
 
 def email_approver_role(user: User) -> str:
     """Sign-in links go to the e-mail address, so a new address on an existing account is a
-    way into it: a coordinator approves it on accounts that read cases, another
-    administrator on every other account."""
-    if set(user.roles) & CASE_READING_ROLES:
+    way into it: a coordinator approves it on accounts that read cases (or wait for such a
+    role), another administrator on every other account."""
+    roles = set(user.role_grants.values_list("role", flat=True)) | pending_roles(user)
+    if roles & CASE_READING_ROLES:
         return Role.COORDINATOR
     return Role.ADMIN
+
+
+def _cancel(actor: User | None, requests: QuerySet[AccountRequest]) -> None:
+    """Withdraw waiting requests (a role unticked, an address replaced), each audited."""
+    for cancelled in requests.filter(status=AccountRequest.Status.PENDING):
+        cancelled.status = AccountRequest.Status.CANCELLED
+        cancelled.decided_by = actor
+        cancelled.decided_at = timezone.now()
+        cancelled.save(update_fields=["status", "decided_by", "decided_at"])
+        record(
+            actor=actor,
+            action=Action.CHANGE,
+            obj=cancelled,
+            fields=["status"],
+            detail=f"{cancelled.kind}:{cancelled.status}",
+        )
 
 
 def _request(
@@ -129,7 +149,7 @@ def _request(
         actor=actor,
         action=Action.CHANGE,
         obj=user,
-        fields=["roles requested"] if role else ["email requested"],
+        fields=["roles requested"] if role else ["email requested"] if email else ["reset"],
         detail=f"account_request:{request.pk}",
     )
     return request
@@ -140,9 +160,10 @@ def _set_roles(*, actor: User | None, user: User, wanted: set[str]) -> None:
     new roles at once only where no approval is needed (or from the command line), else
     ask for it."""
     user.role_grants.exclude(role__in=wanted).delete()
-    user.account_requests.filter(
-        kind=AccountRequest.Kind.GRANT_ROLE, status=AccountRequest.Status.PENDING
-    ).exclude(role__in=wanted).update(status=AccountRequest.Status.CANCELLED)
+    _cancel(
+        actor,
+        user.account_requests.filter(kind=AccountRequest.Kind.GRANT_ROLE).exclude(role__in=wanted),
+    )
     # A prefetched list of grants would no longer be true after this.
     getattr(user, "_prefetched_objects_cache", {}).pop("role_grants", None)
     existing = set(user.role_grants.values_list("role", flat=True))
@@ -198,7 +219,9 @@ def user_create(
     )
     _set_roles(actor=actor, user=user, wanted=wanted)
     record(actor=actor, action=Action.CHANGE, obj=user, fields=["roles"])
-    if actor is not None:
+    # With roles waiting, the link goes out when the first is approved: the approver
+    # confirms the person and the address the link will go to.
+    if actor is not None and not pending_roles(user):
         signin_link_send(actor=actor, user=user, purpose=SignInLink.Purpose.NEW_ACCOUNT)
     return user
 
@@ -230,9 +253,7 @@ def user_update(
     }
     email_changed = email.lower() != user.email.lower()
     if email_changed:
-        user.account_requests.filter(
-            kind=AccountRequest.Kind.CHANGE_EMAIL, status=AccountRequest.Status.PENDING
-        ).update(status=AccountRequest.Status.CANCELLED)
+        _cancel(actor, user.account_requests.filter(kind=AccountRequest.Kind.CHANGE_EMAIL))
         if not email:
             raise AccountRefused(_("An account needs an e-mail address for its sign-in links."))
         _request(
@@ -267,7 +288,10 @@ def account_request_decide(
 ) -> AccountRequest:
     """A second person approves or refuses. Approving a role grants it; approving an e-mail
     address sets it. Refusing needs a reason, which the administrator sees."""
-    request = AccountRequest.objects.select_for_update().select_related("user").get(pk=request.pk)
+    # The person's row first, as every edit of the account takes it: a decision and an
+    # administrator's edit never interleave.
+    subject = User.objects.select_for_update().get(pk=request.user_id)
+    request = AccountRequest.objects.select_for_update().get(pk=request.pk)
     if not access.account_requests_to_decide(actor).filter(pk=request.pk).exists():
         raise AccountRefused(
             _(
@@ -277,8 +301,28 @@ def account_request_decide(
         )
     if not approve and not reason.strip():
         raise AccountRefused(_("Say why you refuse, so that the administrator can act on it."))
-    subject = request.user
-    if approve and request.kind == AccountRequest.Kind.GRANT_ROLE:
+    if (
+        approve
+        and request.kind == AccountRequest.Kind.CHANGE_EMAIL
+        and email_approver_role(subject) not in actor.roles
+    ):
+        raise AccountRefused(
+            _("The account's roles have changed: this address now needs another approver.")
+        )
+    never_set_up = not subject.has_usable_password() and not subject.signin_links.exists()
+    if approve and request.kind == AccountRequest.Kind.FULL_RESET:
+        TOTPDevice.objects.filter(user=subject).delete()
+        RecoveryCode.objects.filter(user=subject).delete()
+        subject.set_unusable_password()
+        subject.save(update_fields=["password"])
+        record(
+            actor=actor,
+            action=Action.CHANGE,
+            obj=subject,
+            fields=["authenticator", "recovery_codes", "password"],
+        )
+        signin_link_send(actor=actor, user=subject, purpose=SignInLink.Purpose.FULL_RESET)
+    elif approve and request.kind == AccountRequest.Kind.GRANT_ROLE:
         try:
             check_roles(actor=None, user=None, roles={*subject.roles, request.role})
         except RoleRuleError as error:
@@ -294,6 +338,7 @@ def account_request_decide(
     request.decided_at = timezone.now()
     request.reason = reason.strip()
     request.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+    User.objects.filter(pk=subject.pk).update(version=F("version") + 1)
     record(
         actor=actor,
         action=Action.CHANGE,
@@ -301,6 +346,8 @@ def account_request_decide(
         fields=["status", "reason"] if reason.strip() else ["status"],
         detail=f"{request.kind}:{request.status}",
     )
+    if approve and request.kind == AccountRequest.Kind.GRANT_ROLE and never_set_up:
+        signin_link_send(actor=actor, user=subject, purpose=SignInLink.Purpose.NEW_ACCOUNT)
     return request
 
 
@@ -348,6 +395,30 @@ def signin_link_url(token: str) -> str:
     return settings.BACKONTRACK_BASE_URL.rstrip("/") + reverse("signin_link", args=[token])
 
 
+def signin_is_set_up(user: User) -> bool:
+    return (
+        user.has_usable_password() or TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    )
+
+
+@transaction.atomic
+def signin_link_resend(*, actor: User, user: User) -> None:
+    """A new set-up link for an account that was never set up (the first expired, or never
+    came). An account in use is reset instead, which asks for what the person still has."""
+    if signin_is_set_up(user):
+        raise AccountRefused(
+            _(
+                "This account is set up already. For a forgotten password or a lost phone, "
+                "use the reset for that: it asks the person for what they still have."
+            )
+        )
+    if pending_roles(user) and not user.roles:
+        raise AccountRefused(
+            _("The link goes out when a second person approves the account's first role.")
+        )
+    signin_link_send(actor=actor, user=user, purpose=SignInLink.Purpose.NEW_ACCOUNT)
+
+
 @transaction.atomic
 def signin_link_send(*, actor: User, user: User, purpose: str) -> None:
     """Issue a link and e-mail it to the person, in their language. If the e-mail cannot be
@@ -381,17 +452,76 @@ def signin_link_find(token: str) -> SignInLink | None:
     return link if link is not None and link.is_usable() else None
 
 
+CLAIMED_LINK_MINUTES = 30
+
+
 @transaction.atomic
-def signin_link_use(*, link: SignInLink, new_password: str) -> User:
-    """Spend the link: the person's own password from now on. Enrolling the authenticator
-    (new account, or after a reset) follows in the sign-in steps."""
+def signin_link_claim(*, link: SignInLink, session_key: str) -> bool:
+    """Continue on the link's page: the link now works in this browser session alone, for
+    half an hour at most. False if another browser claimed it first."""
+    link = SignInLink.objects.select_for_update().get(pk=link.pk)
+    if not link.is_usable():
+        return False
+    if link.claimed_by_session and link.claimed_by_session != token_hash(session_key):
+        return False
+    now = timezone.now()
+    link.claimed_at = link.claimed_at or now
+    link.claimed_by_session = token_hash(session_key)
+    link.expires_at = min(link.expires_at, now + timedelta(minutes=CLAIMED_LINK_MINUTES))
+    link.save(update_fields=["claimed_at", "claimed_by_session", "expires_at"])
+    record(
+        actor=None,
+        username=link.user.username,
+        action=Action.CHANGE,
+        obj=link,
+        fields=["claimed_at"],
+        detail=f"signin_link:{link.purpose}:opened",
+    )
+    return True
+
+
+def signin_link_claimed(*, link_id: int, session_key: str) -> SignInLink | None:
+    link = SignInLink.objects.select_related("user").filter(pk=link_id).first()
+    if link is None or not link.is_usable():
+        return None
+    if link.claimed_by_session != token_hash(session_key):
+        return None
+    return link
+
+
+class LinkStep(models.TextChoices):
+    """What a link asks for, from what the account still has (never from the link's purpose
+    alone): a mailbox never replaces a factor the person still holds. WITH_CODE: the
+    one-time code and a new password; WITH_CURRENT: the current password, then a new
+    authenticator; SET_UP_ANEW: a new password, then an authenticator."""
+
+    WITH_CODE = "with_code"
+    WITH_CURRENT = "with_current"
+    SET_UP_ANEW = "set_up_anew"
+
+
+def signin_link_step(user: User) -> str:
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return LinkStep.WITH_CODE
+    if user.has_usable_password():
+        return LinkStep.WITH_CURRENT
+    return LinkStep.SET_UP_ANEW
+
+
+@transaction.atomic
+def signin_link_use(*, link: SignInLink, new_password: str | None) -> User:
+    """Spend the link, with the person's new password where the step asks for one. Enrolling
+    the authenticator (new account, or after a reset) follows in the sign-in steps."""
     link = SignInLink.objects.select_for_update().select_related("user").get(pk=link.pk)
     if not link.is_usable():
         raise AccountRefused(_("This link has expired or was used already."))
     user = link.user
-    validate_password(new_password, user)
-    user.set_password(new_password)
-    user.save(update_fields=["password"])
+    fields = ["signin_link"]
+    if new_password:
+        validate_password(new_password, user)
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        fields.append("password")
     link.used_at = timezone.now()
     link.save(update_fields=["used_at"])
     record(
@@ -399,10 +529,18 @@ def signin_link_use(*, link: SignInLink, new_password: str) -> User:
         username=user.username,
         action=Action.CHANGE,
         obj=user,
-        fields=["password", "signin_link"],
+        fields=fields,
         detail=f"signin_link:{link.purpose}:used",
     )
     return user
+
+
+def may_enrol_with_password(user: User) -> bool:
+    """An account without an authenticator enrols one after its password only shortly after
+    a sign-in link was used (the link proved the mailbox, the password the person); later, a
+    known password alone must not set up someone's phone."""
+    since = timezone.now() - _link_lifetime()
+    return user.signin_links.filter(used_at__gte=since).exists()
 
 
 @transaction.atomic
@@ -414,6 +552,22 @@ def user_set_active(*, actor: User, user: User, active: bool) -> User:
     user.is_active = active
     user.save(update_fields=["is_active"])
     record(actor=actor, action=Action.CHANGE, obj=user, fields=["is_active"])
+    if not active:
+        user.signin_links.filter(used_at__isnull=True, cancelled_at__isnull=True).update(
+            cancelled_at=timezone.now()
+        )
+    else:
+        # A leaver's access comes back only with a second person's approval, as at first.
+        returning = sorted(set(user.roles) & set(APPROVER_OF_ROLE))
+        user.role_grants.filter(role__in=returning).delete()
+        for role in returning:
+            _request(
+                actor=actor,
+                user=user,
+                kind=AccountRequest.Kind.GRANT_ROLE,
+                role=role,
+                approver_role=APPROVER_OF_ROLE[Role(role)],
+            )
     return user
 
 
@@ -430,20 +584,39 @@ def user_reset_password(*, actor: User, user: User) -> None:
 
 @transaction.atomic
 def user_reset_authenticator(*, actor: User, user: User) -> None:
-    """For a lost phone: remove the authenticator, the recovery codes and the password, and
-    send the person a link to choose a password and set up the app again. (The password too,
-    so that anyone who had learned the old one cannot set up their own phone.)"""
+    """For a lost phone: remove the authenticator and the recovery codes, and send the person
+    a link to set up the app again. The link asks for their password, so neither a mailbox
+    nor a known password alone sets up someone else's phone."""
+    if not user.has_usable_password():
+        raise AccountRefused(
+            _(
+                "This account has no password to prove the person at the reset. If they "
+                "lost both phone and password, ask for a full reset, which a second person "
+                "approves."
+            )
+        )
     TOTPDevice.objects.filter(user=user).delete()
     RecoveryCode.objects.filter(user=user).delete()
-    user.set_unusable_password()
-    user.save(update_fields=["password"])
-    record(
-        actor=actor,
-        action=Action.CHANGE,
-        obj=user,
-        fields=["authenticator", "recovery_codes", "password"],
-    )
+    record(actor=actor, action=Action.CHANGE, obj=user, fields=["authenticator", "recovery_codes"])
     signin_link_send(actor=actor, user=user, purpose=SignInLink.Purpose.AUTHENTICATOR)
+
+
+@transaction.atomic
+def user_full_reset_request(*, actor: User, user: User) -> AccountRequest:
+    """Phone and password both lost: nothing the person still has can prove them, so the
+    reset waits for a second person who knows them (a coordinator for accounts that read
+    cases, another administrator otherwise); then a link goes to their own address."""
+    if not user.email:
+        raise AccountRefused(
+            _("The account has no e-mail address to send the sign-in link to. Add one first.")
+        )
+    _cancel(actor, user.account_requests.filter(kind=AccountRequest.Kind.FULL_RESET))
+    return _request(
+        actor=actor,
+        user=user,
+        kind=AccountRequest.Kind.FULL_RESET,
+        approver_role=email_approver_role(user),
+    )
 
 
 @transaction.atomic

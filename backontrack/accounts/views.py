@@ -31,7 +31,7 @@ from backontrack.audit.services import record
 from backontrack.core.access import authenticated_user, signed_in_user
 
 from . import services
-from .forms import CodeForm, EnrolForm, NewPasswordForm, PasswordChangeForm, SigninForm
+from .forms import CodeForm, EnrolForm, LinkForm, PasswordChangeForm, SigninForm
 from .models import SignInLink, User
 
 PENDING = "signin_pending"
@@ -180,7 +180,16 @@ def signin(request: HttpRequest) -> HttpResponse:
             }
             if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
                 return redirect("signin_code")
-            return redirect("signin_enrol")
+            if services.may_enrol_with_password(user):
+                return redirect("signin_enrol")
+            request.session.pop(PENDING, None)
+            form.add_error(
+                None,
+                _(
+                    "Your sign-in is not set up: set it up from the link in your e-mail, or "
+                    "ask your administrator to send you a new link."
+                ),
+            )
     return render(request, "accounts/signin.html", {"form": form})
 
 
@@ -275,78 +284,91 @@ def signin_enrol(request: HttpRequest) -> HttpResponse:
 
 
 SIGNIN_LINK = "signin_link"
-SIGNIN_LINK_SESSION_SECONDS = 30 * 60
 
 
 @login_not_required
 @never_cache
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "POST"])
 def signin_link(request: HttpRequest, token: str) -> HttpResponse:
-    """The one-time link from the e-mail. The token is moved into the session at once and
-    the browser sent on to a page without it, so that it does not linger in the address bar,
-    the history or a referrer."""
+    """The one-time link from the e-mail. Opening it (GET) changes nothing, so that a mail
+    scanner that follows links cannot spend it; Continue (POST) claims it for this browser
+    for half an hour, and the session keeps only the link's number, never the token."""
     link = services.signin_link_find(token)
-    if link is None or authenticated_user(request) is not None:
+    if link is None:
         return render(request, "accounts/signin_link_invalid.html", status=404)
-    request.session.cycle_key()
-    request.session.pop(PENDING, None)
-    request.session[SIGNIN_LINK] = {"token": token, "since": time.time()}
-    return redirect("signin_link_continue")
+    if authenticated_user(request) is not None:
+        return render(request, "accounts/signin_link_sign_out_first.html")
+    if request.method == "POST":
+        request.session.cycle_key()
+        request.session.pop(PENDING, None)
+        if services.signin_link_claim(link=link, session_key=request.session.session_key or ""):
+            request.session[SIGNIN_LINK] = link.pk
+            return redirect("signin_link_continue")
+        return render(request, "accounts/signin_link_invalid.html", status=404)
+    return render(request, "accounts/signin_link_open.html", {"username": link.user.username})
 
 
-def _link_in_session(request: HttpRequest) -> SignInLink | None:
-    """The link this browser opened, while it is usable and for half an hour at most."""
-    held = request.session.get(SIGNIN_LINK)
-    if not held or time.time() - held["since"] > SIGNIN_LINK_SESSION_SECONDS:
+def _claimed_link(request: HttpRequest) -> SignInLink | None:
+    link_id = request.session.get(SIGNIN_LINK)
+    if not isinstance(link_id, int):
         return None
-    return services.signin_link_find(held["token"])
+    return services.signin_link_claimed(
+        link_id=link_id, session_key=request.session.session_key or ""
+    )
 
 
 @login_not_required
-@sensitive_post_parameters("code", "new_password", "new_password_again")
+@sensitive_post_parameters("code", "current_password", "new_password", "new_password_again")
 @never_cache
 @require_http_methods(["GET", "POST"])
 def signin_link_continue(request: HttpRequest) -> HttpResponse:
-    """Choose one's own password (after a password reset, with the one-time code too); then
-    set up the authenticator where there is none."""
-    link = _link_in_session(request)
+    """What the link asks for follows from what the person still has: with an authenticator,
+    its code and a new password; with a password but no authenticator (a lost phone), that
+    password, then a new authenticator; with neither (a new account, an approved full
+    reset), a new password, then an authenticator. A mailbox alone never replaces what an
+    account already has."""
+    link = _claimed_link(request)
     if link is None:
         request.session.pop(SIGNIN_LINK, None)
         return render(request, "accounts/signin_link_invalid.html", status=404)
     user = link.user
-    # A link never replaces the password of an account with a working authenticator
-    # without its code: the mailbox alone does not open the account.
-    with_code = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-    form = NewPasswordForm(request.POST or None, user=user, with_code=with_code)
+    step = services.signin_link_step(user)
+    form = LinkForm(request.POST or None, user=user, step=step)
     if request.method == "POST" and form.is_valid():
         if AxesProxyHandler.is_locked(request, {"username": user.username}):
             return _render_locked(request)
-        if with_code and not services.verify_second_factor(
-            user=user, token=form.cleaned_data["code"]
-        ):
+        if not _link_proof_holds(step, user, form):
             if _record_failure(request, user):
                 request.session.pop(SIGNIN_LINK, None)
                 return _render_locked(request)
-            form.add_error(
-                "code",
-                _("That code is not right or has expired. Enter the code your app shows now."),
-            )
+            field = "code" if step == services.LinkStep.WITH_CODE else "current_password"
+            form.add_error(field, _("That is not right. Check it and try again."))
         else:
             try:
-                services.signin_link_use(link=link, new_password=form.cleaned_data["new_password"])
+                services.signin_link_use(
+                    link=link, new_password=form.cleaned_data.get("new_password")
+                )
             except services.AccountRefused:
                 request.session.pop(SIGNIN_LINK, None)
                 return render(request, "accounts/signin_link_invalid.html", status=404)
             request.session.pop(SIGNIN_LINK, None)
             request.session[PENDING] = {"user_id": user.pk, "since": time.time(), "next": None}
-            if with_code:
+            if step == services.LinkStep.WITH_CODE:
                 return redirect(_finish_signin(request, user))
             return redirect("signin_enrol")
     return render(
         request,
         "accounts/signin_link.html",
-        {"form": form, "link": link, "username": user.username, "with_code": with_code},
+        {"form": form, "link": link, "username": user.username, "step": step},
     )
+
+
+def _link_proof_holds(step: str, user: User, form: LinkForm) -> bool:
+    if step == services.LinkStep.WITH_CODE:
+        return services.verify_second_factor(user=user, token=form.cleaned_data["code"])
+    if step == services.LinkStep.WITH_CURRENT:
+        return user.check_password(form.cleaned_data["current_password"])
+    return True
 
 
 @require_POST

@@ -89,14 +89,27 @@ def account_requests_to_decide(user: object) -> QuerySet[AccountRequest]:
     active = _active(user)
     if active is None:
         return AccountRequest.objects.none()
-    return (
+    requests = (
         AccountRequest.objects.filter(
             status=AccountRequest.Status.PENDING, approver_role__in=active.roles
         )
         .exclude(user=active)
         .exclude(requested_by=active)
         .filter(user__is_active=True)
-        .select_related("user", "user__organisation", "requested_by")
+    )
+    # Nor about, or asked by, another account of the same person (same name or address):
+    # an administrator's own casework account never approves that administrator's requests.
+    if active.email:
+        requests = requests.exclude(user__email__iexact=active.email).exclude(
+            requested_by__email__iexact=active.email
+        )
+    if active.first_name and active.last_name:
+        same_name = {"first_name__iexact": active.first_name, "last_name__iexact": active.last_name}
+        requests = requests.exclude(
+            **{f"user__{key}": value for key, value in same_name.items()}
+        ).exclude(**{f"requested_by__{key}": value for key, value in same_name.items()})
+    return (
+        requests.select_related("user", "user__organisation", "requested_by")
         .prefetch_related("user__role_grants")
         .order_by("requested_at", "id")
     )

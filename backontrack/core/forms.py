@@ -10,11 +10,12 @@ from django.utils.translation import gettext_lazy as _
 
 class DesignSystemForm(forms.Form):
     """Puts the design system's classes on widgets and links each field to its hint and
-    error message, so screen readers announce them with the field."""
+    error message, so screen readers announce them with the field. Fields a form adds after
+    its own __init__ are styled when they are first rendered."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        style_fields(self)
+    def __getitem__(self, name: str) -> forms.BoundField:
+        style_field(self, name, self.fields[name])
+        return super().__getitem__(name)
 
     def full_clean(self) -> None:
         super().full_clean()
@@ -22,30 +23,41 @@ class DesignSystemForm(forms.Form):
 
 
 class DesignSystemModelForm(forms.ModelForm):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        style_fields(self)
+    def __getitem__(self, name: str) -> forms.BoundField:
+        style_field(self, name, self.fields[name])
+        return super().__getitem__(name)
 
     def full_clean(self) -> None:
         super().full_clean()
         describe_errors(self)
 
 
+def style_field(form: forms.BaseForm, name: str, field: forms.Field) -> None:
+    widget = field.widget
+    if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
+        return
+    if isinstance(widget, forms.CheckboxInput):
+        widget.attrs.setdefault("class", "form-checkbox")
+    elif isinstance(widget, forms.Select):
+        widget.attrs.setdefault("class", "form-select")
+    else:
+        widget.attrs.setdefault("class", "form-input")
+    if field.help_text and "aria-invalid" not in widget.attrs:
+        widget.attrs["aria-describedby"] = f"{_auto_id(form, name)}-hint"
+
+
 def style_fields(form: forms.BaseForm) -> None:
     for name, field in form.fields.items():
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
-            continue
-        if isinstance(widget, forms.CheckboxInput):
-            widget.attrs.setdefault("class", "form-checkbox")
-        elif isinstance(widget, forms.Select):
-            widget.attrs.setdefault("class", "form-select")
-        elif isinstance(widget, forms.Textarea):
-            widget.attrs.setdefault("class", "form-input")
-        else:
-            widget.attrs.setdefault("class", "form-input")
-        if field.help_text:
-            widget.attrs["aria-describedby"] = f"{form[name].auto_id}-hint"
+        style_field(form, name, field)
+
+
+def _auto_id(form: forms.BaseForm, name: str) -> str:
+    """The id Django gives the field's input (BoundField.auto_id, without a BoundField)."""
+    html_name = form.add_prefix(name)
+    auto_id = form.auto_id
+    if auto_id and "%s" in str(auto_id):
+        return str(auto_id) % html_name
+    return html_name if auto_id else ""
 
 
 def describe_errors(form: forms.BaseForm) -> None:

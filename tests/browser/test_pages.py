@@ -131,6 +131,9 @@ def test_an_admin_creates_an_account_and_the_newcomer_gets_started(
 
     newcomer = browser.new_context(base_url=page.url.split("/admin")[0]).new_page()
     newcomer.goto(link.group(1))
+    expect(newcomer.get_by_role("heading", name="Your sign-in link")).to_be_visible()
+    check_accessibility(newcomer, axe_source, "signin-link-open")
+    newcomer.get_by_role("button", name="Continue").click()
     expect(newcomer.get_by_role("heading", name="Set up your sign-in")).to_be_visible()
     check_accessibility(newcomer, axe_source, "signin-link")
     newcomer.get_by_label("New password", exact=True).fill("lantern harbour quietly 42")
