@@ -1,5 +1,6 @@
 import io
 import json
+import re
 import socket
 import uuid
 from pathlib import Path
@@ -498,6 +499,20 @@ def test_the_auditor_verifies_the_chain_from_the_page() -> None:
     _tamper("UPDATE audit_auditevent SET detail = %s WHERE id = %s", ["x", target.pk])
     response = signed_in_client("auditor").post("/audit/verify/", follow=True)
     assert f"broken at event {target.pk}".encode() in response.content
+
+
+def test_the_auditors_verification_compares_with_the_checkpoints(settings: Any) -> None:
+    _trail_of(60)
+    checkpoint()
+    response = signed_in_client("auditor").post("/audit/verify/", follow=True)
+    assert b"The audit trail is intact" in response.content
+    _cut_newest(50)
+    response = signed_in_client("auditor").post("/audit/verify/", follow=True)
+    assert b"the newest events were deleted and the chain head wound back" in response.content
+    path = _checkpoint_file(settings)
+    path.write_text(re.sub(r'"events":\d+', '"events":1', path.read_text()))
+    response = signed_in_client("auditor").post("/audit/verify/", follow=True)
+    assert b"on line 1, its signature is wrong" in response.content
 
 
 def test_the_audit_trail_page_query_count_does_not_grow() -> None:
