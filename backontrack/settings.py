@@ -131,6 +131,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Audit checkpoints ----------------------------------------------------------------------
+# Signed copies of the audit chain's head, kept where the database's owner cannot rewrite them
+# (see docs/guide/auditing.md). An empty value turns that destination off.
+BACKONTRACK_AUDIT_CHECKPOINT_FILE = os.environ.get(
+    "BACKONTRACK_AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit-checkpoints.log")
+)
+BACKONTRACK_AUDIT_CHECKPOINT_SYSLOG = os.environ.get("BACKONTRACK_AUDIT_CHECKPOINT_SYSLOG", "")
+
 # --- Authentication -------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

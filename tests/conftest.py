@@ -2,6 +2,8 @@
 
 import io
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -19,6 +21,14 @@ PERSONA_NAMES = [persona.username for persona in PERSONAS]
 @pytest.fixture(autouse=True)
 def _demo_password(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("BACKONTRACK_DEMO_PASSWORD", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _audit_checkpoints(settings: Any, tmp_path: Path) -> None:
+    """Each test its own checkpoint file: one test's checkpoints say nothing of another's
+    database."""
+    settings.BACKONTRACK_AUDIT_CHECKPOINT_FILE = str(tmp_path / "audit-checkpoints.log")
+    settings.BACKONTRACK_AUDIT_CHECKPOINT_SYSLOG = ""
 
 
 @pytest.fixture(scope="session")
@@ -72,9 +82,9 @@ def as_persona():
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests of PostgreSQL-only behaviour are left out (not skipped) of the SQLite run; the
     same suite runs again on PostgreSQL, where they run."""
-    from django.conf import settings
+    from django.db import connection
 
-    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    if connection.vendor == "postgresql":
         return
     deselected = [item for item in items if item.get_closest_marker("postgresql_only")]
     if deselected:

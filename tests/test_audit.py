@@ -1,4 +1,9 @@
 import io
+import json
+import re
+import socket
+import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -8,7 +13,9 @@ from django.db import DatabaseError, connection, transaction
 from django.test import Client
 
 from backontrack.accounts.models import Role, User
-from backontrack.audit.models import Action, AuditEvent
+from backontrack.audit import checkpoints as checkpoint_log
+from backontrack.audit.models import Action, AuditChainHead, AuditEvent
+from backontrack.audit.services import record
 
 from .conftest import PASSWORD, current_code, signed_in_client
 
@@ -21,9 +28,15 @@ def newest(**filters: object) -> AuditEvent:
     return event
 
 
-def verify() -> str:
+def verify(*args: str) -> str:
     out = io.StringIO()
-    call_command("verify-audit", stdout=out)
+    call_command("verify-audit", *args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def checkpoint() -> str:
+    out = io.StringIO()
+    call_command("audit-checkpoint", stdout=out)
     return out.getvalue()
 
 
@@ -211,6 +224,242 @@ def test_postgresql_refuses_update_and_delete_on_the_audit_trail() -> None:
             cursor.execute(sql, [event.pk])
 
 
+def _trail_of(count: int) -> list[AuditEvent]:
+    for number in range(count):
+        record(
+            actor=None,
+            username="(test)",
+            action=Action.VIEW,
+            object_type="mentees.mentee",
+            object_id=str(number + 1),
+        )
+    return list(AuditEvent.objects.order_by("id"))
+
+
+def _cut_newest(count: int) -> AuditEvent:
+    """Delete the newest events and wind the head back to the last one left, so that the
+    shorter chain is consistent in itself."""
+    kept = AuditEvent.objects.order_by("-id")[count]
+    _tamper("DELETE FROM audit_auditeventsubject WHERE event_id > %s", [kept.pk])
+    _tamper("DELETE FROM audit_auditevent WHERE id > %s", [kept.pk])
+    _tamper(
+        "UPDATE audit_auditchainhead SET last_event_id = %s, last_hash = %s",
+        [kept.pk, kept.hash],
+    )
+    return kept
+
+
+def _checkpoint_file(settings: Any) -> Path:
+    return Path(settings.BACKONTRACK_AUDIT_CHECKPOINT_FILE)
+
+
+def test_audit_checkpoint_appends_one_signed_line_and_none_while_the_trail_stands_still(
+    settings: Any,
+) -> None:
+    events = _trail_of(3)
+    assert f"{len(events)} events, up to event {events[-1].pk}" in checkpoint()
+    lines = _checkpoint_file(settings).read_text().splitlines()
+    assert len(lines) == 1
+    written = json.loads(lines[0])
+    assert written["last_event_id"] == events[-1].pk
+    assert written["last_hash"] == events[-1].hash
+    assert written["events"] == len(events)
+    assert len(written["sig"]) == 64
+    assert _checkpoint_file(settings).stat().st_mode & 0o077 == 0
+    assert "has not grown" in checkpoint()
+    assert len(_checkpoint_file(settings).read_text().splitlines()) == 1
+    _trail_of(1)
+    checkpoint()
+    assert len(_checkpoint_file(settings).read_text().splitlines()) == 2
+
+
+def test_verify_audit_passes_on_an_intact_trail_that_reaches_its_checkpoints() -> None:
+    _trail_of(5)
+    checkpoint()
+    _trail_of(2)
+    checkpoint()
+    _trail_of(1)  # written after the latest checkpoint: fine
+    report = verify()
+    assert f"intact: {AuditEvent.objects.count()} events checked" in report
+    assert f"It reaches every checkpoint in {checkpoint_log.configured_file()}" in report
+
+
+def test_verify_audit_fails_when_the_newest_50_events_were_deleted_and_the_head_wound_back() -> (
+    None
+):
+    _trail_of(60)
+    checkpoint()
+    before = AuditEvent.objects.count()
+    kept = _cut_newest(50)
+    assert AuditChainHead.objects.get().last_event_id == kept.pk
+    with pytest.raises(
+        CommandError,
+        match=rf"broken at the end of the chain: the trail ends at event {kept.pk}, but the "
+        rf"checkpoint of .* \({before} events, up to event \d+\) recorded more "
+        r"\(the newest events were deleted and the chain head wound back\)",
+    ):
+        verify()
+
+
+def test_verify_audit_notices_checkpointed_events_missing_under_newer_ones() -> None:
+    events = _trail_of(60)
+    checkpoint()
+    _cut_newest(50)
+    _trail_of(5)  # the application carries on from the wound-back head
+    with pytest.raises(CommandError, match=rf"broken at event {events[-1].pk}: it is missing"):
+        verify()
+
+
+def test_audit_checkpoint_refuses_a_head_wound_back_behind_the_last_checkpoint(
+    settings: Any,
+) -> None:
+    _trail_of(60)
+    checkpoint()
+    kept = _cut_newest(50)
+    with pytest.raises(CommandError, match=f"The chain head is at event {kept.pk}, before"):
+        checkpoint()
+    assert len(_checkpoint_file(settings).read_text().splitlines()) == 1
+
+
+def test_verify_audit_notices_an_end_that_differs_from_the_checkpoint(settings: Any) -> None:
+    events = _trail_of(4)
+    # As if the end had been rewritten under the same event ids.
+    checkpoint_log.append(
+        _checkpoint_file(settings),
+        checkpoint_log.Checkpoint(
+            at=events[-1].occurred_at, last_event_id=events[-1].pk, last_hash="e" * 64, events=4
+        ),
+    )
+    with pytest.raises(CommandError, match=rf"broken at event {events[-1].pk}: it differs from"):
+        verify()
+
+
+def test_verify_audit_reports_a_checkpoint_whose_signature_is_wrong(settings: Any) -> None:
+    _trail_of(4)
+    checkpoint()
+    _trail_of(1)
+    checkpoint()
+    path = _checkpoint_file(settings)
+    first, second = path.read_text().splitlines()
+    forged = json.loads(second)
+    forged["events"] = 3
+    path.write_text(first + "\n" + json.dumps(forged) + "\n")
+    with pytest.raises(CommandError, match=r"on line 2, its signature is wrong"):
+        verify()
+    path.write_text(first + "\n" + "not a checkpoint\n")
+    with pytest.raises(CommandError, match=r"on line 2, it is not a checkpoint"):
+        verify()
+
+
+def test_verify_audit_reads_the_checkpoint_file_it_is_given(tmp_path: Path) -> None:
+    _trail_of(3)
+    with pytest.raises(CommandError, match="There is no checkpoint file"):
+        verify("--checkpoints", str(tmp_path / "elsewhere.log"))
+    checkpoint()
+    copy = tmp_path / "elsewhere.log"
+    copy.write_text(Path(str(checkpoint_log.configured_file())).read_text())
+    assert f"every checkpoint in {copy}" in verify("--checkpoints", str(copy))
+
+
+def test_verify_audit_since_the_latest_checkpoint_checks_only_newer_events() -> None:
+    events = _trail_of(6)
+    checkpoint()
+    _trail_of(3)
+    assert "intact: 3 events checked after the checkpoint of" in verify("--since-checkpoint")
+    # What lies before the checkpoint is the full check's business.
+    _tamper("UPDATE audit_auditevent SET detail = 'x' WHERE id = %s", [events[1].pk])
+    assert "intact: 3 events checked after" in verify("--since-checkpoint")
+    with pytest.raises(CommandError, match=f"broken at event {events[1].pk}"):
+        verify()
+
+
+def test_verify_audit_since_a_checkpoint_whose_event_is_gone_fails() -> None:
+    _trail_of(60)
+    checkpoint()
+    _cut_newest(50)
+    with pytest.raises(CommandError, match="it is missing, but the checkpoint of"):
+        verify("--since-checkpoint")
+
+
+def test_checkpoints_sent_to_syslog_are_checked_from_the_collected_messages(
+    settings: Any, tmp_path: Path
+) -> None:
+    events = _trail_of(60)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as collector:
+        collector.bind(("127.0.0.1", 0))
+        collector.settimeout(10)
+        settings.BACKONTRACK_AUDIT_CHECKPOINT_FILE = ""
+        settings.BACKONTRACK_AUDIT_CHECKPOINT_SYSLOG = (
+            f"udp://127.0.0.1:{collector.getsockname()[1]}"
+        )
+        checkpoint()
+        message = collector.recv(4096).decode()
+    # <priority>tag: JSON, as rsyslog would store it with a time and host in front.
+    assert message.startswith(f"<{8 * 10 + 6}>backontrack-audit-checkpoint: {{")
+    collected = tmp_path / "syslog-backontrack.log"
+    collected.write_text(f"Dec  1 22:00:00 app1 {message.split('>', 1)[1].rstrip(chr(0))}\n")
+    assert f"up to event {events[-1].pk})" in verify("--checkpoints", str(collected))
+    _cut_newest(50)
+    with pytest.raises(CommandError, match="the newest events were deleted"):
+        verify("--checkpoints", str(collected))
+
+
+def test_the_daily_job_writes_a_checkpoint(settings: Any) -> None:
+    _trail_of(2)
+    call_command("send-alerts", stdout=io.StringIO(), stderr=io.StringIO())
+    written = checkpoint_log.latest(_checkpoint_file(settings))
+    assert written is not None
+    assert written.last_event_id == AuditChainHead.objects.get().last_event_id
+
+
+@pytest.mark.postgresql_only
+def test_verify_audit_fails_after_the_audit_tables_were_truncated() -> None:
+    _trail_of(5)
+    checkpoint()
+    _tamper("TRUNCATE " + ", ".join(TABLES), [])
+    assert not AuditEvent.objects.exists()
+    with pytest.raises(CommandError, match=r"the trail is empty, but the checkpoint of .*emptied"):
+        verify()
+
+
+@pytest.mark.postgresql_only
+def test_postgresql_refuses_truncate_even_to_an_application_role_granted_it() -> None:
+    _trail_of(3)
+    role = f"backontrack_app_{uuid.uuid4().hex[:12]}"
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {role} NOLOGIN")
+        # TRUNCATE granted by mistake: the trigger still holds.
+        cursor.execute(f"GRANT SELECT, INSERT, TRUNCATE ON {', '.join(TABLES)} TO {role}")
+    for sql, refusal in (
+        *((f"TRUNCATE {table}", "append-only: TRUNCATE is refused") for table in TABLES),
+        # The two ways around the triggers are the owner's and the superuser's alone.
+        ("SET session_replication_role = replica", "permission denied"),
+        ("ALTER TABLE audit_auditevent DISABLE TRIGGER USER", "must be owner"),
+    ):
+        with (
+            pytest.raises(DatabaseError, match=refusal),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(f"SET LOCAL ROLE {role}")
+            cursor.execute(sql)
+    assert AuditEvent.objects.count() >= 3
+
+
+@pytest.mark.postgresql_only
+def test_only_the_test_suites_flush_passes_the_truncate_triggers(demo_data: None) -> None:
+    from django.core.management.color import no_style
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    _trail_of(3)
+    production_flush = DatabaseOperations.sql_flush(connection.ops, no_style(), TABLES)
+    with pytest.raises(DatabaseError, match="TRUNCATE is refused"):
+        connection.ops.execute_sql_flush(production_flush)
+    assert AuditEvent.objects.exists()
+    call_command("flush", interactive=False, verbosity=0)
+    assert not AuditEvent.objects.exists()
+
+
 def test_only_the_auditor_reads_the_audit_trail() -> None:
     for username in ("coordinator", "admin", "mentor01", "liaison-security"):
         assert signed_in_client(username).get("/audit/").status_code == 404
@@ -255,6 +504,20 @@ def test_the_auditor_verifies_the_chain_from_the_page() -> None:
     _tamper("UPDATE audit_auditevent SET detail = %s WHERE id = %s", ["x", target.pk])
     response = signed_in_client("auditor").post("/audit/verify/", follow=True)
     assert f"broken at event {target.pk}".encode() in response.content
+
+
+def test_the_auditors_verification_compares_with_the_checkpoints(settings: Any) -> None:
+    _trail_of(60)
+    checkpoint()
+    response = signed_in_client("auditor").post("/audit/verify/", follow=True)
+    assert b"The audit trail is intact" in response.content
+    _cut_newest(50)
+    response = signed_in_client("auditor").post("/audit/verify/", follow=True)
+    assert b"the newest events were deleted and the chain head wound back" in response.content
+    path = _checkpoint_file(settings)
+    path.write_text(re.sub(r'"events":\d+', '"events":1', path.read_text()))
+    response = signed_in_client("auditor").post("/audit/verify/", follow=True)
+    assert b"on line 1, its signature is wrong" in response.content
 
 
 def test_the_audit_trail_page_query_count_does_not_grow() -> None:

@@ -1,6 +1,7 @@
 import io
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -214,3 +215,38 @@ def test_files_the_program_writes_are_private(tmp_path: Path) -> None:
     assert _run(["migrate", "--verbosity", "0"], env).returncode == 0
     database = tmp_path / "backontrack.sqlite3"
     assert database.stat().st_mode & 0o077 == 0
+
+
+def test_verify_audit_exits_1_when_the_trail_no_longer_reaches_its_checkpoint(
+    tmp_path: Path,
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE"}}
+    env.pop("DATABASE_URL", None)
+    env["BACKONTRACK_VAR_DIR"] = str(tmp_path)
+    assert _run(["migrate", "--verbosity", "0"], env).returncode == 0
+    for name in ("it-admin", "second-admin"):
+        created = _run(["create-admin", name, "--organisation", "Region IT"], env)
+        assert created.returncode == 0, created.stderr
+    written = _run(["audit-checkpoint"], env)
+    assert written.returncode == 0, written.stderr
+    assert "Audit checkpoint written" in written.stdout
+    assert (tmp_path / "audit-checkpoints.log").exists()
+    intact = _run(["verify-audit"], env)
+    assert intact.returncode == 0, intact.stderr
+    assert "It reaches every checkpoint" in intact.stdout
+
+    # Someone with the database file cuts the newest event and winds the head back.
+    database = sqlite3.connect(tmp_path / "backontrack.sqlite3")
+    with database:
+        kept_id, kept_hash = database.execute(
+            "SELECT id, hash FROM audit_auditevent ORDER BY id DESC LIMIT 1 OFFSET 1"
+        ).fetchone()
+        database.execute("DELETE FROM audit_auditeventsubject WHERE event_id > ?", [kept_id])
+        database.execute("DELETE FROM audit_auditevent WHERE id > ?", [kept_id])
+        database.execute(
+            "UPDATE audit_auditchainhead SET last_event_id = ?, last_hash = ?", [kept_id, kept_hash]
+        )
+    database.close()
+    broken = _run(["verify-audit"], env)
+    assert broken.returncode == 1
+    assert f"the trail ends at event {kept_id}, but the checkpoint of" in broken.stderr

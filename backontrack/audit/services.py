@@ -4,17 +4,22 @@ the same transaction as the write; every consultation records what was shown."""
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC
+from pathlib import Path
 from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from backontrack.core.keys import audit_key
 
+from . import checkpoints as checkpoint_log
+from .checkpoints import Checkpoint
 from .context import current
 from .models import Action, AuditChainHead, AuditEvent, AuditEventSubject
 
@@ -38,20 +43,25 @@ HASHED_FIELDS = (
     "address",
 )
 
+_OBJECT_TYPE, _OBJECT_ID, _OBJECT_IDS = (
+    HASHED_FIELDS.index(name) for name in ("object_type", "object_id", "object_ids")
+)
 
-def _canonical(event: AuditEvent) -> bytes:
-    values: dict[str, Any] = {}
-    for name in HASHED_FIELDS:
-        value = getattr(event, name)
-        if name == "occurred_at":
-            value = value.astimezone(UTC).isoformat(timespec="microseconds")
-        values[name] = value
+
+def _canonical(content: Sequence[Any]) -> bytes:
+    """`content`: the values of HASHED_FIELDS, in that order."""
+    values = dict(zip(HASHED_FIELDS, content, strict=True))
+    values["occurred_at"] = values["occurred_at"].astimezone(UTC).isoformat(timespec="microseconds")
     return json.dumps(values, sort_keys=True, separators=(",", ":"), default=str).encode()
 
 
-def event_hash(event: AuditEvent, previous_hash: str) -> str:
-    message = previous_hash.encode() + b"\n" + _canonical(event)
+def _hash(content: Sequence[Any], previous_hash: str) -> str:
+    message = previous_hash.encode() + b"\n" + _canonical(content)
     return hmac.new(audit_key(), message, hashlib.sha256).hexdigest()
+
+
+def event_hash(event: AuditEvent, previous_hash: str) -> str:
+    return _hash([getattr(event, name) for name in HASHED_FIELDS], previous_hash)
 
 
 def _head() -> AuditChainHead:
@@ -124,52 +134,117 @@ class ChainProblem:
     event_id: int | None
     reason: str
 
-
-def verify_chain(*, batch_size: int = 2000) -> Iterator[int | ChainProblem]:
-    """Walk the chain from the start up to the head as it is now (events written while the
-    walk runs are left for the next one). Yields the number of events checked after each
-    batch, and a ChainProblem (then stops) at the first event that does not fit — including
-    an event whose list of records concerned (the "who looked at this person" index) was
-    changed."""
-    head = AuditChainHead.objects.filter(pk=1).first()
-    head_hash = head.last_hash if head else GENESIS
-    head_id = head.last_event_id if head else 0
-    previous_hash = GENESIS
-    last_id = 0
-    checked = 0
-    while True:
-        batch = list(
-            AuditEvent.objects.filter(id__gt=last_id, id__lte=head_id).order_by("id")[:batch_size]
+    def message(self) -> str:
+        where = (
+            _("event %(id)s") % {"id": self.event_id}
+            if self.event_id
+            else _("the end of the chain")
         )
-        if not batch:
-            break
-        subjects: dict[int, set[tuple[str, str]]] = {}
-        for event_id, object_type, object_id in AuditEventSubject.objects.filter(
-            event_id__in=[event.pk for event in batch]
-        ).values_list("event_id", "object_type", "object_id"):
-            subjects.setdefault(event_id, set()).add((object_type, object_id))
-        for event in batch:
-            if event.previous_hash != previous_hash:
+        return _("The audit trail is broken at %(where)s: %(reason)s. Report this at once.") % {
+            "where": where,
+            "reason": self.reason,
+        }
+
+
+def verify_chain(
+    *,
+    checkpoints: Iterable[Checkpoint] = (),
+    since: Checkpoint | None = None,
+    batch_size: int = 2000,
+) -> Iterator[int | ChainProblem]:
+    """Walk the chain from the start (or from the checkpoint `since`) up to the head as it is
+    now (events written while the walk runs are left for the next one), streaming only the
+    columns it hashes. Yields the number of events checked after each batch, and a
+    ChainProblem (then stops) at the first event that does not fit — including an event
+    whose list of records concerned (the "who looked at this person" index) was changed, and
+    an event that does not match the checkpoints, or is missing from the chain although a
+    checkpoint recorded it."""
+    head_id, head_hash = AuditChainHead.objects.filter(pk=1).values_list(
+        "last_event_id", "last_hash"
+    ).first() or (0, GENESIS)
+    previous_hash, last_id, checked = GENESIS, 0, 0
+    if since is not None and since.last_event_id:
+        stored = AuditEvent.objects.filter(pk=since.last_event_id).values_list("hash", flat=True)
+        if list(stored) != [since.last_hash]:
+            yield ChainProblem(since.last_event_id, _checkpoint_mismatch(since, stored.exists()))
+            return
+        previous_hash, last_id, checked = since.last_hash, since.last_event_id, since.events
+    # The checkpoints still to meet on the walk, lowest event first.
+    pending = deque(
+        sorted(
+            (c for c in checkpoints if c.last_event_id > last_id),
+            key=lambda c: (c.last_event_id, c.at),
+        )
+    )
+    events = (
+        AuditEvent.objects.filter(id__gt=last_id, id__lte=head_id)
+        .order_by("id")
+        .values_list("id", "previous_hash", "hash", *HASHED_FIELDS)
+        .iterator(chunk_size=batch_size)
+    )
+    subjects = (
+        AuditEventSubject.objects.filter(event_id__gt=last_id, event_id__lte=head_id)
+        .order_by("event_id")
+        .values_list("event_id", "object_type", "object_id")
+        .iterator(chunk_size=batch_size)
+    )
+    subject = next(subjects, None)
+    for event_id, event_previous_hash, stored_hash, *content in events:
+        if event_previous_hash != previous_hash:
+            yield ChainProblem(
+                event_id,
+                str(_("does not follow the event before it (an event was removed or inserted)")),
+            )
+            return
+        if pending and pending[0].last_event_id < event_id:
+            yield ChainProblem(pending[0].last_event_id, _checkpoint_mismatch(pending[0], False))
+            return
+        if subject is not None and subject[0] < event_id:
+            yield ChainProblem(subject[0], str(_ORPHAN_SUBJECT))
+            return
+        if _hash(content, previous_hash) != stored_hash:
+            yield ChainProblem(event_id, str(_("its content was changed after it was written")))
+            return
+        indexed = []
+        while subject is not None and subject[0] == event_id:
+            indexed.append((subject[1], subject[2]))
+            subject = next(subjects, None)
+        object_type, object_id, object_ids = (
+            content[HASHED_FIELDS.index(name)]
+            for name in ("object_type", "object_id", "object_ids")
+        )
+        if sorted(indexed) != sorted(_subjects(object_type, object_id, object_ids)):
+            yield ChainProblem(
+                event_id, str(_("the records it concerns were changed in the index of accesses"))
+            )
+            return
+        previous_hash = stored_hash
+        last_id = event_id
+        checked += 1
+        while pending and pending[0].last_event_id == event_id:
+            checkpoint = pending.popleft()
+            if checkpoint.last_hash != stored_hash:
+                yield ChainProblem(event_id, _checkpoint_mismatch(checkpoint, True))
+                return
+            if checkpoint.events != checked:
                 yield ChainProblem(
-                    event.pk,
+                    event_id,
                     str(
-                        _("does not follow the event before it (an event was removed or inserted)")
-                    ),
+                        _(
+                            "%(checkpoint)s counted %(expected)s events up to here, the trail "
+                            "has %(actual)s"
+                        )
+                    )
+                    % {
+                        "checkpoint": checkpoint.describe(),
+                        "expected": checkpoint.events,
+                        "actual": checked,
+                    },
                 )
                 return
-            if event_hash(event, previous_hash) != event.hash:
-                yield ChainProblem(event.pk, str(_("its content was changed after it was written")))
-                return
-            if subjects.get(event.pk, set()) != _subjects_of(event):
-                yield ChainProblem(
-                    event.pk,
-                    str(_("the records it concerns were changed in the index of accesses")),
-                )
-                return
-            previous_hash = event.hash
-            last_id = event.pk
-            checked += 1
-        yield checked
+        if checked % batch_size == 0:
+            yield checked
+    yield checked
     # Every append moves the head in its own transaction, so a committed event beyond the
     # head was not written by the application. (Newest id first, then the head: a write that
     # commits in between moves the head past it and raises no false alarm.)
@@ -192,9 +267,99 @@ def verify_chain(*, batch_size: int = 2000) -> Iterator[int | ChainProblem]:
                 % {"expected": head_id, "actual": last_id}
             ),
         )
+        return
+    if subject is not None:
+        yield ChainProblem(subject[0], str(_ORPHAN_SUBJECT))
+        return
+    if pending:
+        newest = pending[-1]
+        if last_id == 0:
+            reason = _(
+                "the trail is empty, but %(checkpoint)s recorded events "
+                "(the audit tables were emptied)"
+            )
+        else:
+            reason = _(
+                "the trail ends at event %(actual)s, but %(checkpoint)s recorded more (the "
+                "newest events were deleted and the chain head wound back)"
+            )
+        yield ChainProblem(None, reason % {"checkpoint": newest.describe(), "actual": last_id})
+
+
+_ORPHAN_SUBJECT = gettext_lazy(
+    "the index of accesses names this event, which is not in the trail (it was removed, or "
+    "the index was altered)"
+)
+
+
+def _checkpoint_mismatch(checkpoint: Checkpoint, exists: bool) -> str:
+    if exists:
+        reason = _(
+            "it differs from the event %(checkpoint)s recorded (the trail was rewritten from "
+            "here on)"
+        )
+    else:
+        reason = _("it is missing, but %(checkpoint)s recorded it (events were deleted)")
+    return reason % {"checkpoint": checkpoint.describe()}
+
+
+class HeadMismatch(Exception):
+    """The head does not fit the trail or the checkpoints: a checkpoint of it would vouch
+    for a trail that was tampered with."""
+
+
+def chain_checkpoint() -> Checkpoint:
+    """The head as it is now. Every event up to the head is committed when the head is read
+    (ids are drawn while the head row is locked), so the count is exact."""
+    head_id, head_hash = AuditChainHead.objects.filter(pk=1).values_list(
+        "last_event_id", "last_hash"
+    ).first() or (0, GENESIS)
+    if head_id and list(AuditEvent.objects.filter(pk=head_id).values_list("hash", flat=True)) != [
+        head_hash
+    ]:
+        raise HeadMismatch(
+            _(
+                "The chain head names event %(id)s, which is not in the trail as recorded: "
+                "no checkpoint written. Run backontrack verify-audit."
+            )
+            % {"id": head_id}
+        )
+    return Checkpoint(
+        at=timezone.now(),
+        last_event_id=head_id,
+        last_hash=head_hash,
+        events=AuditEvent.objects.filter(id__lte=head_id).count(),
+    )
+
+
+def checkpoint_write(*, file_path: str, syslog_address: str) -> Checkpoint | None:
+    """Write a checkpoint of the head to the file and/or syslog; None when the file's last
+    checkpoint already has this head (nothing was written since)."""
+    checkpoint = chain_checkpoint()
+    if file_path:
+        path = Path(file_path)
+        previous = checkpoint_log.latest(path)
+        if checkpoint.same_head(previous):
+            return None
+        if previous is not None and previous.last_event_id > checkpoint.last_event_id:
+            raise HeadMismatch(
+                _(
+                    "The chain head is at event %(id)s, before %(checkpoint)s: events were "
+                    "cut off the trail. No checkpoint written; run backontrack verify-audit."
+                )
+                % {"id": checkpoint.last_event_id, "checkpoint": previous.describe()}
+            )
+        checkpoint_log.append(path, checkpoint)
+    if syslog_address:
+        checkpoint_log.send_to_syslog(syslog_address, checkpoint)
+    return checkpoint
 
 
 def _subjects_of(event: AuditEvent) -> set[tuple[str, str]]:
-    if not event.object_type:
+    return _subjects(event.object_type, event.object_id, event.object_ids)
+
+
+def _subjects(object_type: str, object_id: str, object_ids: list[str]) -> set[tuple[str, str]]:
+    if not object_type:
         return set()
-    return {(event.object_type, i) for i in {event.object_id, *event.object_ids} - {""}}
+    return {(object_type, i) for i in {object_id, *object_ids} - {""}}

@@ -17,6 +17,8 @@ from backontrack.core.access import can_read_audit_trail, require, signed_in_use
 from backontrack.mentees import identity
 from backontrack.mentees.forms import PersonalIdSearchForm
 
+from . import checkpoints as checkpoint_log
+from .checkpoints import Checkpoint
 from .describe import describe
 from .forms import AuditSearchForm, ExportForm
 from .models import Action, AuditEvent, AuditEventSubject
@@ -173,29 +175,24 @@ def audit_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
 def audit_verify(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     require(can_read_audit_trail(user))
+    found: list[Checkpoint] = []
+    problems: list[str] = []
+    path = checkpoint_log.configured_file()
+    if path is not None and path.exists():
+        found, problems = checkpoint_log.read(path)
     checked = 0
-    problem: ChainProblem | None = None
-    for step in verify_chain():
+    for step in verify_chain(checkpoints=found):
         if isinstance(step, ChainProblem):
-            problem = step
+            problems.insert(0, step.message())
             break
         checked = step
     record(actor=user, action=Action.VIEW, object_type="audit.chain", detail="verified")
-    if problem is None:
+    if not problems:
         messages.success(
             request, _("The audit trail is intact: %(count)s events checked.") % {"count": checked}
         )
-    else:
-        where = (
-            _("event %(id)s") % {"id": problem.event_id}
-            if problem.event_id
-            else _("the end of the chain")
-        )
-        messages.error(
-            request,
-            _("The audit trail is broken at %(where)s: %(reason)s. Report this at once.")
-            % {"where": where, "reason": problem.reason},
-        )
+    for problem in problems:
+        messages.error(request, problem)
     return redirect("audit_log")
 
 
