@@ -4,7 +4,8 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
-from backontrack.core.forms import DesignSystemForm, VersionedFormMixin
+from backontrack.core.form_tokens import SubmitOnceMixin
+from backontrack.core.forms import DesignSystemForm, ModelChoiceField, VersionedFormMixin
 
 from .models import Institution, Organisation, Region, Role, User
 from .services import RoleRuleError, check_roles
@@ -98,7 +99,7 @@ def role_choices() -> list[tuple[str, str]]:
     return [(role.value, str(role.label)) for role in Role]
 
 
-class UserForm(VersionedFormMixin, DesignSystemForm):
+class UserForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
     username = forms.RegexField(
         label=_("User name"),
         max_length=150,
@@ -111,7 +112,7 @@ class UserForm(VersionedFormMixin, DesignSystemForm):
     first_name = forms.CharField(label=_("First name"), max_length=150)
     last_name = forms.CharField(label=_("Last name"), max_length=150)
     email = forms.EmailField(label=_("Email address"), required=False)
-    organisation = forms.ModelChoiceField(
+    organisation = ModelChoiceField(
         label=_("Organisation"), queryset=Organisation.objects.filter(is_active=True)
     )
     roles = forms.MultipleChoiceField(
@@ -167,7 +168,7 @@ class UserForm(VersionedFormMixin, DesignSystemForm):
         return roles
 
 
-class OrganisationForm(VersionedFormMixin, DesignSystemForm):
+class OrganisationForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
     name = forms.CharField(label=_("Name"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=Organisation.Kind.choices)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
@@ -198,11 +199,11 @@ class OrganisationForm(VersionedFormMixin, DesignSystemForm):
         return name
 
 
-class InstitutionForm(VersionedFormMixin, DesignSystemForm):
+class InstitutionForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
     name = forms.CharField(label=_("Name"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=Institution.Kind.choices)
     region = forms.ChoiceField(label=_("Region"), choices=Region.choices)
-    organisation = forms.ModelChoiceField(
+    organisation = ModelChoiceField(
         label=_("Organisation"), queryset=Organisation.objects.filter(is_active=True)
     )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)

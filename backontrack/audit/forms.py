@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from backontrack.core import dates
 from backontrack.core.forms import DesignSystemForm
 
 from .models import Action
@@ -29,10 +30,16 @@ class AuditSearchForm(DesignSystemForm):
         help_text=_("The number in the record's address, for example 42 in /admin/users/42/."),
     )
     date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[dates.AUDIT_SEARCH.validator()],
     )
     date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[dates.AUDIT_SEARCH.validator()],
     )
 
     def clean(self) -> dict[str, object]:
