@@ -96,6 +96,18 @@ def test_the_services_refuse_dates_out_of_range_when_the_form_is_bypassed() -> N
         )
 
 
+def test_a_custody_event_before_the_date_of_birth_is_a_form_error() -> None:
+    mentee = Mentee.objects.get(pk=active().mentee_id)
+    events = mentee.custody_events.count()
+    response = signed_in_client("coordinator").post(
+        f"/mentees/{mentee.pk}/custody/new/",
+        {"kind": "release", "occurred_on": (mentee.date_of_birth - timedelta(days=1)).isoformat()},
+    )
+    assert response.status_code == 200
+    assert "before the person&#x27;s date of birth" in response.content.decode()
+    assert mentee.custody_events.count() == events
+
+
 def test_every_named_range_says_which_dates_it_allows() -> None:
     today = timezone.localdate()
     assert dates.PROGRAMME_EVENT.problem(today) is None
@@ -127,6 +139,16 @@ def test_an_id_no_database_holds_is_an_invalid_choice(value: str) -> None:
     several = MentorForm({"institutions": [value]})
     assert not several.is_valid()
     assert "Select a valid choice" in str(several.errors["institutions"])
+
+
+def test_a_consent_sent_from_a_referral_beyond_64_bits_returns_to_the_record() -> None:
+    mentee = Mentee.objects.get(pk=active().mentee_id)
+    response = signed_in_client("coordinator").post(
+        f"/mentees/{mentee.pk}/consent/new/?referral=99999999999999999999",
+        {"given_on": timezone.localdate().isoformat(), "how": "written", "participation": "on"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/mentees/{mentee.pk}/"
 
 
 def test_the_largest_64_bit_id_is_looked_up_and_simply_not_found() -> None:

@@ -16,8 +16,9 @@ from django.views.decorators.http import require_http_methods
 from backontrack.accounts.models import User
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
-from backontrack.core import access, form_tokens
+from backontrack.core import access, dates, form_tokens
 from backontrack.core.concurrency import ConcurrentEditError
+from backontrack.core.forms import is_database_id
 
 from . import identity, services
 from .forms import (
@@ -213,15 +214,19 @@ def custody_event_create(request: HttpRequest, pk: int) -> HttpResponse:
                 spending.made(reverse("mentee_detail", args=[mentee.pk]))
         except form_tokens.AlreadySubmitted as submitted:
             return form_tokens.already_submitted(request, submitted)
-        messages.success(request, _("The custody event is recorded."))
-        for mentorship in ongoing.all():
-            if before.get(mentorship.pk) != mentorship.phase:
-                messages.info(
-                    request,
-                    _("The mentorship's phase is now: %(phase)s.")
-                    % {"phase": mentorship.get_phase_display()},
-                )
-        return redirect("mentee_detail", pk=mentee.pk)
+        except dates.DateOutOfRange as problem:
+            # Only the service knows the person's date of birth.
+            form.add_error("occurred_on", str(problem))
+        else:
+            messages.success(request, _("The custody event is recorded."))
+            for mentorship in ongoing.all():
+                if before.get(mentorship.pk) != mentorship.phase:
+                    messages.info(
+                        request,
+                        _("The mentorship's phase is now: %(phase)s.")
+                        % {"phase": mentorship.get_phase_display()},
+                    )
+            return redirect("mentee_detail", pk=mentee.pk)
     record(actor=user, action=Action.VIEW, obj=mentee, fields=["first_name", "last_name"])
     return render(request, "mentees/custody_event_form.html", {"form": form, "mentee": mentee})
 
@@ -251,7 +256,7 @@ def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("The consent is recorded."))
         # Coming from a referral's Accept page: go back there, the obvious next step.
         referral_id = request.GET.get("referral", "")
-        if referral_id.isdigit():
+        if is_database_id(referral_id):
             referral = (
                 access.referrals_visible_to(user).filter(pk=referral_id, mentee=mentee).first()
             )
