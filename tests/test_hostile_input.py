@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from backontrack.accounts.models import User
 from backontrack.core import dates
-from backontrack.core.form_tokens import FIELD
+from backontrack.core.form_tokens import FIELD, nonce_of
 from backontrack.mentees import services as mentee_services
 from backontrack.mentees.forms import CustodyEventForm
 from backontrack.mentees.models import Mentee
@@ -21,6 +21,7 @@ from backontrack.mentorships import services
 from backontrack.mentorships.models import Meeting, Mentorship, MentorshipStatus, ReentryPlan
 
 from .conftest import demo_mentorship, signed_in_client
+from .test_access_matrix import MATRIX, POST_ONLY, _allowed, _ids
 from .test_hostile_forms import read_forms
 from .test_mentees import _form
 
@@ -177,6 +178,23 @@ def test_it_writes_a_create_form_sent_twice_once_and_shows_what_it_wrote() -> No
     assert second.redirect_chain == [(first["Location"], 302)]
     assert "This form was sent more than once; it is saved once." in second.content.decode()
     assert Mentee.objects.filter(first_name="Karim", date_of_birth=date(1990, 3, 15)).count() == 1
+
+
+CREATE_PAGES = sorted(
+    name
+    for name, (_, access) in MATRIX.items()
+    if (name.endswith("_create") or name == "course_sign_off") and access != POST_ONLY
+)
+
+
+@pytest.mark.parametrize("name", CREATE_PAGES)
+def test_every_create_form_carries_a_one_time_token(name: str) -> None:
+    template, access = MATRIX[name]
+    username = sorted(_allowed(access) or set())[0]
+    page = signed_in_client(username).get(template.format(**_ids())).content.decode()
+    form = next(form for form in read_forms(page) if form.method == "post" and not form.action)
+    token = form.values()[FIELD][0]
+    assert nonce_of(token), name
 
 
 def test_a_meeting_sent_twice_is_recorded_once() -> None:
