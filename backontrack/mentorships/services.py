@@ -134,9 +134,10 @@ def mentorship_activate(
         raise Refused(_("Only a coordinator activates a mentorship."))
     if mentorship.status != MentorshipStatus.PROPOSED:
         raise Refused(_("Only a proposed mentorship can be activated."))
-    dates.PROGRAMME_EVENT.require(agreement.initial_meeting_on)
-    dates.PROGRAMME_EVENT.require(agreement.agreement_signed_on)
     today = date.today()
+    for day in (agreement.initial_meeting_on, agreement.agreement_signed_on):
+        if day <= today:
+            dates.PROGRAMME_EVENT.require(day)
     missing = []
     if agreement.initial_meeting_on > today:
         missing.append(_("the initial meeting has not taken place yet"))

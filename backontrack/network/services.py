@@ -154,7 +154,6 @@ def consent_withdraw(
     withdrawn_by: str,
 ) -> NetworkMember:
     """The mentee or the person withdraws consent: from that day nobody contacts them."""
-    dates.PROGRAMME_EVENT.require(withdrawn_on)
     if not access.can_edit_network(actor, mentorship) or member.mentee_id != mentorship.mentee_id:
         raise Refused(_("The network is kept by the mentor and the coordinator."))
     if member.consent_withdrawn_on is not None:
@@ -163,6 +162,7 @@ def consent_withdraw(
         raise Refused(_("Choose from the options given."))
     if withdrawn_on > date.today():
         raise Refused(_("A withdrawal cannot be dated in the future."))
+    dates.PROGRAMME_EVENT.require(withdrawn_on)
     later = (
         Involvement.objects.filter(member=member, occurred_on__gte=withdrawn_on)
         .order_by("-occurred_on")
