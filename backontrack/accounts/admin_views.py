@@ -9,6 +9,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
+from backontrack.core import form_tokens
 from backontrack.core.access import can_administer_accounts, require, signed_in_user
 from backontrack.core.concurrency import ConcurrentEditError
 
@@ -136,16 +138,20 @@ def user_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            user = services.user_create(
-                actor=actor,
-                username=data["username"],
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                email=data["email"],
-                organisation=data["organisation"],
-                roles=data["roles"],
-                language=data["language"] or settings.LANGUAGE_CODE,
-            )
+            with form_tokens.spend(form, actor=actor) as spending:
+                user = services.user_create(
+                    actor=actor,
+                    username=data["username"],
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    email=data["email"],
+                    organisation=data["organisation"],
+                    roles=data["roles"],
+                    language=data["language"] or settings.LANGUAGE_CODE,
+                )
+                spending.made(reverse("user_detail", args=[user.pk]))
+        except form_tokens.AlreadySubmitted as submitted:
+            return form_tokens.already_submitted(request, submitted)
         except (OSError, SMTPException):
             form.add_error("email", str(EMAIL_FAILED))
         else:
@@ -358,14 +364,18 @@ def organisation_form(request: HttpRequest, pk: int | None = None) -> HttpRespon
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            saved = services.organisation_save(
-                actor=actor,
-                organisation=organisation,
-                version=data.get("version") or 0,
-                name=data["name"],
-                kind=data["kind"],
-                is_active=data["is_active"],
-            )
+            with form_tokens.spend(form, actor=actor) as spending:
+                saved = services.organisation_save(
+                    actor=actor,
+                    organisation=organisation,
+                    version=data.get("version") or 0,
+                    name=data["name"],
+                    kind=data["kind"],
+                    is_active=data["is_active"],
+                )
+                spending.made(reverse("organisation_list"))
+        except form_tokens.AlreadySubmitted as submitted:
+            return form_tokens.already_submitted(request, submitted)
         except ConcurrentEditError:
             if organisation is not None:
                 organisation.refresh_from_db()
@@ -398,16 +408,20 @@ def institution_form(request: HttpRequest, pk: int | None = None) -> HttpRespons
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            saved = services.institution_save(
-                actor=actor,
-                institution=institution,
-                version=data.get("version") or 0,
-                name=data["name"],
-                kind=data["kind"],
-                region=data["region"],
-                organisation=data["organisation"],
-                is_active=data["is_active"],
-            )
+            with form_tokens.spend(form, actor=actor) as spending:
+                saved = services.institution_save(
+                    actor=actor,
+                    institution=institution,
+                    version=data.get("version") or 0,
+                    name=data["name"],
+                    kind=data["kind"],
+                    region=data["region"],
+                    organisation=data["organisation"],
+                    is_active=data["is_active"],
+                )
+                spending.made(reverse("institution_list"))
+        except form_tokens.AlreadySubmitted as submitted:
+            return form_tokens.already_submitted(request, submitted)
         except ConcurrentEditError:
             if institution is not None:
                 institution.refresh_from_db()

@@ -5,7 +5,8 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
-from backontrack.core.forms import DesignSystemForm, VersionedFormMixin
+from backontrack.core.form_tokens import SubmitOnceMixin
+from backontrack.core.forms import DesignSystemForm, ModelChoiceField, VersionedFormMixin
 
 from .models import Institution, Organisation, Region, Role, User
 from .services import LinkStep, RoleRuleError, check_roles, pending_roles
@@ -173,7 +174,7 @@ def role_choices() -> list[tuple[str, str]]:
     return [(role.value, str(role.label)) for role in Role]
 
 
-class UserForm(VersionedFormMixin, DesignSystemForm):
+class UserForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
     username = forms.RegexField(
         label=_("User name"),
         max_length=150,
@@ -198,7 +199,7 @@ class UserForm(VersionedFormMixin, DesignSystemForm):
         initial=settings.LANGUAGE_CODE,
         required=False,
     )
-    organisation = forms.ModelChoiceField(
+    organisation = ModelChoiceField(
         label=_("Organisation"), queryset=Organisation.objects.filter(is_active=True)
     )
     roles = forms.MultipleChoiceField(
@@ -275,7 +276,7 @@ class UserForm(VersionedFormMixin, DesignSystemForm):
         return roles
 
 
-class OrganisationForm(VersionedFormMixin, DesignSystemForm):
+class OrganisationForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
     name = forms.CharField(label=_("Name"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=Organisation.Kind.choices)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
@@ -306,11 +307,11 @@ class OrganisationForm(VersionedFormMixin, DesignSystemForm):
         return name
 
 
-class InstitutionForm(VersionedFormMixin, DesignSystemForm):
+class InstitutionForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
     name = forms.CharField(label=_("Name"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=Institution.Kind.choices)
     region = forms.ChoiceField(label=_("Region"), choices=Region.choices)
-    organisation = forms.ModelChoiceField(
+    organisation = ModelChoiceField(
         label=_("Organisation"), queryset=Organisation.objects.filter(is_active=True)
     )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from backontrack.core import dates
 from backontrack.core.forms import DesignSystemForm
 
 from .describe import RECORD_KINDS
@@ -31,10 +32,16 @@ class AuditSearchForm(DesignSystemForm):
         ),
     )
     date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[dates.AUDIT_SEARCH.validator()],
     )
     date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[dates.AUDIT_SEARCH.validator()],
     )
 
     def clean(self) -> dict[str, object]:

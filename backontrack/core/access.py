@@ -457,6 +457,13 @@ def can_see_coach_change_reasons(user: object, mentorship: Mentorship) -> bool:
     )
 
 
+def can_see_reallocation_reasons(user: object, mentorship: Mentorship) -> bool:
+    """Why a mentorship moved to another mentor (and the note with it) is about the previous
+    mentor: the coordinator and the supervising coach read it; the mentor, the new one
+    included, sees only that the mentor changed."""
+    return can_see_coach_change_reasons(user, mentorship)
+
+
 def can_record_meetings(user: object, mentorship: Mentorship) -> bool:
     """The mentor records the meetings of their active mentorship; the coordinator may too
     (a meeting they attended). The coach reads them."""

@@ -1,11 +1,47 @@
 """Form helpers shared by every app: design-system classes and accessible error wiring."""
 
-from collections.abc import Callable
-from datetime import date
+import re
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+# Ids are 64-bit integers in every engine; a larger number makes SQLite fail rather than
+# find nothing, so it is refused before any query.
+LARGEST_ID = 2**63 - 1
+_DIGITS = re.compile(r"^[0-9]{1,19}$")
+# Versions count saves: far beyond any real count, yet within every engine's integer.
+LARGEST_VERSION = 2**31 - 1
+
+
+def is_database_id(value: Any) -> bool:
+    text = str(value).strip()
+    return bool(_DIGITS.match(text)) and int(text) <= LARGEST_ID
+
+
+class ModelChoiceField(forms.ModelChoiceField):
+    """Refuses a value that cannot be an id (not digits, or beyond 64 bits) as an invalid
+    choice, without asking the database."""
+
+    def to_python(self, value: Any) -> Any:
+        if value in self.empty_values:
+            return None
+        if not is_database_id(value):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def clean(self, value: Any) -> Any:
+        for pk in value if isinstance(value, list | tuple) else []:
+            if not is_database_id(pk):
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": str(pk)[:20]},
+                )
+        return super().clean(value)
 
 
 class DesignSystemForm(forms.Form):
@@ -76,20 +112,10 @@ class VersionedFormMixin(forms.Form):
     """Carries the version the person started editing from, so a save that would overwrite
     someone else's newer change is refused instead of silently winning."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=LARGEST_VERSION)
 
     concurrent_edit_message = _(
         "Someone else saved a change to this record while you were editing it. "
         "Your changes have not been saved. The form now shows the latest version; "
         "make your changes again."
     )
-
-
-def not_in_future(message: Any) -> Callable[[date | None], None]:
-    """A field validator: the date may be today or earlier, else `message`."""
-
-    def validate(day: date | None) -> None:
-        if day is not None and day > date.today():
-            raise forms.ValidationError(message)
-
-    return validate

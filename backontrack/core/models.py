@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -18,3 +19,22 @@ class Installation(models.Model):
     @classmethod
     def current_is_demo(cls) -> bool:
         return cls.objects.filter(is_demo=True).exists()
+
+
+class SpentFormToken(models.Model):
+    """A create form's one-time token, once its write is done (see core.form_tokens). The
+    unique nonce makes a second submission of the same form, even a parallel one, fail to
+    insert, so the record is written once."""
+
+    nonce = models.CharField(_("nonce"), max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE
+    )
+    spent_at = models.DateTimeField(_("spent at"), db_index=True)
+    result_path = models.CharField(_("result"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("spent form token")
+
+    def __str__(self) -> str:
+        return f"form token of user #{self.user_id}"

@@ -1,11 +1,17 @@
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from backontrack.accounts.models import Institution
-from backontrack.core.forms import DesignSystemForm, VersionedFormMixin, not_in_future
+from backontrack.core import dates
+from backontrack.core.form_tokens import SubmitOnceMixin
+from backontrack.core.forms import (
+    DesignSystemForm,
+    ModelChoiceField,
+    VersionedFormMixin,
+)
 
 from . import identity
 from .models import (
@@ -47,7 +53,7 @@ class PersonForm(DesignSystemForm):
     )
     date_of_birth = forms.DateField(label=_("Date of birth"), widget=DateInput())
     gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices)
-    institution = forms.ModelChoiceField(
+    institution = ModelChoiceField(
         label=_("Institution"), queryset=Institution.objects.none(), required=False
     )
     custody_status = forms.ChoiceField(label=_("Custody status"), choices=CustodyStatus.choices)
@@ -66,11 +72,9 @@ class PersonForm(DesignSystemForm):
 
     def clean_date_of_birth(self) -> date:
         born: date = self.cleaned_data["date_of_birth"]
-        today = date.today()
-        if born > today:
-            raise forms.ValidationError(_("The date of birth is in the future."))
-        if born < today - timedelta(days=365 * 110):
-            raise forms.ValidationError(_("The date of birth is more than 110 years ago."))
+        problem = dates.BIRTH.problem(born, too_late=_("The date of birth is in the future."))
+        if problem is not None:
+            raise forms.ValidationError(problem)
         return born
 
     def clean(self) -> dict[str, Any]:
@@ -103,7 +107,7 @@ class PersonForm(DesignSystemForm):
         )
 
 
-class MenteeForm(VersionedFormMixin, PersonForm):
+class MenteeForm(SubmitOnceMixin, VersionedFormMixin, PersonForm):
     languages = forms.MultipleChoiceField(
         label=_("Languages"),
         choices=Language.choices,
@@ -112,12 +116,16 @@ class MenteeForm(VersionedFormMixin, PersonForm):
         help_text=_("The languages the person speaks well enough for a mentorship."),
     )
     expected_release_date = forms.DateField(
-        label=_("Expected release date"), required=False, widget=DateInput()
+        label=_("Expected release date"),
+        required=False,
+        widget=DateInput(),
+        validators=[dates.RELEASE.validator()],
     )
     earliest_release_date = forms.DateField(
         label=_("Earliest release date"),
         required=False,
         widget=DateInput(),
+        validators=[dates.RELEASE.validator()],
         help_text=_("For example the earliest date for release on licence."),
     )
     mentor_gender_preference = forms.ChoiceField(
@@ -189,6 +197,10 @@ class MenteeForm(VersionedFormMixin, PersonForm):
                 "earliest_release_date",
                 _("The earliest release date is after the expected release date."),
             )
+        for name in ("expected_release_date", "earliest_release_date"):
+            problem = dates.not_before_birth(cleaned.get(name), cleaned.get("date_of_birth"))
+            if problem is not None and name not in self.errors:
+                self.add_error(name, problem)
         return cleaned
 
 
@@ -206,7 +218,7 @@ class MenteeSearchForm(forms.Form):
             )
         return query
 
-    institution = forms.ModelChoiceField(
+    institution = ModelChoiceField(
         label=_("Institution"),
         queryset=Institution.objects.none(),
         required=False,
@@ -236,14 +248,16 @@ class PersonalIdSearchForm(DesignSystemForm):
         return identity.normalise(self.cleaned_data["personal_id"])
 
 
-class CustodyEventForm(DesignSystemForm):
+class CustodyEventForm(SubmitOnceMixin, DesignSystemForm):
     kind = forms.ChoiceField(label=_("What happened"), choices=CustodyEvent.Kind.choices)
     occurred_on = forms.DateField(
         label=_("Date"),
         widget=DateInput(),
-        validators=[not_in_future(_("A custody event cannot be in the future."))],
+        validators=[
+            dates.LIFE_EVENT.validator(too_late=_("A custody event cannot be in the future."))
+        ],
     )
-    institution = forms.ModelChoiceField(
+    institution = ModelChoiceField(
         label=_("Institution"),
         queryset=Institution.objects.none(),
         required=False,
@@ -270,11 +284,13 @@ class CustodyEventForm(DesignSystemForm):
         return cleaned
 
 
-class ConsentForm(DesignSystemForm):
+class ConsentForm(SubmitOnceMixin, DesignSystemForm):
     given_on = forms.DateField(
         label=_("Date the consent was given"),
         widget=DateInput(),
-        validators=[not_in_future(_("Consent cannot be given in the future."))],
+        validators=[
+            dates.PROGRAMME_EVENT.validator(too_late=_("Consent cannot be given in the future."))
+        ],
     )
     how = forms.ChoiceField(label=_("How it was given"), choices=Consent.How.choices)
     participation = forms.BooleanField(
@@ -307,7 +323,9 @@ class ConsentWithdrawForm(DesignSystemForm):
     withdrawn_on = forms.DateField(
         label=_("Date of withdrawal"),
         widget=DateInput(),
-        validators=[not_in_future(_("The date cannot be in the future."))],
+        validators=[
+            dates.PROGRAMME_EVENT.validator(too_late=_("The date cannot be in the future."))
+        ],
     )
     note = forms.CharField(
         label=_("Note"),

@@ -9,6 +9,7 @@ from django.db.models import F
 from backontrack.accounts.models import Institution, User
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
+from backontrack.core import dates
 from backontrack.core.concurrency import claim_version
 
 from .identity import formatted, index_for
@@ -81,7 +82,16 @@ def _existing_with_id(digits: str, *, other_than: int | None = None) -> Mentee |
 
 
 @transaction.atomic
+def _check_dates(data: MenteeData) -> None:
+    dates.BIRTH.require(data.date_of_birth)
+    for release in (data.expected_release_date, data.earliest_release_date):
+        dates.RELEASE.require(release)
+        if problem := dates.not_before_birth(release, data.date_of_birth):
+            raise dates.DateOutOfRange(problem)
+
+
 def mentee_create(*, actor: User, data: MenteeData) -> Mentee:
+    _check_dates(data)
     if existing := _existing_with_id(data.personal_id_digits):
         raise DuplicatePerson(existing)
     mentee = Mentee(
@@ -101,6 +111,7 @@ def mentee_create(*, actor: User, data: MenteeData) -> Mentee:
 
 @transaction.atomic
 def mentee_update(*, actor: User, mentee: Mentee, version: int, data: MenteeData) -> Mentee:
+    _check_dates(data)
     if existing := _existing_with_id(data.personal_id_digits, other_than=mentee.pk):
         raise DuplicatePerson(existing)
     claim_version(mentee, version)
@@ -132,6 +143,9 @@ def custody_event_record(
     """Record a custody event; it moves the custody status (and, for an admission or a
     transfer, the institution) of the mentee, whose version moves on so that an open edit
     form cannot overwrite it."""
+    dates.LIFE_EVENT.require(occurred_on)
+    if problem := dates.not_before_birth(occurred_on, mentee.date_of_birth):
+        raise dates.DateOutOfRange(problem)
     event = CustodyEvent.objects.create(
         mentee=mentee,
         kind=kind,
@@ -183,6 +197,7 @@ def consent_record(
     share_with_agencies: bool,
     agencies: str,
 ) -> Consent:
+    dates.PROGRAMME_EVENT.require(given_on)
     consent = Consent.objects.create(
         mentee=mentee,
         given_on=given_on,
@@ -214,6 +229,7 @@ def consent_record(
 def consent_withdraw(*, actor: User, consent: Consent, withdrawn_on: date, note: str) -> Consent:
     """Record that the mentee withdrew this consent. Processing that depended on it stops:
     a referral accepted on the strength of it (and not yet matched) is withdrawn."""
+    dates.PROGRAMME_EVENT.require(withdrawn_on)
     from backontrack.referrals.services import withdraw_for_lost_consent
 
     # Locked as recording contact with the network locks it: the two never cross.

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -15,8 +16,9 @@ from django.views.decorators.http import require_http_methods
 from backontrack.accounts.models import User
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
-from backontrack.core import access
+from backontrack.core import access, dates, form_tokens
 from backontrack.core.concurrency import ConcurrentEditError
+from backontrack.core.forms import is_database_id
 
 from . import identity, services
 from .forms import (
@@ -124,7 +126,11 @@ def mentee_create(request: HttpRequest) -> HttpResponse:
     form = MenteeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            mentee = services.mentee_create(actor=user, data=form.mentee_data())
+            with form_tokens.spend(form, actor=user) as spending:
+                mentee = services.mentee_create(actor=user, data=form.mentee_data())
+                spending.made(reverse("mentee_detail", args=[mentee.pk]))
+        except form_tokens.AlreadySubmitted as submitted:
+            return form_tokens.already_submitted(request, submitted)
         except services.DuplicatePerson as duplicate:
             _duplicate_message(request, user, form, duplicate.existing)
         else:
@@ -195,23 +201,32 @@ def custody_event_create(request: HttpRequest, pk: int) -> HttpResponse:
             mentee=mentee, status__in=("active", "paused")
         )
         before = {m.pk: m.phase for m in ongoing}
-        services.custody_event_record(
-            actor=user,
-            mentee=mentee,
-            kind=data["kind"],
-            occurred_on=data["occurred_on"],
-            institution=data["institution"],
-            note=data["note"],
-        )
-        messages.success(request, _("The custody event is recorded."))
-        for mentorship in ongoing.all():
-            if before.get(mentorship.pk) != mentorship.phase:
-                messages.info(
-                    request,
-                    _("The mentorship's phase is now: %(phase)s.")
-                    % {"phase": mentorship.get_phase_display()},
+        try:
+            with form_tokens.spend(form, actor=user) as spending:
+                services.custody_event_record(
+                    actor=user,
+                    mentee=mentee,
+                    kind=data["kind"],
+                    occurred_on=data["occurred_on"],
+                    institution=data["institution"],
+                    note=data["note"],
                 )
-        return redirect("mentee_detail", pk=mentee.pk)
+                spending.made(reverse("mentee_detail", args=[mentee.pk]))
+        except form_tokens.AlreadySubmitted as submitted:
+            return form_tokens.already_submitted(request, submitted)
+        except dates.DateOutOfRange as problem:
+            # Only the service knows the person's date of birth.
+            form.add_error("occurred_on", str(problem))
+        else:
+            messages.success(request, _("The custody event is recorded."))
+            for mentorship in ongoing.all():
+                if before.get(mentorship.pk) != mentorship.phase:
+                    messages.info(
+                        request,
+                        _("The mentorship's phase is now: %(phase)s.")
+                        % {"phase": mentorship.get_phase_display()},
+                    )
+            return redirect("mentee_detail", pk=mentee.pk)
     record(actor=user, action=Action.VIEW, obj=mentee, fields=["first_name", "last_name"])
     return render(request, "mentees/custody_event_form.html", {"form": form, "mentee": mentee})
 
@@ -223,20 +238,25 @@ def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = ConsentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        services.consent_record(
-            actor=user,
-            mentee=mentee,
-            given_on=data["given_on"],
-            how=data["how"],
-            participation=data["participation"],
-            contact_network=data["contact_network"],
-            share_with_agencies=data["share_with_agencies"],
-            agencies=data["agencies"].strip(),
-        )
+        try:
+            with form_tokens.spend(form, actor=user) as spending:
+                services.consent_record(
+                    actor=user,
+                    mentee=mentee,
+                    given_on=data["given_on"],
+                    how=data["how"],
+                    participation=data["participation"],
+                    contact_network=data["contact_network"],
+                    share_with_agencies=data["share_with_agencies"],
+                    agencies=data["agencies"].strip(),
+                )
+                spending.made(reverse("mentee_detail", args=[mentee.pk]))
+        except form_tokens.AlreadySubmitted as submitted:
+            return form_tokens.already_submitted(request, submitted)
         messages.success(request, _("The consent is recorded."))
         # Coming from a referral's Accept page: go back there, the obvious next step.
         referral_id = request.GET.get("referral", "")
-        if referral_id.isdigit():
+        if is_database_id(referral_id):
             referral = (
                 access.referrals_visible_to(user).filter(pk=referral_id, mentee=mentee).first()
             )

@@ -7,7 +7,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backontrack.accounts.models import Institution, Region, Role, User
-from backontrack.core.forms import DesignSystemForm, VersionedFormMixin, not_in_future
+from backontrack.core import dates
+from backontrack.core.form_tokens import SubmitOnceMixin
+from backontrack.core.forms import (
+    DesignSystemForm,
+    ModelChoiceField,
+    ModelMultipleChoiceField,
+    VersionedFormMixin,
+)
 from backontrack.mentees import identity
 from backontrack.mentees.forms import DateInput
 from backontrack.mentees.models import Gender, Language
@@ -34,14 +41,14 @@ def _institutions() -> Any:
     return Institution.objects.filter(is_active=True).order_by("name")
 
 
-class MentorForm(VersionedFormMixin, DesignSystemForm):
+class MentorForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
     """The mentor's profile. For a mentor editing their own, only the self-service fields
     are shown (`own=True`)."""
 
     first_name = forms.CharField(label=_("First name"), max_length=100)
     last_name = forms.CharField(label=_("Last name"), max_length=100)
     gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices)
-    user = forms.ModelChoiceField(
+    user = ModelChoiceField(
         label=_("User account"),
         queryset=User.objects.none(),
         required=False,
@@ -60,7 +67,7 @@ class MentorForm(VersionedFormMixin, DesignSystemForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    institutions = forms.ModelMultipleChoiceField(
+    institutions = ModelMultipleChoiceField(
         label=_("Institutions covered"),
         queryset=Institution.objects.none(),
         required=False,
@@ -170,7 +177,7 @@ def status_label(status: str) -> str:
     return str(MentorStatus(status).label)
 
 
-class CheckForm(DesignSystemForm):
+class CheckForm(SubmitOnceMixin, DesignSystemForm):
     kind = forms.ChoiceField(label=_("Check"), choices=CheckKind.choices)
     result = forms.ChoiceField(
         label=_("Result"), choices=CheckResult.choices, widget=forms.RadioSelect
@@ -178,12 +185,17 @@ class CheckForm(DesignSystemForm):
     checked_on = forms.DateField(
         label=_("Date"),
         widget=DateInput(),
-        validators=[not_in_future(_("The date of a check cannot be in the future."))],
+        validators=[
+            dates.PROGRAMME_EVENT.validator(
+                too_late=_("The date of a check cannot be in the future.")
+            )
+        ],
     )
     expires_on = forms.DateField(
         label=_("Valid until"),
         required=False,
         widget=DateInput(),
+        validators=[dates.EXPIRY.validator()],
         help_text=_("For checks that must be renewed, such as the criminal-record check."),
     )
     note = forms.CharField(
@@ -202,7 +214,7 @@ class CheckForm(DesignSystemForm):
         return cleaned
 
 
-class ConflictForm(DesignSystemForm):
+class ConflictForm(SubmitOnceMixin, DesignSystemForm):
     personal_id = forms.CharField(
         label=_("The person's personal identification number (CPR)"),
         max_length=20,
@@ -225,8 +237,8 @@ class ConflictForm(DesignSystemForm):
         return identity.normalise(self.cleaned_data["personal_id"])
 
 
-class CourseForm(VersionedFormMixin, DesignSystemForm):
-    module = forms.ModelChoiceField(label=_("Module"), queryset=TrainingModule.objects.none())
+class CourseForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
+    module = ModelChoiceField(label=_("Module"), queryset=TrainingModule.objects.none())
     title = forms.CharField(label=_("Title"), max_length=200)
     trainer_name = forms.CharField(label=_("Trainer"), max_length=200)
     trainer_organisation = forms.CharField(label=_("Trainer's organisation"), max_length=200)
@@ -266,8 +278,10 @@ class CourseForm(VersionedFormMixin, DesignSystemForm):
         )
 
 
-class SessionForm(DesignSystemForm):
-    day = forms.DateField(label=_("Date"), widget=DateInput())
+class SessionForm(SubmitOnceMixin, DesignSystemForm):
+    day = forms.DateField(
+        label=_("Date"), widget=DateInput(), validators=[dates.SESSION.validator()]
+    )
     starts = forms.TimeField(
         label=_("Starts"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
@@ -334,32 +348,34 @@ class AttendanceForm(DesignSystemForm):
         return result
 
 
-class SignOffForm(DesignSystemForm):
-    mentor = forms.ModelChoiceField(label=_("Mentor"), queryset=Mentor.objects.none())
+class SignOffForm(SubmitOnceMixin, DesignSystemForm):
+    mentor = ModelChoiceField(label=_("Mentor"), queryset=Mentor.objects.none())
     signed_off_on = forms.DateField(
         label=_("Signed off on"),
         widget=DateInput(),
-        validators=[not_in_future(_("A sign-off cannot be dated in the future."))],
+        validators=[
+            dates.PROGRAMME_EVENT.validator(too_late=_("A sign-off cannot be dated in the future."))
+        ],
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
 
     def __init__(self, *args: Any, mentors: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["mentor"].queryset = mentors  # type: ignore[attr-defined]
-        self.fields["signed_off_on"].initial = date.today()
+        self.fields["signed_off_on"].initial = timezone.localdate()
 
     def clean_signed_off_on(self) -> date:
         day: date = self.cleaned_data["signed_off_on"]
-        if day < date.today() - timedelta(days=365):
+        if day < timezone.localdate() - timedelta(days=365):
             raise forms.ValidationError(_("A sign-off can be dated at most a year back."))
         return day
 
 
 class MatchForm(VersionedFormMixin, DesignSystemForm):
-    mentor = forms.ModelChoiceField(
+    mentor = ModelChoiceField(
         label=_("Mentor"), queryset=Mentor.objects.none(), widget=forms.RadioSelect
     )
-    coach = forms.ModelChoiceField(label=_("Supervising coach"), queryset=Mentor.objects.none())
+    coach = ModelChoiceField(label=_("Supervising coach"), queryset=Mentor.objects.none())
 
     def __init__(self, *args: Any, mentors: Any, coaches: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

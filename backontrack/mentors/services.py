@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from backontrack.accounts.models import Institution, Role, User
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
-from backontrack.core import access
+from backontrack.core import access, dates
 from backontrack.core.concurrency import claim_version
 from backontrack.mentees.models import Mentee
 from backontrack.mentees.services import has_participation_consent
@@ -226,6 +226,8 @@ def check_record(
     Mentor.objects.select_for_update().filter(pk=mentor.pk).first()
     if checked_on > date.today():
         raise Refused(_("The date of a check cannot be in the future."))
+    dates.PROGRAMME_EVENT.require(checked_on)
+    dates.EXPIRY.require(expires_on)
     if expires_on is not None and expires_on <= checked_on:
         raise Refused(_("A check must be valid until a date after it was done."))
     if kind in RENEWED_CHECKS and result == CheckResult.PASSED and expires_on is None:
@@ -330,6 +332,7 @@ def session_add(
         raise Refused(_("A session must end after it starts."))
     if ends_at - starts_at > timedelta(hours=12):
         raise Refused(_("A session can last at most 12 hours; add one session per day."))
+    dates.SESSION.require(timezone.localdate(starts_at))
     clash = (
         CourseSession.objects.filter(_overlapping(starts_at, ends_at))
         .filter(Q(course=course) | Q(course__trainer_name__iexact=course.trainer_name))
@@ -438,6 +441,7 @@ def module_sign_off(
         raise Refused(_("Only a trainer signs off modules."))
     if signed_off_on > date.today():
         raise Refused(_("A sign-off cannot be dated in the future."))
+    dates.PROGRAMME_EVENT.require(signed_off_on)
     attended, needed = hours_towards(mentor, module)
     if attended <= 0 or attended < needed:
         raise Refused(

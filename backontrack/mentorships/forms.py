@@ -1,10 +1,17 @@
-from datetime import date
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from backontrack.core.forms import DesignSystemForm, VersionedFormMixin, not_in_future
+from backontrack.core import dates
+from backontrack.core.form_tokens import SubmitOnceMixin
+from backontrack.core.forms import (
+    DesignSystemForm,
+    ModelChoiceField,
+    ModelMultipleChoiceField,
+    VersionedFormMixin,
+)
 from backontrack.mentees.forms import DateInput
 from backontrack.mentors.models import Mentor
 
@@ -33,7 +40,11 @@ class ActivationForm(VersionedFormMixin, DesignSystemForm):
     initial_meeting_on = forms.DateField(
         label=_("Date of the initial meeting"),
         widget=DateInput(),
-        validators=[not_in_future(_("The initial meeting must have taken place."))],
+        validators=[
+            dates.PROGRAMME_EVENT.validator(
+                too_late=_("The initial meeting must have taken place.")
+            )
+        ],
     )
     initial_meeting_with = forms.ChoiceField(
         label=_("Present for the programme"),
@@ -43,7 +54,11 @@ class ActivationForm(VersionedFormMixin, DesignSystemForm):
     agreement_signed_on = forms.DateField(
         label=_("Date the mentorship agreement was signed"),
         widget=DateInput(),
-        validators=[not_in_future(_("The agreement cannot be signed in the future."))],
+        validators=[
+            dates.PROGRAMME_EVENT.validator(
+                too_late=_("The agreement cannot be signed in the future.")
+            )
+        ],
     )
     meeting_frequency = forms.ChoiceField(label=_("How often to meet"), choices=Frequency.choices)
     planned_months = forms.IntegerField(
@@ -81,14 +96,18 @@ class ReasonForm(VersionedFormMixin, DesignSystemForm):
     )
 
 
-class MeetingForm(VersionedFormMixin, DesignSystemForm):
+class MeetingForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
     """Quick entry: the common case (a prison visit that took place) needs a date, the
     minutes and a line of notes."""
 
     occurred_on = forms.DateField(
         label=_("Date"),
         widget=DateInput(),
-        validators=[not_in_future(_("A meeting cannot be recorded before it has taken place."))],
+        validators=[
+            dates.PROGRAMME_EVENT.validator(
+                too_late=_("A meeting cannot be recorded before it has taken place.")
+            )
+        ],
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=Meeting.Kind.choices)
     outcome = forms.ChoiceField(
@@ -147,7 +166,7 @@ class MeetingForm(VersionedFormMixin, DesignSystemForm):
         help_text=_("It was recorded more than 48 hours ago; the earlier version is kept."),
     )
 
-    goals = forms.ModelMultipleChoiceField(
+    goals = ModelMultipleChoiceField(
         label=_("Goals worked on"),
         queryset=Goal.objects.none(),
         required=False,
@@ -174,7 +193,11 @@ class MeetingForm(VersionedFormMixin, DesignSystemForm):
         else:
             kwargs.setdefault(
                 "initial",
-                {"occurred_on": date.today(), "outcome": Meeting.Outcome.HELD, "version": 0},
+                {
+                    "occurred_on": timezone.localdate(),
+                    "outcome": Meeting.Outcome.HELD,
+                    "version": 0,
+                },
             )
         super().__init__(*args, **kwargs)
         if goals is not None and goals.exists():
@@ -233,7 +256,7 @@ class PhaseForm(ReasonForm):
 
 
 class ReallocateForm(VersionedFormMixin, DesignSystemForm):
-    mentor = forms.ModelChoiceField(
+    mentor = ModelChoiceField(
         label=_("New mentor"),
         queryset=Mentor.objects.none(),
         help_text=_("Only mentors who are ready, have a place and no conflict of interest."),
@@ -260,7 +283,13 @@ YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 class CloseForm(VersionedFormMixin, DesignSystemForm):
     """Everything a closure needs; what is missing is listed all at once."""
 
-    closed_on = forms.DateField(label=_("Closing date"), widget=DateInput())
+    closed_on = forms.DateField(
+        label=_("Closing date"),
+        widget=DateInput(),
+        validators=[
+            dates.PROGRAMME_EVENT.validator(too_late=_("The closing date cannot be in the future."))
+        ],
+    )
     closure_type = forms.ChoiceField(
         label=_("How it ended"),
         choices=ClosureType.choices,
@@ -301,7 +330,7 @@ class CloseForm(VersionedFormMixin, DesignSystemForm):
 
     def __init__(self, *args: Any, started: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["closed_on"].initial = date.today()
+        self.fields["closed_on"].initial = timezone.localdate()
         if not started:
             for name in ("exit_interview_mentee", "exit_interview_mentor", "after_closure_contact"):
                 del self.fields[name]
@@ -339,7 +368,7 @@ class TimelineFilterForm(forms.Form):
 
 
 class CoachForm(VersionedFormMixin, DesignSystemForm):
-    coach = forms.ModelChoiceField(
+    coach = ModelChoiceField(
         label=_("New supervising coach"),
         queryset=Mentor.objects.none(),
         help_text=_(
@@ -362,11 +391,15 @@ class CoachForm(VersionedFormMixin, DesignSystemForm):
         self.fields["coach"].queryset = coaches  # type: ignore[attr-defined]
 
 
-class CheckInForm(DesignSystemForm):
+class CheckInForm(SubmitOnceMixin, DesignSystemForm):
     occurred_on = forms.DateField(
         label=_("Date"),
         widget=DateInput(),
-        validators=[not_in_future(_("A check-in cannot be recorded before it has taken place."))],
+        validators=[
+            dates.PROGRAMME_EVENT.validator(
+                too_late=_("A check-in cannot be recorded before it has taken place.")
+            )
+        ],
     )
     how = forms.ChoiceField(label=_("How"), choices=CheckIn.How.choices)
     note = forms.CharField(
@@ -379,7 +412,7 @@ class CheckInForm(DesignSystemForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["occurred_on"].initial = date.today()
+        self.fields["occurred_on"].initial = timezone.localdate()
 
 
 class PlanForm(DesignSystemForm):
@@ -397,7 +430,7 @@ class PlanForm(DesignSystemForm):
     concurrent_edit_message = VersionedFormMixin.concurrent_edit_message
 
 
-class GoalForm(VersionedFormMixin, DesignSystemForm):
+class GoalForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
     area = forms.ChoiceField(label=_("Aim area"), choices=AimArea.choices)
     title = forms.CharField(
         label=_("Goal"),
@@ -410,7 +443,12 @@ class GoalForm(VersionedFormMixin, DesignSystemForm):
         max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    target_date = forms.DateField(label=_("Target date"), required=False, widget=DateInput())
+    target_date = forms.DateField(
+        label=_("Target date"),
+        required=False,
+        widget=DateInput(),
+        validators=[dates.GOAL_TARGET.validator()],
+    )
     progress = forms.IntegerField(label=_("Progress (%)"), min_value=0, max_value=100, initial=0)
     status = forms.ChoiceField(label=_("Status"), choices=GoalStatus.choices)
     outcome_reason = forms.CharField(
@@ -457,6 +495,7 @@ class ReleaseForm(VersionedFormMixin, DesignSystemForm):
     release_date = forms.DateField(
         label=_("Release date"),
         widget=DateInput(),
+        validators=[dates.RELEASE.validator()],
         help_text=_("Every due date in the plan moves with it."),
     )
 

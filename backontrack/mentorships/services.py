@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from backontrack.accounts.models import User
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
-from backontrack.core import access
+from backontrack.core import access, dates
 from backontrack.core.concurrency import ConcurrentEditError, claim_version
 from backontrack.mentees.models import CustodyEvent, CustodyStatus, Mentee
 from backontrack.mentors.models import ConflictOfInterest, Mentor
@@ -135,6 +135,9 @@ def mentorship_activate(
     if mentorship.status != MentorshipStatus.PROPOSED:
         raise Refused(_("Only a proposed mentorship can be activated."))
     today = date.today()
+    for day in (agreement.initial_meeting_on, agreement.agreement_signed_on):
+        if day <= today:
+            dates.PROGRAMME_EVENT.require(day)
     missing = []
     if agreement.initial_meeting_on > today:
         missing.append(_("the initial meeting has not taken place yet"))
@@ -238,6 +241,7 @@ class MeetingData:
             raise Refused(_("Choose from the options given."))
         if self.occurred_on > date.today():
             raise Refused(_("A meeting cannot be recorded before it has taken place."))
+        dates.PROGRAMME_EVENT.require(self.occurred_on)
         if self.outcome == Meeting.Outcome.HELD:
             if not self.duration_minutes:
                 raise Refused(_("Say how long the meeting lasted."))
@@ -625,6 +629,8 @@ def mentorship_close(
         raise Refused(_("Only a coordinator closes a mentorship."))
     if mentorship.status == MentorshipStatus.CLOSED:
         raise Refused(_("The mentorship is already closed."))
+    if closure.closed_on <= date.today():
+        dates.PROGRAMME_EVENT.require(closure.closed_on)
     if missing := closure_missing(mentorship, closure):
         raise Refused(
             _("To close the mentorship, add: %(missing)s.") % {"missing": "; ".join(missing)}
@@ -662,6 +668,7 @@ def check_in_record(
         raise Refused(_("Check-ins are recorded on an active or paused mentorship."))
     if occurred_on > date.today():
         raise Refused(_("A check-in cannot be recorded before it has taken place."))
+    dates.PROGRAMME_EVENT.require(occurred_on)
     if how not in CheckIn.How.values:
         raise Refused(_("Choose from the options given."))
     check_in = CheckIn.objects.create(
@@ -751,6 +758,7 @@ class GoalData:
             raise Refused(_("Say what the goal is."))
         if not 0 <= self.progress <= 100:
             raise Refused(_("Progress is between 0 and 100 per cent."))
+        dates.GOAL_TARGET.require(self.target_date)
         if self.status == GoalStatus.DROPPED and not self.outcome_reason.strip():
             raise Refused(_("Say why the goal was dropped."))
         if self.status == GoalStatus.ACHIEVED:
@@ -872,6 +880,7 @@ def reentry_release_set(
     """A new release date; every need's due date moves with it."""
     if not access.can_edit_plan(actor, mentorship) or plan.mentorship_id != mentorship.pk:
         raise Refused(_("The re-entry plan is kept by the mentor and the coordinator."))
+    dates.RELEASE.require(release_date)
     claim_version(plan, version)
     before = plan.release_date
     plan.release_date = release_date

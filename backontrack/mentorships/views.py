@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from backontrack.accounts.models import Role
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
-from backontrack.core import access
+from backontrack.core import access, form_tokens
 from backontrack.core.concurrency import ConcurrentEditError
 
 from . import services
@@ -71,8 +71,13 @@ def _apply(
     """Run a coordinator's write: on success say so and return to the mentorship; when
     someone else changed it meanwhile say so and return; when refused, put the reason on
     the form (None: render the form again)."""
+    done = redirect("mentorship_detail", pk=mentorship.pk)
     try:
-        write()
+        with form_tokens.spend(form, actor=request.user) as spending:
+            write()
+            spending.made(done.url)
+    except form_tokens.AlreadySubmitted as submitted:
+        return form_tokens.already_submitted(request, submitted)
     except ConcurrentEditError:
         messages.error(request, str(STALE))
     except services.Refused as refused:
@@ -80,7 +85,7 @@ def _apply(
         return None
     else:
         messages.success(request, success())
-    return redirect("mentorship_detail", pk=mentorship.pk)
+    return done
 
 
 def _open_goals(user: object, mentorship: Mentorship) -> QuerySet[Goal]:
@@ -222,6 +227,7 @@ def mentorship_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_manage_open": manage and mentorship.status != MentorshipStatus.CLOSED,
             "is_mentor": access.is_mentor_of(user, mentorship),
             "coach_reasons": access.can_see_coach_change_reasons(user, mentorship),
+            "mentor_reasons": access.can_see_reallocation_reasons(user, mentorship),
         },
     )
 
@@ -675,6 +681,7 @@ def mentorship_timeline(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             "querystring": params.urlencode(),
             "coach_reasons": access.can_see_coach_change_reasons(user, mentorship),
+            "mentor_reasons": access.can_see_reallocation_reasons(user, mentorship),
         },
     )
 
@@ -694,19 +701,24 @@ def check_in_create(request: HttpRequest, pk: int) -> HttpResponse:
     )
     form = CheckInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        done = redirect("mentorship_detail", pk=mentorship.pk)
         try:
-            services.check_in_record(
-                actor=user,
-                mentorship=mentorship,
-                occurred_on=form.cleaned_data["occurred_on"],
-                how=form.cleaned_data["how"],
-                note=form.cleaned_data["note"],
-            )
+            with form_tokens.spend(form, actor=user) as spending:
+                services.check_in_record(
+                    actor=user,
+                    mentorship=mentorship,
+                    occurred_on=form.cleaned_data["occurred_on"],
+                    how=form.cleaned_data["how"],
+                    note=form.cleaned_data["note"],
+                )
+                spending.made(done.url)
+        except form_tokens.AlreadySubmitted as submitted:
+            return form_tokens.already_submitted(request, submitted)
         except services.Refused as refused:
             form.add_error(None, str(refused))
         else:
             messages.success(request, _("The check-in is recorded."))
-            return redirect("mentorship_detail", pk=mentorship.pk)
+            return done
     return render(
         request, "mentorships/check_in_form.html", {"mentorship": mentorship, "form": form}
     )

@@ -1,10 +1,16 @@
-from datetime import date
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from backontrack.core.forms import DesignSystemForm, VersionedFormMixin, not_in_future
+from backontrack.core import dates
+from backontrack.core.form_tokens import SubmitOnceMixin
+from backontrack.core.forms import (
+    DesignSystemForm,
+    ModelChoiceField,
+    VersionedFormMixin,
+)
 from backontrack.mentees.forms import DateInput
 from backontrack.mentorships.models import Meeting
 
@@ -12,10 +18,10 @@ from .models import Closeness, Influence, Involvement, NetworkMember, Relation, 
 from .services import MemberData
 
 TEXT_MAX = 2000
-NOT_FUTURE = not_in_future(_("A consent cannot be dated in the future."))
+NOT_FUTURE = dates.PROGRAMME_EVENT.validator(too_late=_("A consent cannot be dated in the future."))
 
 
-class MemberForm(VersionedFormMixin, DesignSystemForm):
+class MemberForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
     name = forms.CharField(label=_("Name"), max_length=200, help_text=_("Stored encrypted."))
     relation = forms.ChoiceField(label=_("Relation to the mentee"), choices=Relation.choices)
     influence = forms.ChoiceField(
@@ -85,14 +91,18 @@ class WithdrawForm(VersionedFormMixin, DesignSystemForm):
     )
     withdrawn_on = forms.DateField(
         label=_("Date"),
-        initial=date.today,
+        initial=timezone.localdate,
         widget=DateInput(),
-        validators=[not_in_future(_("A withdrawal cannot be dated in the future."))],
+        validators=[
+            dates.PROGRAMME_EVENT.validator(
+                too_late=_("A withdrawal cannot be dated in the future.")
+            )
+        ],
     )
 
 
-class InvolvementForm(DesignSystemForm):
-    member: "forms.ModelChoiceField[NetworkMember]" = forms.ModelChoiceField(
+class InvolvementForm(SubmitOnceMixin, DesignSystemForm):
+    member: "forms.ModelChoiceField[NetworkMember]" = ModelChoiceField(
         label=_("Who"),
         queryset=NetworkMember.objects.none(),
         help_text=_("Only people both the mentee and they themselves agreed to involve."),
@@ -102,11 +112,15 @@ class InvolvementForm(DesignSystemForm):
     )
     occurred_on = forms.DateField(
         label=_("Date"),
-        initial=date.today,
+        initial=timezone.localdate,
         widget=DateInput(),
-        validators=[not_in_future(_("Involvement cannot be recorded before it has taken place."))],
+        validators=[
+            dates.PROGRAMME_EVENT.validator(
+                too_late=_("Involvement cannot be recorded before it has taken place.")
+            )
+        ],
     )
-    meeting: "forms.ModelChoiceField[Meeting]" = forms.ModelChoiceField(
+    meeting: "forms.ModelChoiceField[Meeting]" = ModelChoiceField(
         label=_("At the meeting of"),
         queryset=Meeting.objects.none(),
         required=False,

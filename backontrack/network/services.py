@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from backontrack.accounts.models import User
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
-from backontrack.core import access
+from backontrack.core import access, dates
 from backontrack.core.concurrency import claim_version
 from backontrack.mentees.models import Consent, Mentee
 from backontrack.mentorships.models import Meeting, Mentorship
@@ -69,6 +69,7 @@ class MemberData:
         for given in (self.mentee_consent_on, self.member_consent_on):
             if given is not None and given > today:
                 raise Refused(_("A consent cannot be dated in the future."))
+            dates.PROGRAMME_EVENT.require(given)
         self.name = self.name.strip()
         self.contact_details = self.contact_details.strip()
         self.notes = self.notes.strip()
@@ -161,6 +162,7 @@ def consent_withdraw(
         raise Refused(_("Choose from the options given."))
     if withdrawn_on > date.today():
         raise Refused(_("A withdrawal cannot be dated in the future."))
+    dates.PROGRAMME_EVENT.require(withdrawn_on)
     later = (
         Involvement.objects.filter(member=member, occurred_on__gte=withdrawn_on)
         .order_by("-occurred_on")
@@ -216,6 +218,8 @@ def involvement_record(
         raise Refused(_("Choose from the options given."))
     if meeting is not None and meeting.mentorship_id != mentorship.pk:
         raise Refused(_("Choose from the options given."))
+    if occurred_on <= date.today():
+        dates.PROGRAMME_EVENT.require(occurred_on)
     if occurred_on > date.today():
         raise Refused(_("Involvement cannot be recorded before it has taken place."))
     if occurred_on < (mentorship.initial_meeting_on or mentorship.created_at.date()):

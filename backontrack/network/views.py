@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
-from backontrack.core import access
+from backontrack.core import access, form_tokens
 from backontrack.core.concurrency import ConcurrentEditError
 from backontrack.core.forms import VersionedFormMixin
 from backontrack.mentorships.models import Mentorship
@@ -108,15 +108,20 @@ def network(request: HttpRequest, pk: int) -> HttpResponse:
 def _save(
     request: HttpRequest, mentorship: Mentorship, form: VersionedFormMixin, write: object
 ) -> HttpResponse | None:
+    done = redirect("network", pk=mentorship.pk)
     try:
-        write()  # type: ignore[operator]
+        with form_tokens.spend(form, actor=request.user) as spending:
+            write()  # type: ignore[operator]
+            spending.made(done.url)
+    except form_tokens.AlreadySubmitted as submitted:
+        return form_tokens.already_submitted(request, submitted)
     except ConcurrentEditError:
         messages.error(request, str(VersionedFormMixin.concurrent_edit_message))
-        return redirect("network", pk=mentorship.pk)
+        return done
     except Refused as refused:
         form.add_error(None, str(refused))
         return None
-    return redirect("network", pk=mentorship.pk)
+    return done
 
 
 @sensitive_post_parameters("name", "contact_details", "notes")

@@ -4,10 +4,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from backontrack.accounts.models import Institution
+from backontrack.core import dates
+from backontrack.core.form_tokens import SubmitOnceMixin
 from backontrack.core.forms import (
     DesignSystemForm,
+    ModelChoiceField,
     VersionedFormMixin,
-    not_in_future,
     style_fields,
 )
 from backontrack.mentees.forms import DateInput, PersonForm
@@ -19,7 +21,7 @@ from .services import ReferralData, ScreeningData
 TEXT_MAX = 4000
 
 
-class ReferralForm(PersonForm):
+class ReferralForm(SubmitOnceMixin, PersonForm):
     """The referral in one form: who (found by personal ID number, or new), why, and which
     of the programme's criteria apply."""
 
@@ -31,7 +33,11 @@ class ReferralForm(PersonForm):
     referred_on = forms.DateField(
         label=_("Date of referral"),
         widget=DateInput(),
-        validators=[not_in_future(_("The date of referral cannot be in the future."))],
+        validators=[
+            dates.PROGRAMME_EVENT.validator(
+                too_late=_("The date of referral cannot be in the future.")
+            )
+        ],
     )
     charged_with_terrorism = forms.BooleanField(label=_("Charged with terrorism"), required=False)
     convicted_of_terrorism = forms.BooleanField(label=_("Convicted of terrorism"), required=False)
@@ -124,7 +130,7 @@ class InboxFilterForm(forms.Form):
         required=False,
         choices=[("", _("All open referrals")), *Status.choices],
     )
-    institution = forms.ModelChoiceField(
+    institution = ModelChoiceField(
         label=_("Institution"),
         queryset=Institution.objects.none(),
         required=False,
@@ -164,7 +170,11 @@ class ScreeningForm(VersionedFormMixin, DesignSystemForm):
 
     conviction_date = forms.DateField(
         label=_("Date of conviction"),
-        validators=[not_in_future(_("The date of conviction cannot be in the future."))],
+        validators=[
+            dates.LIFE_EVENT.validator(
+                too_late=_("The date of conviction cannot be in the future.")
+            )
+        ],
         required=False,
         widget=DateInput(),
         help_text=_("When the conviction for terrorism is confirmed."),

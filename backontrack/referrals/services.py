@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from backontrack.accounts.models import User
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
+from backontrack.core import dates
 from backontrack.core.access import can_move_referral
 from backontrack.core.concurrency import claim_version
 from backontrack.mentees import services as mentee_services
@@ -52,6 +53,7 @@ def referral_submit(
     """Refer a person. If the register already holds someone with this personal ID number,
     the referral is linked to that record — never a second record for one person — and the
     referrer learns nothing more about them."""
+    dates.PROGRAMME_EVENT.require(data.referred_on)
     mentee = Mentee.objects.filter(personal_id_index=index_for(person.personal_id_digits)).first()
     if mentee is None:
         mentee = mentee_services.mentee_create(actor=actor, data=person)
@@ -145,6 +147,7 @@ def referral_screen(
     eligible. A decision other than the rules' recommendation needs a stated reason."""
     if data.decision not in (Status.ELIGIBLE, Status.NOT_ELIGIBLE):
         raise MoveRefused(_("Decide eligible or not eligible."))
+    dates.LIFE_EVENT.require(data.conviction_date)
     if not can_move_referral(actor, referral, data.decision):
         raise MoveRefused(_("You cannot make this move."))
     recommendation = recommend(data.findings)

@@ -8,13 +8,14 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
-from backontrack.core import access
+from backontrack.core import access, form_tokens
 from backontrack.core.concurrency import ConcurrentEditError
 from backontrack.mentees.forms import PersonForm
 from backontrack.mentees.services import has_participation_consent
@@ -43,9 +44,14 @@ def referral_create(request: HttpRequest) -> HttpResponse:
     access.require(access.can_submit_referral(user))
     form = ReferralForm(request.POST or None, initial={"referred_on": date.today()})
     if request.method == "POST" and form.is_valid():
-        referral = services.referral_submit(
-            actor=user, person=form.mentee_data(), data=form.referral_data()
-        )
+        try:
+            with form_tokens.spend(form, actor=user) as spending:
+                referral = services.referral_submit(
+                    actor=user, person=form.mentee_data(), data=form.referral_data()
+                )
+                spending.made(reverse("referral_detail", args=[referral.pk]))
+        except form_tokens.AlreadySubmitted as submitted:
+            return form_tokens.already_submitted(request, submitted)
         messages.success(
             request,
             _("Your referral is received. You can follow its status here."),

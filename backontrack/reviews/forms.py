@@ -1,10 +1,12 @@
-from datetime import date
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from backontrack.core.forms import DesignSystemForm, not_in_future
+from backontrack.core import dates
+from backontrack.core.form_tokens import SubmitOnceMixin
+from backontrack.core.forms import DesignSystemForm
 from backontrack.mentees.forms import DateInput
 
 from .models import Instrument, Occasion
@@ -13,16 +15,20 @@ from .services import ItemRating
 UNKNOWN = "unknown"
 
 
-class ReviewForm(DesignSystemForm):
+class ReviewForm(SubmitOnceMixin, DesignSystemForm):
     """One field per item (its rating on the instrument's scale, or unknown) and one for
     its evidence, after the occasion and the date."""
 
     occasion = forms.ChoiceField(label=_("Occasion"), choices=Occasion.choices)
     held_on = forms.DateField(
         label=_("Date of the review"),
-        initial=date.today,
+        initial=timezone.localdate,
         widget=DateInput(),
-        validators=[not_in_future(_("A review cannot be recorded before it has taken place."))],
+        validators=[
+            dates.PROGRAMME_EVENT.validator(
+                too_late=_("A review cannot be recorded before it has taken place.")
+            )
+        ],
     )
 
     def __init__(self, *args: Any, instrument: Instrument, **kwargs: Any) -> None:

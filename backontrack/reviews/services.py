@@ -5,12 +5,13 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backontrack.accounts.models import User
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
-from backontrack.core import access
+from backontrack.core import access, dates
 from backontrack.mentorships.models import Mentorship
 from backontrack.mentorships.services import Refused
 
@@ -107,6 +108,8 @@ def review_record(
     """Record a review: every item of the instrument rated (or marked unknown)."""
     if not access.can_record_reviews(actor, mentorship):
         raise Refused(_("Reviews are recorded by the mentor and the coordinator."))
+    if held_on <= timezone.localdate():
+        dates.PROGRAMME_EVENT.require(held_on)
     if not may_rate(actor, instrument):
         raise Refused(
             _("%(instrument)s needs a licence: only users certified for it rate it.")

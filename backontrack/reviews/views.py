@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
-from backontrack.core import access
+from backontrack.core import access, form_tokens
 from backontrack.mentorships.services import Refused
 from backontrack.mentorships.views import record_mentees
 
@@ -113,21 +113,26 @@ def review_create(request: HttpRequest, pk: int) -> HttpResponse:
         initial={"occasion": due[0] if due else Occasion.PERIODIC},
     )
     if request.method == "POST" and form.is_valid():
+        done = redirect("reviews", pk=mentorship.pk)
         try:
-            services.review_record(
-                actor=user,
-                mentorship=mentorship,
-                instrument=instrument,
-                occasion=form.cleaned_data["occasion"],
-                held_on=form.cleaned_data["held_on"],
-                ratings=form.ratings(),
-                summary=form.cleaned_data["summary"],
-            )
+            with form_tokens.spend(form, actor=user) as spending:
+                services.review_record(
+                    actor=user,
+                    mentorship=mentorship,
+                    instrument=instrument,
+                    occasion=form.cleaned_data["occasion"],
+                    held_on=form.cleaned_data["held_on"],
+                    ratings=form.ratings(),
+                    summary=form.cleaned_data["summary"],
+                )
+                spending.made(done.url)
+        except form_tokens.AlreadySubmitted as submitted:
+            return form_tokens.already_submitted(request, submitted)
         except Refused as refused:
             form.add_error(None, str(refused))
         else:
             messages.success(request, _("The review is recorded."))
-            return redirect("reviews", pk=mentorship.pk)
+            return done
     record_mentees(user, [mentorship], ["name"])
     return render(
         request,

@@ -6,13 +6,14 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
-from backontrack.core import access
+from backontrack.core import access, form_tokens
 from backontrack.core.concurrency import ConcurrentEditError
 from backontrack.mentees.identity import index_for
 
@@ -81,11 +82,15 @@ def mentor_create(request: HttpRequest) -> HttpResponse:
     form = MentorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            mentor = services.mentor_create(
-                actor=user,
-                data=form.mentor_data(),
-                institutions=list(form.cleaned_data["institutions"]),
-            )
+            with form_tokens.spend(form, actor=user) as spending:
+                mentor = services.mentor_create(
+                    actor=user,
+                    data=form.mentor_data(),
+                    institutions=list(form.cleaned_data["institutions"]),
+                )
+                spending.made(reverse("mentor_detail", args=[mentor.pk]))
+        except form_tokens.AlreadySubmitted as submitted:
+            return form_tokens.already_submitted(request, submitted)
         except services.Refused as refused:
             form.add_error(None, str(refused))
         else:
@@ -245,15 +250,19 @@ def check_create(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.check_record(
-                actor=user,
-                mentor=mentor,
-                kind=data["kind"],
-                result=data["result"],
-                checked_on=data["checked_on"],
-                expires_on=data["expires_on"],
-                note=data["note"],
-            )
+            with form_tokens.spend(form, actor=user) as spending:
+                services.check_record(
+                    actor=user,
+                    mentor=mentor,
+                    kind=data["kind"],
+                    result=data["result"],
+                    checked_on=data["checked_on"],
+                    expires_on=data["expires_on"],
+                    note=data["note"],
+                )
+                spending.made(reverse("mentor_detail", args=[mentor.pk]))
+        except form_tokens.AlreadySubmitted as submitted:
+            return form_tokens.already_submitted(request, submitted)
         except services.Refused as refused:
             form.add_error(None, str(refused))
         else:
@@ -286,13 +295,17 @@ def conflict_create(request: HttpRequest, pk: int) -> HttpResponse:
             )
         else:
             try:
-                services.conflict_record(
-                    actor=user,
-                    mentor=mentor,
-                    mentee=mentee,
-                    side=data["side"],
-                    description=data["description"],
-                )
+                with form_tokens.spend(form, actor=user) as spending:
+                    services.conflict_record(
+                        actor=user,
+                        mentor=mentor,
+                        mentee=mentee,
+                        side=data["side"],
+                        description=data["description"],
+                    )
+                    spending.made(reverse("mentor_detail", args=[mentor.pk]))
+            except form_tokens.AlreadySubmitted as submitted:
+                return form_tokens.already_submitted(request, submitted)
             except services.Refused as refused:
                 form.add_error(None, str(refused))
             else:

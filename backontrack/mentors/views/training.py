@@ -8,13 +8,14 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Min, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
-from backontrack.core import access
+from backontrack.core import access, form_tokens
 from backontrack.core.concurrency import ConcurrentEditError
 
 from .. import services
@@ -53,7 +54,12 @@ def course_create(request: HttpRequest) -> HttpResponse:
     access.require(access.can_manage_training(user))
     form = CourseForm(request.POST or None, initial={"module": request.GET.get("module")})
     if request.method == "POST" and form.is_valid():
-        course = services.course_create(actor=user, data=form.course_data())
+        try:
+            with form_tokens.spend(form, actor=user) as spending:
+                course = services.course_create(actor=user, data=form.course_data())
+                spending.made(reverse("course_detail", args=[course.pk]))
+        except form_tokens.AlreadySubmitted as submitted:
+            return form_tokens.already_submitted(request, submitted)
         messages.success(request, _("The course is created. Add its sessions next."))
         return redirect("course_detail", pk=course.pk)
     return render(request, "mentors/course_form.html", {"form": form})
@@ -141,7 +147,13 @@ def session_create(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         starts_at, ends_at = form.period()
         try:
-            services.session_add(actor=user, course=course, starts_at=starts_at, ends_at=ends_at)
+            with form_tokens.spend(form, actor=user) as spending:
+                services.session_add(
+                    actor=user, course=course, starts_at=starts_at, ends_at=ends_at
+                )
+                spending.made(reverse("course_detail", args=[course.pk]))
+        except form_tokens.AlreadySubmitted as submitted:
+            return form_tokens.already_submitted(request, submitted)
         except services.Refused as refused:
             form.add_error(None, str(refused))
         else:
@@ -210,13 +222,17 @@ def course_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            sign_off = services.module_sign_off(
-                actor=user,
-                mentor=data["mentor"],
-                module=course.module,
-                signed_off_on=data["signed_off_on"],
-                note=data["note"],
-            )
+            with form_tokens.spend(form, actor=user) as spending:
+                sign_off = services.module_sign_off(
+                    actor=user,
+                    mentor=data["mentor"],
+                    module=course.module,
+                    signed_off_on=data["signed_off_on"],
+                    note=data["note"],
+                )
+                spending.made(reverse("course_detail", args=[course.pk]))
+        except form_tokens.AlreadySubmitted as submitted:
+            return form_tokens.already_submitted(request, submitted)
         except services.Refused as refused:
             form.add_error(None, str(refused))
         else:
