@@ -21,7 +21,7 @@ from . import checkpoints as checkpoint_log
 from .checkpoints import Checkpoint
 from .describe import describe
 from .forms import AuditSearchForm, ExportForm
-from .models import Action, AuditEvent, AuditEventSubject
+from .models import Action, AuditEvent
 from .services import ChainProblem, record, verify_chain
 
 PAGE_SIZE = 50
@@ -41,10 +41,7 @@ def _search(user: object, form: AuditSearchForm) -> tuple[QuerySet[AuditEvent], 
         events = events.filter(action=data["action"])
     object_id = data["object_id"].strip()
     if object_id:
-        subjects = AuditEventSubject.objects.filter(object_id=object_id)
-        if data["object_type"]:
-            subjects = subjects.filter(object_type=data["object_type"])
-        events = events.filter(id__in=subjects.values("event_id"))
+        events = events & access.audit_events_concerning(user, object_id, data["object_type"])
     elif data["object_type"]:
         events = events.filter(object_type=data["object_type"])
     if data["date_from"]:

@@ -636,6 +636,17 @@ def audit_events_visible_to(user: object) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.none()
 
 
+def audit_events_concerning(
+    user: object, object_id: str, object_type: str = ""
+) -> QuerySet[AuditEvent]:
+    """Every event about a record, lists and searches that showed it included (through the
+    index of records concerned); of any kind of record with that number unless one is named."""
+    subjects = AuditEventSubject.objects.filter(object_id=object_id)
+    if object_type:
+        subjects = subjects.filter(object_type=object_type)
+    return audit_events_visible_to(user).filter(id__in=subjects.values("event_id"))
+
+
 def audit_events_about(user: object, obj: Mentee) -> QuerySet[AuditEvent]:
     """Every event that concerns this record: views, changes, and lists or searches in
     which it was shown."""
