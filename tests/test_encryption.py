@@ -2,10 +2,12 @@ import base64
 import io
 import os
 from datetime import date, timedelta
+from importlib import import_module
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
@@ -327,3 +329,31 @@ def test_the_inbox_filters_on_encrypted_orientation_and_criteria(as_persona) -> 
     assert referral not in found.context["page"].object_list
     found = coordinator.get("/referrals/", {"criterion": "charged_with_terrorism"})
     assert referral in found.context["page"].object_list
+
+
+def test_rotate_keys_covers_the_new_fields_and_pads_old_unpadded_values() -> None:
+    command = import_module("backontrack.core.management.commands.rotate-keys")
+    covered = {
+        (model._meta.label_lower, field.name)
+        for model, fields in command.encrypted_fields()
+        for field in fields
+    }
+    assert {
+        ("referrals.referral", "orientation"),
+        ("referrals.referral", "charged_with_terrorism"),
+        ("mentees.consent", "agencies"),
+        ("mentors.modulesignoff", "note"),
+    } <= covered
+    _referral, consent, _sign_off = _special_category_records()
+    key = keys.field_keys()[0]
+    nonce = os.urandom(12)
+    sealed = AESGCM(key).encrypt(nonce, b"Old agency", b"mentees.consent.agencies")
+    unpadded = f"enc1:{crypto.key_id(key)}:{base64.b64encode(nonce + sealed).decode()}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE mentees_consent SET agencies = %s WHERE id = %s", [unpadded, consent.pk]
+        )
+    assert Consent.objects.get(pk=consent.pk).agencies == "Old agency"
+    call_command("rotate-keys", stdout=io.StringIO(), stderr=io.StringIO())
+    assert _stored("mentees_consent", "agencies", consent.pk).startswith("enc2:")
+    assert Consent.objects.get(pk=consent.pk).agencies == "Old agency"
