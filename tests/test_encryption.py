@@ -357,3 +357,17 @@ def test_rotate_keys_covers_the_new_fields_and_pads_old_unpadded_values() -> Non
     call_command("rotate-keys", stdout=io.StringIO(), stderr=io.StringIO())
     assert _stored("mentees_consent", "agencies", consent.pk).startswith("enc2:")
     assert Consent.objects.get(pk=consent.pk).agencies == "Old agency"
+
+
+def test_the_inbox_says_when_it_compared_only_the_oldest_referrals(
+    as_persona, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from backontrack.referrals import views
+
+    monkeypatch.setattr(views, "ENCRYPTED_FILTER_LIMIT", 1)
+    coordinator = as_persona("coordinator")
+    response = coordinator.get("/referrals/", {"orientation": "religious"})
+    assert response.context["too_many"]
+    assert "compared in the oldest 1 referrals only" in response.content.decode()
+    assert len(response.context["page"].object_list) <= 1
+    assert not coordinator.get("/referrals/").context["too_many"]
