@@ -243,11 +243,12 @@ def _send(
 ) -> tuple[int, str, str]:
     action = urlsplit(urljoin(page_path, form.action or page_path)).path
     response = client.post(action, data) if form.method == "post" else client.get(action, data)
-    if response.streaming:
-        # A download (the audit export): read it to the end, so that an error in it shows.
-        content = b"".join(response.streaming_content)  # type: ignore[attr-defined]
-    else:
-        content = response.content
+    # A download (the audit export) is read to the end, so that an error in it shows.
+    content = (
+        b"".join(response.streaming_content)  # type: ignore[attr-defined]
+        if response.streaming
+        else response.content
+    )
     body = content.decode(errors="replace") if response.status_code == 200 else ""
     return response.status_code, response.get("Location", ""), body
 

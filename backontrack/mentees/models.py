@@ -170,7 +170,7 @@ class Consent(models.Model):
     participation = models.BooleanField(_("taking part in the programme"), default=False)
     contact_network = models.BooleanField(_("contacting family and network"), default=False)
     share_with_agencies = models.BooleanField(_("sharing with named agencies"), default=False)
-    agencies = models.CharField(_("agencies"), max_length=300, blank=True)
+    agencies = EncryptedTextField(_("agencies"), max_length=300, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 from backontrack.accounts.models import User
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
-from backontrack.core import access, dates, form_tokens
+from backontrack.core import access, dates, form_tokens, name_search
 from backontrack.core.concurrency import ConcurrentEditError
 from backontrack.core.forms import is_database_id
 
@@ -40,14 +40,15 @@ def _coordinator(request: HttpRequest) -> User:
     return user
 
 
-@sensitive_post_parameters("id-personal_id")
+@sensitive_post_parameters("id-personal_id", "q")
 @require_http_methods(["GET", "POST"])
 def mentee_list(request: HttpRequest) -> HttpResponse:
-    """The register. Name, institution and status filter by GET; the personal ID number is
-    searched by POST so that it never appears in an address or a server log."""
+    """The register. Institution and status filter by GET; the name and the personal ID
+    number are searched by POST so that they never appear in an address or a server log."""
     user = _coordinator(request)
-    id_form = PersonalIdSearchForm(request.POST or None, prefix="id")
-    if request.method == "POST" and id_form.is_valid():
+    by_id = request.method == "POST" and "id-personal_id" in request.POST
+    id_form = PersonalIdSearchForm(request.POST if by_id else None, prefix="id")
+    if by_id and id_form.is_valid():
         index = identity.index_for(id_form.cleaned_data["personal_id"])
         found = access.mentees_visible_to(user).filter(personal_id_index=index).first()
         record(
@@ -62,7 +63,12 @@ def mentee_list(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("No mentee has this personal identification number."))
         return redirect("mentee_list")
 
-    search = MenteeSearchForm(request.GET or None)
+    if request.method == "POST" and not by_id:
+        search = MenteeSearchForm(request.POST)
+        if (done := name_search.remember_and_redirect(request, "mentee_list", search)) is not None:
+            return done
+    else:
+        search = MenteeSearchForm(name_search.search_data(request, "mentee_list"))
     mentees = access.mentees_visible_to(user).select_related("institution")
     used: list[str] = []
     if search.is_valid():
@@ -90,6 +96,7 @@ def mentee_list(request: HttpRequest) -> HttpResponse:
     )
     params = request.GET.copy()
     params.pop("page", None)
+    params.pop(name_search.NAME, None)
     return render(
         request,
         "mentees/mentee_list.html",

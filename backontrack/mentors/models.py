@@ -295,7 +295,7 @@ class ModuleSignOff(models.Model):
     signed_off_on = models.DateField(_("signed off on"))
     expires_on = models.DateField(_("refresher due"), null=True, blank=True)
     hours = models.DecimalField(_("hours attended"), max_digits=5, decimal_places=1)
-    note = models.CharField(_("note"), max_length=300, blank=True)
+    note = EncryptedTextField(_("note"), max_length=300, blank=True)
     signed_off_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

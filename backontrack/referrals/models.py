@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from backontrack.core.fields import EncryptedTextField
+from backontrack.core.fields import EncryptedBooleanField, EncryptedTextField
 from backontrack.mentees.models import Mentee
 
 
@@ -49,19 +49,21 @@ class Referral(models.Model):
     )
     # The name as the referrer gave it. The referrer is shown this, never the register's
     # record, so a referral cannot be used to look up who holds a personal ID number.
-    referred_name = models.CharField(_("name given by the referrer"), max_length=201)
-    referring_unit = models.CharField(_("referring unit"), max_length=200)
+    referred_name = EncryptedTextField(_("name given by the referrer"), max_length=201)
+    referring_unit = EncryptedTextField(_("referring unit"), max_length=200)
     referred_on = models.DateField(_("date of referral"))
     reason = EncryptedTextField(_("reason for the referral"))
-    charged_with_terrorism = models.BooleanField(_("charged with terrorism"), default=False)
-    convicted_of_terrorism = models.BooleanField(_("convicted of terrorism"), default=False)
-    hate_crime = models.BooleanField(_("hate-crime-aggravated offence"), default=False)
-    hate_crime_motive = models.CharField(
+    # The criteria and the orientation are special-category data: encrypted, so they are
+    # filtered in Python over a bounded set of rows (see referrals.views.referral_inbox).
+    charged_with_terrorism = EncryptedBooleanField(_("charged with terrorism"), default=False)
+    convicted_of_terrorism = EncryptedBooleanField(_("convicted of terrorism"), default=False)
+    hate_crime = EncryptedBooleanField(_("hate-crime-aggravated offence"), default=False)
+    hate_crime_motive = EncryptedTextField(
         _("hate-crime motive"), max_length=32, choices=HateCrimeMotive.choices, blank=True
     )
-    vulnerable = models.BooleanField(_("vulnerable to radicalisation"), default=False)
+    vulnerable = EncryptedBooleanField(_("vulnerable to radicalisation"), default=False)
     vulnerability_rationale = EncryptedTextField(_("why vulnerable"), blank=True)
-    orientation = models.CharField(
+    orientation = EncryptedTextField(
         _("extremism orientation"), max_length=32, choices=Orientation.choices
     )
     status = models.CharField(

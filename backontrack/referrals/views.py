@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -34,6 +34,7 @@ from .models import OPEN_STATUSES, Referral, Status
 from .transitions import REASON_REQUIRED, next_statuses
 
 PAGE_SIZE = 25
+ENCRYPTED_FILTER_LIMIT = 2000
 REFERRAL = Referral._meta.label_lower
 
 
@@ -80,6 +81,26 @@ def my_referrals(request: HttpRequest) -> HttpResponse:
     return render(request, "referrals/my_referrals.html", {"page": page, "querystring": ""})
 
 
+def _filter_encrypted(
+    referrals: QuerySet[Referral], wanted: dict[str, object]
+) -> tuple[QuerySet[Referral], bool]:
+    """The referrals whose encrypted criteria or orientation have the wanted values. They
+    cannot be compared in SQL, so they are decrypted here over the referrals the other
+    filters leave, at most ENCRYPTED_FILTER_LIMIT of them (oldest first); the second value
+    says whether there were more."""
+    candidates = list(
+        referrals.select_related(None)
+        .order_by("referred_on", "id")
+        .only("pk", *wanted)[: ENCRYPTED_FILTER_LIMIT + 1]
+    )
+    matching = [
+        referral.pk
+        for referral in candidates[:ENCRYPTED_FILTER_LIMIT]
+        if all(getattr(referral, name) == value for name, value in wanted.items())
+    ]
+    return referrals.filter(pk__in=matching), len(candidates) > ENCRYPTED_FILTER_LIMIT
+
+
 @require_GET
 def referral_inbox(request: HttpRequest) -> HttpResponse:
     """Open referrals for the coordinator, oldest first, with how long each has waited."""
@@ -99,15 +120,19 @@ def referral_inbox(request: HttpRequest) -> HttpResponse:
     if institution := data.get("institution"):
         referrals = referrals.filter(mentee__institution=institution)
         used.append("institution")
-    if criterion := data.get("criterion"):
-        referrals = referrals.filter(Q(**{criterion: True}))
-        used.append("criterion")
-    if orientation := data.get("orientation"):
-        referrals = referrals.filter(orientation=orientation)
-        used.append("orientation")
     if (days := data.get("waited_days")) is not None:
         referrals = referrals.filter(referred_on__lte=date.today() - timedelta(days=days))
         used.append("waited_days")
+    wanted: dict[str, object] = {}
+    if criterion := data.get("criterion"):
+        wanted[criterion] = True
+        used.append("criterion")
+    if orientation := data.get("orientation"):
+        wanted["orientation"] = orientation
+        used.append("orientation")
+    too_many = False
+    if wanted:
+        referrals, too_many = _filter_encrypted(referrals, wanted)
     page = Paginator(referrals.order_by("referred_on", "id"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -127,6 +152,8 @@ def referral_inbox(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "querystring": params.urlencode(),
+            "too_many": too_many,
+            "filter_limit": ENCRYPTED_FILTER_LIMIT,
             "today": date.today(),
             "wait_days": settings.BACKONTRACK_REFERRAL_WAIT_DAYS,
         },

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
-from backontrack.core import access, form_tokens
+from backontrack.core import access, form_tokens, name_search
 from backontrack.core.concurrency import ConcurrentEditError
 from backontrack.mentees.identity import index_for
 
@@ -26,11 +26,17 @@ PAGE_SIZE = 25
 MENTOR = Mentor._meta.label_lower
 
 
-@require_GET
+@sensitive_post_parameters("q")
+@require_http_methods(["GET", "POST"])
 def mentor_list(request: HttpRequest) -> HttpResponse:
     user = access.signed_in_user(request)
     access.require(access.can_see_training(user))
-    form = MentorFilterForm(request.GET or None)
+    if request.method == "POST":
+        form = MentorFilterForm(request.POST)
+        if (done := name_search.remember_and_redirect(request, "mentor_list", form)) is not None:
+            return done
+    else:
+        form = MentorFilterForm(name_search.search_data(request, "mentor_list"))
     mentors = access.mentors_visible_to(user).defer("prior_experience")
     data = form.cleaned_data if form.is_valid() else {}
     used = []
@@ -61,6 +67,7 @@ def mentor_list(request: HttpRequest) -> HttpResponse:
     )
     params = request.GET.copy()
     params.pop("page", None)
+    params.pop(name_search.NAME, None)
     return render(
         request,
         "mentors/mentor_list.html",

@@ -9,13 +9,13 @@ from tqdm import tqdm
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
 from backontrack.core import crypto
-from backontrack.core.fields import EncryptedTextField
+from backontrack.core.fields import EncryptedMixin
 from backontrack.core.keys import field_keys
 
 
-def encrypted_fields() -> Iterator[tuple[type[models.Model], list[EncryptedTextField]]]:
+def encrypted_fields() -> Iterator[tuple[type[models.Model], list[Any]]]:
     for model in apps.get_models():
-        fields = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+        fields = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedMixin)]
         if fields:
             yield model, fields
 
@@ -48,7 +48,7 @@ class Command(BaseCommand):
     def _rotate(
         self,
         model: type[models.Model],
-        fields: list[EncryptedTextField],
+        fields: list[Any],
         newest: str,
         batch_size: int,
         max_batches: int | None,
@@ -83,7 +83,11 @@ class Command(BaseCommand):
                         for i, (field, value) in enumerate(zip(fields, values, strict=True)):
                             if value and not crypto.encrypted_with_newest_key(value):
                                 plain = crypto.decrypt(value, context=field.encryption_context)
-                                values[i] = crypto.encrypt(plain, context=field.encryption_context)
+                                values[i] = crypto.encrypt(
+                                    plain,
+                                    context=field.encryption_context,
+                                    block=field.padding_block(),
+                                )
                                 stale = True
                         if stale:
                             updates.append([*values, row[0]])
