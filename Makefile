@@ -43,14 +43,15 @@ check: install
 pytest: install
 	$(BIN)/pytest
 
-# Again on PostgreSQL when a server is reachable; with CI=true it must be.
+# Again on PostgreSQL when a server is reachable (with CI=true it must be): the browser suite
+# runs here and the engine-independent tests do not (see tests/conftest.py).
 pytest-postgres: install
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 	  echo "== tests on PostgreSQL =="; DATABASE_URL=$(PG_URL) $(BIN)/pytest; \
 	elif [ "$$CI" = "true" ]; then \
 	  echo "PostgreSQL is not reachable at $(PG_URL) and CI=true: failing." >&2; exit 1; \
 	else \
-	  echo "PostgreSQL is not reachable at $(PG_URL): the tests ran on SQLite only."; \
+	  echo "PostgreSQL is not reachable at $(PG_URL): the tests ran on SQLite only, without the browser suite."; \
 	fi
 
 clean:
