@@ -59,12 +59,18 @@ def browser() -> Iterator[object]:
 
 
 def _copy_database(source: str, target: str) -> None:
-    """CREATE DATABASE needs no one connected to the source: this thread's connections are
-    closed here, the live server's after each HTTP connection, and FORCE ends any straggler
-    (Django reconnects them on their next request: CONN_HEALTH_CHECKS)."""
+    """CREATE DATABASE ... TEMPLATE needs no one else connected to the source. This thread's
+    connections are closed here and the live server's close after each HTTP connection;
+    whatever is left on a database of this test session (a straggler, a worker) is ended.
+    Django reconnects on the next query (CONN_HEALTH_CHECKS)."""
     connections.close_all()
     quote = connection.ops.quote_name
     with connection._nodb_cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            [source],
+        )
         cursor.execute(f"DROP DATABASE IF EXISTS {quote(target)} WITH (FORCE)")
         cursor.execute(f"CREATE DATABASE {quote(target)} TEMPLATE {quote(source)}")
 
