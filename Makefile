@@ -13,7 +13,10 @@ KEY := $(BIN)/python -c 'import base64, os; print(base64.urlsafe_b64encode(os.ur
 demo: install
 	$(BIN)/backontrack demo --port $(PORT)
 
-test: install check pytest pytest-postgres
+# The two passes share no files or databases, so they run side by side; each one's output is
+# printed whole when it ends.
+test: install check
+	$(MAKE) --no-print-directory --jobs=2 --output-sync=target pytest pytest-postgres
 
 install: $(STAMP) node_modules/.package-lock.json messages
 
