@@ -13,7 +13,10 @@ KEY := $(BIN)/python -c 'import base64, os; print(base64.urlsafe_b64encode(os.ur
 demo: install
 	$(BIN)/backontrack demo --port $(PORT)
 
-test: install check pytest pytest-postgres
+# The two passes share no files or databases, so they run side by side; each one's output is
+# printed whole when it ends.
+test: install check
+	$(MAKE) --no-print-directory --jobs=2 --output-sync=target pytest pytest-postgres
 
 install: $(STAMP) node_modules/.package-lock.json messages
 
@@ -43,14 +46,15 @@ check: install
 pytest: install
 	$(BIN)/pytest
 
-# Again on PostgreSQL when a server is reachable; with CI=true it must be.
+# Again on PostgreSQL when a server is reachable (with CI=true it must be): the browser suite
+# runs here and the engine-independent tests do not (see tests/conftest.py).
 pytest-postgres: install
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 	  echo "== tests on PostgreSQL =="; DATABASE_URL=$(PG_URL) $(BIN)/pytest; \
 	elif [ "$$CI" = "true" ]; then \
 	  echo "PostgreSQL is not reachable at $(PG_URL) and CI=true: failing." >&2; exit 1; \
 	else \
-	  echo "PostgreSQL is not reachable at $(PG_URL): the tests ran on SQLite only."; \
+	  echo "PostgreSQL is not reachable at $(PG_URL): the tests ran on SQLite only, without the browser suite."; \
 	fi
 
 clean:

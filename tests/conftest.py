@@ -1,4 +1,18 @@
-"""Shared personas: the demo's own, loaded once into the test database."""
+"""Shared personas: the demo's own, loaded once into the test database.
+
+The suite runs twice in `make test`, on SQLite and on PostgreSQL, and each test runs in the
+pass where it can catch something (see `pytest_collection_modifyitems` below):
+
+- the SQLite pass leaves out the browser suite (`browser`, tests/browser/) and the
+  `postgresql_only` tests;
+- the PostgreSQL pass leaves out the `engine_independent` tests.
+
+A test is `engine_independent` when it never touches the test database: pure Python (the
+pool solver), template and translation files, commands run as subprocesses with their own
+settings. Mark such a test (or its module, through `pytestmark`) and it runs once, on
+SQLite. A test marked so that asks for the database (`django_db`, `db`, `client`…) is an
+error at collection: whatever uses the database runs on both engines.
+"""
 
 import io
 import time
@@ -37,13 +51,6 @@ def django_db_setup(django_db_setup, django_db_blocker):
         load_demo_data(password=PASSWORD)
 
 
-@pytest.fixture
-def demo_data(transactional_db: None) -> None:
-    """For tests that run outside a transaction (the browser suite), whose database is
-    emptied after each test: load the demo personas again when they are gone."""
-    load_demo_data(password=PASSWORD)
-
-
 def demo_mentorship(status: str) -> Mentorship:
     """The demo's earliest mentorship in this status: the six-week-old active one, the
     proposed one waiting for activation (see docs/guide/demo.md)."""
@@ -79,14 +86,48 @@ def as_persona():
     return signed_in_client
 
 
+# The fixtures through which a test reaches the test database.
+DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+    "live_server",
+    "client",
+    "admin_client",
+    "admin_user",
+    "django_user_model",
+}
+
+
+def _uses_the_database(item: pytest.Item) -> bool:
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return item.get_closest_marker("django_db") is not None or bool(fixtures & DATABASE_FIXTURES)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests of PostgreSQL-only behaviour are left out (not skipped) of the SQLite run; the
-    same suite runs again on PostgreSQL, where they run."""
+    """Leave out (deselect, never skip) what the other pass runs; see the module docstring."""
     from django.db import connection
 
+    misplaced = [
+        item.nodeid
+        for item in items
+        if item.get_closest_marker("engine_independent") and _uses_the_database(item)
+    ]
+    if misplaced:
+        raise pytest.UsageError(
+            "These tests use the database, so they must run on both engines; remove their "
+            "engine_independent marker: " + ", ".join(misplaced)
+        )
     if connection.vendor == "postgresql":
-        return
-    deselected = [item for item in items if item.get_closest_marker("postgresql_only")]
+        left_out = {"engine_independent"}
+    else:
+        left_out = {"browser", "postgresql_only"}
+    kept: list[pytest.Item] = []
+    deselected: list[pytest.Item] = []
+    for item in items:
+        left = any(item.get_closest_marker(marker) for marker in left_out)
+        (deselected if left else kept).append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
-        items[:] = [item for item in items if not item.get_closest_marker("postgresql_only")]
+        items[:] = kept

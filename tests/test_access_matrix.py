@@ -3,6 +3,8 @@
 A new URL pattern that is not listed here fails `test_every_url_is_in_the_matrix`.
 """
 
+from functools import cache
+
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -41,6 +43,9 @@ ITS_PEOPLE = "coordinator, the mentor and the coach"
 ITS_RECORDERS = "coordinator and the mentor"
 
 
+# The demo rows are loaded once per session and every test here rolls back, so their ids
+# hold for the whole session: looked up once, not in each of the ~2,500 tests.
+@cache
 def _ids() -> dict[str, str]:
     return {
         "user": str(User.objects.get(username="mentor05").pk),
@@ -86,6 +91,7 @@ def _mentorship(status: str) -> Mentorship:
     return mentorship
 
 
+@cache
 def _people(*, coach: bool) -> set[str]:
     mentorship = Mentorship.objects.select_related("mentor__user", "coach__user").get(
         pk=_mentorship("active").pk

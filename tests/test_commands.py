@@ -57,6 +57,7 @@ def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[st
     )
 
 
+@pytest.mark.engine_independent
 def test_demo_sets_up_serves_and_keeps_its_data_when_run_again(tmp_path: Path) -> None:
     env = {
         key: value
@@ -109,6 +110,7 @@ def test_demo_sets_up_serves_and_keeps_its_data_when_run_again(tmp_path: Path) -
         server.wait(timeout=20)
 
 
+@pytest.mark.engine_independent
 def test_check_deploy_passes_with_production_settings(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     key = "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE="
@@ -132,6 +134,7 @@ def test_check_deploy_passes_with_production_settings(tmp_path: Path) -> None:
     assert insecure.returncode != 0
 
 
+@pytest.mark.engine_independent
 def test_the_local_secret_key_is_private_to_its_owner(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DJANGO_SETTINGS_MODULE"}}
     env["BACKONTRACK_VAR_DIR"] = str(tmp_path)
@@ -170,6 +173,7 @@ def test_create_admin_bootstraps_the_first_administrator(client: Client) -> None
         call_command("create-admin", "it-admin", organisation="Region IT", stdout=io.StringIO())
 
 
+@pytest.mark.engine_independent
 def test_serve_refuses_plain_http_beyond_the_loopback_address(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     env["BACKONTRACK_VAR_DIR"] = str(tmp_path)
@@ -199,6 +203,7 @@ def test_measure_register_reports_time_and_queries_per_page() -> None:
     assert "queries" in report
 
 
+@pytest.mark.engine_independent
 def test_serve_refuses_to_listen_widely_without_explicit_keys(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BACKONTRACK_")}
     env.update(BACKONTRACK_VAR_DIR=str(tmp_path), BACKONTRACK_HTTPS="true")
@@ -208,6 +213,7 @@ def test_serve_refuses_to_listen_widely_without_explicit_keys(tmp_path: Path) ->
     assert "without BACKONTRACK_AUDIT_KEY" in result.stderr
 
 
+@pytest.mark.engine_independent
 def test_files_the_program_writes_are_private(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE"}}
     env.pop("DATABASE_URL", None)

@@ -13,6 +13,8 @@ import pytest
 
 from backontrack.mentors.solver import assign, total_score
 
+pytestmark = pytest.mark.engine_independent
+
 
 def _arrays(
     scores: list[list[float]], allowed: list[list[bool]] | None, capacity: list[int]

@@ -12,6 +12,7 @@ TEMPLATES = sorted((settings.PACKAGE_DIR / "templates").rglob("*.html"))
 PO_FILE = settings.PACKAGE_DIR / "locale" / "da" / "LC_MESSAGES" / "django.po"
 
 
+@pytest.mark.engine_independent
 @pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: str(p.name))
 def test_no_template_needs_an_exception_in_the_content_security_policy(template: Path) -> None:
     html = template.read_text()
@@ -20,6 +21,7 @@ def test_no_template_needs_an_exception_in_the_content_security_policy(template:
     assert not re.search(r"\son[a-z]+=", html), "inline event handler"
 
 
+@pytest.mark.engine_independent
 def test_every_message_has_a_danish_translation() -> None:
     untranslated = subprocess.run(
         ["msgattrib", "--untranslated", "--no-wrap", str(PO_FILE)],

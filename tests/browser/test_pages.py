@@ -159,9 +159,7 @@ def test_an_admin_creates_an_account_and_the_newcomer_gets_started(
     newcomer.context.close()
 
 
-def test_pages_fit_a_phone_screen(
-    browser: Any, live_server: Any, demo_data: None, axe_source: str
-) -> None:
+def test_pages_fit_a_phone_screen(browser: Any, live_server: Any, axe_source: str) -> None:
     context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
     phone = context.new_page()
     sign_in(phone, "admin")
