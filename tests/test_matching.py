@@ -8,6 +8,8 @@ import sys
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -101,6 +103,28 @@ def test_suggestions_are_ranked_and_explain_themselves_and_their_exclusions() ->
     assert mentor("mentor05").pk not in {s.mentor.pk for s in possible}
     # The best mentor comes first on the page and is preselected.
     assert f'value="{possible[0].mentor.pk}" id="mentor-{possible[0].mentor.pk}" checked' in html
+
+
+def test_the_match_pages_defaults_are_always_a_valid_choice(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    referral = accepted()[0]
+    best = next(s for s in matching.suggestions_for(referral) if not s.excluded)
+    real_options = matching.coach_options
+
+    def best_mentor_ranked_first_as_coach(*args: Any, **kwargs: Any) -> list[Any]:
+        options = real_options(*args, **kwargs)
+        return [SimpleNamespace(mentor=best.mentor), *options]
+
+    monkeypatch.setattr(matching, "coach_options", best_mentor_ranked_first_as_coach)
+    client = signed_in_client("coordinator")
+    initial = client.get(f"/referrals/{referral.pk}/match/").context["form"].initial
+    assert initial["mentor"] == best.mentor.pk
+    assert initial["coach"] not in {None, best.mentor.pk}
+    done = client.post(f"/referrals/{referral.pk}/match/", initial)
+    assert done.status_code == 302
+    referral.refresh_from_db()
+    assert referral.status == Status.MATCHED
 
 
 def test_a_coordinator_matches_a_referral_and_a_mentorship_is_proposed() -> None:

@@ -402,3 +402,15 @@ def test_only_the_coordinator_screens_and_accepts(username: str, referrer: Clien
         services.referral_accept(actor=actor, referral=referral, version=referral.version)
     assert signed_in_client(username).get(f"/referrals/{referral.pk}/screen/").status_code == 404
     assert signed_in_client(username).get(f"/referrals/{referral.pk}/accept/").status_code == 404
+
+
+def test_back_after_a_step_leads_to_the_referral_with_a_word_not_a_404() -> None:
+    coordinator = signed_in_client("coordinator")
+    referral = Referral.objects.filter(status=Status.MATCHED).order_by("id").first()
+    assert referral is not None
+    for step in ["accept/", "screen/", "move/withdrawn/"]:
+        response = coordinator.get(f"/referrals/{referral.pk}/{step}", follow=True)
+        assert response.redirect_chain == [(f"/referrals/{referral.pk}/", 302)], step
+        assert "so that step is no longer open" in response.content.decode()
+    # Someone who may not take the step at all still gets the page everyone gets for it.
+    assert signed_in_client("referrer").get(f"/referrals/{referral.pk}/accept/").status_code == 404

@@ -208,13 +208,27 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _moved_on(request: HttpRequest, user: object, referral: Referral) -> HttpResponse:
+    """An action page the referral has moved past (the browser's Back after Accept, a second
+    tab): the coordinator is taken to the referral with a word on why; anyone else gets the
+    same 404 as for a page they may not see."""
+    access.require(access.can_screen_referrals(user))
+    messages.info(
+        request,
+        _("This referral is now “%(status)s”, so that step is no longer open.")
+        % {"status": referral.get_status_display()},
+    )
+    return redirect("referral_detail", pk=referral.pk)
+
+
 @sensitive_post_parameters("reason")
 @require_http_methods(["GET", "POST"])
 def referral_move(request: HttpRequest, pk: int, to: str) -> HttpResponse:
     user = access.signed_in_user(request)
     referral = access.referral_for(user, pk)
     access.require(to in Status.values and to not in services.MOVES_WITH_THEIR_OWN_SERVICE)
-    access.require(access.can_move_referral(user, referral, to))
+    if not access.can_move_referral(user, referral, to):
+        return _moved_on(request, user, referral)
     form = MoveForm(request.POST or None, initial={"version": referral.version})
     reason_required = to in REASON_REQUIRED
     if reason_required:
@@ -260,7 +274,9 @@ def referral_screen(request: HttpRequest, pk: int) -> HttpResponse:
     recommendation, and the coordinator's decision."""
     user = access.signed_in_user(request)
     referral = access.referral_for(user, pk)
-    access.require(access.can_screen_referrals(user) and referral.status == Status.SCREENING)
+    access.require(access.can_screen_referrals(user))
+    if referral.status != Status.SCREENING:
+        return _moved_on(request, user, referral)
     form = ScreeningForm(request.POST or None, initial={"version": referral.version})
     if request.method == "POST" and form.is_valid():
         try:
@@ -310,7 +326,8 @@ def referral_accept(request: HttpRequest, pk: int) -> HttpResponse:
     """Accept an eligible referral once the mentee has consented to take part."""
     user = access.signed_in_user(request)
     referral = access.referral_for(user, pk)
-    access.require(access.can_move_referral(user, referral, Status.ACCEPTED))
+    if not access.can_move_referral(user, referral, Status.ACCEPTED):
+        return _moved_on(request, user, referral)
     consented = has_participation_consent(referral.mentee)
     form = AcceptForm(request.POST or None, initial={"version": referral.version})
     if request.method == "POST" and form.is_valid():

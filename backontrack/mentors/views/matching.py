@@ -33,13 +33,12 @@ def referral_match(request: HttpRequest, pk: int) -> HttpResponse:
     possible = [s for s in suggestions if not s.excluded]
     excluded = [s for s in suggestions if s.excluded]
     coaches = matching.coach_options(None, mentee_id=referral.mentee_id)
+    best_mentor = possible[0].mentor.pk if possible else None
+    # The default is always a valid choice: the best coach who is not the best mentor.
+    best_coach = next((c.mentor.pk for c in coaches if c.mentor.pk != best_mentor), None)
     form = MatchForm(
         request.POST or None,
-        initial={
-            "version": referral.version,
-            "mentor": possible[0].mentor.pk if possible else None,
-            "coach": coaches[0].mentor.pk if coaches else None,
-        },
+        initial={"version": referral.version, "mentor": best_mentor, "coach": best_coach},
         mentors=access.mentors_visible_to(user).filter(pk__in=[s.mentor.pk for s in possible]),
         coaches=access.mentors_visible_to(user).filter(pk__in=[c.mentor.pk for c in coaches]),
     )
