@@ -176,8 +176,8 @@ def test_verify_audit_notices_an_inserted_event() -> None:
     _tamper(
         "INSERT INTO audit_auditevent (occurred_at, actor_username, actor_roles, action,"
         " object_type, object_id, object_ids, fields, justification, recipient, detail,"
-        " request_id, address, previous_hash, hash)"
-        " VALUES (%s, 'ghost', '', 'view', '', '', '[]', '[]', '', '', '', '', '', %s, %s)",
+        " request_id, address, people, previous_hash, hash)"
+        " VALUES (%s, 'ghost', '', 'view', '', '', '[]', '[]', '', '', '', '', '', '[]', %s, %s)",
         [forged.occurred_at, forged.hash, "f" * 64],
     )
     with pytest.raises(CommandError, match="broken at event"):

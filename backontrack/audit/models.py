@@ -44,6 +44,8 @@ class AuditEvent(models.Model):
     # For lists and searches: the ids of the records that were shown.
     object_ids = models.JSONField(_("records shown"), default=list, blank=True)
     fields = models.JSONField(_("fields"), default=list, blank=True)
+    # The people (mentee ids) the records concern, derived when the event is written.
+    people = models.JSONField(_("people concerned"), default=list, blank=True)
     justification = models.TextField(_("justification"), blank=True)
     recipient = models.CharField(_("recipient"), max_length=200, blank=True)
     detail = models.CharField(_("detail"), max_length=200, blank=True)

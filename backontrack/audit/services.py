@@ -22,6 +22,7 @@ from . import checkpoints as checkpoint_log
 from .checkpoints import Checkpoint
 from .context import current
 from .models import Action, AuditChainHead, AuditEvent, AuditEventSubject
+from .people import people_concerned
 
 GENESIS = "0" * 64
 
@@ -43,14 +44,21 @@ HASHED_FIELDS = (
     "address",
 )
 
-_OBJECT_TYPE, _OBJECT_ID, _OBJECT_IDS = (
-    HASHED_FIELDS.index(name) for name in ("object_type", "object_id", "object_ids")
+# Added later: hashed when not empty, so that every event written before them keeps its hash.
+OPTIONAL_HASHED_FIELDS = ("people",)
+CONTENT_FIELDS = HASHED_FIELDS + OPTIONAL_HASHED_FIELDS
+
+_OBJECT_TYPE, _OBJECT_ID, _OBJECT_IDS, _PEOPLE = (
+    CONTENT_FIELDS.index(name) for name in ("object_type", "object_id", "object_ids", "people")
 )
 
 
 def _canonical(content: Sequence[Any]) -> bytes:
-    """`content`: the values of HASHED_FIELDS, in that order."""
-    values = dict(zip(HASHED_FIELDS, content, strict=True))
+    """`content`: the values of CONTENT_FIELDS, in that order."""
+    values = dict(zip(CONTENT_FIELDS, content, strict=True))
+    for name in OPTIONAL_HASHED_FIELDS:
+        if not values[name]:
+            del values[name]
     values["occurred_at"] = values["occurred_at"].astimezone(UTC).isoformat(timespec="microseconds")
     return json.dumps(values, sort_keys=True, separators=(",", ":"), default=str).encode()
 
@@ -61,7 +69,7 @@ def _hash(content: Sequence[Any], previous_hash: str) -> str:
 
 
 def event_hash(event: AuditEvent, previous_hash: str) -> str:
-    return _hash([getattr(event, name) for name in HASHED_FIELDS], previous_hash)
+    return _hash([getattr(event, name) for name in CONTENT_FIELDS], previous_hash)
 
 
 def _head() -> AuditChainHead:
@@ -97,6 +105,7 @@ def record(
     personal data in `detail` — name the fields instead."""
     if obj is not None:
         object_type, object_id = describe(obj)
+    object_ids = [str(i) for i in object_ids]
     context = current.get()
     signed_in = actor is not None and getattr(actor, "is_authenticated", False)
     event = AuditEvent(
@@ -107,7 +116,8 @@ def record(
         action=action,
         object_type=object_type,
         object_id=object_id,
-        object_ids=[str(i) for i in object_ids],
+        object_ids=object_ids,
+        people=people_concerned(object_type, [object_id, *object_ids]),
         fields=sorted(fields),
         justification=justification,
         recipient=recipient,
@@ -179,7 +189,7 @@ def verify_chain(
     events = (
         AuditEvent.objects.filter(id__gt=last_id, id__lte=head_id)
         .order_by("id")
-        .values_list("id", "previous_hash", "hash", *HASHED_FIELDS)
+        .values_list("id", "previous_hash", "hash", *CONTENT_FIELDS)
         .iterator(chunk_size=batch_size)
     )
     subjects = (
@@ -209,11 +219,10 @@ def verify_chain(
         while subject is not None and subject[0] == event_id:
             indexed.append((subject[1], subject[2]))
             subject = next(subjects, None)
-        object_type, object_id, object_ids = (
-            content[HASHED_FIELDS.index(name)]
-            for name in ("object_type", "object_id", "object_ids")
+        object_type, object_id, object_ids, people = (
+            content[index] for index in (_OBJECT_TYPE, _OBJECT_ID, _OBJECT_IDS, _PEOPLE)
         )
-        if sorted(indexed) != sorted(_subjects(object_type, object_id, object_ids)):
+        if sorted(indexed) != sorted(_subjects(object_type, object_id, object_ids, people)):
             yield ChainProblem(
                 event_id, str(_("the records it concerns were changed in the index of accesses"))
             )
@@ -356,10 +365,12 @@ def checkpoint_write(*, file_path: str, syslog_address: str) -> Checkpoint | Non
 
 
 def _subjects_of(event: AuditEvent) -> set[tuple[str, str]]:
-    return _subjects(event.object_type, event.object_id, event.object_ids)
+    return _subjects(event.object_type, event.object_id, event.object_ids, event.people)
 
 
-def _subjects(object_type: str, object_id: str, object_ids: list[str]) -> set[tuple[str, str]]:
-    if not object_type:
-        return set()
-    return {(object_type, i) for i in {object_id, *object_ids} - {""}}
+def _subjects(
+    object_type: str, object_id: str, object_ids: list[str], people: list[str] | None = None
+) -> set[tuple[str, str]]:
+    """The index of records concerned: the records named, and the people they concern."""
+    named = {(object_type, i) for i in {object_id, *object_ids} - {""}} if object_type else set()
+    return named | {("mentees.mentee", person) for person in people or ()}

@@ -719,6 +719,7 @@ def check_in_create(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The check-in is recorded."))
             return done
+    record_mentees(user, [mentorship], ["name"], f"for mentorships.mentorship #{pk}")
     return render(
         request, "mentorships/check_in_form.html", {"mentorship": mentorship, "form": form}
     )

@@ -1,0 +1,42 @@
+"""Which people (mentees) an event concerns, derived from the records it names, so that
+"who looked at this person" finds every view, list and change of anything about them — a
+referral, a meeting, a network member, a review — not only of their register entry."""
+
+from collections.abc import Iterable
+
+from django.apps import apps
+
+# Record type → the path from it to the person's id. Strings only: the audit trail imports
+# no domain app.
+PERSON_OF: dict[str, str] = {
+    "mentees.custodyevent": "mentee_id",
+    "mentees.consent": "mentee_id",
+    "referrals.referral": "mentee_id",
+    "referrals.screening": "referral__mentee_id",
+    "referrals.referraltransition": "referral__mentee_id",
+    "mentors.conflictofinterest": "mentee_id",
+    "mentors.draftproposal": "referral__mentee_id",
+    "mentors.pooldraft": "proposals__referral__mentee_id",
+    "mentorships.mentorship": "mentee_id",
+    "mentorships.meeting": "mentorship__mentee_id",
+    "mentorships.checkin": "mentorship__mentee_id",
+    "mentorships.plan": "mentorship__mentee_id",
+    "mentorships.goal": "mentorship__mentee_id",
+    "mentorships.reentryplan": "mentorship__mentee_id",
+    "mentorships.reentryneed": "plan__mentorship__mentee_id",
+    "network.networkmember": "mentee_id",
+    "network.involvement": "member__mentee_id",
+    "reviews.review": "mentorship__mentee_id",
+}
+
+
+def people_concerned(object_type: str, ids: Iterable[str]) -> list[str]:
+    """The ids of the people the records concern, sorted (one query; none for a record type
+    that concerns nobody, or for the register's own entries, which name them already)."""
+    path = PERSON_OF.get(object_type)
+    wanted = [i for i in ids if i and i.isdigit()]
+    if path is None or not wanted:
+        return []
+    model = apps.get_model(object_type)
+    found = model._default_manager.filter(pk__in=wanted).values_list(path, flat=True)
+    return sorted({str(person) for person in found if person is not None}, key=int)
