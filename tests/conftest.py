@@ -16,11 +16,13 @@ error at collection: whatever uses the database runs on both engines.
 
 import io
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db import connection, connections
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -49,6 +51,46 @@ def _audit_checkpoints(settings: Any, tmp_path: Path) -> None:
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         load_demo_data(password=PASSWORD)
+
+
+def copy_database(source: str, target: str) -> None:
+    """CREATE DATABASE ... TEMPLATE needs no one else connected to the source. This thread's
+    connections are closed here and the live server's close after each HTTP connection;
+    whatever is left on a database of this test session (a straggler, a worker) is ended.
+    Django reconnects on the next query (CONN_HEALTH_CHECKS)."""
+    connections.close_all()
+    quote = connection.ops.quote_name
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            [source],
+        )
+        cursor.execute(f"DROP DATABASE IF EXISTS {quote(target)} WITH (FORCE)")
+        cursor.execute(f"CREATE DATABASE {quote(target)} TEMPLATE {quote(source)}")
+
+
+@pytest.fixture(scope="session")
+def demo_template(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
+    """The demo, copied once per session as it is after tests/conftest.py loaded it:
+    pytest-django runs these transactional tests after all the others, which roll back."""
+    test_database = connection.settings_dict["NAME"]
+    template = f"{test_database}_demo"
+    with django_db_blocker.unblock():
+        copy_database(test_database, template)
+    yield template
+    with django_db_blocker.unblock(), connection._nodb_cursor() as cursor:
+        cursor.execute(f"DROP DATABASE {connection.ops.quote_name(template)} WITH (FORCE)")
+
+
+@pytest.fixture
+def demo_data(transactional_db: None, demo_template: str, django_db_blocker: Any) -> Iterator[None]:
+    """For PostgreSQL tests that run outside a transaction (threads, TRUNCATE): the test
+    database becomes a fresh copy of the demo for the test, as in the browser suite."""
+    with django_db_blocker.unblock():
+        copy_database(demo_template, connection.settings_dict["NAME"])
+        yield
+        connections.close_all()
 
 
 def demo_mentorship(status: str) -> Mentorship:

@@ -44,14 +44,17 @@ def test_every_page_that_shows_a_person_is_in_their_who_looked_list(username: st
         shown = {pk for full_name, pk in names.items() if full_name in content}
         if not shown:
             continue
-        filed = set(
+        filed = dict(
             AuditEventSubject.objects.filter(
                 object_type="mentees.mentee",
                 event__request_id=response["X-Request-ID"],
-            ).values_list("object_id", flat=True)
+            ).values_list("object_id", "event__justification")
         )
         for pk in sorted(shown - {int(i) for i in filed}):
             missing.append(f"{name} ({template.format(**ids)}) shows mentee {pk}")
+        for person, why in filed.items():
+            if not why.startswith("purpose:") or why == f"purpose::{name}":
+                missing.append(f"{name} filed mentee {person} without its purpose ({why!r})")
     assert missing == []
 
 
@@ -81,3 +84,17 @@ def test_an_event_about_anything_of_a_persons_files_it_under_the_person() -> Non
     AuditEventSubject.objects.filter(event=about_meeting, object_type="mentees.mentee").delete()
     with pytest.raises(CommandError):
         call_command("verify-audit", stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_the_auditor_reads_why_each_look_happened() -> None:
+    referral = Referral.objects.filter(status="screening").order_by("id").first()
+    assert referral is not None
+    signed_in_client("coordinator").get(f"/referrals/{referral.pk}/screen/")
+    page = signed_in_client("auditor").get(f"/audit/people/{referral.mentee_id}/")
+    assert "programme coordinator, screening" in page.content.decode()
+    mentorship = Mentorship.objects.filter(status="active").order_by("id").first()
+    assert mentorship is not None
+    mentor = mentorship.mentor.user.username  # type: ignore[union-attr]
+    signed_in_client(mentor).get(f"/mentorships/{mentorship.pk}/")
+    page = signed_in_client("auditor").get(f"/audit/people/{mentorship.mentee_id}/")
+    assert "assigned mentor, mentorship" in page.content.decode()

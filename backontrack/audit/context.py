@@ -9,6 +9,9 @@ from dataclasses import dataclass
 class RequestContext:
     request_id: str = ""
     address: str = ""
+    # The page (URL name) the request is for: with the actor's relation to the people an
+    # event concerns, it says why they were looked at.
+    page: str = ""
 
 
 # RequestContext is frozen, so sharing the default instance is safe.

@@ -112,6 +112,63 @@ DETAIL_PHRASES: dict[str, Promise] = {
     "to reallocate": gettext_lazy("to reallocate"),
     "to record involvement in": gettext_lazy("to record involvement in"),
 }
+RELATIONS: dict[str, Promise] = {
+    "coordinator": gettext_lazy("programme coordinator"),
+    "mentor": gettext_lazy("assigned mentor"),
+    "coach": gettext_lazy("supervising coach"),
+    "referrer": gettext_lazy("referred the person"),
+    "auditor": gettext_lazy("data-protection audit"),
+}
+# What the person was doing on the pages that show people.
+PAGES: dict[str, Promise] = {
+    "home": gettext_lazy("home page"),
+    "mentee_list": gettext_lazy("register"),
+    "mentee_detail": gettext_lazy("register entry"),
+    "mentee_edit": gettext_lazy("editing the register entry"),
+    "custody_event_create": gettext_lazy("recording a custody event"),
+    "consent_create": gettext_lazy("recording consent"),
+    "consent_withdraw": gettext_lazy("withdrawing consent"),
+    "referral_inbox": gettext_lazy("referral inbox"),
+    "my_referrals": gettext_lazy("own referrals"),
+    "referral_create": gettext_lazy("referring"),
+    "referral_detail": gettext_lazy("referral"),
+    "referral_screen": gettext_lazy("screening"),
+    "referral_accept": gettext_lazy("acceptance"),
+    "referral_move": gettext_lazy("moving a referral"),
+    "referral_match": gettext_lazy("matching"),
+    "pool_overview": gettext_lazy("pool matching"),
+    "pool_draft": gettext_lazy("pool-matching draft"),
+    "pool_proposal_edit": gettext_lazy("pool-matching draft"),
+    "mentor_detail": gettext_lazy("mentor's profile"),
+    "conflict_create": gettext_lazy("recording a conflict of interest"),
+    "mentorship_list": gettext_lazy("mentorships"),
+    "mentorship_detail": gettext_lazy("mentorship"),
+    "mentorship_timeline": gettext_lazy("timeline"),
+    "mentorship_activate": gettext_lazy("activation"),
+    "mentorship_move": gettext_lazy("pause or resume"),
+    "mentorship_phase": gettext_lazy("phase"),
+    "mentorship_reallocate": gettext_lazy("reallocation"),
+    "mentorship_coach": gettext_lazy("change of coach"),
+    "mentorship_close": gettext_lazy("closure"),
+    "check_in_create": gettext_lazy("check-in"),
+    "plan_edit": gettext_lazy("plan"),
+    "goal_create": gettext_lazy("new goal"),
+    "goal_edit": gettext_lazy("goal"),
+    "meeting_create": gettext_lazy("recording a meeting"),
+    "meeting_edit": gettext_lazy("editing a meeting"),
+    "network": gettext_lazy("family and network"),
+    "network_member_create": gettext_lazy("adding to the network"),
+    "network_member_edit": gettext_lazy("network member"),
+    "network_member_withdraw": gettext_lazy("consent withdrawal"),
+    "involvement_create": gettext_lazy("recording involvement"),
+    "reentry": gettext_lazy("re-entry plan"),
+    "reentry_release": gettext_lazy("release date"),
+    "reentry_need_edit": gettext_lazy("re-entry need"),
+    "reviews": gettext_lazy("progress reviews"),
+    "review_create": gettext_lazy("progress review"),
+    "audit_person": gettext_lazy("who looked at this person"),
+    "audit_person_lookup": gettext_lazy("who looked at this person"),
+}
 REFERENCE = re.compile(r"\b([a-z]+\.[a-z]+) #(\d+)")
 
 
@@ -125,6 +182,7 @@ class DescribedEvent:
     shown: str
     fields: str
     detail: str
+    purpose: str
 
 
 def kind_label(object_type: str, count: int = 1) -> str:
@@ -151,6 +209,18 @@ def field_label(object_type: str, name: str) -> str:
         return str(model._meta.get_field(name).verbose_name)
     except (LookupError, ValueError, FieldDoesNotExist, AttributeError):
         return name.replace("_", " ")
+
+
+def purpose(justification: str) -> str:
+    """A routine look's purpose, written as a code ("purpose:<relation>:<page>"), in words;
+    a purpose the person typed, as they typed it."""
+    code, _sep, rest = justification.partition(":")
+    if code != "purpose":
+        return justification
+    relation, _sep, page = rest.partition(":")
+    words = [str(RELATIONS[relation]) if relation in RELATIONS else ""]
+    words.append(str(PAGES[page]) if page in PAGES else page.replace("_", " "))
+    return ", ".join(word for word in words if word)
 
 
 def _reference_in_words(match: re.Match[str]) -> str:
@@ -223,4 +293,5 @@ def describe(event: AuditEvent) -> DescribedEvent:
         shown=shown,
         fields=", ".join(field_label(event.object_type, name) for name in event.fields),
         detail=_detail(event),
+        purpose=purpose(event.justification),
     )

@@ -40,3 +40,27 @@ def people_concerned(object_type: str, ids: Iterable[str]) -> list[str]:
     model = apps.get_model(object_type)
     found = model._default_manager.filter(pk__in=wanted).values_list(path, flat=True)
     return sorted({str(person) for person in found if person is not None}, key=int)
+
+
+def relation_to(actor: object, people: list[str]) -> str:
+    """The actor's part in these people's cases, for the purpose of a routine look: the
+    coordinator of the programme, the assigned mentor, the supervising coach, the referrer,
+    the data-protection auditor; "" when none applies."""
+    roles = set(getattr(actor, "roles", ()))
+    actor_id: int = getattr(actor, "pk", 0) or 0
+    if "coordinator" in roles:
+        return "coordinator"
+    if "auditor" in roles:
+        return "auditor"
+    mentorships = apps.get_model("mentorships.Mentorship")._default_manager.filter(
+        mentee_id__in=people
+    )
+    if "mentor" in roles and mentorships.filter(mentor__user_id=actor_id).exists():
+        return "mentor"
+    if "coach" in roles and mentorships.filter(coach__user_id=actor_id).exists():
+        return "coach"
+    if "referrer" in roles:
+        referrals = apps.get_model("referrals.Referral")._default_manager
+        if referrals.filter(mentee_id__in=people, referred_by_id=actor_id).exists():
+            return "referrer"
+    return ""

@@ -22,7 +22,7 @@ from . import checkpoints as checkpoint_log
 from .checkpoints import Checkpoint
 from .context import current
 from .models import Action, AuditChainHead, AuditEvent, AuditEventSubject
-from .people import people_concerned
+from .people import people_concerned, relation_to
 
 GENESIS = "0" * 64
 
@@ -107,6 +107,14 @@ def record(
         object_type, object_id = describe(obj)
     object_ids = [str(i) for i in object_ids]
     context = current.get()
+    people = people_concerned(object_type, [object_id, *object_ids])
+    if object_type == "mentees.mentee":
+        people_looked_at = [i for i in {object_id, *object_ids} if i]
+    else:
+        people_looked_at = people
+    if not justification and context.page and people_looked_at and actor is not None:
+        # A routine look says why by itself: who the actor is to these people, on which page.
+        justification = f"purpose:{relation_to(actor, people_looked_at)}:{context.page}"
     signed_in = actor is not None and getattr(actor, "is_authenticated", False)
     event = AuditEvent(
         occurred_at=timezone.now(),
@@ -117,7 +125,7 @@ def record(
         object_type=object_type,
         object_id=object_id,
         object_ids=object_ids,
-        people=people_concerned(object_type, [object_id, *object_ids]),
+        people=people,
         fields=sorted(fields),
         justification=justification,
         recipient=recipient,

@@ -128,7 +128,7 @@ def _export_rows(events: QuerySet[AuditEvent]) -> Iterator[list[str]]:
             " ".join(event.object_ids),
             item.fields,
             item.detail,
-            event.justification,
+            item.purpose,
             event.recipient,
             event.address,
             event.request_id,

@@ -1,6 +1,7 @@
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 
 from django.conf import settings
 from django.contrib import messages
@@ -56,6 +57,13 @@ class RequestIdMiddleware:
             audit_context.current.reset(token)
         response["X-Request-ID"] = request_id
         return response
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable, view_args: tuple, view_kwargs: dict
+    ) -> None:
+        match = request.resolver_match
+        if match is not None and match.url_name:
+            audit_context.current.set(replace(audit_context.current.get(), page=match.url_name))
 
 
 class SessionLimitsMiddleware:

@@ -14,6 +14,8 @@ import pytest
 from django.conf import settings
 from django.db import connection, connections
 
+from tests.conftest import copy_database
+
 CHROMIUM = Path(os.environ.get("BACKONTRACK_CHROMIUM", "/usr/bin/chromium"))
 AXE_SOURCE = settings.NODE_MODULES / "axe-core" / "axe.min.js"
 SCREENSHOTS = settings.BASE_DIR / "test-artifacts" / "screenshots"
@@ -58,42 +60,12 @@ def browser() -> Iterator[object]:
     del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
-def _copy_database(source: str, target: str) -> None:
-    """CREATE DATABASE ... TEMPLATE needs no one else connected to the source. This thread's
-    connections are closed here and the live server's close after each HTTP connection;
-    whatever is left on a database of this test session (a straggler, a worker) is ended.
-    Django reconnects on the next query (CONN_HEALTH_CHECKS)."""
-    connections.close_all()
-    quote = connection.ops.quote_name
-    with connection._nodb_cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = %s AND pid <> pg_backend_pid()",
-            [source],
-        )
-        cursor.execute(f"DROP DATABASE IF EXISTS {quote(target)} WITH (FORCE)")
-        cursor.execute(f"CREATE DATABASE {quote(target)} TEMPLATE {quote(source)}")
-
-
-@pytest.fixture(scope="session")
-def demo_template(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
-    """The demo, copied once per session as it is after tests/conftest.py loaded it:
-    pytest-django runs these transactional tests after all the others, which roll back."""
-    test_database = connection.settings_dict["NAME"]
-    template = f"{test_database}_demo"
-    with django_db_blocker.unblock():
-        _copy_database(test_database, template)
-    yield template
-    with django_db_blocker.unblock(), connection._nodb_cursor() as cursor:
-        cursor.execute(f"DROP DATABASE {connection.ops.quote_name(template)} WITH (FORCE)")
-
-
 @pytest.fixture
 def transactional_db(demo_template: str, django_db_blocker: Any) -> Iterator[None]:
     """In place of pytest-django's fixture (which live_server asks for): the test database
     becomes a fresh copy of the demo, which the test and the live server both use."""
     with django_db_blocker.unblock():
-        _copy_database(demo_template, connection.settings_dict["NAME"])
+        copy_database(demo_template, connection.settings_dict["NAME"])
         yield
         connections.close_all()
 
