@@ -24,9 +24,8 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, connections
 from django.test import Client
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from backontrack.accounts.models import User
+from backontrack.accounts.models import Authenticator, User
 from backontrack.core.demo import DEFAULT_DEMO_PASSWORD, PERSONAS, load_demo_data
 from backontrack.mentorships.models import Mentorship
 
@@ -106,7 +105,7 @@ def demo_mentorship(status: str) -> Mentorship:
 def current_code(username: str) -> str:
     """The user's one-time code, through the same command a person would use. Clears the
     device's replay guard so that one test can sign the same persona in twice in 30 s."""
-    TOTPDevice.objects.filter(user__username=username).update(last_t=-1)
+    Authenticator.objects.filter(user__username=username).update(last_t=-1)
     out = io.StringIO()
     call_command("totp", username, stdout=out)
     return out.getvalue().strip()

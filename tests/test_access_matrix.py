@@ -3,6 +3,7 @@
 A new URL pattern that is not listed here fails `test_every_url_is_in_the_matrix`.
 """
 
+import time
 from functools import cache
 
 import pytest
@@ -10,6 +11,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from backontrack.accounts.models import AccountRequest, Institution, Organisation, User
+from backontrack.audit import purposes
 from backontrack.mentees.models import Consent, Mentee
 from backontrack.mentors.models import Course, CourseSession, DraftProposal, Mentor, PoolDraft
 from backontrack.mentorships.models import Goal, Meeting, Mentorship, ReentryNeed
@@ -85,6 +87,17 @@ def _ids() -> dict[str, str]:
     }
 
 
+def with_purposes_stated(client: Client, ids: dict[str, str]) -> Client:
+    """The client, having said why it opens the records that ask (a person's access
+    history): the matrix checks who may open them, not the question before them."""
+    session = client.session
+    session[purposes.SESSION_KEY] = {
+        f"mentee:{ids['mentee']}": ["stated:quality:", time.time() + purposes.LIFETIME_SECONDS]
+    }
+    session.save()
+    return client
+
+
 def _mentorship(status: str) -> Mentorship:
     mentorship = Mentorship.objects.filter(status=status).order_by("id").first()
     assert mentorship is not None
@@ -145,6 +158,7 @@ MATRIX: dict[str, tuple[str, str]] = {
     "audit_export": ("/audit/export/", POST_ONLY),
     "audit_person_lookup": ("/audit/people/", AUDITOR_ONLY),
     "audit_person": ("/audit/people/{mentee}/", AUDITOR_ONLY),
+    "purpose_state": ("/purpose/", POST_ONLY),
     "mentee_list": ("/mentees/", COORDINATOR_ONLY),
     "mentee_create": ("/mentees/new/", COORDINATOR_ONLY),
     "mentee_detail": ("/mentees/{mentee}/", COORDINATOR_ONLY),
@@ -274,7 +288,8 @@ def test_an_anonymous_visitor_reaches_only_public_pages(name: str, client: Clien
 @pytest.mark.parametrize("name", sorted(n for n, (_, a) in MATRIX.items() if a != PUBLIC))
 def test_each_persona_gets_exactly_what_the_matrix_says(name: str, username: str) -> None:
     path, access = MATRIX[name]
-    response = signed_in_client(username).get(path.format(**_ids()))
+    ids = _ids()
+    response = with_purposes_stated(signed_in_client(username), ids).get(path.format(**ids))
     if access == EVERYONE:
         assert response.status_code == 200
     elif (allowed := _allowed(access)) is not None:

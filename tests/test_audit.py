@@ -546,7 +546,9 @@ def test_the_auditor_sees_who_looked_at_one_person() -> None:
     coordinator.get(f"/mentees/{mentee.pk}/")
     coordinator.get("/mentees/")  # the first page of the register shows this person too
     auditor = signed_in_client("auditor")
-    found = auditor.post("/audit/people/", {"id-personal_id": mentee.personal_id})
+    found = auditor.post(
+        "/audit/people/", {"id-personal_id": mentee.personal_id, "id-reason": "access_request"}
+    )
     assert found["Location"] == f"/audit/people/{mentee.pk}/"
     page = auditor.get(found["Location"])
     actions = [(e.actor_username, e.action) for e in page.context["page"].object_list]
@@ -559,5 +561,7 @@ def test_the_auditor_sees_who_looked_at_one_person() -> None:
     assert ("auditor", Action.VIEW) in [
         (e.actor_username, e.action) for e in again.context["page"].object_list
     ]
-    missing = auditor.post("/audit/people/", {"id-personal_id": "010101-0001"})
+    missing = auditor.post(
+        "/audit/people/", {"id-personal_id": "010101-0001", "id-reason": "access_request"}
+    )
     assert b"No mentee has this personal identification number" in missing.content

@@ -14,9 +14,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from backontrack.accounts.models import User
+from backontrack.accounts.models import Authenticator, User
 from backontrack.core import crypto, keys
-from backontrack.core.encrypt_existing import encrypt_columns
+from backontrack.core.encrypt_existing import bind_to_rows, encrypt_columns
 from backontrack.mentees import services as mentee_services
 from backontrack.mentees.models import Consent, CustodyEvent, Mentee
 from backontrack.mentors import services as mentor_services
@@ -43,6 +43,12 @@ def use_keys(monkeypatch: pytest.MonkeyPatch):
     keys.clear_cache()
 
 
+def _column_values(table: str, column: str) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {column} FROM {table}")  # noqa: S608 - constant names
+        return [row[0] for row in cursor.fetchall()]
+
+
 def _raw_values() -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT personal_id FROM mentees_mentee")
@@ -52,19 +58,60 @@ def _raw_values() -> list[str]:
     return values
 
 
-def test_a_value_decrypts_only_in_its_own_field() -> None:
-    token = crypto.encrypt("150390-1235", context="mentees.mentee.personal_id")
-    assert crypto.decrypt(token, context="mentees.mentee.personal_id") == "150390-1235"
+def test_a_value_decrypts_only_in_its_own_field_and_row() -> None:
+    field, row = "mentees.mentee.personal_id", "row-a"
+    token = crypto.encrypt("150390-1235", context=field, row=row)
+    assert token.startswith("enc3:")
+    assert crypto.decrypt(token, context=field, row=row) == "150390-1235"
     with pytest.raises(crypto.DecryptionError):
-        crypto.decrypt(token, context="mentees.mentee.notes")
+        crypto.decrypt(token, context="mentees.mentee.notes", row=row)
+    with pytest.raises(crypto.DecryptionError):
+        crypto.decrypt(token, context=field, row="row-b")
+    with pytest.raises(crypto.DecryptionError, match="bound to a row"):
+        crypto.decrypt(token, context=field, row=None)
     tampered = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
     with pytest.raises(crypto.DecryptionError):
-        crypto.decrypt(tampered, context="mentees.mentee.personal_id")
+        crypto.decrypt(tampered, context=field, row=row)
+
+
+def test_a_value_sealed_before_rows_had_keys_opens_only_for_the_migration_tools() -> None:
+    field = "mentees.mentee.personal_id"
+    token = crypto.encrypt("150390-1235", context=field, row=None)
+    assert token.startswith("enc2:")
+    assert crypto.decrypt(token, context=field, row=None) == "150390-1235"
+    with pytest.raises(crypto.DecryptionError, match="not bound to its row"):
+        crypto.decrypt(token, context=field, row="row-a")
+
+
+def test_a_value_copied_into_another_row_does_not_open() -> None:
+    """Someone with write access to the database moves one person's special-category
+    answer onto another person's referral: the application refuses to read it."""
+    first, second = Referral.objects.order_by("id")[:2]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE referrals_referral SET orientation = "
+            "(SELECT orientation FROM referrals_referral WHERE id = %s) WHERE id = %s",
+            [first.pk, second.pk],
+        )
+    moved = Referral.objects.get(pk=second.pk)
+    assert moved.referred_name == second.referred_name  # the row's own values still open
+    with pytest.raises(crypto.DecryptionError, match="another field or row"):
+        _ = moved.orientation
+    assert Referral.objects.get(pk=first.pk).orientation == first.orientation
+
+
+def test_an_encrypted_column_is_written_only_by_saving_its_row() -> None:
+    with pytest.raises(ValueError, match="save the model"):
+        Referral.objects.filter(pk=Referral.objects.earliest("id").pk).update(
+            referring_unit="Somewhere"
+        )
 
 
 def test_the_same_value_encrypts_differently_each_time() -> None:
     context = "mentees.mentee.personal_id"
-    assert crypto.encrypt("x", context=context) != crypto.encrypt("x", context=context)
+    assert crypto.encrypt("x", context=context, row="r") != crypto.encrypt(
+        "x", context=context, row="r"
+    )
 
 
 def test_encrypted_fields_cannot_be_filtered_on() -> None:
@@ -87,6 +134,7 @@ def test_rotate_keys_moves_every_value_to_the_newest_key(use_keys) -> None:
     Mentorship.objects.all().delete()
     Mentor.objects.all().delete()
     Referral.objects.all().delete()
+    Authenticator.objects.all().delete()
     Mentee.objects.exclude(pk__in=[m.pk for m in mentees]).delete()
     expected = {m.pk: m.personal_id for m in mentees}
 
@@ -96,12 +144,12 @@ def test_rotate_keys_moves_every_value_to_the_newest_key(use_keys) -> None:
         "rotate-keys", batch_size=2, max_batches=1, stdout=io.StringIO(), stderr=io.StringIO()
     )
     newest = crypto.key_id(keys.field_keys()[0])
-    moved = [v for v in _raw_values() if v.startswith(f"enc2:{newest}:")]
+    moved = [v for v in _raw_values() if v.startswith(f"enc3:{newest}:")]
     assert 0 < len(moved) < len(_raw_values())
     # ... and run again, it finishes the job.
     out = io.StringIO()
     call_command("rotate-keys", batch_size=2, stdout=out, stderr=io.StringIO())
-    assert all(v.startswith(f"enc2:{newest}:") for v in _raw_values())
+    assert all(v.startswith(f"enc3:{newest}:") for v in _raw_values())
 
     use_keys(new)  # the old key is gone: everything still reads
     assert {m.pk: m.personal_id for m in Mentee.objects.all()} == expected
@@ -211,9 +259,9 @@ REFERRAL_COLUMNS = [
 def test_the_special_category_fields_are_stored_encrypted_and_read_back() -> None:
     referral, consent, sign_off = _special_category_records()
     for column in REFERRAL_COLUMNS:
-        assert _stored("referrals_referral", column, referral.pk).startswith("enc2:"), column
-    assert _stored("mentees_consent", "agencies", consent.pk).startswith("enc2:")
-    assert _stored("mentors_modulesignoff", "note", sign_off.pk).startswith("enc2:")
+        assert _stored("referrals_referral", column, referral.pk).startswith("enc3:"), column
+    assert _stored("mentees_consent", "agencies", consent.pk).startswith("enc3:")
+    assert _stored("mentors_modulesignoff", "note", sign_off.pk).startswith("enc3:")
 
     referral = Referral.objects.get(pk=referral.pk)
     assert referral.referred_name == "Ilvaro Penhask"
@@ -229,6 +277,13 @@ def test_the_special_category_fields_are_stored_encrypted_and_read_back() -> Non
     assert ModuleSignOff.objects.get(pk=sign_off.pk).note == SIGN_OFF_NOTE
 
 
+def _authenticator_secrets() -> list[str]:
+    """Every demo persona's TOTP secret, in hex and in the base-32 an app is shown."""
+    devices = list(Authenticator.objects.all())
+    assert devices
+    return [d.key for d in devices] + [d.secret_base32 for d in devices]
+
+
 def test_the_raw_database_holds_none_of_them_in_plaintext() -> None:
     referral, _consent, _sign_off = _special_category_records()
     with connection.cursor() as cursor:
@@ -242,7 +297,7 @@ def test_the_raw_database_holds_none_of_them_in_plaintext() -> None:
         assert plain not in stored
     if connection.vendor == "sqlite":
         raw = connection.connection.serialize()  # the file, byte for byte as on disk
-        for plain in (UNIT, AGENCIES, SIGN_OFF_NOTE):
+        for plain in (UNIT, AGENCIES, SIGN_OFF_NOTE, *_authenticator_secrets()):
             assert plain.encode() not in raw
         assert b"Penhask" in raw  # the register's name, in plaintext: the check would see it
 
@@ -258,7 +313,7 @@ def test_no_postgresql_table_holds_them_in_plaintext() -> None:
         columns = cursor.fetchall()
         found = []
         for table, column in columns:
-            for plain in (UNIT, AGENCIES, SIGN_OFF_NOTE):
+            for plain in (UNIT, AGENCIES, SIGN_OFF_NOTE, *_authenticator_secrets()):
                 cursor.execute(
                     f'SELECT count(*) FROM "{table}" WHERE "{column}" LIKE %s',  # noqa: S608
                     [f"%{plain}%"],
@@ -272,7 +327,7 @@ def test_no_postgresql_table_holds_them_in_plaintext() -> None:
 def test_every_choice_encrypts_to_the_same_length() -> None:
     field = Referral._meta.get_field("orientation")
     lengths = {
-        len(crypto.encrypt(value, context="x", block=field.padding_block()))
+        len(crypto.encrypt(value, context="x", row="r", block=field.padding_block()))
         for value in Orientation.values
     }
     assert len(lengths) == 1
@@ -302,6 +357,15 @@ def test_the_data_migration_encrypts_existing_plaintext_and_reverses() -> None:
     columns = ["orientation", "charged_with_terrorism", "hate_crime", "referring_unit"]
     encrypt_columns("referrals.Referral", *columns).code(registry, editor)
     encrypt_columns("mentees.Consent", "agencies").code(registry, editor)
+    # Those migrations ran before rows had keys: their values are bound to the field only,
+    # and the application reads them once `rotate-keys` (or the binding migration) has
+    # bound them to their rows.
+    stored = _stored("referrals_referral", "orientation", referral.pk)
+    assert stored.startswith("enc2:")
+    assert crypto.decrypt(stored, context="referrals.referral.orientation", row=None) == (
+        "religious"
+    )
+    call_command("rotate-keys", stdout=io.StringIO(), stderr=io.StringIO())
 
     migrated = Referral.objects.get(pk=referral.pk)
     assert migrated.orientation == Orientation.RELIGIOUS
@@ -311,8 +375,10 @@ def test_the_data_migration_encrypts_existing_plaintext_and_reverses() -> None:
     assert migrated.referred_name == "Ilvaro Penhask"  # already encrypted: left as it was
     assert Consent.objects.get(pk=consent.pk).agencies == "Old agency"
 
+    unbind = bind_to_rows("referrals", "Referral")[1].reverse_code
     reverse = encrypt_columns("referrals.Referral", *columns).reverse_code
-    assert reverse is not None
+    assert unbind is not None and reverse is not None
+    unbind(registry, editor)
     reverse(registry, editor)
     assert _stored("referrals_referral", "orientation", referral.pk) == "religious"
     assert _stored("referrals_referral", "charged_with_terrorism", referral.pk) == "1"
@@ -353,10 +419,29 @@ def test_rotate_keys_covers_the_new_fields_and_pads_old_unpadded_values() -> Non
         cursor.execute(
             "UPDATE mentees_consent SET agencies = %s WHERE id = %s", [unpadded, consent.pk]
         )
-    assert Consent.objects.get(pk=consent.pk).agencies == "Old agency"
+    with pytest.raises(crypto.DecryptionError, match="not bound to its row"):
+        _ = Consent.objects.get(pk=consent.pk).agencies
     call_command("rotate-keys", stdout=io.StringIO(), stderr=io.StringIO())
-    assert _stored("mentees_consent", "agencies", consent.pk).startswith("enc2:")
+    assert _stored("mentees_consent", "agencies", consent.pk).startswith("enc3:")
     assert Consent.objects.get(pk=consent.pk).agencies == "Old agency"
+
+
+def test_the_binding_migration_gives_each_row_a_key_and_reseals_its_values() -> None:
+    """As the migration found them: values bound to the field only. Forwards, each row gets
+    a new key and its values are resealed for it; backwards, they are field-only again."""
+    editor: Any = SimpleNamespace(connection=connection)
+    registry: Any = apps
+    before = {m.pk: (m.row_key, m.personal_id, m.notes) for m in Mentee.objects.all()}
+    migration = bind_to_rows("mentees", "Mentee")[1]
+    assert migration.reverse_code is not None
+    migration.reverse_code(registry, editor)
+    assert all(v.startswith("enc2:") for v in _column_values("mentees_mentee", "personal_id"))
+    migration.code(registry, editor)
+    after = {m.pk: (m.row_key, m.personal_id, m.notes) for m in Mentee.objects.all()}
+    assert {pk: v[1:] for pk, v in after.items()} == {pk: v[1:] for pk, v in before.items()}
+    assert all(after[pk][0] != before[pk][0] for pk in before)
+    assert len({key for key, *_rest in after.values()}) == len(after)
+    assert all(v.startswith("enc3:") for v in _column_values("mentees_mentee", "personal_id"))
 
 
 def test_the_inbox_says_when_it_compared_only_the_oldest_referrals(

@@ -82,7 +82,7 @@ def test_the_personal_id_and_notes_never_reach_the_database_in_plaintext(
     assert PERSONAL_ID not in stored
     assert "1503901235" not in stored
     assert "conflict on the wing" not in stored
-    assert "enc2:" in stored
+    assert "enc3:" in stored
     if connection.vendor == "sqlite":
         # The whole database file, byte for byte as it would lie on disk.
         raw = connection.connection.serialize()

@@ -264,7 +264,14 @@ def test_after_closure_only_the_coordinator_sees_the_mentorship() -> None:
         client = signed_in_client(name)
         assert client.get(f"/mentorships/{mentorship.pk}/").status_code == 404
         assert client.get(f"/mentorships/{mentorship.pk}/timeline/").status_code == 404
-    assert signed_in_client("coordinator").get(f"/mentorships/{mentorship.pk}/").status_code == 200
+    # The coordinator sees it once they have said why (tests/test_stated_purpose.py).
+    coordinator_client = signed_in_client("coordinator")
+    assert coordinator_client.get(f"/mentorships/{mentorship.pk}/").status_code == 403
+    coordinator_client.post(
+        "/purpose/",
+        {"key": f"mentorship:{mentorship.pk}", "next": "/", "reason": "follow_up"},
+    )
+    assert coordinator_client.get(f"/mentorships/{mentorship.pk}/").status_code == 200
 
 
 def test_a_mentor_who_left_no_longer_sees_their_mentorships() -> None:

@@ -144,7 +144,7 @@ def test_a_mentor_records_a_meeting_in_one_form() -> None:
     assert meeting.facts == "We talked about his work in the kitchen."
     with connection.cursor() as cursor:
         cursor.execute("SELECT facts FROM mentorships_meeting WHERE id = %s", [meeting.pk])
-        assert cursor.fetchone()[0].startswith("enc2:")
+        assert cursor.fetchone()[0].startswith("enc3:")
     page = mentor.get(f"/mentorships/{mentorship.pk}/").content.decode()
     assert "his work in the kitchen" in page
     event = AuditEvent.objects.filter(

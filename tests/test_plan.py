@@ -40,7 +40,7 @@ def test_the_mentor_adds_a_goal_and_it_shows_on_the_mentorship() -> None:
     assert goal.title == "Start the welding course in the workshop"
     with connection.cursor() as cursor:
         cursor.execute("SELECT title FROM mentorships_goal WHERE id = %s", [goal.pk])
-        assert cursor.fetchone()[0].startswith("enc2:")
+        assert cursor.fetchone()[0].startswith("enc3:")
     page = client.get(f"/mentorships/{mentorship.pk}/").content.decode()
     assert "Start the welding course" in page and "10%" in page
     assert "Synthetic: a visit from his sister" in page

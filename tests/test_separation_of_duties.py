@@ -11,10 +11,16 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from backontrack.accounts import services
-from backontrack.accounts.models import AccountRequest, Organisation, Role, SignInLink, User
+from backontrack.accounts.models import (
+    AccountRequest,
+    Authenticator,
+    Organisation,
+    Role,
+    SignInLink,
+    User,
+)
 from backontrack.audit.models import AuditEvent
 from backontrack.core.models import Installation
 
@@ -76,7 +82,7 @@ def _set_up_from_link(path: str, username: str) -> Client:
     )
     assert chosen["Location"] == "/signin/enrol/"
     client.get("/signin/enrol/")
-    device = TOTPDevice.objects.get(user__username=username, confirmed=False)
+    device = Authenticator.objects.get(user__username=username, confirmed=False)
     assert client.post("/signin/enrol/", {"code": code_for(device)}).status_code == 200
     return client
 
@@ -249,7 +255,7 @@ def test_the_auditor_role_is_never_combined_with_a_role_that_reads_cases(admin: 
 def test_resetting_the_authenticator_gives_the_admin_nothing_that_signs_in(admin: Client) -> None:
     mentor = User.objects.get(username="mentor05")
     response = admin.post(f"/admin/users/{mentor.pk}/reset-authenticator/", follow=True)
-    assert not TOTPDevice.objects.filter(user=mentor).exists()
+    assert not Authenticator.objects.filter(user=mentor).exists()
     assert mail.outbox[0].to == ["mentor05@example.org"]
     path = _link_in(mail.outbox[0])
     assert path.split("/")[-2] not in response.content.decode()
@@ -265,7 +271,7 @@ def test_resetting_the_authenticator_gives_the_admin_nothing_that_signs_in(admin
     right = browser.post("/signin/link/", {"current_password": PASSWORD})
     assert right["Location"] == "/signin/enrol/"
     browser.get("/signin/enrol/")
-    device = TOTPDevice.objects.get(user=mentor, confirmed=False)
+    device = Authenticator.objects.get(user=mentor, confirmed=False)
     assert browser.post("/signin/enrol/", {"code": code_for(device)}).status_code == 200
     assert b"As mentor" in browser.get("/").content
 
@@ -279,7 +285,7 @@ def test_a_full_reset_waits_for_a_second_person_who_knows_the_person(admin: Clie
     assert admin.get(f"/approvals/{request.pk}/").status_code == 404
     signed_in_client("coordinator").post(f"/approvals/{request.pk}/", {"decision": "approve"})
     assert not User.objects.get(pk=mentor.pk).has_usable_password()
-    assert not TOTPDevice.objects.filter(user=mentor).exists()
+    assert not Authenticator.objects.filter(user=mentor).exists()
     browser = _set_up_from_link(_link_in(mail.outbox[0]), "mentor04")
     assert b"As mentor" in browser.get("/").content
 
@@ -389,7 +395,7 @@ def test_a_password_reset_link_also_asks_for_the_one_time_code(admin: Client) ->
     assert b"That is not right" in wrong.content
     assert AuditEvent.objects.filter(actor_username="mentor02", action="sign_in_failed").exists()
     # django-otp refuses any code for a moment after a wrong one; this test does not wait.
-    TOTPDevice.objects.get(user=mentor).throttle_reset()
+    Authenticator.objects.get(user=mentor).throttle_reset()
     done = browser.post(
         "/signin/link/",
         {

@@ -15,7 +15,7 @@ from backontrack.mentorships.models import Mentorship
 from backontrack.referrals.models import Referral
 
 from .conftest import PERSONA_NAMES, signed_in_client
-from .test_access_matrix import MATRIX, PUBLIC, _ids
+from .test_access_matrix import MATRIX, PUBLIC, _ids, with_purposes_stated
 from .test_audit import _tamper
 
 pytestmark = pytest.mark.django_db
@@ -31,9 +31,9 @@ def _names() -> dict[str, int]:
 
 @pytest.mark.parametrize("username", PERSONA_NAMES)
 def test_every_page_that_shows_a_person_is_in_their_who_looked_list(username: str) -> None:
-    client = signed_in_client(username)
     names = _names()
     ids = _ids()
+    client = with_purposes_stated(signed_in_client(username), ids)
     missing = []
     for name, (template, who_may) in sorted(MATRIX.items()):
         if who_may == PUBLIC:
@@ -54,7 +54,8 @@ def test_every_page_that_shows_a_person_is_in_their_who_looked_list(username: st
         for pk in sorted(shown - {int(i) for i in filed}):
             missing.append(f"{name} ({template.format(**ids)}) shows mentee {pk}")
         for person, why in filed.items():
-            if not why.startswith("purpose:") or why == f"purpose::{name}":
+            routine = why.startswith("purpose:") and why != f"purpose::{name}"
+            if not routine and not why.startswith("stated:"):
                 missing.append(f"{name} filed mentee {person} without its purpose ({why!r})")
     assert missing == []
 
@@ -90,15 +91,21 @@ def test_an_event_about_anything_of_a_persons_files_it_under_the_person() -> Non
         call_command("verify-audit", stdout=io.StringIO(), stderr=io.StringIO())
 
 
+def _auditor_looking_at(mentee_id: int):
+    auditor = signed_in_client("auditor")
+    auditor.post("/purpose/", {"key": f"mentee:{mentee_id}", "next": "/", "reason": "quality"})
+    return auditor
+
+
 def test_the_auditor_reads_why_each_look_happened() -> None:
     referral = Referral.objects.filter(status="screening").order_by("id").first()
     assert referral is not None
     signed_in_client("coordinator").get(f"/referrals/{referral.pk}/screen/")
-    page = signed_in_client("auditor").get(f"/audit/people/{referral.mentee_id}/")
+    page = _auditor_looking_at(referral.mentee_id).get(f"/audit/people/{referral.mentee_id}/")
     assert "programme coordinator, screening" in page.content.decode()
     mentorship = Mentorship.objects.filter(status="active").order_by("id").first()
     assert mentorship is not None
     mentor = mentorship.mentor.user.username  # type: ignore[union-attr]
     signed_in_client(mentor).get(f"/mentorships/{mentorship.pk}/")
-    page = signed_in_client("auditor").get(f"/audit/people/{mentorship.mentee_id}/")
+    page = _auditor_looking_at(mentorship.mentee_id).get(f"/audit/people/{mentorship.mentee_id}/")
     assert "assigned mentor, mentorship" in page.content.decode()

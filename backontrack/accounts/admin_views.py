@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from backontrack.accounts.models import Authenticator
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
 from backontrack.core import form_tokens
@@ -52,7 +52,7 @@ def _users_with_status() -> QuerySet[User]:
         .prefetch_related("role_grants")
         .annotate(
             has_authenticator=Exists(
-                TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+                Authenticator.objects.filter(user=OuterRef("pk"), confirmed=True)
             ),
             is_locked=Exists(_lockouts().filter(username=OuterRef("username"))),
         )
@@ -443,7 +443,7 @@ def admin_summary() -> dict[str, int]:
     return {
         "active_users": active.count(),
         "without_authenticator": active.exclude(
-            Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
+            Exists(Authenticator.objects.filter(user=OuterRef("pk"), confirmed=True))
         ).count(),
         "locked": _lockouts().values("username").distinct().count(),
         "organisations": Organisation.objects.filter(is_active=True).count(),

@@ -14,8 +14,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from backontrack.accounts.models import Authenticator
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
 from backontrack.core import access
@@ -311,7 +311,7 @@ def account_request_decide(
         )
     never_set_up = not subject.has_usable_password() and not subject.signin_links.exists()
     if approve and request.kind == AccountRequest.Kind.FULL_RESET:
-        TOTPDevice.objects.filter(user=subject).delete()
+        Authenticator.objects.filter(user=subject).delete()
         RecoveryCode.objects.filter(user=subject).delete()
         subject.set_unusable_password()
         subject.save(update_fields=["password"])
@@ -397,7 +397,8 @@ def signin_link_url(token: str) -> str:
 
 def signin_is_set_up(user: User) -> bool:
     return (
-        user.has_usable_password() or TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        user.has_usable_password()
+        or Authenticator.objects.filter(user=user, confirmed=True).exists()
     )
 
 
@@ -501,7 +502,7 @@ class LinkStep(models.TextChoices):
 
 
 def signin_link_step(user: User) -> str:
-    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+    if Authenticator.objects.filter(user=user, confirmed=True).exists():
         return LinkStep.WITH_CODE
     if user.has_usable_password():
         return LinkStep.WITH_CURRENT
@@ -595,7 +596,7 @@ def user_reset_authenticator(*, actor: User, user: User) -> None:
                 "approves."
             )
         )
-    TOTPDevice.objects.filter(user=user).delete()
+    Authenticator.objects.filter(user=user).delete()
     RecoveryCode.objects.filter(user=user).delete()
     record(actor=actor, action=Action.CHANGE, obj=user, fields=["authenticator", "recovery_codes"])
     signin_link_send(actor=actor, user=user, purpose=SignInLink.Purpose.AUTHENTICATOR)
@@ -635,22 +636,22 @@ def password_change(*, user: User, new_password: str) -> None:
 
 
 @transaction.atomic
-def totp_device_for_enrolment(*, user: User, device_id: int | None) -> TOTPDevice:
+def totp_device_for_enrolment(*, user: User, device_id: int | None) -> Authenticator:
     """The unconfirmed authenticator of this sign-in attempt. Each attempt gets its own
     secret and any other unconfirmed one is removed, so a secret shown to one browser is
     never the one another browser confirms."""
     if device_id is not None:
-        device = TOTPDevice.objects.filter(pk=device_id, user=user, confirmed=False).first()
+        device = Authenticator.objects.filter(pk=device_id, user=user, confirmed=False).first()
         if device is not None:
             return device
-    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-    return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    Authenticator.objects.filter(user=user, confirmed=False).delete()
+    return Authenticator.objects.create(user=user, name="Authenticator app", confirmed=False)
 
 
 @transaction.atomic
-def totp_enrol_confirm(*, user: User, device: TOTPDevice, token: str) -> list[str] | None:
+def totp_enrol_confirm(*, user: User, device: Authenticator, token: str) -> list[str] | None:
     """Confirm enrolment if the token is right; returns the new recovery codes, else None."""
-    device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+    device = Authenticator.objects.select_for_update().get(pk=device.pk)
     if not device.verify_token(token):
         return None
     device.confirmed = True
@@ -658,7 +659,7 @@ def totp_enrol_confirm(*, user: User, device: TOTPDevice, token: str) -> list[st
     record(
         actor=None, username=user.username, action=Action.CHANGE, obj=user, fields=["authenticator"]
     )
-    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    Authenticator.objects.filter(user=user).exclude(pk=device.pk).delete()
     return recovery_codes_regenerate(user=user)
 
 
@@ -700,7 +701,7 @@ def verify_second_factor(*, user: User, token: str) -> bool:
     token = token.strip()
     digits = token.replace(" ", "")
     if digits.isdigit():
-        device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+        device = Authenticator.objects.select_for_update().filter(user=user, confirmed=True).first()
         return device is not None and device.verify_token(digits)
     return recovery_code_use(user=user, code=token)
 

@@ -4,7 +4,6 @@ A person is signed in (django.contrib.auth.login) only after both factors; betwe
 steps the session holds a short-lived "pending" marker and nothing else is reachable.
 """
 
-import base64
 import time
 from typing import Any
 
@@ -24,8 +23,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from backontrack.accounts.models import Authenticator
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
 from backontrack.core.access import authenticated_user, signed_in_user
@@ -178,7 +177,7 @@ def signin(request: HttpRequest) -> HttpResponse:
                 "since": time.time(),
                 "next": _safe_next(request, request.GET.get("next")),
             }
-            if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            if Authenticator.objects.filter(user=user, confirmed=True).exists():
                 return redirect("signin_code")
             if services.may_enrol_with_password(user):
                 return redirect("signin_enrol")
@@ -201,7 +200,7 @@ def signin_code(request: HttpRequest) -> HttpResponse:
     user = _pending_user(request)
     if user is None:
         return _restart_signin(request)
-    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+    if not Authenticator.objects.filter(user=user, confirmed=True).exists():
         return redirect("signin_enrol")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -239,7 +238,7 @@ def signin_enrol(request: HttpRequest) -> HttpResponse:
     user = _pending_user(request)
     if user is None:
         return _restart_signin(request)
-    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+    if Authenticator.objects.filter(user=user, confirmed=True).exists():
         return redirect("signin_code")
     pending = request.session[PENDING]
     device = services.totp_device_for_enrolment(user=user, device_id=pending.get("device_id"))
@@ -270,7 +269,7 @@ def signin_enrol(request: HttpRequest) -> HttpResponse:
                 "exactly, then enter the code your app shows now."
             ),
         )
-    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+    secret = device.secret_base32
     return render(
         request,
         "accounts/signin_enrol.html",
@@ -385,7 +384,7 @@ def account(request: HttpRequest) -> HttpResponse:
     context = {
         "profile_user": user,
         "recovery_codes_left": user.recovery_codes.filter(used_at__isnull=True).count(),
-        "device": TOTPDevice.objects.filter(user=user, confirmed=True).first(),
+        "device": Authenticator.objects.filter(user=user, confirmed=True).first(),
     }
     return render(request, "accounts/account.html", context)
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from backontrack.accounts.models import AccountRequest, Role, SignInLink
 
-from .models import AuditEvent
+from .models import AuditEvent, StatedReason
 
 # Singular and plural names of the records the trail refers to.
 RECORD_KINDS: dict[str, tuple[Promise, Promise]] = {
@@ -213,8 +213,13 @@ def field_label(object_type: str, name: str) -> str:
 
 def purpose(justification: str) -> str:
     """A routine look's purpose, written as a code ("purpose:<relation>:<page>"), in words;
-    a purpose the person typed, as they typed it."""
+    a stated one ("stated:<reason>:<details>") as its reason in words and the person's own
+    words; a purpose typed in full (an export's), as typed."""
     code, _sep, rest = justification.partition(":")
+    if code == "stated":
+        reason, _sep, details = rest.partition(":")
+        label = str(StatedReason(reason).label) if reason in StatedReason.values else reason
+        return f"{label}: {details}" if details else label
     if code != "purpose":
         return justification
     relation, _sep, page = rest.partition(":")

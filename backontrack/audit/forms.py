@@ -1,11 +1,14 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from backontrack.core import dates
 from backontrack.core.forms import DesignSystemForm
+from backontrack.mentees.forms import PersonalIdSearchForm
 
 from .describe import RECORD_KINDS
-from .models import Action
+from .models import Action, StatedReason
 
 
 def object_type_choices() -> list[tuple[str, str]]:
@@ -61,3 +64,39 @@ class ExportForm(DesignSystemForm):
             "It is recorded with the export."
         ),
     )
+
+
+class StatedPurposeForm(DesignSystemForm):
+    """Why someone opens what their role does not routinely need."""
+
+    reason = forms.ChoiceField(
+        label=_("Why do you open it?"),
+        choices=StatedReason.choices,
+        widget=forms.RadioSelect,
+    )
+    details = forms.CharField(
+        label=_("In a few words"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Required for “Other reason”. Name no one and write no case details: for "
+            "example the number of a complaint or an inquiry."
+        ),
+    )
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        if cleaned.get("reason") == StatedReason.OTHER and not cleaned.get("details", "").strip():
+            self.add_error("details", _("Say in a few words why you open it."))
+        return cleaned
+
+
+class PersonLookupForm(PersonalIdSearchForm, StatedPurposeForm):
+    """The auditor finds a person by personal ID number and says why in the same step."""
+
+    field_order = ("personal_id", "reason", "details")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = _("Why do you look?")

@@ -20,6 +20,18 @@ class Action(models.TextChoices):
     SIGN_OUT = "sign_out", _("Signed out")
 
 
+class StatedReason(models.TextChoices):
+    """Why someone opens what their role does not routinely need (a closed case, a person's
+    access history); stored with every event of the look as `stated:<code>:<details>`."""
+
+    FOLLOW_UP = "follow_up", _("Follow-up on the person after the case closed")
+    COMPLAINT = "complaint", _("A complaint or an inquiry")
+    ACCESS_REQUEST = "access_request", _("The person asked to see their data")
+    QUALITY = "quality", _("Quality assurance or supervision")
+    AUTHORITY = "authority", _("A legal obligation or a request from an authority")
+    OTHER = "other", _("Other reason")
+
+
 class AuditEvent(models.Model):
     """One entry in the append-only audit trail. Each event's `hash` covers its content and
     the previous event's hash (HMAC with a key kept outside the database), so changing,

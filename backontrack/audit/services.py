@@ -112,6 +112,8 @@ def record(
         people_looked_at = [i for i in {object_id, *object_ids} if i]
     else:
         people_looked_at = people
+    if not justification and context.stated and people_looked_at:
+        justification = context.stated  # what the person said when they opened the record
     if not justification and context.page and people_looked_at and actor is not None:
         # A routine look says why by itself: who the actor is to these people, on which page.
         justification = f"purpose:{relation_to(actor, people_looked_at)}:{context.page}"

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -15,12 +16,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from backontrack.core import access
 from backontrack.core.access import can_read_audit_trail, require, signed_in_user
 from backontrack.mentees import identity
-from backontrack.mentees.forms import PersonalIdSearchForm
 
 from . import checkpoints as checkpoint_log
+from . import purposes
 from .checkpoints import Checkpoint
+from .context import PurposeRequired
 from .describe import describe
-from .forms import AuditSearchForm, ExportForm
+from .forms import AuditSearchForm, ExportForm, PersonLookupForm, StatedPurposeForm
 from .models import Action, AuditEvent
 from .services import ChainProblem, record, verify_chain
 
@@ -199,18 +201,21 @@ def person_lookup(request: HttpRequest) -> HttpResponse:
     to answer "who looked at this person's record"."""
     user = signed_in_user(request)
     require(can_read_audit_trail(user))
-    form = PersonalIdSearchForm(request.POST or None, prefix="id")
+    form = PersonLookupForm(request.POST or None, prefix="id")
     if request.method == "POST" and form.is_valid():
         index = identity.index_for(form.cleaned_data["personal_id"])
         found = access.mentee_by_personal_id_for_audit(user, index)
+        stated = purposes.justification(form.cleaned_data["reason"], form.cleaned_data["details"])
         record(
             actor=user,
             action=Action.SEARCH,
             object_type="mentees.mentee",
             object_ids=[found.pk] if found else [],
             fields=["personal_id"],
+            justification=stated,
         )
         if found is not None:
+            purposes.state(request.session, f"mentee:{found.pk}", stated)
             return redirect("audit_person", pk=found.pk)
         form.add_error("personal_id", _("No mentee has this personal identification number."))
     return render(request, "audit/person_lookup.html", {"form": form})
@@ -238,3 +243,38 @@ def audit_person(request: HttpRequest, pk: int) -> HttpResponse:
         "audit/audit_person.html",
         {"mentee": mentee, "page": page, "events": described, "querystring": ""},
     )
+
+
+def purpose_ask(request: HttpRequest, needed: PurposeRequired) -> HttpResponse:
+    """The question asked instead of a page that is not a routine look (raised by the access
+    policy, answered by `purpose_state`). It names no one: the record opens after."""
+    form = StatedPurposeForm(initial={"reason": None})
+    return render(
+        request,
+        "audit/purpose_ask.html",
+        {"form": form, "key": needed.key, "kind": needed.kind, "next": request.get_full_path()},
+        status=403,
+    )
+
+
+@require_POST
+def purpose_state(request: HttpRequest) -> HttpResponse:
+    """Keep the purpose for this record for an hour of this session, then open it."""
+    signed_in_user(request)
+    key = request.POST.get("key", "")
+    next_url = request.POST.get("next", "")
+    if not purposes.KEY_PATTERN.match(key) or not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect("home")
+    form = StatedPurposeForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "audit/purpose_ask.html",
+            {"form": form, "key": key, "kind": key.partition(":")[0], "next": next_url},
+            status=400,
+        )
+    stated = purposes.justification(form.cleaned_data["reason"], form.cleaned_data["details"])
+    purposes.state(request.session, key, stated)
+    return redirect(next_url)

@@ -5,7 +5,7 @@ Default deny. Each predicate lists its conditions one per line. Views call these
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
@@ -13,6 +13,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from backontrack.accounts.models import AccountRequest, Role, SignInLink, User
+from backontrack.audit import context as audit_context
 from backontrack.audit.models import AuditEvent, AuditEventSubject
 from backontrack.mentees.models import Consent, CustodyEvent, Mentee
 from backontrack.mentors.models import (
@@ -181,13 +182,24 @@ def custody_events_of(user: object, mentee: Mentee) -> QuerySet[CustodyEvent]:
     ).select_related("institution", "recorded_by")
 
 
+def require_stated_purpose(key: str) -> None:
+    """A look that is not routine opens only with a purpose the person stated in this
+    session (see audit.context); the events of the request carry it."""
+    context = audit_context.current.get()
+    stated = dict(context.purposes).get(key)
+    if not stated:
+        raise audit_context.PurposeRequired(key)
+    audit_context.current.set(replace(context, stated=stated))
+
+
 def mentee_for_audit(user: object, pk: int) -> Mentee:
     """The auditor identifies a person to see who looked at their record; the auditor sees
-    no case data, only the name and the access history."""
+    no case data, only the name and the access history, and says why first."""
     require(can_read_audit_trail(user))
     mentee = Mentee.objects.filter(pk=pk).only("id", "first_name", "last_name").first()
     if mentee is None:
         raise Http404
+    require_stated_purpose(f"mentee:{mentee.pk}")
     return mentee
 
 
@@ -431,6 +443,9 @@ def mentorship_for(user: object, pk: int) -> Mentorship:
     )
     if mentorship is None:
         raise Http404
+    if mentorship.status == "closed":
+        # Only the coordinator sees a closed case, and not routinely: they say why.
+        require_stated_purpose(f"mentorship:{mentorship.pk}")
     return mentorship
 
 

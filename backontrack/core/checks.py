@@ -1,6 +1,6 @@
 from typing import Any
 
-from django.core.checks import CheckMessage, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from .keys import keys_from_environment
 
@@ -20,4 +20,27 @@ def keys_are_set_explicitly(app_configs: Any = None, **kwargs: Any) -> list[Chec
         )
         for name, present in keys_from_environment().items()
         if not present
+    ]
+
+
+@register(Tags.models)
+def encrypted_fields_are_bound_to_rows(
+    app_configs: Any = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """Every model with an encrypted field has a row key to bind its values to."""
+    from django.apps import apps
+
+    from .fields import EncryptedMixin
+    from .models import RowKeyed
+
+    return [
+        Error(
+            f"{model._meta.label} has encrypted fields but no row key.",
+            hint="Inherit backontrack.core.models.RowKeyed.",
+            obj=model,
+            id="backontrack.E001",
+        )
+        for model in apps.get_models()
+        if any(isinstance(f, EncryptedMixin) for f in model._meta.concrete_fields)
+        and not issubclass(model, RowKeyed)
     ]

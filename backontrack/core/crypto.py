@@ -1,14 +1,16 @@
 """Authenticated encryption of sensitive values, and blind indexes for exact search.
 
-Stored form: ``enc2:<key id>:<base64(nonce + ciphertext + tag)>`` with AES-256-GCM. The
-associated data is the field's name (``app.model.field``), so a value copied into another
-field does not decrypt. The key id is the first 8 hex digits of the key's SHA-256, so a
+Stored form: ``enc3:<key id>:<base64(nonce + ciphertext + tag)>`` with AES-256-GCM. The
+associated data is the field's name (``app.model.field``) and the row's own random key
+(``row_key``), so a value copied into another field, or into the same field of another
+row, does not decrypt. The key id is the first 8 hex digits of the key's SHA-256, so a
 value names the key it needs without revealing it.
 
 The plaintext is padded (ISO/IEC 7816-4: 0x80, then zeros) to a multiple of a block, so the
 ciphertext's length does not give the value away: with a block longer than every choice of a
-choice field, all its values encrypt to the same length. ``enc1`` values (unpadded, from
-before) still decrypt; `backontrack rotate-keys` rewrites them as ``enc2``."""
+choice field, all its values encrypt to the same length. Values from before are read only
+where no row is given (by the migrations and `backontrack rotate-keys`, which rewrite them
+as ``enc3``): ``enc2`` (padded, bound to the field only) and ``enc1`` (unpadded)."""
 
 import base64
 import hashlib
@@ -20,8 +22,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from .keys import field_keys, index_key
 
-PREFIX = "enc2"
+PREFIX = "enc3"
+FIELD_ONLY_PREFIX = "enc2"
 UNPADDED_PREFIX = "enc1"
+LEGACY_PREFIXES = (FIELD_ONLY_PREFIX, UNPADDED_PREFIX)
 BLOCK = 16
 
 
@@ -45,29 +49,50 @@ def _unpad(data: bytes) -> bytes:
     return stripped[:-1]
 
 
-def encrypt(plaintext: str, *, context: str, block: int = BLOCK) -> str:
+def _associated_data(context: str, row: str) -> bytes:
+    return f"{context}\x1f{row}".encode()
+
+
+def encrypt(plaintext: str, *, context: str, row: str | None, block: int = BLOCK) -> str:
+    """Seal a value of the field `context` in the row whose row key is `row`. Only the
+    migrations that ran before rows had keys seal with `row=None` (as ``enc2``); a later
+    migration binds those values to their rows, and a field never opens them."""
     key = field_keys()[0]
     nonce = os.urandom(12)
-    sealed = AESGCM(key).encrypt(nonce, _pad(plaintext.encode(), block), context.encode())
+    padded = _pad(plaintext.encode(), block)
+    if row is None:
+        sealed = AESGCM(key).encrypt(nonce, padded, context.encode())
+        return f"{FIELD_ONLY_PREFIX}:{key_id(key)}:{base64.b64encode(nonce + sealed).decode()}"
+    sealed = AESGCM(key).encrypt(nonce, padded, _associated_data(context, row))
     return f"{PREFIX}:{key_id(key)}:{base64.b64encode(nonce + sealed).decode()}"
 
 
-def decrypt(token: str, *, context: str) -> str:
+def decrypt(token: str, *, context: str, row: str | None) -> str:
+    """Open a value of the field `context` in the row `row`. Values from before row
+    binding open only with `row=None`, which is for the tools that rewrite them."""
     try:
         prefix, wanted, payload = token.split(":", 2)
     except ValueError as error:
         raise DecryptionError("not an encrypted value") from error
-    if prefix not in (PREFIX, UNPADDED_PREFIX):
+    if prefix == PREFIX and not row:
+        raise DecryptionError("the value is bound to a row, and no row was given")
+    if prefix in LEGACY_PREFIXES and row:
+        raise DecryptionError(
+            "the value is not bound to its row yet: run `backontrack migrate`, then "
+            "`backontrack rotate-keys`"
+        )
+    if prefix not in (PREFIX, *LEGACY_PREFIXES):
         raise DecryptionError("not an encrypted value")
     key = next((k for k in field_keys() if key_id(k) == wanted), None)
     if key is None:
         raise DecryptionError(f"key {wanted} is not among BACKONTRACK_FIELD_KEYS")
     raw = base64.b64decode(payload)
+    data = _associated_data(context, row) if row else context.encode()
     try:
-        opened = AESGCM(key).decrypt(raw[:12], raw[12:], context.encode())
+        opened = AESGCM(key).decrypt(raw[:12], raw[12:], data)
     except InvalidTag as error:
-        raise DecryptionError("the value was altered or belongs to another field") from error
-    return (_unpad(opened) if prefix == PREFIX else opened).decode()
+        raise DecryptionError("the value was altered or belongs to another field or row") from error
+    return (opened if prefix == UNPADDED_PREFIX else _unpad(opened)).decode()
 
 
 def encrypted_with_newest_key(token: str) -> bool:

@@ -8,9 +8,16 @@ from datetime import date
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from backontrack.accounts.models import Institution, Organisation, Region, Role, RoleGrant, User
+from backontrack.accounts.models import (
+    Authenticator,
+    Institution,
+    Organisation,
+    Region,
+    Role,
+    RoleGrant,
+    User,
+)
 from backontrack.mentees import synthetic
 
 from .models import Installation
@@ -197,7 +204,7 @@ def load_demo_data(*, password: str | None = None) -> bool:
         )
         RoleGrant.objects.bulk_create(RoleGrant(user=user, role=role) for role in persona.roles)
         # Demo personas are enrolled already; their secrets exist only in this database.
-        TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+        Authenticator.objects.create(user=user, name="Authenticator app", confirmed=True)
     synthetic.save_batch(
         list(
             synthetic.generate(

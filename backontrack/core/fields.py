@@ -1,16 +1,45 @@
 from typing import Any
 
 from django.db import models
+from django.db.models.query_utils import DeferredAttribute
 
 from . import crypto
 
 
-class EncryptedMixin:
-    """Stores the field's value encrypted (see core.crypto) in a text column. It cannot be
-    filtered on: search sensitive identifiers through a blind-index field instead, and filter
-    other encrypted values in Python over a bounded set of rows."""
+class Sealed(str):
+    """A value as stored: encrypted, not yet opened for its row."""
 
+
+class SealedAttribute(DeferredAttribute):
+    """Opens a stored value when it is first read, with the key of the row it belongs to
+    (the database converter that reads a column does not know the row)."""
+
+    def __get__(self, instance: Any, cls: Any = None) -> Any:
+        if instance is None:
+            return self
+        super().__get__(instance, cls)  # loads a deferred value
+        name = self.field.attname
+        value = instance.__dict__[name]
+        if isinstance(value, Sealed):
+            value = self.field.open(value, instance)  # type: ignore[attr-defined]
+            instance.__dict__[name] = value
+        return value
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        instance.__dict__[self.field.attname] = value
+
+
+class EncryptedMixin:
+    """Stores the field's value encrypted (see core.crypto) in a text column, bound to the
+    field and to the row's `row_key` (models with encrypted fields inherit `RowKeyed`). It
+    cannot be filtered on: search sensitive identifiers through a blind-index field instead,
+    and filter other encrypted values in Python over a bounded set of rows. It is written
+    only by saving its model (`save`, `bulk_create`), never by `update()`, which knows no
+    row."""
+
+    descriptor_class: Any = SealedAttribute
     encryption_context: str
+    attname: str
 
     def contribute_to_class(
         self, cls: type[models.Model], name: str, private_only: bool = False
@@ -33,17 +62,44 @@ class EncryptedMixin:
     def from_plaintext(self, plaintext: str) -> Any:
         return plaintext
 
+    @staticmethod
+    def row_of(instance: models.Model) -> str:
+        return str(instance.row_key)  # type: ignore[attr-defined]
+
+    def open(self, token: str, instance: models.Model) -> Any:
+        plaintext = crypto.decrypt(
+            token, context=self.encryption_context, row=self.row_of(instance)
+        )
+        return self.from_plaintext(plaintext)
+
+    def seal(self, value: Any, row: str) -> str:
+        return crypto.encrypt(
+            self.to_plaintext(value),
+            context=self.encryption_context,
+            row=row,
+            block=self.padding_block(),
+        )
+
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
         if value is None or value == "":
             return value
-        return self.from_plaintext(crypto.decrypt(value, context=self.encryption_context))
+        return Sealed(value)
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        value = getattr(model_instance, self.attname)
+        if value is None or value == "":
+            return value
+        return Sealed(self.seal(value, self.row_of(model_instance)))
 
     def get_prep_value(self, value: Any) -> Any:
+        if isinstance(value, Sealed):
+            return str(value)
         value = super().get_prep_value(value)  # type: ignore[misc]
         if value is None or value == "":
             return value
-        return crypto.encrypt(
-            self.to_plaintext(value), context=self.encryption_context, block=self.padding_block()
+        raise ValueError(
+            f"{self.encryption_context} is encrypted for its row: save the model instead of "
+            "updating the column"
         )
 
     def get_lookup(self, lookup_name: str) -> Any:

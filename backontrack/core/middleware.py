@@ -13,8 +13,10 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from backontrack.audit import context as audit_context
+from backontrack.audit import purposes
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
+from backontrack.audit.views import purpose_ask
 
 from .client_address import client_address
 
@@ -62,8 +64,18 @@ class RequestIdMiddleware:
         self, request: HttpRequest, view_func: Callable, view_args: tuple, view_kwargs: dict
     ) -> None:
         match = request.resolver_match
+        context = audit_context.current.get()
         if match is not None and match.url_name:
-            audit_context.current.set(replace(audit_context.current.get(), page=match.url_name))
+            context = replace(context, page=match.url_name)
+        session = getattr(request, "session", None)
+        if session is not None:
+            context = replace(context, purposes=tuple(purposes.stated_in(session).items()))
+        audit_context.current.set(context)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, audit_context.PurposeRequired):
+            return purpose_ask(request, exception)
+        return None
 
 
 class SessionLimitsMiddleware:

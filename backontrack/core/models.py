@@ -1,6 +1,19 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+class RowKeyed(models.Model):
+    """A model with encrypted fields. Each row has its own random key, fixed before the
+    first save and never changed, which every encrypted value of the row is bound to (see
+    core.crypto): a value copied into another row does not decrypt."""
+
+    row_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    class Meta:
+        abstract = True
 
 
 class Installation(models.Model):

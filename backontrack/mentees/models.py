@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backontrack.accounts.models import Institution
 from backontrack.core.fields import EncryptedTextField
+from backontrack.core.models import RowKeyed
 
 
 class Gender(models.TextChoices):
@@ -49,7 +50,7 @@ class Language(models.TextChoices):
     FRENCH = "fr", _("French")
 
 
-class Mentee(models.Model):
+class Mentee(RowKeyed):
     """A person in the programme. The personal identification number is stored encrypted;
     `personal_id_index` (a keyed hash) finds it by exact match and keeps it unique."""
 
@@ -107,7 +108,7 @@ class Mentee(models.Model):
         return [str(Language(code).label) for code in self.languages if code in Language.values]
 
 
-class CustodyEvent(models.Model):
+class CustodyEvent(RowKeyed):
     class Kind(models.TextChoices):
         ADMISSION = "admission", _("Admitted (remand)")
         TRANSFER = "transfer", _("Transferred")
@@ -155,7 +156,7 @@ STATUS_AFTER = {
 }
 
 
-class Consent(models.Model):
+class Consent(RowKeyed):
     """The mentee's voluntary consent, with its scope. Withdrawn consent is kept (dated) so
     the record shows what was agreed when."""
 

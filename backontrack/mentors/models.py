@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backontrack.accounts.models import Institution, Region
 from backontrack.core.fields import EncryptedTextField
+from backontrack.core.models import RowKeyed
 from backontrack.mentees.models import Gender, Language, Mentee
 
 MAX_CAPACITY = 10
@@ -58,7 +59,7 @@ EXTREMISM_COMPETENCES = (
 )
 
 
-class Mentor(models.Model):
+class Mentor(RowKeyed):
     """A mentor (and, with coach capacity, a mentor coach) in the corps."""
 
     user = models.OneToOneField(
@@ -128,7 +129,7 @@ class Mentor(models.Model):
         return [str(Competence(c).label) for c in self.competences if c in Competence.values]
 
 
-class MentorStatusChange(models.Model):
+class MentorStatusChange(RowKeyed):
     mentor = models.ForeignKey(Mentor, on_delete=models.CASCADE, related_name="status_changes")
     from_status = models.CharField(max_length=16, choices=MentorStatus.choices, blank=True)
     to_status = models.CharField(max_length=16, choices=MentorStatus.choices)
@@ -158,7 +159,7 @@ class CheckResult(models.TextChoices):
     FAILED = "failed", _("Not passed")
 
 
-class ScreeningCheck(models.Model):
+class ScreeningCheck(RowKeyed):
     """One screening check of a mentor. A check done again adds a row; the latest counts."""
 
     mentor = models.ForeignKey(Mentor, on_delete=models.CASCADE, related_name="checks")
@@ -286,7 +287,7 @@ class Attendance(models.Model):
         return f"{self.mentor} at {self.session}"
 
 
-class ModuleSignOff(models.Model):
+class ModuleSignOff(RowKeyed):
     """The trainer's sign-off that a mentor has completed a module. A refresher adds a new
     sign-off; the latest counts."""
 
@@ -309,7 +310,7 @@ class ModuleSignOff(models.Model):
         return f"{self.module} {self.signed_off_on}"
 
 
-class ConflictOfInterest(models.Model):
+class ConflictOfInterest(RowKeyed):
     """A reason a mentor must not mentor a particular person: declared by the mentor (a
     relative, a neighbour, a past case) or raised about the mentee (threats, a co-accused)."""
 

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from backontrack.core.fields import EncryptedTextField
+from backontrack.core.models import RowKeyed
 from backontrack.mentees.models import Mentee
 from backontrack.mentors.models import Mentor
 
@@ -85,7 +86,7 @@ OPEN_MENTORSHIP_STATUSES = (
 )
 
 
-class Mentorship(models.Model):
+class Mentorship(RowKeyed):
     mentee = models.ForeignKey(
         Mentee, verbose_name=_("mentee"), on_delete=models.PROTECT, related_name="mentorships"
     )
@@ -176,7 +177,7 @@ class Mentorship(models.Model):
         return f"{self.mentee} / {self.mentor}"
 
 
-class MentorshipChange(models.Model):
+class MentorshipChange(RowKeyed):
     """One change of a mentorship's status or phase: who, when, from what to what, and why."""
 
     class Kind(models.TextChoices):
@@ -215,7 +216,7 @@ class MentorshipChange(models.Model):
         return str(choices(self.to_value).label) if self.to_value in choices.values else ""
 
 
-class Meeting(models.Model):
+class Meeting(RowKeyed):
     class Kind(models.TextChoices):
         PRISON_VISIT = "prison_visit", _("Prison visit")
         PHONE = "phone", _("Phone")
@@ -308,7 +309,7 @@ class Meeting(models.Model):
         ]
 
 
-class MeetingRevision(models.Model):
+class MeetingRevision(RowKeyed):
     """The meeting as it was before a change made more than 48 hours after it was recorded,
     with why it was changed. The earlier content is kept encrypted as JSON."""
 
@@ -327,7 +328,7 @@ class MeetingRevision(models.Model):
         return f"revision of meeting {self.meeting_id}"
 
 
-class CheckIn(models.Model):
+class CheckIn(RowKeyed):
     """The coordinator's check-in on a mentorship: twice in the first month, then monthly."""
 
     class How(models.TextChoices):
@@ -368,7 +369,7 @@ class SentAlert(models.Model):
         return self.key
 
 
-class Plan(models.Model):
+class Plan(RowKeyed):
     """The mentorship plan: the custody constraints it works within. Its goals hang off the
     mentorship. One plan per mentorship; edits are version-checked."""
 
@@ -384,7 +385,7 @@ class Plan(models.Model):
         return f"plan of mentorship {self.mentorship_id}"
 
 
-class Goal(models.Model):
+class Goal(RowKeyed):
     mentorship = models.ForeignKey(Mentorship, on_delete=models.CASCADE, related_name="goals")
     area = models.CharField(_("aim area"), max_length=16, choices=AimArea.choices)
     title = EncryptedTextField(_("goal"))
@@ -476,7 +477,7 @@ class ReentryPlan(models.Model):
         return f"re-entry plan of mentorship {self.mentorship_id}"
 
 
-class ReentryNeed(models.Model):
+class ReentryNeed(RowKeyed):
     plan = models.ForeignKey(ReentryPlan, on_delete=models.CASCADE, related_name="needs")
     domain = models.CharField(_("domain"), max_length=16, choices=NeedDomain.choices)
     status = models.CharField(

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Max, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
@@ -67,11 +68,12 @@ def _apply(
     form: forms.Form,
     write: Callable[[], object],
     success: Callable[[], str],
+    then: str = "",
 ) -> HttpResponse | None:
-    """Run a coordinator's write: on success say so and return to the mentorship; when
-    someone else changed it meanwhile say so and return; when refused, put the reason on
-    the form (None: render the form again)."""
-    done = redirect("mentorship_detail", pk=mentorship.pk)
+    """Run a coordinator's write: on success say so and return to the mentorship (or to
+    `then`); when someone else changed it meanwhile say so and return; when refused, put
+    the reason on the form (None: render the form again)."""
+    done = redirect(then or reverse("mentorship_detail", args=[mentorship.pk]))
     try:
         with form_tokens.spend(form, actor=request.user) as spending:
             write()
@@ -555,7 +557,11 @@ def mentorship_close(request: HttpRequest, pk: int) -> HttpResponse:
                     version=form.cleaned_data["version"],
                     closure=closure,
                 ),
-                lambda: _("The mentorship is closed."),
+                lambda: _(
+                    "The mentorship is closed. Nobody follows the person any more: opening "
+                    "the case again asks you why."
+                ),
+                then=reverse("mentorship_list"),
             )
         ):
             return done

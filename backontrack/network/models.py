@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from backontrack.core.fields import EncryptedTextField
+from backontrack.core.models import RowKeyed
 from backontrack.mentees.models import Mentee
 from backontrack.mentorships.models import Phase
 
@@ -46,7 +47,7 @@ class WithdrawnBy(models.TextChoices):
     MEMBER = "member", _("The person themselves")
 
 
-class NetworkMember(models.Model):
+class NetworkMember(RowKeyed):
     mentee = models.ForeignKey(Mentee, on_delete=models.CASCADE, related_name="network")
     name = EncryptedTextField(_("name"))
     relation = models.CharField(_("relation"), max_length=16, choices=Relation.choices)
@@ -96,7 +97,7 @@ class NetworkMember(models.Model):
         return "missing"
 
 
-class Involvement(models.Model):
+class Involvement(RowKeyed):
     """The mentorship involving a network member: a family meeting, a visit, a call, a joint
     meeting with the mentee. Recorded only with consent in force."""
 

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from backontrack.core.fields import EncryptedBooleanField, EncryptedTextField
+from backontrack.core.models import RowKeyed
 from backontrack.mentees.models import Mentee
 
 
@@ -40,7 +41,7 @@ class Orientation(models.TextChoices):
     NOT_APPLICABLE = "not_applicable", _("Not applicable")
 
 
-class Referral(models.Model):
+class Referral(RowKeyed):
     """A person referred to the programme by prison or probation staff."""
 
     mentee = models.ForeignKey(Mentee, on_delete=models.PROTECT, related_name="referrals")
@@ -100,7 +101,7 @@ class Referral(models.Model):
         return labels
 
 
-class ReferralTransition(models.Model):
+class ReferralTransition(RowKeyed):
     """One move in a referral's life: who, when, from where to where, and why."""
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="transitions")
@@ -131,7 +132,7 @@ class NotEligibleReason(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Screening(models.Model):
+class Screening(RowKeyed):
     """The coordinator's eligibility screening of one referral: a finding and the evidence
     for each criterion, the recommendation the rules gave, and the decision."""
 

@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from backontrack.core.fields import EncryptedTextField
+from backontrack.core.models import RowKeyed
 
 
 def localised(text: dict[str, str]) -> str:
@@ -75,7 +76,7 @@ class Occasion(models.TextChoices):
     CLOSURE = "closure", _("At closure")
 
 
-class Review(models.Model):
+class Review(RowKeyed):
     mentorship = models.ForeignKey(
         "mentorships.Mentorship", on_delete=models.CASCADE, related_name="reviews"
     )
@@ -96,7 +97,7 @@ class Review(models.Model):
         return f"review {self.pk}"
 
 
-class Rating(models.Model):
+class Rating(RowKeyed):
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="ratings")
     item_code = models.CharField(max_length=64)
     value = models.SmallIntegerField(null=True)  # None: unknown

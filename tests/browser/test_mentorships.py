@@ -197,3 +197,18 @@ def test_one_mentorship_from_proposed_through_every_phase_to_closure(
         response = other.goto(detail)
         assert response is not None and response.status == 404
         other.context.close()
+
+    # Opening the closed case again is not routine: the coordinator says why first, and the
+    # question names no one.
+    page.goto(detail)
+    expect(page.get_by_role("heading", name="Why do you open this closed case?")).to_be_visible()
+    expect(page.get_by_text(proposed.mentee.last_name)).to_have_count(0)
+    check_accessibility(page, axe_source, "mentorship-closed-purpose")
+    page.get_by_label("Other reason").check()
+    page.get_by_role("button", name="Open the case").click()
+    expect(page.get_by_text("Say in a few words why you open it.").first).to_be_visible()
+    page.get_by_label("A complaint or an inquiry").check()
+    page.get_by_label("In a few words").fill("Complaint 2026-14")
+    page.get_by_role("button", name="Open the case").click()
+    expect(page).to_have_url(f"{base}{detail}")
+    expect(page.get_by_text(proposed.mentee.last_name).first).to_be_visible()

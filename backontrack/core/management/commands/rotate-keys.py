@@ -23,8 +23,9 @@ def encrypted_fields() -> Iterator[tuple[type[models.Model], list[Any]]]:
 class Command(BaseCommand):
     help = (
         "Re-encrypt every encrypted value under the newest key (the first of "
-        "BACKONTRACK_FIELD_KEYS). Safe to interrupt and run again: values already under the "
-        "newest key are skipped. Remove an old key only after this has finished."
+        "BACKONTRACK_FIELD_KEYS), bound to its row. Safe to interrupt and run again: values "
+        "already under the newest key are skipped. Remove an old key only after this has "
+        "finished."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -58,7 +59,8 @@ class Command(BaseCommand):
 
         table = quote(model._meta.db_table)
         pk = quote(model._meta.pk.column if model._meta.pk else "id")
-        columns = ", ".join(quote(f.column) for f in fields)
+        row_key: Any = model._meta.get_field("row_key")
+        columns = ", ".join(quote(f.column) for f in [row_key, *fields])
         total = model._default_manager.count()
         changed = batches = 0
         last = None
@@ -78,14 +80,21 @@ class Command(BaseCommand):
                         break
                     updates = []
                     for row in rows:
-                        values = list(row[1:])
+                        row_id = str(row_key.to_python(row[1]))
+                        values = list(row[2:])
                         stale = False
                         for i, (field, value) in enumerate(zip(fields, values, strict=True)):
                             if value and not crypto.encrypted_with_newest_key(value):
-                                plain = crypto.decrypt(value, context=field.encryption_context)
+                                bound = value.startswith(f"{crypto.PREFIX}:")
+                                plain = crypto.decrypt(
+                                    value,
+                                    context=field.encryption_context,
+                                    row=row_id if bound else None,
+                                )
                                 values[i] = crypto.encrypt(
                                     plain,
                                     context=field.encryption_context,
+                                    row=row_id,
                                     block=field.padding_block(),
                                 )
                                 stale = True

@@ -1,10 +1,8 @@
-import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from backontrack.accounts.models import Authenticator
 from backontrack.core.models import Installation
 
 
@@ -20,13 +18,11 @@ class Command(BaseCommand):
                 "Refused: this is not a demo database. One-time codes are printed only for "
                 "databases created by `backontrack demo`."
             )
-        device = TOTPDevice.objects.filter(
+        device = Authenticator.objects.filter(
             user__username=options["username"], confirmed=True
         ).first()
         if device is None:
             raise CommandError(
                 f"No user {options['username']!r} with an authenticator in this database."
             )
-        totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-        totp.time = time.time()
-        self.stdout.write(f"{totp.token():0{device.digits}d}")
+        self.stdout.write(device.current_code())

@@ -1,0 +1,18 @@
+"""Every row gets its own key, and its encrypted values are resealed bound to it, so that a
+value copied into another row no longer decrypts (see core.crypto)."""
+
+from django.db import migrations
+
+from backontrack.core.encrypt_existing import bind_to_rows
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("referrals", "0003_encrypt_criteria_and_orientation"),
+    ]
+
+    operations = [
+        *bind_to_rows("referrals", "Referral"),
+        *bind_to_rows("referrals", "ReferralTransition"),
+        *bind_to_rows("referrals", "Screening"),
+    ]
