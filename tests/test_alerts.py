@@ -100,10 +100,10 @@ def test_a_proposed_mentorship_waiting_too_long(days: int, alert: bool) -> None:
 def test_each_person_sees_their_alerts_on_their_home_page() -> None:
     mentorship = active()
     Meeting.objects.filter(mentorship=mentorship).update(
-        occurred_on=date.today() - timedelta(days=40)
+        occurred_on=timezone.localdate() - timedelta(days=40)
     )
     Mentee.objects.filter(pk=mentorship.mentee_id).update(
-        expected_release_date=date.today() + timedelta(days=10)
+        expected_release_date=timezone.localdate() + timedelta(days=10)
     )
     mentor = signed_in_client(mentorship.mentor.user.username).get("/").content.decode()  # type: ignore[union-attr]
     coach = signed_in_client(mentorship.coach.user.username).get("/").content.decode()  # type: ignore[union-attr]
@@ -117,7 +117,7 @@ def test_each_person_sees_their_alerts_on_their_home_page() -> None:
 def test_send_alerts_sends_each_alert_once_and_no_names() -> None:
     mentorship = active()
     Meeting.objects.filter(mentorship=mentorship).update(
-        occurred_on=date.today() - timedelta(days=40)
+        occurred_on=timezone.localdate() - timedelta(days=40)
     )
     out = io.StringIO()
     call_command("send-alerts", stdout=out)
@@ -141,7 +141,7 @@ def test_send_alerts_moves_phases_that_are_due() -> None:
     mentorship = active()
     Mentorship.objects.filter(pk=mentorship.pk).update(phase=Phase.SENTENCE)
     Mentee.objects.filter(pk=mentorship.mentee_id).update(
-        expected_release_date=date.today() + timedelta(days=60)
+        expected_release_date=timezone.localdate() + timedelta(days=60)
     )
     out = io.StringIO()
     call_command("send-alerts", stdout=out)
@@ -155,7 +155,7 @@ def test_a_coordinator_records_a_check_in() -> None:
     client = signed_in_client("coordinator")
     response = client.post(
         f"/mentorships/{mentorship.pk}/check-ins/new/",
-        {"occurred_on": date.today().isoformat(), "how": "phone", "note": "All well."},
+        {"occurred_on": timezone.localdate().isoformat(), "how": "phone", "note": "All well."},
     )
     assert response.status_code == 302
     assert [c.note for c in mentorship.checkins.order_by("-id")[:1]] == ["All well."]

@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from backontrack.accounts.models import Institution
 from backontrack.audit.models import Action, AuditEvent
@@ -260,7 +261,7 @@ def _add_synthetic(count: int) -> None:
                 count,
                 institutions=list(Institution.objects.all()),
                 rng=random.Random(7),
-                today=date.today(),
+                today=timezone.localdate(),
                 taken=synthetic.existing_indexes(),
             )
         )

@@ -1,10 +1,11 @@
 """The mentor corps: profiles, screening checks, status, readiness and who sees what."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from backontrack.accounts.models import User
 from backontrack.audit.models import Action, AuditEvent
@@ -189,8 +190,8 @@ def test_the_trainer_does_not_learn_when_a_screening_check_runs_out() -> None:
         mentor=sofie,
         kind="security_vetting",
         result="passed",
-        checked_on=date.today(),
-        expires_on=date.today() + timedelta(days=20),
+        checked_on=timezone.localdate(),
+        expires_on=timezone.localdate() + timedelta(days=20),
         note="",
     )
     for url in (f"/mentors/{sofie.pk}/", "/mentors/"):
@@ -226,7 +227,7 @@ def test_a_criminal_record_check_that_passed_needs_its_expiry() -> None:
             mentor=mentor("mentor10"),
             kind="criminal_record",
             result="passed",
-            checked_on=date.today(),
+            checked_on=timezone.localdate(),
             expires_on=None,
             note="",
         )
@@ -270,7 +271,7 @@ def test_a_screening_check_is_recorded_and_bad_dates_are_refused() -> None:
     coordinator = signed_in_client("coordinator")
     url = f"/mentors/{mette.pk}/checks/new/"
     before = ScreeningCheck.objects.count()
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
     response = coordinator.post(
         url, {"kind": "criminal_record", "result": "passed", "checked_on": tomorrow}
     )
@@ -280,8 +281,8 @@ def test_a_screening_check_is_recorded_and_bad_dates_are_refused() -> None:
         {
             "kind": "criminal_record",
             "result": "passed",
-            "checked_on": date.today().isoformat(),
-            "expires_on": date.today().isoformat(),
+            "checked_on": timezone.localdate().isoformat(),
+            "expires_on": timezone.localdate().isoformat(),
         },
     )
     assert "valid until a date after" in response.content.decode()
@@ -291,8 +292,8 @@ def test_a_screening_check_is_recorded_and_bad_dates_are_refused() -> None:
         {
             "kind": "criminal_record",
             "result": "passed",
-            "checked_on": date.today().isoformat(),
-            "expires_on": (date.today() + timedelta(days=365)).isoformat(),
+            "checked_on": timezone.localdate().isoformat(),
+            "expires_on": (timezone.localdate() + timedelta(days=365)).isoformat(),
             "note": "Clean record.",
         },
     )
@@ -369,7 +370,7 @@ def test_the_mentor_detail_query_count_does_not_grow_with_the_history() -> None:
             mentor=henrik,
             kind="references",
             result="passed",
-            checked_on=date.today() - timedelta(days=n),
+            checked_on=timezone.localdate() - timedelta(days=n),
             expires_on=None,
             note="",
         )

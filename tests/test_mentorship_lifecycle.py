@@ -1,10 +1,11 @@
 """Phases that follow custody events and dates, reallocation, closure and the timeline."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from backontrack.accounts.models import User
 from backontrack.mentees import services as mentee_services
@@ -38,7 +39,7 @@ def in_phase(phase: str, *, release_in_days: int | None = 400) -> Mentorship:
     Mentee.objects.filter(pk=mentorship.mentee_id).update(
         expected_release_date=None
         if release_in_days is None
-        else date.today() + timedelta(days=release_in_days)
+        else timezone.localdate() + timedelta(days=release_in_days)
     )
     return active()
 
@@ -48,7 +49,7 @@ def custody(mentorship: Mentorship, kind: str) -> str:
         actor=coordinator(),
         mentee=mentorship.mentee,
         kind=kind,
-        occurred_on=date.today(),
+        occurred_on=timezone.localdate(),
         institution=None,
         note="",
     )
@@ -88,7 +89,7 @@ def test_re_entry_starts_the_configured_number_of_days_before_release(settings) 
     mentorship = in_phase(Phase.SENTENCE, release_in_days=91)
     assert services.phases_due() == []
     Mentee.objects.filter(pk=mentorship.mentee_id).update(
-        expected_release_date=date.today() + timedelta(days=90)
+        expected_release_date=timezone.localdate() + timedelta(days=90)
     )
     assert [m.pk for m in services.phases_due()] == [mentorship.pk]
     mentorship.refresh_from_db()
@@ -169,7 +170,7 @@ def test_closing_lists_everything_missing_at_once_then_closes() -> None:
         url,
         {
             "version": mentorship.version,
-            "closed_on": date.today().isoformat(),
+            "closed_on": timezone.localdate().isoformat(),
             "closure_type": "ended_early",
         },
     )
@@ -189,7 +190,7 @@ def test_closing_lists_everything_missing_at_once_then_closes() -> None:
         url,
         {
             "version": mentorship.version,
-            "closed_on": date.today().isoformat(),
+            "closed_on": timezone.localdate().isoformat(),
             "closure_type": "ended_early",
             "closure_reason": "Transferred abroad.",
             "exit_interview_mentee": "declined",
@@ -209,7 +210,7 @@ def test_closing_lists_everything_missing_at_once_then_closes() -> None:
 
 def test_a_proposed_mentorship_can_only_be_cancelled() -> None:
     mentorship = demo_mentorship(MentorshipStatus.PROPOSED)
-    closure = services.Closure(date.today(), "completed", "", "", "", "", False)
+    closure = services.Closure(timezone.localdate(), "completed", "", "", "", "", False)
     assert "a mentorship that never started can only be cancelled" in services.closure_missing(
         mentorship, closure
     )
@@ -258,7 +259,9 @@ def test_after_closure_only_the_coordinator_sees_the_mentorship() -> None:
         actor=coordinator(),
         mentorship=mentorship,
         version=mentorship.version,
-        closure=services.Closure(date.today(), "completed", "", "held", "held", "none", False),
+        closure=services.Closure(
+            timezone.localdate(), "completed", "", "held", "held", "none", False
+        ),
     )
     for name in people:
         client = signed_in_client(name)

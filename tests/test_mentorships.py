@@ -44,7 +44,7 @@ def username(mentorship: Mentorship, who: str = "mentor") -> str:
 
 
 def _activation(**overrides: object) -> dict[str, object]:
-    today = date.today().isoformat()
+    today = timezone.localdate().isoformat()
     data: dict[str, object] = {
         "initial_meeting_on": today,
         "initial_meeting_with": "coach",
@@ -61,7 +61,7 @@ def _activation(**overrides: object) -> dict[str, object]:
 def _meeting(**overrides: object) -> dict[str, object]:
     data: dict[str, object] = {
         "version": "0",
-        "occurred_on": date.today().isoformat(),
+        "occurred_on": timezone.localdate().isoformat(),
         "kind": "prison_visit",
         "outcome": "held",
         "duration_minutes": "45",
@@ -75,7 +75,7 @@ def test_activation_needs_the_initial_meeting_and_the_agreement() -> None:
     mentorship = proposed()
     coordinator = signed_in_client("coordinator")
     url = f"/mentorships/{mentorship.pk}/activate/"
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
     data = _activation(initial_meeting_on=tomorrow, safety_rules="", version=mentorship.version)
     response = coordinator.post(url, data)
     assert response.status_code == 200
@@ -107,7 +107,7 @@ def test_only_the_coordinator_activates_pauses_and_resumes() -> None:
             mentorship=mentorship,
             version=mentorship.version,
             agreement=services.Agreement(
-                date.today(), "coach", date.today(), "weekly", 6, "r", "s"
+                timezone.localdate(), "coach", timezone.localdate(), "weekly", 6, "r", "s"
             ),
         )
 
@@ -164,7 +164,7 @@ def test_a_mentor_records_a_meeting_in_one_form() -> None:
             "Say why the meeting did not take place.",
         ),
         (
-            {"occurred_on": (date.today() + timedelta(days=1)).isoformat()},
+            {"occurred_on": (timezone.localdate() + timedelta(days=1)).isoformat()},
             "A meeting cannot be recorded before it has taken place.",
         ),
     ],
@@ -189,7 +189,7 @@ def test_a_cancelled_meeting_keeps_only_why() -> None:
         actor=mentor,
         mentorship=mentorship,
         data=services.MeetingData(
-            occurred_on=date.today(),
+            occurred_on=timezone.localdate(),
             kind="prison_visit",
             outcome="cancelled",
             not_held_reason="lockdown",
@@ -331,7 +331,7 @@ def test_the_mentors_home_page_lists_their_mentee_with_the_next_step() -> None:
     page = signed_in_client(username(mentorship)).get("/").content.decode()
     assert str(mentorship.mentee) in page and "Last meeting" in page
     Meeting.objects.filter(mentorship=mentorship).update(
-        occurred_on=date.today() - timedelta(days=30)
+        occurred_on=timezone.localdate() - timedelta(days=30)
     )
     page = signed_in_client(username(mentorship)).get("/").content.decode()
     assert "No meeting since" in page
@@ -353,7 +353,7 @@ def test_the_mentorship_page_query_count_does_not_grow_with_months_of_meetings()
     Meeting.objects.bulk_create(
         Meeting(
             mentorship=mentorship,
-            occurred_on=date.today() - timedelta(days=n),
+            occurred_on=timezone.localdate() - timedelta(days=n),
             kind="phone",
             duration_minutes=20,
             recorded_by=mentor,
@@ -389,14 +389,14 @@ def test_months_of_history_cost_no_more_queries_than_six_weeks() -> None:
         mentorship=short,
         instrument=Instrument.objects.get(code="bot-desistance", version=1),
         occasion="intake",
-        held_on=date.today(),
+        held_on=timezone.localdate(),
         recorded_by=User.objects.get(username="coordinator"),
     )
     mentees.custody_event_record(
         actor=User.objects.get(username="coordinator"),
         mentee=short.mentee,
         kind="transfer",
-        occurred_on=date.today(),
+        occurred_on=timezone.localdate(),
         institution=None,
         note="",
     )

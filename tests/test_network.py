@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from backontrack.accounts.models import User
 from backontrack.audit.models import AuditEvent
@@ -18,7 +19,7 @@ from backontrack.network.models import Involvement, NetworkMember
 from .conftest import demo_mentorship, signed_in_client
 
 pytestmark = pytest.mark.django_db
-TODAY = date.today()
+TODAY = timezone.localdate()
 
 
 def active() -> Mentorship:

@@ -1,9 +1,10 @@
 """The plan and its goals: who keeps them, what a goal needs, and no silent overwrite."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from backontrack.mentorships import services
 from backontrack.mentorships.models import Goal, Mentorship, MentorshipStatus, Plan
@@ -23,7 +24,7 @@ def _goal(**overrides: object) -> dict[str, object]:
         "area": "re_entry",
         "title": "Start the welding course in the workshop",
         "steps": "Ask the workshop master; apply before the next intake.",
-        "target_date": (date.today() + timedelta(days=60)).isoformat(),
+        "target_date": (timezone.localdate() + timedelta(days=60)).isoformat(),
         "progress": "10",
         "status": "active",
     }
@@ -127,7 +128,7 @@ def test_a_meeting_records_the_goals_it_worked_on() -> None:
         f"/mentorships/{mentorship.pk}/meetings/new/",
         {
             "version": "0",
-            "occurred_on": date.today().isoformat(),
+            "occurred_on": timezone.localdate().isoformat(),
             "kind": "phone",
             "outcome": "held",
             "duration_minutes": "20",
@@ -147,7 +148,7 @@ def test_a_meeting_records_the_goals_it_worked_on() -> None:
             actor=mentorship.mentor.user,  # type: ignore[arg-type]
             mentorship=mentorship,
             data=services.MeetingData(
-                date.today(), "phone", "held", "", 20, [], [], "", "", "", ""
+                timezone.localdate(), "phone", "held", "", 20, [], [], "", "", "", ""
             ),
             goals=[foreign],
         )

@@ -5,6 +5,7 @@ who may see and change it."""
 from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from backontrack.accounts.models import User
 from backontrack.audit.models import AuditEvent
@@ -45,7 +46,7 @@ def coordinator() -> User:
 def test_reaching_re_entry_makes_the_plan_with_a_need_per_domain() -> None:
     mentorship = without_plan()
     Mentorship.objects.filter(pk=mentorship.pk).update(phase=Phase.SENTENCE)
-    release = date.today() + timedelta(days=80)
+    release = timezone.localdate() + timedelta(days=80)
     Mentee.objects.filter(pk=mentorship.mentee_id).update(expected_release_date=release)
     services.phases_due()
     plan = ReentryPlan.objects.get(mentorship=mentorship)
@@ -89,7 +90,7 @@ def test_the_due_dates_follow_the_release_date() -> None:
     plan = ReentryPlan.objects.get(mentorship=mentorship)
     housing = plan.needs.get(domain="housing")
     client = signed_in_client(mentorship.mentor.user.username)  # type: ignore[union-attr]
-    new = date.today() + timedelta(days=100)
+    new = timezone.localdate() + timedelta(days=100)
     response = client.post(
         f"/mentorships/{mentorship.pk}/re-entry/release/",
         {"version": plan.version, "release_date": new.isoformat()},
@@ -188,7 +189,7 @@ def test_housing_not_secured_within_30_days_is_flagged(days: int, status: str, a
 def test_the_housing_alert_reaches_mentor_coach_and_coordinator_home_pages() -> None:
     mentorship = demo_mentorship(MentorshipStatus.ACTIVE)
     ReentryPlan.objects.filter(mentorship=mentorship).update(
-        release_date=date.today() + timedelta(days=10)
+        release_date=timezone.localdate() + timedelta(days=10)
     )
     for who in (
         mentorship.mentor.user.username,  # type: ignore[union-attr]
@@ -214,7 +215,7 @@ def test_the_coach_reads_the_plan_and_changes_nothing() -> None:
 def test_a_release_date_from_the_record_is_in_the_history_and_the_audit() -> None:
     mentorship = demo_mentorship(MentorshipStatus.ACTIVE)
     mentee = Mentee.objects.get(pk=mentorship.mentee_id)
-    new = date.today() + timedelta(days=200)
+    new = timezone.localdate() + timedelta(days=200)
     mentees.mentee_update(
         actor=coordinator(),
         mentee=mentee,

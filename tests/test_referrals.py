@@ -157,7 +157,7 @@ def test_every_move_is_allowed_only_to_the_roles_in_the_table(username: str) -> 
             referred_name="Test Person",
             referred_by=owner,
             referring_unit="Unit",
-            referred_on=timezone.now().date(),
+            referred_on=timezone.localdate(),
             reason="r",
             orientation="mixed",
             status=from_status,
@@ -197,7 +197,7 @@ def test_the_inbox_filters_and_shows_who_has_waited_too_long(settings: Any) -> N
     assert all(r.hate_crime for r in hate.context["page"].object_list)
     old = coordinator.get("/referrals/", {"waited_days": "20"})
     assert all(
-        (timezone.now().date() - r.referred_on).days >= 20 for r in old.context["page"].object_list
+        (timezone.localdate() - r.referred_on).days >= 20 for r in old.context["page"].object_list
     )
     assert AuditEvent.objects.filter(
         action=Action.SEARCH, object_type="referrals.referral"

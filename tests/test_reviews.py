@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from backontrack.accounts.models import User
 from backontrack.mentorships import alerts
@@ -109,7 +110,7 @@ def test_a_loaded_version_never_changes(tmp_path: Path) -> None:
 
 
 def _post(mentorship: Mentorship, values: dict[str, str], **extra: str) -> dict[str, str]:
-    data = {"occasion": "intake", "held_on": date.today().isoformat(), **extra}
+    data = {"occasion": "intake", "held_on": timezone.localdate().isoformat(), **extra}
     for item in Instrument.objects.get(code="bot-desistance", version=1).items():
         data[f"rating_{item['code']}"] = values.get(item["code"], "unknown")
     return data
@@ -125,7 +126,7 @@ def test_the_mentor_records_reviews_and_sees_each_items_trajectory() -> None:
         _post(
             mentorship,
             {"prosocial_ties": "0", "group_ties": "2"},
-            held_on=(date.today() - timedelta(days=30)).isoformat(),
+            held_on=(timezone.localdate() - timedelta(days=30)).isoformat(),
             evidence_group_ties="Still writes to the group every week.",
         ),
     )
@@ -173,7 +174,7 @@ def test_a_licensed_instrument_is_rated_only_by_certified_users(tmp_path: Path) 
             mentorship=mentorship,
             instrument=instrument,
             occasion="intake",
-            held_on=date.today(),
+            held_on=timezone.localdate(),
             ratings=ratings,
             summary="",
         )
@@ -186,7 +187,7 @@ def test_a_licensed_instrument_is_rated_only_by_certified_users(tmp_path: Path) 
         mentorship=mentorship,
         instrument=instrument,
         occasion="intake",
-        held_on=date.today(),
+        held_on=timezone.localdate(),
         ratings=ratings,
         summary="",
     )
@@ -218,7 +219,7 @@ def test_the_coach_reads_the_reviews_and_records_none() -> None:
             mentorship=mentorship,
             instrument=Instrument.objects.get(code="bot-desistance"),
             occasion="intake",
-            held_on=date.today(),
+            held_on=timezone.localdate(),
             ratings=[],
             summary="",
         )
@@ -256,7 +257,7 @@ def test_a_periodic_review_is_flagged_six_months_after_the_last(days: int, alert
 def test_the_review_alert_reaches_the_coachs_home_page() -> None:
     mentorship = active()
     Mentorship.objects.filter(pk=mentorship.pk).update(
-        initial_meeting_on=date.today() - timedelta(days=40)
+        initial_meeting_on=timezone.localdate() - timedelta(days=40)
     )
     coach = signed_in_client(mentorship.coach.user.username)  # type: ignore[union-attr]
     assert "The intake review is overdue" in coach.get("/").content.decode()

@@ -1,6 +1,6 @@
 """Training: courses, sessions, attendance and sign-off, and what they do to readiness."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -43,7 +43,9 @@ def _course(code: str = "custody_planning", trainer_name: str = "Ane Holt") -> C
 
 def _at(days: int, hour: int) -> datetime:
     return datetime.combine(
-        date.today() + timedelta(days=days), time(hour), tzinfo=timezone.get_current_timezone()
+        timezone.localdate() + timedelta(days=days),
+        time(hour),
+        tzinfo=timezone.get_current_timezone(),
     )
 
 
@@ -76,7 +78,7 @@ def test_the_trainer_plans_a_course_and_its_sessions_through_the_pages() -> None
     )
     assert response.status_code == 302
     course = Course.objects.get(title="Conflict management, spring")
-    day = (date.today() + timedelta(days=30)).isoformat()
+    day = (timezone.localdate() + timedelta(days=30)).isoformat()
     url = f"/training/courses/{course.pk}/sessions/new/"
     assert client.post(url, {"day": day, "starts": "09:00", "ends": "16:00"}).status_code == 302
     # The trainer already teaches elsewhere at that time: refused, with where.
@@ -162,7 +164,7 @@ def test_a_sign_off_without_the_hours_attended_is_refused_clearly() -> None:
     client = signed_in_client("trainer")
     response = client.post(
         f"/training/courses/{course.pk}/sign-off/",
-        {"mentor": ida.pk, "signed_off_on": date.today().isoformat()},
+        {"mentor": ida.pk, "signed_off_on": timezone.localdate().isoformat()},
     )
     assert response.status_code == 200
     assert "has attended 0 of the 14.0 hours" in response.content.decode()
@@ -177,7 +179,7 @@ def test_signing_off_the_last_module_makes_the_mentor_ready_once_active() -> Non
     assert "Leyla Demir" in page
     response = client.post(
         f"/training/courses/{course.pk}/sign-off/",
-        {"mentor": leyla.pk, "signed_off_on": date.today().isoformat()},
+        {"mentor": leyla.pk, "signed_off_on": timezone.localdate().isoformat()},
     )
     assert response.status_code == 302
     assert readiness_for(leyla).trained
@@ -204,7 +206,11 @@ def test_a_refresher_falls_due_and_then_counts_only_new_hours() -> None:
     # The hours of the first course do not count again for the refresher.
     with pytest.raises(services.Refused, match="attended 0"):
         services.module_sign_off(
-            actor=_trainer(), mentor=kasper, module=module, signed_off_on=date.today(), note=""
+            actor=_trainer(),
+            mentor=kasper,
+            module=module,
+            signed_off_on=timezone.localdate(),
+            note="",
         )
     course = _course("extremism")
     session = services.session_add(
@@ -214,7 +220,7 @@ def test_a_refresher_falls_due_and_then_counts_only_new_hours() -> None:
         actor=_trainer(), session=session, hours_by_mentor={kasper: Decimal(4)}
     )
     renewed = services.module_sign_off(
-        actor=_trainer(), mentor=kasper, module=module, signed_off_on=date.today(), note=""
+        actor=_trainer(), mentor=kasper, module=module, signed_off_on=timezone.localdate(), note=""
     )
     assert renewed.expires_on and renewed.expires_on > last.expires_on
 

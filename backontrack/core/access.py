@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -615,7 +616,7 @@ def custody_events_for_mentorship(user: object, mentorship: Mentorship) -> Query
     if not mentorships_visible_to(user).filter(pk=mentorship.pk).exists():
         return CustodyEvent.objects.none()
     return CustodyEvent.objects.filter(
-        mentee_id=mentorship.mentee_id, occurred_on__gte=mentorship.created_at.date()
+        mentee_id=mentorship.mentee_id, occurred_on__gte=timezone.localdate(mentorship.created_at)
     ).select_related("institution")
 
 

@@ -4,10 +4,10 @@ them is marked as a demo database and every page says so."""
 import os
 import random
 from dataclasses import dataclass
-from datetime import date
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from backontrack.accounts.models import (
     Authenticator,
@@ -211,14 +211,14 @@ def load_demo_data(*, password: str | None = None) -> bool:
                 DEMO_MENTEES,
                 institutions=list(Institution.objects.all()),
                 rng=random.Random(2016),  # noqa: S311 - synthetic data, not secrets
-                today=date.today(),
+                today=timezone.localdate(),
                 taken=set(),
             )
         )
     )
     from backontrack.mentors import demo as mentor_demo
 
-    mentor_demo.load(today=date.today())
+    mentor_demo.load(today=timezone.localdate())
     _demo_referrals()
     _demo_account_request()
     return True
@@ -251,7 +251,7 @@ def _demo_referrals() -> None:
     from backontrack.referrals.models import Status
 
     coordinator = User.objects.get(username="coordinator")
-    today = date.today()
+    today = timezone.localdate()
     plans = [
         (3, "hate_crime", Status.RECEIVED),
         (12, "vulnerable", Status.RECEIVED),

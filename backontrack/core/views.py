@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 def referral_summary(user: object) -> dict[str, int]:
     """Open referrals and those that have waited too long, for the coordinator's home."""
     open_referrals = referrals_visible_to(user).filter(status__in=OPEN_STATUSES)
-    cutoff = date.today() - timedelta(days=settings.BACKONTRACK_REFERRAL_WAIT_DAYS)
+    cutoff = timezone.localdate() - timedelta(days=settings.BACKONTRACK_REFERRAL_WAIT_DAYS)
     return {
         "new": open_referrals.filter(status=Status.RECEIVED).count(),
         "open": open_referrals.count(),

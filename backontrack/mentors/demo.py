@@ -320,7 +320,7 @@ def load(*, today: date) -> None:
             if code in plan.modules and not (code == "extremism" and plan.early_extremism)
         ]
         attend(sessions, who)
-        last_day = timezone.localtime(sessions[-1].ends_at).date()
+        last_day = timezone.localdate(sessions[-1].ends_at)
         for mentor in who:
             services.module_sign_off(
                 actor=trainer,
@@ -336,7 +336,7 @@ def load(*, today: date) -> None:
             actor=trainer,
             mentor=mentor,
             module=modules["extremism"],
-            signed_off_on=timezone.localtime(early[-1].ends_at).date(),
+            signed_off_on=timezone.localdate(early[-1].ends_at),
             note="",
         )
     attend(current, [mentors[plan.username] for plan in PLANS if plan.attended_only])

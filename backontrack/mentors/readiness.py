@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db.models import Count
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -111,7 +112,7 @@ def readiness_of(
 ) -> dict[int, Readiness]:
     """Readiness of many mentors in a fixed number of queries. `extra_load` counts places
     taken by a draft that is not confirmed yet (the pool draft), per mentor id."""
-    today = today or date.today()
+    today = today or timezone.localdate()
     warn_until = today + timedelta(days=settings.BACKONTRACK_EXPIRY_WARNING_DAYS)
     mentors = list(mentors)
     ids = [mentor.pk for mentor in mentors]

@@ -224,7 +224,7 @@ def check_record(
     if not access.can_manage_mentors(actor):
         raise Refused(_("Only a coordinator records screening checks."))
     Mentor.objects.select_for_update().filter(pk=mentor.pk).first()
-    if checked_on > date.today():
+    if checked_on > timezone.localdate():
         raise Refused(_("The date of a check cannot be in the future."))
     dates.PROGRAMME_EVENT.require(checked_on)
     dates.EXPIRY.require(expires_on)
@@ -439,7 +439,7 @@ def module_sign_off(
     """The trainer signs off a module once the mentor has attended the hours it needs."""
     if not access.can_manage_training(actor):
         raise Refused(_("Only a trainer signs off modules."))
-    if signed_off_on > date.today():
+    if signed_off_on > timezone.localdate():
         raise Refused(_("A sign-off cannot be dated in the future."))
     dates.PROGRAMME_EVENT.require(signed_off_on)
     attended, needed = hours_towards(mentor, module)

@@ -188,7 +188,7 @@ def alerts_for(mentorship: Mentorship, today: date) -> list[Alert]:
         found += _reentry_alerts(mentorship, today)
         found += _review_alerts(mentorship, today)
     if mentorship.status == MentorshipStatus.PROPOSED and mentorship.status_changed_at:
-        proposed_on = timezone.localtime(mentorship.status_changed_at).date()
+        proposed_on = timezone.localdate(mentorship.status_changed_at)
         if (today - proposed_on).days > settings.BACKONTRACK_ACTIVATION_DAYS:
             found.append(
                 Alert(
@@ -277,7 +277,7 @@ def _review_alerts(mentorship: Mentorship, today: date) -> list[Alert]:
 
 
 def alerts(mentorships: QuerySet[Mentorship], *, today: date | None = None) -> list[Alert]:
-    today = today or date.today()
+    today = today or timezone.localdate()
     found = []
     for mentorship in annotated(mentorships.exclude(status=MentorshipStatus.CLOSED)).order_by(
         "mentee__last_name", "id"

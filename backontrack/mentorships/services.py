@@ -52,7 +52,7 @@ class Refused(Exception):
 def phase_for(mentee: Mentee, *, today: date | None = None) -> str:
     """The phase a mentorship starts in, from the person's custody status: re-entry begins
     BACKONTRACK_RE_ENTRY_DAYS before the expected release."""
-    today = today or date.today()
+    today = today or timezone.localdate()
     status = mentee.custody_status
     if status == CustodyStatus.REMAND:
         return Phase.REMAND
@@ -134,7 +134,7 @@ def mentorship_activate(
         raise Refused(_("Only a coordinator activates a mentorship."))
     if mentorship.status != MentorshipStatus.PROPOSED:
         raise Refused(_("Only a proposed mentorship can be activated."))
-    today = date.today()
+    today = timezone.localdate()
     for day in (agreement.initial_meeting_on, agreement.agreement_signed_on):
         if day <= today:
             dates.PROGRAMME_EVENT.require(day)
@@ -239,7 +239,7 @@ class MeetingData:
             or not set(self.participants) <= set(Meeting.Participant.values)
         ):
             raise Refused(_("Choose from the options given."))
-        if self.occurred_on > date.today():
+        if self.occurred_on > timezone.localdate():
             raise Refused(_("A meeting cannot be recorded before it has taken place."))
         dates.PROGRAMME_EVENT.require(self.occurred_on)
         if self.outcome == Meeting.Outcome.HELD:
@@ -398,7 +398,7 @@ def follow_custody_event(*, actor: User, event: CustodyEvent) -> list[Mentorship
 def phases_due(*, today: date | None = None) -> list[Mentorship]:
     """The date-driven move: a mentorship in the sentence phase enters re-entry
     BACKONTRACK_RE_ENTRY_DAYS before the expected release. Run daily (send-alerts does)."""
-    today = today or date.today()
+    today = today or timezone.localdate()
     window_end = today + timedelta(days=settings.BACKONTRACK_RE_ENTRY_DAYS)
     due = Mentorship.objects.select_for_update().filter(
         status__in=ONGOING,
@@ -598,7 +598,7 @@ def closure_missing(mentorship: Mentorship, closure: Closure) -> list[str]:
     """Everything a closure still lacks, all at once, so the coordinator is asked for it
     rather than refused one item at a time."""
     missing = []
-    if closure.closed_on > date.today():
+    if closure.closed_on > timezone.localdate():
         missing.append(_("a closing date that is not in the future"))
     if closure.closure_type not in ClosureType.values:
         missing.append(_("how it ended"))
@@ -629,7 +629,7 @@ def mentorship_close(
         raise Refused(_("Only a coordinator closes a mentorship."))
     if mentorship.status == MentorshipStatus.CLOSED:
         raise Refused(_("The mentorship is already closed."))
-    if closure.closed_on <= date.today():
+    if closure.closed_on <= timezone.localdate():
         dates.PROGRAMME_EVENT.require(closure.closed_on)
     if missing := closure_missing(mentorship, closure):
         raise Refused(
@@ -666,7 +666,7 @@ def check_in_record(
         raise Refused(_("Check-ins are the coordinator's."))
     if mentorship.status not in ONGOING:
         raise Refused(_("Check-ins are recorded on an active or paused mentorship."))
-    if occurred_on > date.today():
+    if occurred_on > timezone.localdate():
         raise Refused(_("A check-in cannot be recorded before it has taken place."))
     dates.PROGRAMME_EVENT.require(occurred_on)
     if how not in CheckIn.How.values:

@@ -10,6 +10,7 @@ from django.db.models import Max, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
@@ -116,7 +117,7 @@ def record_mentees(
 
 def is_quiet(mentorship: Mentorship) -> bool:
     """An active mentorship overdue for a meeting (the same rule as the alert)."""
-    return quiet_since(mentorship, date.today()) is not None
+    return quiet_since(mentorship, timezone.localdate()) is not None
 
 
 @require_GET
@@ -596,7 +597,7 @@ def mentorship_timeline(request: HttpRequest, pk: int) -> HttpResponse:
                 change.kind, "status"
             )
             if kind in ("", group):
-                entries.append((change.occurred_at.date(), change.pk, group, change))
+                entries.append((timezone.localdate(change.occurred_at), change.pk, group, change))
     if kind in ("", "network"):
         entries += [
             (i.occurred_on, i.pk, "network", i) for i in access.involvements_of(user, mentorship)
@@ -888,7 +889,7 @@ def reentry(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "mentorship": mentorship,
             "plan": plan,
-            "summary": reentry_summary(plan, needs, date.today()),
+            "summary": reentry_summary(plan, needs, timezone.localdate()),
             "can_edit": can_edit,
         },
     )

@@ -5,6 +5,7 @@ from datetime import date
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backontrack.accounts.models import User
@@ -65,7 +66,7 @@ class MemberData:
             raise Refused(_("Choose from the options given."))
         if not self.name.strip():
             raise Refused(_("Give the person's name."))
-        today = date.today()
+        today = timezone.localdate()
         for given in (self.mentee_consent_on, self.member_consent_on):
             if given is not None and given > today:
                 raise Refused(_("A consent cannot be dated in the future."))
@@ -160,7 +161,7 @@ def consent_withdraw(
         raise Refused(_("Consent is already withdrawn."))
     if withdrawn_by not in WithdrawnBy.values:
         raise Refused(_("Choose from the options given."))
-    if withdrawn_on > date.today():
+    if withdrawn_on > timezone.localdate():
         raise Refused(_("A withdrawal cannot be dated in the future."))
     dates.PROGRAMME_EVENT.require(withdrawn_on)
     later = (
@@ -218,11 +219,11 @@ def involvement_record(
         raise Refused(_("Choose from the options given."))
     if meeting is not None and meeting.mentorship_id != mentorship.pk:
         raise Refused(_("Choose from the options given."))
-    if occurred_on <= date.today():
+    if occurred_on <= timezone.localdate():
         dates.PROGRAMME_EVENT.require(occurred_on)
-    if occurred_on > date.today():
+    if occurred_on > timezone.localdate():
         raise Refused(_("Involvement cannot be recorded before it has taken place."))
-    if occurred_on < (mentorship.initial_meeting_on or mentorship.created_at.date()):
+    if occurred_on < (mentorship.initial_meeting_on or timezone.localdate(mentorship.created_at)):
         raise Refused(_("Involvement cannot be dated before the mentorship began."))
     # The person and the mentee are locked: a withdrawal of either consent recorded at the
     # same moment waits, and is then seen.

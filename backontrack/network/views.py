@@ -3,12 +3,13 @@ and the involvement of each."""
 
 import math
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
@@ -62,7 +63,7 @@ def network(request: HttpRequest, pk: int) -> HttpResponse:
     members = sorted(
         access.network_of(user, mentorship), key=lambda m: (list(RADIUS).index(m.closeness), m.pk)
     )
-    network_consent = services.network_consent(mentorship.mentee, date.today())
+    network_consent = services.network_consent(mentorship.mentee, timezone.localdate())
     for member in members:
         # Shown per person: may they be contacted today (both consents and the mentee's
         # consent to contacting the network)?
@@ -227,12 +228,12 @@ def involvement_create(request: HttpRequest, pk: int) -> HttpResponse:
         member_consent_on__isnull=False,
         consent_withdrawn_on__isnull=True,
     )
-    network_consent = services.network_consent(mentorship.mentee, date.today())
+    network_consent = services.network_consent(mentorship.mentee, timezone.localdate())
     form = InvolvementForm(
         request.POST or None,
         members=contactable if network_consent else contactable.none(),
         meetings=access.meetings_of(user, mentorship).filter(
-            occurred_on__gte=date.today() - timedelta(days=90)
+            occurred_on__gte=timezone.localdate() - timedelta(days=90)
         ),
     )
     if request.method == "POST" and form.is_valid():

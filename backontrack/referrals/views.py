@@ -1,6 +1,6 @@
 """Referrals: submit, follow (referrer), inbox and moves (coordinator)."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
@@ -43,7 +44,7 @@ REFERRAL = Referral._meta.label_lower
 def referral_create(request: HttpRequest) -> HttpResponse:
     user = access.signed_in_user(request)
     access.require(access.can_submit_referral(user))
-    form = ReferralForm(request.POST or None, initial={"referred_on": date.today()})
+    form = ReferralForm(request.POST or None, initial={"referred_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
             with form_tokens.spend(form, actor=user) as spending:
@@ -121,7 +122,7 @@ def referral_inbox(request: HttpRequest) -> HttpResponse:
         referrals = referrals.filter(mentee__institution=institution)
         used.append("institution")
     if (days := data.get("waited_days")) is not None:
-        referrals = referrals.filter(referred_on__lte=date.today() - timedelta(days=days))
+        referrals = referrals.filter(referred_on__lte=timezone.localdate() - timedelta(days=days))
         used.append("waited_days")
     wanted: dict[str, object] = {}
     if criterion := data.get("criterion"):
@@ -154,7 +155,7 @@ def referral_inbox(request: HttpRequest) -> HttpResponse:
             "querystring": params.urlencode(),
             "too_many": too_many,
             "filter_limit": ENCRYPTED_FILTER_LIMIT,
-            "today": date.today(),
+            "today": timezone.localdate(),
             "wait_days": settings.BACKONTRACK_REFERRAL_WAIT_DAYS,
         },
     )

@@ -117,7 +117,7 @@ def review_record(
         )
     if occasion not in Occasion.values:
         raise Refused(_("Choose from the options given."))
-    if held_on > date.today():
+    if held_on > timezone.localdate():
         raise Refused(_("A review cannot be recorded before it has taken place."))
     codes = [item["code"] for item in instrument.items()]
     values = {value for value, _label in instrument.scale()}

@@ -6,6 +6,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
@@ -79,7 +80,7 @@ def reviews(request: HttpRequest, pk: int) -> HttpResponse:
             fields=["occasion", "held_on", "ratings", "evidence", "summary"],
             detail=f"of mentorships.mentorship #{mentorship.pk}",
         )
-    due = services.due(mentorship, every, _release(mentorship), date.today())
+    due = services.due(mentorship, every, _release(mentorship), timezone.localdate())
     return render(
         request,
         "reviews/reviews.html",
@@ -106,7 +107,7 @@ def review_create(request: HttpRequest, pk: int) -> HttpResponse:
     chosen = request.GET.get("instrument") or request.POST.get("instrument")
     instrument = next((i for i in instruments if str(i.pk) == chosen), instruments[0])
     every = list(access.reviews_of(user, mentorship))
-    due = services.due(mentorship, every, _release(mentorship), date.today())
+    due = services.due(mentorship, every, _release(mentorship), timezone.localdate())
     form = ReviewForm(
         request.POST or None,
         instrument=instrument,

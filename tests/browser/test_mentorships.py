@@ -1,9 +1,9 @@
 """A mentorship in the browser: the coordinator activates a proposed one; the mentor records
 a meeting in a few clicks; the coach reads it. Every page passes axe."""
 
-from datetime import date
 from typing import Any
 
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from backontrack.mentorships.models import MentorshipStatus
@@ -121,7 +121,7 @@ def test_one_mentorship_from_proposed_through_every_phase_to_closure(
     def custody(kind: str, name: str) -> None:
         page.goto(f"/mentees/{proposed.mentee_id}/custody/new/")
         page.get_by_label("What happened").select_option(kind)
-        page.get_by_label("Date", exact=True).fill(date.today().isoformat())
+        page.get_by_label("Date", exact=True).fill(timezone.localdate().isoformat())
         page.get_by_role("button", name="Record").click()
         expect(page.get_by_text(f"The mentorship's phase is now: {name}.")).to_be_visible()
 
@@ -131,9 +131,11 @@ def test_one_mentorship_from_proposed_through_every_phase_to_closure(
 
     # The coordinator activates it after the initial meeting: it starts on remand.
     page.goto(f"{detail}activate/")
-    page.get_by_label("Date of the initial meeting").fill(date.today().isoformat())
+    page.get_by_label("Date of the initial meeting").fill(timezone.localdate().isoformat())
     page.get_by_label("The coordinator").check()
-    page.get_by_label("Date the mentorship agreement was signed").fill(date.today().isoformat())
+    page.get_by_label("Date the mentorship agreement was signed").fill(
+        timezone.localdate().isoformat()
+    )
     page.get_by_label("Roles agreed").fill("Weekly visits; the coach follows up monthly.")
     page.get_by_label("Safety rules").fill("Meetings in the visiting room only.")
     page.get_by_role("button", name="Activate").click()

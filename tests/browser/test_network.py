@@ -3,8 +3,8 @@ re-entry plan and completes a review; the network picture, its text equivalent a
 review form pass axe."""
 
 import re
-from datetime import date
 
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from backontrack.mentorships.models import MentorshipStatus
@@ -30,8 +30,10 @@ def test_the_mentor_involves_the_family_plans_re_entry_and_reviews_progress(
     page.get_by_label("Relation to the mentee").select_option("parent")
     page.get_by_label("Supportive").check()
     page.get_by_label("Close", exact=True).check()
-    page.get_by_label("The mentee agreed to involve this person on").fill(date.today().isoformat())
-    page.get_by_label("The person agreed to be contacted on").fill(date.today().isoformat())
+    page.get_by_label("The mentee agreed to involve this person on").fill(
+        timezone.localdate().isoformat()
+    )
+    page.get_by_label("The person agreed to be contacted on").fill(timezone.localdate().isoformat())
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("The person is added to the network.")).to_be_visible()
     expect(page.get_by_role("cell", name="Amina Warsame", exact=True)).to_be_visible()

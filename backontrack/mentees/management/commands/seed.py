@@ -1,10 +1,10 @@
 import random
-from datetime import date
 from itertools import islice
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils import timezone
 from tqdm import tqdm
 
 from backontrack.accounts.models import Institution
@@ -40,7 +40,7 @@ class Command(BaseCommand):
             options["mentees"],
             institutions=institutions,
             rng=rng,
-            today=date.today(),
+            today=timezone.localdate(),
             taken=synthetic.existing_indexes(),
         )
         added = 0

@@ -1,4 +1,3 @@
-from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -6,6 +5,7 @@ from django.core.mail import send_mail
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from backontrack.accounts.models import Role, User
 from backontrack.audit.models import Action
@@ -26,7 +26,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        today = date.today()
+        today = timezone.localdate()
         moved = services.phases_due(today=today)
         found = alerts(Mentorship.objects.all(), today=today)
         coordinators = list(

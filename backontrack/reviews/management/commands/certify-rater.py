@@ -2,6 +2,7 @@ from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from backontrack.accounts.models import User
 from backontrack.audit.models import Action
@@ -18,7 +19,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
         parser.add_argument("instrument")
-        parser.add_argument("--on", type=date.fromisoformat, default=date.today())
+        parser.add_argument("--on", type=date.fromisoformat, default=timezone.localdate())
         parser.add_argument("--by", required=True, help="the coordinator recording it")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -30,7 +31,7 @@ class Command(BaseCommand):
             raise CommandError(f"{by.username} is not a coordinator.")
         if not user.is_active:
             raise CommandError(f"{user.username}'s account is not active.")
-        if options["on"] > date.today():
+        if options["on"] > timezone.localdate():
             raise CommandError("A certification cannot be dated in the future.")
         if not Instrument.objects.filter(code=options["instrument"]).exists():
             raise CommandError(f"No instrument with the code {options['instrument']}.")
