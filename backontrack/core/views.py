@@ -13,6 +13,8 @@ from backontrack.accounts.admin_views import admin_summary
 from backontrack.accounts.models import Role, User
 from backontrack.accounts.selectors import account_oversight, approvals_waiting
 from backontrack.accounts.services import pending_roles
+from backontrack.audit.models import Action
+from backontrack.audit.services import record
 from backontrack.referrals.models import OPEN_STATUSES, Status
 
 from .access import (
@@ -53,10 +55,22 @@ def authenticated_user_with_profile(user: object) -> User | None:
 
 
 def training_summary(user: object) -> dict[str, object]:
-    """For the trainer's home: who is in training and the sessions coming up."""
+    """For the trainer's home: who is in training, whose sign-off waits, the sessions coming
+    up."""
     from backontrack.mentors.models import CourseSession, MentorStatus
+    from backontrack.mentors.readiness import sign_offs_waiting
 
+    waiting = sign_offs_waiting(mentors_visible_to(user))
+    if waiting:
+        record(
+            actor=user,
+            action=Action.LIST,
+            object_type="mentors.mentor",
+            object_ids=[item.mentor.pk for item in waiting],
+            fields=["name", "training"],
+        )
     return {
+        "sign_offs_waiting": waiting,
         "in_training": mentors_visible_to(user).filter(status=MentorStatus.IN_TRAINING).count(),
         "upcoming": list(
             CourseSession.objects.filter(
@@ -71,8 +85,6 @@ def training_summary(user: object) -> dict[str, object]:
 def _mentorship_summary(user: object) -> dict[str, object]:
     """The mentor's own mentorships and the coach's supervised ones, each with whether a
     meeting is overdue; the coordinator's count of proposed mentorships to activate."""
-    from backontrack.audit.models import Action
-    from backontrack.audit.services import record
     from backontrack.mentorships.alerts import audience_of, visible_alerts
     from backontrack.mentorships.models import OPEN_MENTORSHIP_STATUSES, MentorshipStatus
     from backontrack.mentorships.views import is_quiet, record_mentees, with_last_meeting
@@ -122,8 +134,6 @@ HOME_ALERTS = 30
 
 
 def _record_alerts(user: object, shown: list["Alert"]) -> None:
-    from backontrack.audit.models import Action
-    from backontrack.audit.services import record
     from backontrack.mentorships.views import record_mentees
 
     record_mentees(user, [alert.mentorship for alert in shown[:HOME_ALERTS]], ["name", "alerts"])

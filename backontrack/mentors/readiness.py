@@ -10,9 +10,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, Max, Min, QuerySet, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 from backontrack.mentorships.models import OPEN_MENTORSHIP_STATUSES, Mentorship
 
 from .models import (
+    Attendance,
     CheckKind,
     CheckResult,
     Mentor,
@@ -61,6 +63,11 @@ class Readiness:
     @property
     def ready(self) -> bool:
         return not self.missing
+
+    @property
+    def only_full(self) -> bool:
+        """Ready in every way but one: the caseload is full."""
+        return bool(self.missing) and all(gap.kind == Gap.CAPACITY for gap in self.missing)
 
     @property
     def coach_ready(self) -> bool:
@@ -247,3 +254,51 @@ def readiness_of(
 
 def readiness_for(mentor: Mentor, *, today: date | None = None) -> Readiness:
     return readiness_of([mentor], today=today)[mentor.pk]
+
+
+@dataclass(frozen=True)
+class SignOffWaiting:
+    mentor: Mentor
+    module: TrainingModule
+    course_id: int
+    hours: Decimal
+
+
+def sign_offs_waiting(mentors: QuerySet[Mentor], *, limit: int = 20) -> list[SignOffWaiting]:
+    """Modules the mentors (a trainer's view of the corps) have attended the hours of but
+    that nobody has signed off yet, oldest attendance first, in a fixed number of queries."""
+    attended = (
+        Attendance.objects.filter(mentor__in=mentors.exclude(status=MentorStatus.LEFT))
+        .values("mentor_id", "session__course__module_id")
+        .annotate(
+            hours=Sum("hours"), course_id=Max("session__course_id"), since=Min("session__starts_at")
+        )
+        .order_by("since")
+    )
+    rows = list(attended)
+    signed = set(
+        ModuleSignOff.objects.filter(mentor_id__in={r["mentor_id"] for r in rows}).values_list(
+            "mentor_id", "module_id"
+        )
+    )
+    modules = {m.pk: m for m in TrainingModule.objects.filter(is_active=True)}
+    due = [
+        r
+        for r in rows
+        if (r["mentor_id"], r["session__course__module_id"]) not in signed
+        and r["session__course__module_id"] in modules
+        and r["hours"] >= modules[r["session__course__module_id"]].required_hours
+    ][:limit]
+    names = Mentor.objects.filter(pk__in={r["mentor_id"] for r in due}).only(
+        "id", "first_name", "last_name"
+    )
+    by_id = {m.pk: m for m in names}
+    return [
+        SignOffWaiting(
+            mentor=by_id[r["mentor_id"]],
+            module=modules[r["session__course__module_id"]],
+            course_id=r["course_id"],
+            hours=r["hours"],
+        )
+        for r in due
+    ]

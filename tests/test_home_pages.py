@@ -1,0 +1,67 @@
+"""Home pages that say what to do next (issue: what a new user trips over, item 13)."""
+
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from backontrack.core.demo import PERSONAS
+from backontrack.mentors.models import Mentor
+from backontrack.mentors.readiness import readiness_for
+from backontrack.mentorships.models import OPEN_MENTORSHIP_STATUSES
+
+from .conftest import signed_in_client
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_trainers_home_lists_the_sign_offs_waiting_with_a_link_to_each() -> None:
+    waiting = Mentor.objects.get(user__username="mentor08")
+    page = signed_in_client("trainer").get("/").content.decode()
+    assert "Sign-offs waiting" in page
+    assert f"Sign off for {waiting}" in page
+    assert f"?mentor={waiting.pk}" in page
+    # Someone with every attended module signed off is not listed.
+    ready = Mentor.objects.get(user__username="mentor03")
+    assert f"Sign off for {ready}" not in page
+
+
+def test_signing_the_module_off_takes_it_off_the_list() -> None:
+    trainer = signed_in_client("trainer")
+    waiting = Mentor.objects.get(user__username="mentor08")
+    page = trainer.get("/")
+    item = next(
+        i for i in page.context["training_summary"]["sign_offs_waiting"] if i.mentor == waiting
+    )
+    form = trainer.get(f"/training/courses/{item.course_id}/sign-off/?mentor={waiting.pk}")
+    token = form.context["form"]["form_token"].value()
+    done = trainer.post(
+        f"/training/courses/{item.course_id}/sign-off/",
+        {
+            "mentor": waiting.pk,
+            "signed_off_on": timezone.localdate().isoformat(),
+            "note": "",
+            "form_token": token,
+        },
+    )
+    assert done.status_code == 302
+    assert f"Sign off for {waiting}" not in trainer.get("/").content.decode()
+
+
+def test_a_mentor_whose_caseload_is_full_is_told_so_not_that_something_is_missing() -> None:
+    mentor = Mentor.objects.get(user__username="mentor03")
+    load = mentor.mentorships.filter(status__in=OPEN_MENTORSHIP_STATUSES).count()
+    assert load > 0
+    Mentor.objects.filter(pk=mentor.pk).update(capacity=load)
+    mentor.refresh_from_db()
+    assert readiness_for(mentor).only_full
+    page = signed_in_client("mentor03").get("/").content.decode()
+    assert "Your caseload is full" in page
+    assert "Before you can be matched" not in page
+
+
+def test_the_demo_guide_names_every_demo_user_as_the_pages_do() -> None:
+    guide = (Path(__file__).parent.parent / "docs" / "guide" / "demo.md").read_text()
+    for persona in PERSONAS:
+        assert f"`{persona.username}`" in guide or persona.username.startswith("mentor")
+        assert f"{persona.first_name} {persona.last_name}" in guide, persona.username
