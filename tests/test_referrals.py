@@ -363,7 +363,7 @@ def test_acceptance_needs_recorded_consent_and_lost_consent_stops_it(referrer: C
     )
     referral.refresh_from_db()
     assert referral.status == Status.WITHDRAWN
-    assert "consent" in referral.transitions.last().reason  # type: ignore[union-attr]
+    assert "consent" in referral.transitions.last().reason_text()  # type: ignore[union-attr]
     record = coordinator.get(f"/mentees/{referral.mentee_id}/").content.decode()
     assert "Withdrawn" in record
     actions = list(
