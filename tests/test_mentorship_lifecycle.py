@@ -394,7 +394,7 @@ def test_the_timeline_shows_check_ins_to_the_coordinator_only() -> None:
     url = f"/mentorships/{mentorship.pk}/timeline/"
     coordinator_page = signed_in_client("coordinator").get(url + "?kind=check_in")
     assert "Coordinator check-in" in coordinator_page.content.decode()
-    assert "both say the visits go well" in coordinator_page.content.decode()
+    assert "begge siger, at besøgene går godt" in coordinator_page.content.decode()
     coach_page = signed_in_client(mentorship.coach.user.username).get(url).content.decode()  # type: ignore[union-attr]
     assert "Coordinator check-in" not in coach_page and 'value="check_in"' not in coach_page
 
