@@ -18,7 +18,7 @@ def admin() -> Client:
 
 
 def _organisation() -> Organisation:
-    return Organisation.objects.get(name="Prison and Probation Service")
+    return Organisation.objects.get(name="Kriminalforsorgen")
 
 
 def test_a_bad_account_form_keeps_what_was_typed_and_says_what_to_fix(admin: Client) -> None:

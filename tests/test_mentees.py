@@ -29,7 +29,7 @@ def coordinator() -> Client:
 
 
 def _form(**overrides: Any) -> dict[str, Any]:
-    institution = Institution.objects.get(name="Copenhagen Prisons")
+    institution = Institution.objects.get(name="Københavns Fængsler")
     data = {
         "first_name": "Karim",
         "last_name": "Sørensen",
@@ -207,7 +207,7 @@ def test_custody_events_move_the_status_and_keep_a_history(coordinator: Client) 
     )
     mentee.refresh_from_db()
     assert mentee.custody_status == CustodyStatus.SENTENCED
-    prison = Institution.objects.get(name="Nyborg Prison")
+    prison = Institution.objects.get(name="Nyborg Fængsel")
     coordinator.post(
         f"/mentees/{mentee.pk}/custody/new/",
         {"kind": "transfer", "occurred_on": "2026-02-15", "institution": prison.pk},

@@ -76,7 +76,7 @@ def test_the_phase_follows_each_custody_event(before: str, event: str, after: st
     assert custody(mentorship, event) == after
     last = mentorship.changes.filter(kind="phase").last()
     if before != after:
-        assert last is not None and last.to_value == after and "Custody event" in last.reason
+        assert last is not None and last.to_value == after and "Custody event" in last.reason_text()
 
 
 def test_sentencing_close_to_the_release_goes_straight_to_re_entry() -> None:
@@ -154,7 +154,12 @@ def test_reallocation_keeps_the_history_and_moves_who_sees_it() -> None:
     assert mentorship.mentor == sofie and mentorship.meetings.count() == meetings
     change = mentorship.changes.get(kind=MentorshipChange.Kind.MENTOR)
     assert (change.from_value, change.to_value) == (str(old), "Sofie Dahl")
-    assert change.reason.startswith("Transfer to a distant institution")
+    assert (change.reason_code, change.params, change.reason) == (
+        "reallocated",
+        {"why": "transfer"},
+        "Moved.",
+    )
+    assert change.reason_text() == "Transfer to a distant institution. Moved."
     detail = f"/mentorships/{mentorship.pk}/"
     assert signed_in_client("mentor04").get(detail).status_code == 200
     assert signed_in_client(old.user.username).get(detail).status_code == 404  # type: ignore[union-attr]
@@ -399,7 +404,7 @@ def test_the_timeline_shows_check_ins_to_the_coordinator_only() -> None:
     url = f"/mentorships/{mentorship.pk}/timeline/"
     coordinator_page = signed_in_client("coordinator").get(url + "?kind=check_in")
     assert "Coordinator check-in" in coordinator_page.content.decode()
-    assert "both say the visits go well" in coordinator_page.content.decode()
+    assert "begge siger, at besøgene går godt" in coordinator_page.content.decode()
     coach_page = signed_in_client(mentorship.coach.user.username).get(url).content.decode()  # type: ignore[union-attr]
     assert "Coordinator check-in" not in coach_page and 'value="check_in"' not in coach_page
 

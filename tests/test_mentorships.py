@@ -222,7 +222,7 @@ def test_a_change_after_48_hours_keeps_the_earlier_version_and_asks_why() -> Non
     response = mentor.post(url, {**data, "reason": "I mixed up two visits."})
     assert response.status_code == 302
     revision = MeetingRevision.objects.get(meeting=meeting)
-    assert json.loads(revision.earlier)["facts"].startswith("Synthetic:")
+    assert json.loads(revision.earlier)["facts"].startswith("Fiktivt:")
     assert revision.reason == "I mixed up two visits."
     meeting.refresh_from_db()
     assert meeting.facts.startswith("Corrected")

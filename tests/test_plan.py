@@ -44,7 +44,7 @@ def test_the_mentor_adds_a_goal_and_it_shows_on_the_mentorship() -> None:
         assert cursor.fetchone()[0].startswith("enc3:")
     page = client.get(f"/mentorships/{mentorship.pk}/").content.decode()
     assert "Start the welding course" in page and "10%" in page
-    assert "Synthetic: a visit from his sister" in page
+    assert "Fiktivt: et besøg af hans søster" in page
     coach = signed_in_client(mentorship.coach.user.username)  # type: ignore[union-attr]
     assert (
         "Start the welding course" in coach.get(f"/mentorships/{mentorship.pk}/").content.decode()

@@ -142,7 +142,11 @@ def test_a_need_is_changed_and_the_summary_says_what_is_not_settled() -> None:
     need.refresh_from_db()
     assert need.status == "secured" and need.notes == "A room from the municipality."
     change = mentorship.changes.filter(kind=MentorshipChange.Kind.REENTRY).latest("id")
-    assert change.to_value == "Housing: Secured"
+    assert (change.to_value, change.params) == (
+        "need_status",
+        {"domain": "housing", "status": "secured"},
+    )
+    assert change.to_label() == "Housing: Secured"
     response = client.post(
         f"/mentorships/{mentorship.pk}/re-entry/{need.pk}/edit/",
         {"version": need.version, "status": "secured", "owner": "mentor", "due_days_before": "400"},
@@ -223,6 +227,8 @@ def test_a_release_date_from_the_record_is_in_the_history_and_the_audit() -> Non
         data=mentee_data(mentee, expected_release_date=new),
     )
     change = mentorship.changes.filter(kind=MentorshipChange.Kind.REENTRY).latest("id")
-    assert new.isoformat() in change.to_value and "From the person's record" in change.reason
+    assert (change.to_value, change.reason_code) == ("release_date", "release_from_record")
+    assert change.params["date"] == new.isoformat()
+    assert "From the person's record" in change.reason_text()
     event = AuditEvent.objects.filter(object_type="mentorships.reentryplan").latest("id")
     assert event.fields == ["release_date"] and event.actor_username.startswith("(backontrack")

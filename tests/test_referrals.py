@@ -33,10 +33,10 @@ def _form(**overrides: Any) -> dict[str, Any]:
         "personal_id": PERSONAL_ID,
         "date_of_birth": "1988-02-02",
         "gender": "male",
-        "institution": Institution.objects.get(name="Copenhagen Prisons").pk,
+        "institution": Institution.objects.get(name="Københavns Fængsler").pk,
         "custody_status": "remand",
         "data_subject_category": "suspect",
-        "referring_unit": "Copenhagen Prisons, wing B",
+        "referring_unit": "Københavns Fængsler, afdeling B",
         "referred_on": "2026-11-20",
         "hate_crime": "on",
         "hate_crime_motive": "ethnicity",
@@ -363,7 +363,7 @@ def test_acceptance_needs_recorded_consent_and_lost_consent_stops_it(referrer: C
     )
     referral.refresh_from_db()
     assert referral.status == Status.WITHDRAWN
-    assert "consent" in referral.transitions.last().reason  # type: ignore[union-attr]
+    assert "consent" in referral.transitions.last().reason_text()  # type: ignore[union-attr]
     record = coordinator.get(f"/mentees/{referral.mentee_id}/").content.decode()
     assert "Withdrawn" in record
     actions = list(

@@ -52,7 +52,7 @@ def _create(admin: Client, username: str, roles: list[str], **extra: str) -> Use
             "last_name": "Kirk",
             "email": f"{username}@example.org",
             "language": "da",
-            "organisation": Organisation.objects.get(name="Prison and Probation Service").pk,
+            "organisation": Organisation.objects.get(name="Kriminalforsorgen").pk,
             "roles": roles,
             **extra,
         },
@@ -98,7 +98,7 @@ def test_creating_an_account_shows_the_admin_no_password_and_mails_the_person_a_
             "last_name": "Kirk",
             "email": "jens.kirk@example.org",
             "language": "da",
-            "organisation": Organisation.objects.get(name="Prison and Probation Service").pk,
+            "organisation": Organisation.objects.get(name="Kriminalforsorgen").pk,
             "roles": [Role.TRAINER],
         },
         follow=True,
@@ -222,7 +222,7 @@ def test_nobody_approves_a_change_to_their_own_account(admin: Client) -> None:
 
 
 def test_the_auditor_role_is_never_combined_with_a_role_that_reads_cases(admin: Client) -> None:
-    organisation = Organisation.objects.get(name="Prison and Probation Service")
+    organisation = Organisation.objects.get(name="Kriminalforsorgen")
     for combination in ([Role.AUDITOR, Role.COORDINATOR], [Role.AUDITOR, Role.REFERRER]):
         response = admin.post(
             "/admin/users/new/",
@@ -339,7 +339,7 @@ def test_each_account_has_its_own_email_address(admin: Client) -> None:
             "first_name": "Copy",
             "last_name": "Cat",
             "email": "MENTOR05@example.org",
-            "organisation": Organisation.objects.get(name="Prison and Probation Service").pk,
+            "organisation": Organisation.objects.get(name="Kriminalforsorgen").pk,
             "roles": [Role.TRAINER],
         },
     )

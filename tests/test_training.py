@@ -173,7 +173,7 @@ def test_a_sign_off_without_the_hours_attended_is_refused_clearly() -> None:
 
 def test_signing_off_the_last_module_makes_the_mentor_ready_once_active() -> None:
     leyla = Mentor.objects.get(user__username="mentor08")
-    course = Course.objects.get(module__code="custody_planning", title__endswith="winter")
+    course = Course.objects.get(module__code="custody_planning", title__endswith="vinterhold")
     client = signed_in_client("trainer")
     page = client.get(f"/training/courses/{course.pk}/").content.decode()
     assert "Leyla Demir" in page

@@ -90,6 +90,14 @@ PSEUDO_FIELDS: dict[str, Promise] = {
     "needs": gettext_lazy("needs"),
     "proposals": gettext_lazy("draft lines"),
     "attendance": gettext_lazy("attendance"),
+    "evidence": gettext_lazy("evidence"),
+    "mentorship": gettext_lazy("mentorship"),
+    "proposed_mentor": gettext_lazy("proposed mentor"),
+    "proposed_coach": gettext_lazy("proposed coach"),
+    "module": gettext_lazy("module"),
+    "consent": gettext_lazy("consent"),
+    "member": gettext_lazy("network member"),
+    "reason": gettext_lazy("reason"),
 }
 
 # The fixed phrases older events carry before a record reference ("for mentorships.mentorship
@@ -111,7 +119,57 @@ DETAIL_PHRASES: dict[str, Promise] = {
     "to supervise": gettext_lazy("to supervise"),
     "to reallocate": gettext_lazy("to reallocate"),
     "to record involvement in": gettext_lazy("to record involvement in"),
+    "reviews of": gettext_lazy("reviews of"),
 }
+# Whole details the services and pages write, in the reader's language.
+FIXED_DETAILS: dict[str, Promise] = {
+    "home page": gettext_lazy("home page"),
+    "mentorship list": gettext_lazy("list of mentorships"),
+    "duplicate check": gettext_lazy("check for a duplicate"),
+    "session expired": gettext_lazy("the session expired"),
+    "synthetic demo data": gettext_lazy("synthetic demo data"),
+    "confirmed": gettext_lazy("confirmed"),
+    "discarded": gettext_lazy("discarded"),
+    "replaced by a new draft": gettext_lazy("replaced by a new draft"),
+}
+# Details with numbers in them: the pattern written, and the same in the reader's language.
+COUNTED_DETAILS: list[tuple[re.Pattern[str], Promise]] = [
+    (
+        re.compile(r"^(?P<matched>\d+) of (?P<total>\d+) referrals matched$"),
+        gettext_lazy("%(matched)s of %(total)s referrals matched"),
+    ),
+    (
+        re.compile(
+            r"^(?P<alerts>\d+) alerts in (?P<mails>\d+) e-mails; (?P<phases>\d+) phases moved$"
+        ),
+        gettext_lazy("%(alerts)s alerts in %(mails)s e-mails; %(phases)s phases moved"),
+    ),
+    (
+        re.compile(r"^closed more than (?P<days>\d+) days ago$"),
+        gettext_lazy("closed more than %(days)s days ago"),
+    ),
+    (
+        re.compile(r"^re-encrypted under key (?P<key>\S+)$"),
+        gettext_lazy("re-encrypted under key %(key)s"),
+    ),
+    (
+        re.compile(r"^csv:(?P<count>\d+)$"),
+        gettext_lazy("exported as CSV: %(count)s events"),
+    ),
+    (
+        re.compile(
+            r"^session mentors\.coursesession #(?P<id>\d+): "
+            r"(?P<present>\d+) present, (?P<removed>\d+) removed$"
+        ),
+        gettext_lazy("course session #%(id)s: %(present)s present, %(removed)s removed"),
+    ),
+]
+# Pages that wrote "mentorship #4" before they wrote the record's type in full.
+SHORT_MENTORSHIP = re.compile(r"^(?:(network of|reviews of) )?mentorship #(\d+)$")
+# A status or phase move ("proposed -> active", "active -> closed (completed)"), and the
+# hand-over of a mentorship from one mentor or coach to another.
+MOVE = re.compile(r"^([a-z_]+) -> ([a-z_]+)(?: \(([a-z_]+)\))?$")
+HANDOVER = re.compile(r"^mentors\.mentor #(\d+) -> #(\d+)(?: \(([a-z_]+)\))?$")
 RELATIONS: dict[str, Promise] = {
     "coordinator": gettext_lazy("programme coordinator"),
     "mentor": gettext_lazy("assigned mentor"),
@@ -232,6 +290,55 @@ def _reference_in_words(match: re.Match[str]) -> str:
     return f"{kind_label(match.group(1))} #{match.group(2)}"
 
 
+def _code_label(object_type: str, code: str) -> str:
+    """A status, phase or other choice of the record's type, by its label."""
+    try:
+        model = apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return code
+    for model_field in model._meta.get_fields():
+        labels = dict(getattr(model_field, "flatchoices", None) or [])
+        if code in labels:
+            return str(labels[code])
+    return code
+
+
+def _reallocation_label(code: str) -> str:
+    from backontrack.mentorships.models import ReallocationReason
+
+    return str(ReallocationReason(code).label) if code in ReallocationReason.values else code
+
+
+def _move(event: AuditEvent, match: re.Match[str]) -> str:
+    before, after, why = match.groups()
+    words = f"{_code_label(event.object_type, before)} → {_code_label(event.object_type, after)}"
+    if why:
+        words += f" ({_code_label(event.object_type, why)})"
+    return words
+
+
+def _handover(match: re.Match[str]) -> str:
+    before, after, why = match.groups()
+    mentor = kind_label("mentors.mentor")
+    words = f"{mentor} #{before} → #{after}"
+    return f"{words} ({_reallocation_label(why)})" if why else words
+
+
+def _references(references: str) -> str:
+    """Record references in words, joined in the reader's language."""
+    conjunction = _("and")
+    words, end = [], 0
+    for match in REFERENCE.finditer(references):
+        between = references[end : match.start()].strip()
+        if between == "and":
+            words.append(conjunction)
+        elif between:
+            words.append(str(DETAIL_PHRASES.get(between, between)))
+        words.append(_reference_in_words(match))
+        end = match.end()
+    return " ".join([*words, references[end:].strip()]).strip()
+
+
 def _detail(event: AuditEvent) -> str:
     """Codes written by the account services, then the fixed phrases of older events with
     their record references in words; anything else as it was written."""
@@ -258,16 +365,24 @@ def _detail(event: AuditEvent) -> str:
         return _("wrong password")
     if detail == "deactivated":
         return _("account deactivated")
+    if detail in FIXED_DETAILS:
+        return str(FIXED_DETAILS[detail])
+    for pattern, in_words in COUNTED_DETAILS:
+        if counted := pattern.match(detail):
+            return str(in_words) % counted.groupdict()
+    if move := MOVE.match(detail):
+        return _move(event, move)
+    if handover := HANDOVER.match(detail):
+        return _handover(handover)
+    if short := SHORT_MENTORSHIP.match(detail):
+        before = str(DETAIL_PHRASES[short.group(1)]) if short.group(1) else ""
+        return f"{before} {kind_label('mentorships.mentorship')} #{short.group(2)}".strip()
     match = REFERENCE.search(detail)
     if match:
         phrase = detail[: match.start()].strip()
         if phrase in DETAIL_PHRASES or not phrase:
             words = str(DETAIL_PHRASES.get(phrase, ""))
-            references = detail[match.start() :]
-            in_words = REFERENCE.sub(
-                lambda m: f"{kind_label(m.group(1))} #{m.group(2)}", references
-            )
-            return f"{words} {in_words}".strip()
+            return f"{words} {_references(detail[match.start() :])}".strip()
     return detail
 
 

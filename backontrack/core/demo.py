@@ -44,11 +44,11 @@ class Persona:
     does: str
 
 
-PRISON_SERVICE = "Prison and Probation Service"
-MINISTRY = "Ministry of Justice"
-SECURITY_SERVICE = "Security and Intelligence Service"
-MUNICIPALITY = "Aarhus Municipality"
-RESEARCH = "Centre for Social Science Research"
+PRISON_SERVICE = "Kriminalforsorgen"
+MINISTRY = "Justitsministeriet"
+SECURITY_SERVICE = "Politiets Efterretningstjeneste"
+MUNICIPALITY = "Aarhus Kommune"
+RESEARCH = "Center for Samfundsvidenskabelig Forskning"
 
 ORGANISATIONS = [
     (PRISON_SERVICE, Organisation.Kind.PRISON_PROBATION),
@@ -58,19 +58,20 @@ ORGANISATIONS = [
     (RESEARCH, Organisation.Kind.OTHER),
 ]
 
+# In the order the synthetic people are spread over them (mentees/synthetic.py).
 INSTITUTIONS = [
-    ("Copenhagen Prisons", Institution.Kind.REMAND_PRISON, Region.HOVEDSTADEN),
-    ("Storstrøm Prison", Institution.Kind.CLOSED_PRISON, Region.SJAELLAND),
-    ("East Jutland Prison", Institution.Kind.CLOSED_PRISON, Region.MIDTJYLLAND),
-    ("Nyborg Prison", Institution.Kind.CLOSED_PRISON, Region.SYDDANMARK),
-    ("Horserød Prison", Institution.Kind.OPEN_PRISON, Region.HOVEDSTADEN),
-    ("Kragskovhede Prison", Institution.Kind.OPEN_PRISON, Region.NORDJYLLAND),
-    ("Aarhus Remand Prison", Institution.Kind.REMAND_PRISON, Region.MIDTJYLLAND),
-    ("Aalborg Remand Prison", Institution.Kind.REMAND_PRISON, Region.NORDJYLLAND),
-    ("Odense Remand Prison", Institution.Kind.REMAND_PRISON, Region.SYDDANMARK),
-    ("Engelsborg Halfway House", Institution.Kind.HALFWAY_HOUSE, Region.SJAELLAND),
-    ("Probation Office Copenhagen", Institution.Kind.PROBATION_OFFICE, Region.HOVEDSTADEN),
-    ("Probation Office Aarhus", Institution.Kind.PROBATION_OFFICE, Region.MIDTJYLLAND),
+    ("Arresthuset i Aalborg", Institution.Kind.REMAND_PRISON, Region.NORDJYLLAND),
+    ("Arresthuset i Aarhus", Institution.Kind.REMAND_PRISON, Region.MIDTJYLLAND),
+    ("Københavns Fængsler", Institution.Kind.REMAND_PRISON, Region.HOVEDSTADEN),
+    ("Statsfængslet Østjylland", Institution.Kind.CLOSED_PRISON, Region.MIDTJYLLAND),
+    ("Pensionen Engelsborg", Institution.Kind.HALFWAY_HOUSE, Region.SJAELLAND),
+    ("Horserød Fængsel", Institution.Kind.OPEN_PRISON, Region.HOVEDSTADEN),
+    ("Kragskovhede Fængsel", Institution.Kind.OPEN_PRISON, Region.NORDJYLLAND),
+    ("Nyborg Fængsel", Institution.Kind.CLOSED_PRISON, Region.SYDDANMARK),
+    ("Arresthuset i Odense", Institution.Kind.REMAND_PRISON, Region.SYDDANMARK),
+    ("Kriminalforsorgen Aarhus", Institution.Kind.PROBATION_OFFICE, Region.MIDTJYLLAND),
+    ("Kriminalforsorgen København", Institution.Kind.PROBATION_OFFICE, Region.HOVEDSTADEN),
+    ("Storstrøm Fængsel", Institution.Kind.CLOSED_PRISON, Region.SJAELLAND),
 ]
 
 # The ten mentors of the pilot, each at a stage of screening and training (mentors/demo.py).
@@ -209,7 +210,7 @@ def load_demo_data(*, password: str | None = None) -> bool:
         list(
             synthetic.generate(
                 DEMO_MENTEES,
-                institutions=list(Institution.objects.all()),
+                institutions=list(Institution.objects.order_by("pk")),
                 rng=random.Random(2016),  # noqa: S311 - synthetic data, not secrets
                 today=timezone.localdate(),
                 taken=set(),
@@ -291,5 +292,5 @@ def _demo_conflict(coordinator: User) -> None:
         mentor=Mentor.objects.get(user__username="mentor05"),
         mentee=waiting.mentee,
         side="mentor",
-        description="Synthetic: the mentor is a neighbour of the person's family.",
+        description="Fiktivt: mentoren er nabo til personens familie.",
     )

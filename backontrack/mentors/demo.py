@@ -51,10 +51,10 @@ PLANS = [
         "male",
         ["da", "en"],
         ["hovedstaden", "sjaelland"],
-        ["Copenhagen Prisons", "Horserød Prison"],
+        ["Københavns Fængsler", "Horserød Fængsel"],
         ["right_wing", "family"],
         "corps",
-        "Twelve years in the service's mentor corps; former youth worker.",
+        "Tolv år i Kriminalforsorgens mentorkorps; tidligere ungdomsarbejder.",
         2,
         coach_capacity=6,
         modules=(*MENTOR_MODULES, "coach_supervision"),
@@ -64,10 +64,10 @@ PLANS = [
         "female",
         ["da", "ar", "en"],
         ["midtjylland"],
-        ["East Jutland Prison", "Aarhus Remand Prison"],
+        ["Statsfængslet Østjylland", "Arresthuset i Aarhus"],
         ["religious", "family"],
         "earlier_programme",
-        "Exit counsellor in an earlier programme; social worker.",
+        "Exitrådgiver i et tidligere program; socialrådgiver.",
         3,
         coach_capacity=6,
         modules=(*MENTOR_MODULES, "coach_supervision"),
@@ -77,10 +77,10 @@ PLANS = [
         "male",
         ["da", "de"],
         ["sjaelland", "syddanmark"],
-        ["Storstrøm Prison", "Nyborg Prison"],
+        ["Storstrøm Fængsel", "Nyborg Fængsel"],
         ["right_wing", "left_wing"],
         "corps",
-        "Prison officer for 20 years; trade-union representative.",
+        "Fængselsbetjent i 20 år; tillidsrepræsentant.",
         2,
     ),
     Plan(
@@ -88,10 +88,10 @@ PLANS = [
         "female",
         ["da", "en"],
         ["hovedstaden"],
-        ["Probation Office Copenhagen"],
+        ["Kriminalforsorgen København"],
         ["re_entry", "family"],
         "external",
-        "Job-centre adviser; knows the housing offices in Copenhagen.",
+        "Rådgiver i jobcentret; kender boligkontorerne i København.",
         2,
     ),
     Plan(
@@ -99,10 +99,10 @@ PLANS = [
         "male",
         ["da", "ar", "so"],
         ["hovedstaden", "midtjylland"],
-        ["Copenhagen Prisons", "Aarhus Remand Prison"],
+        ["Københavns Fængsler", "Arresthuset i Aarhus"],
         ["religious", "re_entry"],
         "earlier_programme",
-        "Imam and youth mentor; speaks Arabic and Somali.",
+        "Imam og ungementor; taler arabisk og somali.",
         3,
     ),
     Plan(
@@ -110,10 +110,10 @@ PLANS = [
         "female",
         ["da"],
         ["nordjylland"],
-        ["Aalborg Remand Prison", "Kragskovhede Prison"],
+        ["Arresthuset i Aalborg", "Kragskovhede Fængsel"],
         ["left_wing", "other_extremism"],
         "corps",
-        "Teacher in prison education.",
+        "Underviser i fængselsundervisningen.",
         2,
         expired=["criminal_record"],
     ),
@@ -122,10 +122,10 @@ PLANS = [
         "male",
         ["da", "tr"],
         ["syddanmark"],
-        ["Odense Remand Prison", "Nyborg Prison"],
+        ["Arresthuset i Odense", "Nyborg Fængsel"],
         ["religious", "other_extremism"],
         "external",
-        "Sports coach in Odense; former gang member, left 15 years ago.",
+        "Sportstræner i Odense; tidligere bandemedlem, trådte ud for 15 år siden.",
         2,
         early_extremism=True,
     ),
@@ -134,10 +134,10 @@ PLANS = [
         "female",
         ["da", "fa", "en"],
         ["hovedstaden"],
-        ["Copenhagen Prisons", "Probation Office Copenhagen"],
+        ["Københavns Fængsler", "Kriminalforsorgen København"],
         ["religious", "family"],
         "external",
-        "Psychology graduate; volunteers with refugee families.",
+        "Cand.psych.; frivillig hos flygtningefamilier.",
         2,
         status=MentorStatus.IN_TRAINING,
         modules=("dialogue", "coaching", "conflict", "extremism", "family"),
@@ -148,10 +148,10 @@ PLANS = [
         "male",
         ["da", "pl"],
         ["sjaelland"],
-        ["Engelsborg Halfway House"],
+        ["Pensionen Engelsborg"],
         ["right_wing", "re_entry"],
         "corps",
-        "Workshop instructor at a halfway house.",
+        "Værkstedsleder på en pension.",
         2,
         status=MentorStatus.IN_TRAINING,
         pending=["security_vetting"],
@@ -165,7 +165,7 @@ PLANS = [
         [],
         [],
         "external",
-        "Applied after an information meeting at the library.",
+        "Søgte efter et informationsmøde på biblioteket.",
         2,
         status=MentorStatus.APPLICANT,
         checks=["application"],
@@ -175,17 +175,17 @@ PLANS = [
 ]
 
 COURSE_TRAINERS = {
-    "dialogue": ("Mette Holm", "Dialogue Consult ApS", TrainerKind.CONSULTANCY),
-    "coaching": ("Lars Friis", "Dialogue Consult ApS", TrainerKind.CONSULTANCY),
-    "conflict": ("Karen Vinther", "Prison and Probation Service", TrainerKind.PRISON_SERVICE),
-    "extremism": ("Dr. Jakob Sand", "Ministry of Justice", TrainerKind.MINISTRY),
-    "family": ("Rikke Bjerre", "Psychologist practice Bjerre", TrainerKind.PSYCHOLOGIST),
+    "dialogue": ("Mette Holm", "Dialog Konsult ApS", TrainerKind.CONSULTANCY),
+    "coaching": ("Lars Friis", "Dialog Konsult ApS", TrainerKind.CONSULTANCY),
+    "conflict": ("Karen Vinther", "Kriminalforsorgen", TrainerKind.PRISON_SERVICE),
+    "extremism": ("Dr. Jakob Sand", "Justitsministeriet", TrainerKind.MINISTRY),
+    "family": ("Rikke Bjerre", "Psykologpraksis Bjerre", TrainerKind.PSYCHOLOGIST),
     "custody_planning": (
         "Karen Vinther",
-        "Prison and Probation Service",
+        "Kriminalforsorgen",
         TrainerKind.PRISON_SERVICE,
     ),
-    "coach_supervision": ("Rikke Bjerre", "Psychologist practice Bjerre", TrainerKind.PSYCHOLOGIST),
+    "coach_supervision": ("Rikke Bjerre", "Psykologpraksis Bjerre", TrainerKind.PSYCHOLOGIST),
 }
 
 
@@ -205,7 +205,7 @@ def _course(
             trainer_name=name,
             trainer_organisation=organisation,
             trainer_kind=kind,
-            location="Prison and Probation Service training centre, Birkerød",
+            location="Kriminalforsorgens Uddannelsescenter, Birkerød",
         ),
     )
     days = max(int(module.required_hours // 7), 1)
@@ -280,7 +280,10 @@ def load(*, today: date) -> None:
     cohort_start = today - timedelta(days=245)
     autumn = {
         code: _course(
-            trainer, module, f"{module.name} — autumn cohort", cohort_start + timedelta(days=7 * n)
+            trainer,
+            module,
+            f"{module.name_da} — efterårshold",
+            cohort_start + timedelta(days=7 * n),
         )
         for n, (code, module) in enumerate(modules.items())
     }
@@ -288,14 +291,14 @@ def load(*, today: date) -> None:
     early = _course(
         trainer,
         modules["extremism"],
-        f"{modules['extremism'].name} — introduction",
+        f"{modules['extremism'].name_da} — introduktion",
         today - timedelta(days=340),
     )
     # The current course, for the newest mentor: two sessions done, the next ones to come.
     current = _course(
         trainer,
         modules["custody_planning"],
-        f"{modules['custody_planning'].name} — winter",
+        f"{modules['custody_planning'].name_da} — vinterhold",
         today - timedelta(days=3),
     )
     services.session_add(

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from backontrack.accounts.models import Institution, Region, Role, User
@@ -39,6 +40,11 @@ NOTE_MAX = 2000
 
 def _institutions() -> Any:
     return Institution.objects.filter(is_active=True).order_by("name")
+
+
+def _capacity_help() -> str:
+    # Put into words when the form is shown, so that it is in the reader's language.
+    return str(_("How many mentees at a time, from 1 to %(max)s.") % {"max": MAX_CAPACITY})
 
 
 class MentorForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
@@ -90,7 +96,7 @@ class MentorForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
         label=_("Capacity (active mentees)"),
         min_value=1,
         max_value=MAX_CAPACITY,
-        help_text=_("How many mentees at a time, from 1 to %(max)s.") % {"max": MAX_CAPACITY},
+        help_text=lazy(_capacity_help, str)(),
     )
     coach_capacity = forms.IntegerField(
         label=_("Coach capacity (mentorships supervised)"),

@@ -40,62 +40,62 @@ from .models import (
 # What the mentor and the mentee talked about, by topic. One sentence per topic touched.
 FACTS = {
     "everyday": [
-        "Talked through a row over the phone queue; this time he walked away.",
-        "Went through his week: work in the laundry, football on Thursday.",
-        "He was angry about a refused visit; we wrote the complaint together.",
-        "Talked about how he handles the officers who provoke him.",
+        "Vi talte et skænderi i telefonkøen igennem; denne gang gik han sin vej.",
+        "Vi gennemgik hans uge: arbejde i vaskeriet, fodbold om torsdagen.",
+        "Han var vred over et afslået besøg; vi skrev klagen sammen.",
+        "Vi talte om, hvordan han håndterer de betjente, der provokerer ham.",
     ],
     "motivation": [
-        "Talked about what he wants his life to look like in five years.",
-        "He does not want his younger brother to end up where he is.",
-        "We went through what made him stop the last time he was tempted.",
-        "He said for the first time that he wants to finish his education.",
+        "Vi talte om, hvordan han vil have, at hans liv ser ud om fem år.",
+        "Han vil ikke have, at hans lillebror ender, hvor han selv er.",
+        "Vi gennemgik, hvad der fik ham til at stoppe, sidst han blev fristet.",
+        "Han sagde for første gang, at han vil gøre sin uddannelse færdig.",
     ],
     "relations": [
-        "Talked about which of his friends outside he wants to keep.",
-        "He has joined the chess group on the wing and gets on with two of the others.",
-        "A cousin keeps writing to him from the old group; he has not answered.",
-        "He met a volunteer from the football club who will meet him after release.",
+        "Vi talte om, hvilke af vennerne udenfor han vil beholde.",
+        "Han er kommet med i skakgruppen på afdelingen og har det godt med to af de andre.",
+        "En fætter fra den gamle gruppe bliver ved med at skrive; han har ikke svaret.",
+        "Han mødte en frivillig fra fodboldklubben, som vil mødes med ham efter løsladelsen.",
     ],
     "family": [
-        "His mother visited on Sunday for the first time in a year.",
-        "We wrote a letter to his daughter together.",
-        "His sister called; he wants her at the next family meeting.",
-        "Talked about how to tell his father about the sentence.",
+        "Hans mor kom på besøg søndag for første gang i et år.",
+        "Vi skrev et brev til hans datter sammen.",
+        "Hans søster ringede; han vil have hende med til næste familiemøde.",
+        "Vi talte om, hvordan han fortæller sin far om dommen.",
     ],
     "re_entry": [
-        "Went through the municipality's housing application form.",
-        "Talked about the welding course at the vocational school; the papers are in.",
-        "Practised the job interview at the warehouse.",
-        "Made a budget for the first month after release.",
+        "Vi gennemgik kommunens ansøgningsskema om bolig.",
+        "Vi talte om svejsekurset på erhvervsskolen; papirerne er sendt.",
+        "Vi øvede jobsamtalen på lageret.",
+        "Vi lavede et budget for den første måned efter løsladelsen.",
     ],
     "ideology": [
-        "Discussed a video he had watched; he asked where its numbers came from.",
-        "He talked about what the group gave him: a place to belong.",
-        "Read a text together and talked about who it leaves out.",
+        "Vi drøftede en video, han havde set; han spurgte, hvor tallene kom fra.",
+        "Han fortalte, hvad gruppen gav ham: et sted at høre til.",
+        "Vi læste en tekst sammen og talte om, hvem den udelukker.",
     ],
     "wellbeing": [
-        "He sleeps badly; he will ask the nurse for an appointment.",
-        "Talked about how he copes with being locked in at weekends.",
+        "Han sover dårligt; han vil bede sygeplejersken om en tid.",
+        "Vi talte om, hvordan han klarer at være låst inde i weekenderne.",
     ],
 }
 ASSESSMENTS = [
-    "Seems more open than last month.",
-    "Still guarded when the old group comes up.",
-    "Tired and low; worth watching.",
-    "Takes more initiative than before.",
+    "Virker mere åben end sidste måned.",
+    "Stadig på vagt, når den gamle gruppe kommer på tale.",
+    "Træt og nedtrykt; værd at holde øje med.",
+    "Tager mere initiativ end før.",
 ]
 FOLLOW_UPS = [
-    "Ask the wing officer about the visiting list.",
-    "Bring the course brochure next time.",
-    "Call the housing office before Friday.",
-    "Ask the coach about a family meeting.",
+    "Spørg afdelingsbetjenten om besøgslisten.",
+    "Tag kursusbrochuren med næste gang.",
+    "Ring til boligkontoret inden fredag.",
+    "Spørg coachen om et familiemøde.",
 ]
 CHECK_IN_NOTES = [
-    "Both say the meetings go well.",
-    "The mentor asked for advice on the family meeting; the coach will follow up.",
-    "Agreed to keep the weekly rhythm until release.",
-    "The mentee says the mentor is the one person he can talk to.",
+    "Begge siger, at møderne går godt.",
+    "Mentoren bad om råd om familiemødet; coachen følger op.",
+    "Aftalt at holde den ugentlige rytme indtil løsladelsen.",
+    "Menteen siger, at mentoren er den eneste, han kan tale med.",
 ]
 # By phase: the topics talked about and the kinds of meeting, with weights.
 TOPICS = {
@@ -163,7 +163,7 @@ class Story:
     engagement: tuple[str, ...] = ("some", "high")  # from first meetings to the latest
     goals: list[GoalPlan] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
-    constraints: str = "Visits on weekdays in the visiting room; no leave yet."
+    constraints: str = "Besøg på hverdage i besøgsrummet; ingen udgang endnu."
     quiet_since: int | None = None  # days ago: every meeting since was cancelled
     check_in_late: bool = False  # the latest check-in has not been done
     matched: int = 0  # days ago the match was made (default: 12 days before the start)
@@ -179,7 +179,7 @@ STORIES = [
         coach="mentor02",
         started=100,
         engagement=("low", "some", "some"),
-        constraints="Remand with restrictions: letters read, visits supervised.",
+        constraints="Varetægt med restriktioner: breve læses, besøg er overvågede.",
         quiet_since=18,
         steps=[
             Step(
@@ -197,10 +197,8 @@ STORIES = [
             ),
         ],
         goals=[
-            GoalPlan("everyday", "Get through remand without disciplinary reports", 10, 120, 50),
-            GoalPlan(
-                "family", "Let his mother visit under supervision", 20, 90, 100, "achieved", 60
-            ),
+            GoalPlan("everyday", "Komme igennem varetægten uden disciplinærsager", 10, 120, 50),
+            GoalPlan("family", "Få besøg af sin mor under opsyn", 20, 90, 100, "achieved", 60),
         ],
     ),
     # Re-entry: seven months; release in 25 days; housing and a course are being arranged.
@@ -212,28 +210,28 @@ STORIES = [
         started=220,
         network=[
             Person(
-                "Fatima (mother)",
+                "Fatima (mor)",
                 "parent",
                 "supportive",
                 "close",
                 200,
                 involved=[
-                    (150, "family_meeting", "Planned where he will live."),
-                    (40, "joint_meeting", "Visited the flat offered by the municipality."),
+                    (150, "family_meeting", "Planlagde, hvor han skal bo."),
+                    (40, "joint_meeting", "Så lejligheden, som kommunen har tilbudt."),
                 ],
             ),
             Person(
-                "Lars (employer)",
+                "Lars (arbejdsgiver)",
                 "employer",
                 "supportive",
                 "some",
                 90,
-                involved=[(30, "call", "The warehouse keeps the job open until release.")],
+                involved=[(30, "call", "Lageret holder jobbet åbent til løsladelsen.")],
             ),
-            Person("Bilal (old friend)", "friend", "extremist", "distant", None),
+            Person("Bilal (gammel ven)", "friend", "extremist", "distant", None),
         ],
         engagement=("some", "high", "high"),
-        constraints="Weekday visits; accompanied leave twice a month from re-entry.",
+        constraints="Besøg på hverdage; udgang med ledsager to gange om måneden fra udslusningen.",
         steps=[
             Step(
                 200,
@@ -268,14 +266,18 @@ STORIES = [
                 },
             ),
             Step(65, "release_date", {"release_in": 25}),
-            Step(60, "plan", {"text": "Accompanied leave twice a month; job-centre visit agreed."}),
+            Step(
+                60,
+                "plan",
+                {"text": "Udgang med ledsager to gange om måneden; besøg i jobcentret aftalt."},
+            ),
             Step(
                 50,
                 "need",
                 {
                     "domain": "employment",
                     "status": "secured",
-                    "notes": "The warehouse keeps his job open.",
+                    "notes": "Lageret holder hans job åbent.",
                 },
             ),
             Step(
@@ -284,7 +286,7 @@ STORIES = [
                 {
                     "domain": "housing",
                     "status": "in_progress",
-                    "notes": "A room offered; waiting for the municipality.",
+                    "notes": "Et værelse er tilbudt; venter på kommunen.",
                 },
             ),
             Step(
@@ -293,7 +295,7 @@ STORIES = [
                 {
                     "domain": "finances",
                     "status": "secured",
-                    "notes": "Bank account and health card ordered.",
+                    "notes": "Bankkonto og sundhedskort bestilt.",
                 },
             ),
             Step(
@@ -302,16 +304,16 @@ STORIES = [
                 {
                     "domain": "family",
                     "status": "in_progress",
-                    "notes": "Family meeting planned with his mother.",
+                    "notes": "Familiemøde med hans mor planlagt.",
                 },
             ),
         ],
         goals=[
-            GoalPlan("re_entry", "A flat or a room by the day of release", 150, 245, 60),
-            GoalPlan("re_entry", "A place on the welding course", 120, 250, 80),
+            GoalPlan("re_entry", "En lejlighed eller et værelse på løsladelsesdagen", 150, 245, 60),
+            GoalPlan("re_entry", "En plads på svejsekurset", 120, 250, 80),
             GoalPlan(
                 "relations",
-                "Join the football club's Tuesday training",
+                "Komme med til fodboldklubbens træning om tirsdagen",
                 60,
                 200,
                 100,
@@ -320,7 +322,7 @@ STORIES = [
             ),
             GoalPlan(
                 "motivation",
-                "Write down what he wants from life outside",
+                "Skrive ned, hvad han vil med livet udenfor",
                 10,
                 60,
                 100,
@@ -338,14 +340,14 @@ STORIES = [
         started=330,
         network=[
             Person(
-                "Hassan (brother)",
+                "Hassan (bror)",
                 "sibling",
                 "supportive",
                 "close",
                 300,
                 involved=[
-                    (200, "family_meeting", "Planned the first weeks after release."),
-                    (50, "joint_meeting", "Met at the brother's flat; talked about the job."),
+                    (200, "family_meeting", "Planlagde de første uger efter løsladelsen."),
+                    (50, "joint_meeting", "Mødtes i brorens lejlighed; talte om jobbet."),
                 ],
             ),
         ],
@@ -408,7 +410,7 @@ STORIES = [
                 {
                     "domain": "housing",
                     "status": "secured",
-                    "notes": "A room at his brother's flat.",
+                    "notes": "Et værelse i brorens lejlighed.",
                 },
             ),
             Step(
@@ -417,7 +419,7 @@ STORIES = [
                 {
                     "domain": "employment",
                     "status": "secured",
-                    "notes": "Warehouse job from the first Monday.",
+                    "notes": "Job på lageret fra første mandag.",
                 },
             ),
             Step(
@@ -426,44 +428,48 @@ STORIES = [
                 {
                     "domain": "finances",
                     "status": "secured",
-                    "notes": "ID card and bank account ready.",
+                    "notes": "ID-kort og bankkonto er klar.",
                 },
             ),
             Step(
                 65,
                 "need",
-                {"domain": "health", "status": "not_needed", "notes": "No treatment needed."},
+                {
+                    "domain": "health",
+                    "status": "not_needed",
+                    "notes": "Ingen behandling nødvendig.",
+                },
             ),
             Step(60, "release", {"kind": "release_on_licence"}),
         ],
         goals=[
             GoalPlan(
                 "re_entry",
-                "Keep the job at the warehouse through the probation period",
+                "Beholde jobbet på lageret gennem prøvetiden",
                 275,
                 360,
                 40,
             ),
             GoalPlan(
                 "relations",
-                "Stop meeting the old group at the gym",
+                "Holde op med at mødes med den gamle gruppe i fitnesscentret",
                 30,
                 200,
                 70,
                 "partly",
                 250,
-                "Still sees one of them, but not the group.",
+                "Ser stadig en af dem, men ikke gruppen.",
             ),
-            GoalPlan("family", "Move back in touch with his father", 60, 180, 100, "achieved", 150),
+            GoalPlan("family", "Få kontakt med sin far igen", 60, 180, 100, "achieved", 150),
             GoalPlan(
                 "everyday",
-                "Anger course in prison",
+                "Vredeshåndteringskursus i fængslet",
                 20,
                 120,
                 30,
                 "dropped",
                 100,
-                "The course was cancelled by the prison.",
+                "Fængslet aflyste kurset.",
             ),
         ],
     ),
@@ -493,14 +499,16 @@ STORIES = [
                 12,
                 "pause",
                 {
-                    "reason": "Placed in the secure unit after an incident on the "
-                    "wing; visits suspended until the review."
+                    "reason": "Anbragt i sikringsafdelingen efter en hændelse på "
+                    "afdelingen; besøg er stillet i bero til revurderingen."
                 },
             ),
         ],
         goals=[
-            GoalPlan("motivation", "Finish the school module in prison", 15, 200, 40),
-            GoalPlan("relations", "Find one person on the wing outside the old group", 30, 150, 20),
+            GoalPlan("motivation", "Gøre skolemodulet i fængslet færdigt", 15, 200, 40),
+            GoalPlan(
+                "relations", "Finde én person på afdelingen uden for den gamle gruppe", 30, 150, 20
+            ),
         ],
     ),
     # Reallocated: transferred to a distant prison; the mentor there took over.
@@ -521,20 +529,20 @@ STORIES = [
                     "values": {"prosocial_ties": 1, "conflict_handling": 0, "motivation_change": 1},
                 },
             ),
-            Step(70, "transfer", {"institution": "East Jutland Prison"}),
+            Step(70, "transfer", {"institution": "Statsfængslet Østjylland"}),
             Step(
                 63,
                 "reallocate",
                 {
                     "mentor": "mentor05",
                     "reason": "transfer",
-                    "note": "Transferred to East Jutland; too far for weekly visits.",
+                    "note": "Overført til Østjylland; for langt væk til ugentlige besøg.",
                 },
             ),
         ],
         goals=[
-            GoalPlan("everyday", "Ask for help before a conflict escalates", 10, 150, 70),
-            GoalPlan("family", "A phone call with his daughter every week", 40, 200, 60),
+            GoalPlan("everyday", "Bede om hjælp, før en konflikt optrappes", 10, 150, 70),
+            GoalPlan("family", "En telefonsamtale med sin datter hver uge", 40, 200, 60),
         ],
     ),
     # Completed: fourteen months from the sentence through release to aftercare.
@@ -551,7 +559,7 @@ STORIES = [
             Step(
                 220,
                 "need",
-                {"domain": "housing", "status": "secured", "notes": "Flat from the municipality."},
+                {"domain": "housing", "status": "secured", "notes": "Lejlighed fra kommunen."},
             ),
             Step(
                 200,
@@ -559,18 +567,22 @@ STORIES = [
                 {
                     "domain": "education",
                     "status": "secured",
-                    "notes": "Place at the vocational school.",
+                    "notes": "Plads på erhvervsskolen.",
                 },
             ),
             Step(
                 180,
                 "need",
-                {"domain": "finances", "status": "secured", "notes": "Debt counselling agreed."},
+                {"domain": "finances", "status": "secured", "notes": "Gældsrådgivning aftalt."},
             ),
             Step(
                 170,
                 "need",
-                {"domain": "social", "status": "in_progress", "notes": "Football club contacted."},
+                {
+                    "domain": "social",
+                    "status": "in_progress",
+                    "notes": "Fodboldklubben er kontaktet.",
+                },
             ),
             Step(160, "release", {"kind": "release_on_licence"}),
             Step(
@@ -578,8 +590,8 @@ STORIES = [
                 "close",
                 {
                     "closure_type": "completed",
-                    "reason": "The planned year after "
-                    "release is over; he has a flat, a job and a football club.",
+                    "reason": "Det planlagte år efter "
+                    "løsladelsen er gået; han har en lejlighed, et job og en fodboldklub.",
                     "mentee": "held",
                     "mentor": "held",
                     "contact": "agreed",
@@ -588,11 +600,11 @@ STORIES = [
             ),
         ],
         goals=[
-            GoalPlan("re_entry", "A flat of his own", 150, 300, 100, "achieved", 270),
-            GoalPlan("re_entry", "A job or an apprenticeship", 180, 360, 100, "achieved", 330),
+            GoalPlan("re_entry", "En lejlighed for sig selv", 150, 300, 100, "achieved", 270),
+            GoalPlan("re_entry", "Et job eller en læreplads", 180, 360, 100, "achieved", 330),
             GoalPlan(
                 "relations",
-                "A club or group outside the old circle",
+                "En klub eller gruppe uden for den gamle kreds",
                 200,
                 380,
                 100,
@@ -601,13 +613,13 @@ STORIES = [
             ),
             GoalPlan(
                 "motivation",
-                "No contact with the old group",
+                "Ingen kontakt med den gamle gruppe",
                 10,
                 400,
                 80,
                 "partly",
                 405,
-                "One meeting with an old friend; he told the mentor himself.",
+                "Ét møde med en gammel ven; han fortalte selv mentoren om det.",
             ),
         ],
     ),
@@ -625,8 +637,8 @@ STORIES = [
                 "close",
                 {
                     "closure_type": "ended_early",
-                    "reason": "He withdrew after "
-                    "joining another group on the wing; he may ask again.",
+                    "reason": "Han trak sig, efter at han "
+                    "kom med i en anden gruppe på afdelingen; han kan spørge igen.",
                     "mentee": "declined",
                     "mentor": "held",
                     "contact": "programme",
@@ -635,16 +647,18 @@ STORIES = [
             ),
         ],
         goals=[
-            GoalPlan("everyday", "No fights on the wing for a month", 10, 60, 100, "achieved", 50),
+            GoalPlan(
+                "everyday", "Ingen slåskampe på afdelingen i en måned", 10, 60, 100, "achieved", 50
+            ),
             GoalPlan(
                 "relations",
-                "Talk to the imam about the group",
+                "Tale med imamen om gruppen",
                 60,
                 140,
                 10,
                 "not_achieved",
                 128,
-                "He would not meet the imam.",
+                "Han ville ikke mødes med imamen.",
             ),
         ],
     ),
@@ -662,8 +676,7 @@ STORIES = [
                 "close",
                 {
                     "closure_type": "cancelled",
-                    "reason": "Extradited to serve the "
-                    "sentence in his home country before the initial meeting.",
+                    "reason": "Udleveret til at afsone dommen i sit hjemland før det første møde.",
                     "rematch": False,
                 },
             ),
@@ -826,10 +839,10 @@ class _Runner:
                 agreement_signed_on=start,
                 meeting_frequency=self.story.frequency,
                 planned_months=12 if self.story.started and self.story.started < 365 else 18,
-                roles_agreed="Synthetic: the mentor visits as agreed; the coach follows up "
-                "monthly; the coordinator checks in.",
-                safety_rules="Synthetic: no private contact details; meetings where staff "
-                "can see; concerns go to the coordinator the same day.",
+                roles_agreed="Fiktivt: mentoren kommer på besøg som aftalt; coachen følger op "
+                "hver måned; koordinatoren holder opfølgningssamtaler.",
+                safety_rules="Fiktivt: ingen private kontaktoplysninger; møder, hvor personalet "
+                "kan se dem; bekymringer går til koordinatoren samme dag.",
             ),
         )
 
@@ -839,7 +852,7 @@ class _Runner:
             actor=self.mentor,
             mentorship=self.mentorship,
             version=existing.version if existing else None,
-            custody_constraints=f"Synthetic: {text}",
+            custody_constraints=f"Fiktivt: {text}",
         )
 
     def meet(self, week: int, day: date, engagement: str, quiet: bool) -> None:
@@ -882,13 +895,13 @@ class _Runner:
                 participants=participants if held else [],
                 topics=topics if held else [],
                 engagement=engagement if held else "",
-                facts=" ".join(f"Synthetic: {rng.choice(FACTS[t])}" for t in topics if t in FACTS)
+                facts=" ".join(f"Fiktivt: {rng.choice(FACTS[t])}" for t in topics if t in FACTS)
                 if held
                 else "",
-                assessment=f"Synthetic: {rng.choice(ASSESSMENTS)}"
+                assessment=f"Fiktivt: {rng.choice(ASSESSMENTS)}"
                 if held and rng.random() < 0.4
                 else "",
-                follow_up=f"Synthetic: {rng.choice(FOLLOW_UPS)}"
+                follow_up=f"Fiktivt: {rng.choice(FOLLOW_UPS)}"
                 if held and rng.random() < 0.3
                 else "",
             ),
@@ -903,7 +916,7 @@ class _Runner:
             mentorship=self.mentorship,
             occurred_on=day,
             how=self.rng.choice(["phone", "meeting", "video"]),
-            note=f"Synthetic: {self.rng.choice(CHECK_IN_NOTES)}",
+            note=f"Fiktivt: {self.rng.choice(CHECK_IN_NOTES)}",
         )
 
     def goal_actions(self, number: int, plan: GoalPlan, start: date, end: date) -> list[Action]:
@@ -945,7 +958,7 @@ class _Runner:
             mentorship=self.mentorship,
             data=services.GoalData(
                 area=plan.area,
-                title=f"Synthetic: {plan.title}",
+                title=f"Fiktivt: {plan.title}",
                 steps=plan.steps,
                 target_date=start + timedelta(days=plan.target),
                 progress=0,
@@ -970,7 +983,7 @@ class _Runner:
                 target_date=goal.target_date,
                 progress=progress,
                 status=status or goal.status,
-                outcome_reason=f"Synthetic: {reason}" if reason else "",
+                outcome_reason=f"Fiktivt: {reason}" if reason else "",
             ),
         )
 
@@ -997,7 +1010,7 @@ class _Runner:
                 kind=kind,
                 occurred_on=day,
                 institution=Institution.objects.get(name=where) if where else None,
-                note="Synthetic: from the prison's notification.",
+                note="Fiktivt: fra fængslets underretning.",
             )
         elif step.kind == "plan":
             self.plan(str(detail["text"]))
@@ -1020,7 +1033,7 @@ class _Runner:
                 version=m.version,
                 mentor=Mentor.objects.get(user__username=detail["mentor"]),
                 reason=str(detail["reason"]),
-                note=f"Synthetic: {detail['note']}",
+                note=f"Fiktivt: {detail['note']}",
             )
         elif step.kind == "pause":
             services.mentorship_pause_or_resume(
@@ -1028,7 +1041,7 @@ class _Runner:
                 mentorship=m,
                 version=m.version,
                 to_status=MentorshipStatus.PAUSED,
-                reason=f"Synthetic: {detail['reason']}",
+                reason=f"Fiktivt: {detail['reason']}",
             )
         elif step.kind == "close":
             close(m, day, detail, self.coordinator)
@@ -1042,7 +1055,7 @@ def close(m: Mentorship, day: date, detail: dict[str, object], coordinator: User
         closure=services.Closure(
             closed_on=day,
             closure_type=str(detail["closure_type"]),
-            closure_reason=f"Synthetic: {detail['reason']}",
+            closure_reason=f"Fiktivt: {detail['reason']}",
             exit_interview_mentee=str(detail.get("mentee", "")),
             exit_interview_mentor=str(detail.get("mentor", "")),
             after_closure_contact=str(detail.get("contact", "")),
@@ -1114,7 +1127,7 @@ def _network(mentorship: Mentorship, people: list[Person], today: date) -> None:
                 relation=person.relation,
                 influence=person.influence,
                 closeness=person.closeness,
-                contact_details="Synthetic: +45 20 00 00 00" if given else "",
+                contact_details="Fiktivt: +45 20 00 00 00" if given else "",
                 mentee_consent_on=given,
                 member_consent_on=given,
                 notes="",
@@ -1129,7 +1142,7 @@ def _network(mentorship: Mentorship, people: list[Person], today: date) -> None:
                 kind=kind,
                 occurred_on=day,
                 meeting=None,
-                note=f"Synthetic: {note}",
+                note=f"Fiktivt: {note}",
             )
             Involvement.objects.filter(pk=involvement.pk).update(recorded_at=_at(day))
         if person.withdrawn is not None:
@@ -1146,15 +1159,15 @@ def _network(mentorship: Mentorship, people: list[Person], today: date) -> None:
 
 SIX_WEEKS_NETWORK = [
     Person(
-        "Sara (sister)",
+        "Sara (søster)",
         "sibling",
         "supportive",
         "close",
         38,
-        involved=[(30, "call", "Asked her to visit."), (20, "visit", "She visited him.")],
+        involved=[(30, "call", "Bad hende komme på besøg."), (20, "visit", "Hun besøgte ham.")],
     ),
-    Person("Karim (cousin)", "other", "extremist", "some", None),
-    Person("Ali (father)", "parent", "negative", "distant", 36, withdrawn=10),
+    Person("Karim (fætter)", "other", "extremist", "some", None),
+    Person("Ali (far)", "parent", "negative", "distant", 36, withdrawn=10),
 ]
 
 
@@ -1175,8 +1188,8 @@ def _six_weeks(mentorship: Mentorship, today: date) -> None:
             agreement_signed_on=started,
             meeting_frequency="weekly",
             planned_months=12,
-            roles_agreed="Synthetic: the mentor visits weekly; the coach follows up monthly.",
-            safety_rules="Synthetic: no private contact details; meetings in the visiting room.",
+            roles_agreed="Fiktivt: mentoren kommer hver uge; coachen følger op hver måned.",
+            safety_rules="Fiktivt: ingen private kontaktoplysninger; møder i besøgsrummet.",
         ),
     )
     dating.to(started)
@@ -1185,7 +1198,7 @@ def _six_weeks(mentorship: Mentorship, today: date) -> None:
         mentorship=mentorship,
         occurred_on=started + timedelta(days=10),
         how="phone",
-        note="Synthetic: both say the visits go well.",
+        note="Fiktivt: begge siger, at besøgene går godt.",
     )
     dating.to(started + timedelta(days=10))
     mentor = mentorship.mentor.user
@@ -1195,12 +1208,12 @@ def _six_weeks(mentorship: Mentorship, today: date) -> None:
         actor=mentor,
         mentorship=mentorship,
         version=None,
-        custody_constraints="Synthetic: visits on weekdays in the visiting room; no leave yet.",
+        custody_constraints="Fiktivt: besøg på hverdage i besøgsrummet; ingen udgang endnu.",
     )
     for area, title, progress, status in (
-        ("everyday", "Synthetic: handle conflicts on the wing without fights", 40, "active"),
-        ("family", "Synthetic: a visit from his sister", 100, "achieved"),
-        ("re_entry", "Synthetic: a place on the welding course", 20, "active"),
+        ("everyday", "Fiktivt: håndtere konflikter på afdelingen uden slagsmål", 40, "active"),
+        ("family", "Fiktivt: et besøg af hans søster", 100, "achieved"),
+        ("re_entry", "Fiktivt: en plads på svejsekurset", 20, "active"),
     ):
         services.goal_create(
             actor=mentor,
@@ -1223,12 +1236,26 @@ def _six_weeks(mentorship: Mentorship, today: date) -> None:
             "",
             ["everyday", "motivation"],
             "some",
-            "Talked about a conflict on the wing.",
+            "Vi talte om en konflikt på afdelingen.",
         ),
-        (28, "held", "", ["family"], "high", "Wants his sister to visit; we wrote to her."),
+        (
+            28,
+            "held",
+            "",
+            ["family"],
+            "high",
+            "Vil gerne have besøg af sin søster; vi skrev til hende.",
+        ),
         (21, "cancelled", "lockdown", [], "", ""),
-        (14, "held", "", ["ideology", "relations"], "some", "Discussed a video he had watched."),
-        (7, "held", "", ["re_entry", "motivation"], "high", "Asked about training as a welder."),
+        (14, "held", "", ["ideology", "relations"], "some", "Vi drøftede en video, han havde set."),
+        (
+            7,
+            "held",
+            "",
+            ["re_entry", "motivation"],
+            "high",
+            "Spurgte til en uddannelse som svejser.",
+        ),
     ]
     for days_ago, outcome, why, topics, engagement, facts in visits:
         services.meeting_record(
@@ -1243,7 +1270,7 @@ def _six_weeks(mentorship: Mentorship, today: date) -> None:
                 participants=["mentee", "mentor"] if outcome == "held" else [],
                 topics=topics,
                 engagement=engagement,
-                facts=f"Synthetic: {facts}" if facts else "",
+                facts=f"Fiktivt: {facts}" if facts else "",
                 assessment="",
                 follow_up="",
             ),
@@ -1252,7 +1279,7 @@ def _six_weeks(mentorship: Mentorship, today: date) -> None:
     _network(mentorship, SIX_WEEKS_NETWORK, today)
     # The mentor started the re-entry plan early, for the welding course.
     plan = services.reentry_plan_create(actor=mentor, mentorship=mentorship)
-    _need(mentor, mentorship, plan, "education", "in_progress", "Welding course applied for.")
+    _need(mentor, mentorship, plan, "education", "in_progress", "Der er søgt om svejsekurset.")
     dating.to(today - timedelta(days=5))
 
 
@@ -1275,7 +1302,7 @@ def _review(
             reviews.ItemRating(item["code"], values.get(item["code"]), "")
             for item in instrument.items()
         ],
-        summary="Synthetic: reviewed with the mentee in the visiting room.",
+        summary="Fiktivt: gennemgået med menteen i besøgsrummet.",
     )
     type(review).objects.filter(pk=review.pk).update(recorded_at=_at(day))
 
@@ -1293,6 +1320,6 @@ def _need(
             status=status,
             owner={"housing": "municipality", "employment": "job_centre"}.get(domain, "mentor"),
             due_days_before=need.due_days_before,
-            notes=f"Synthetic: {notes}",
+            notes=f"Fiktivt: {notes}",
         ),
     )

@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from backontrack.core.fields import EncryptedTextField
 from backontrack.core.models import RowKeyed
-from backontrack.mentees.models import Mentee
+from backontrack.core.wording import Wording, in_words, with_typed
+from backontrack.mentees.models import CustodyEvent, Mentee
 from backontrack.mentors.models import Mentor
 
 
@@ -192,7 +193,13 @@ class MentorshipChange(RowKeyed):
     mentorship = models.ForeignKey(Mentorship, on_delete=models.CASCADE, related_name="changes")
     kind = models.CharField(max_length=8, choices=Kind.choices)
     from_value = models.CharField(max_length=201, blank=True)
+    # A status or phase code, a goal's "status:id", the new mentor's or coach's name; for
+    # the plan and the re-entry plan, a code of CHANGE_WORDINGS.
     to_value = models.CharField(max_length=201)
+    # Why, when the system says it: a code of CHANGE_WORDINGS. `reason` is what a person
+    # typed; the parameters serve both codes.
+    reason_code = models.CharField(max_length=24, blank=True)
+    params = models.JSONField(default=dict, blank=True)
     reason = EncryptedTextField(blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
@@ -210,10 +217,19 @@ class MentorshipChange(RowKeyed):
         if self.kind == self.Kind.GOAL:
             status = self.to_value.split(":")[0]
             return str(GoalStatus(status).label) if status in GoalStatus.values else ""
-        if self.kind in (self.Kind.MENTOR, self.Kind.COACH, self.Kind.PLAN, self.Kind.REENTRY):
+        if self.kind in (self.Kind.PLAN, self.Kind.REENTRY):
+            said = in_words(CHANGE_WORDINGS, self.to_value, self.params)
+            return self.to_value if said is None else said  # older rows: as written
+        if self.kind in (self.Kind.MENTOR, self.Kind.COACH):
             return self.to_value  # the new mentor's or coach's name, written at the change
         choices = MentorshipStatus if self.kind == self.Kind.STATUS else Phase
         return str(choices(self.to_value).label) if self.to_value in choices.values else ""
+
+    def reason_text(self) -> str:
+        """Why, in the reader's language: what the system says, then what a person typed."""
+        return with_typed(
+            in_words(CHANGE_WORDINGS, self.reason_code, self.params) or "", self.reason
+        )
 
 
 class Meeting(RowKeyed):
@@ -433,6 +449,31 @@ class NeedStatus(models.TextChoices):
     NOT_NEEDED = "not_needed", _("Not needed")
     DECLINED = "declined", _("Declined by the mentee")
 
+
+# What the system writes into a mentorship's history, put into words when shown.
+CHANGE_WORDINGS: dict[str, Wording] = {
+    # The plan and the re-entry plan (MentorshipChange.to_value)
+    "constraints_updated": Wording(_("Custody constraints updated")),
+    "reentry_plan_made": Wording(_("Re-entry plan made")),
+    "release_date": Wording(_("Release date: %(date)s"), dates=("date",)),
+    "need_status": Wording(
+        "%(domain)s: %(status)s", choices={"domain": NeedDomain, "status": NeedStatus}
+    ),
+    # Why (MentorshipChange.reason_code)
+    "custody_status": Wording(_("Started from the custody status.")),
+    "custody_event": Wording(
+        _("Custody event: %(event)s on %(date)s."),
+        choices={"event": CustodyEvent.Kind},
+        dates=("date",),
+    ),
+    "release_window": Wording(_("The expected release is within %(days)s days.")),
+    "new_goal": Wording(_("New goal: %(area)s"), choices={"area": AimArea}),
+    "goal_area": Wording("%(area)s", choices={"area": AimArea}),
+    "release_was": Wording(_("Was %(was)s."), dates=("was",)),
+    "release_from_record": Wording(_("From the person's record; was %(was)s."), dates=("was",)),
+    "reallocated": Wording("%(why)s.", choices={"why": ReallocationReason}),
+    "closed": Wording("%(closure)s.", choices={"closure": ClosureType}),
+}
 
 # A need in one of these is settled: it no longer counts against readiness for release.
 SETTLED_NEEDS = (NeedStatus.SECURED, NeedStatus.NOT_NEEDED, NeedStatus.DECLINED)

@@ -82,8 +82,17 @@ def _in_release_window(mentee: Mentee, today: date) -> bool:
 
 
 def _change(
-    *, mentorship: Mentorship, kind: str, to: str, actor: User | None, reason: str = ""
+    *,
+    mentorship: Mentorship,
+    kind: str,
+    to: str,
+    actor: User | None,
+    reason: str = "",
+    reason_code: str = "",
+    params: dict[str, object] | None = None,
 ) -> None:
+    """`reason` is what the person typed; `reason_code` and `params` what the system says
+    (models.CHANGE_WORDINGS), put into words when the history is read."""
     from_value = mentorship.status if kind == MentorshipChange.Kind.STATUS else mentorship.phase
     MentorshipChange.objects.create(
         mentorship=mentorship,
@@ -91,6 +100,8 @@ def _change(
         from_value=from_value,
         to_value=to,
         reason=reason.strip(),
+        reason_code=reason_code,
+        params=params or {},
         actor=actor,
         occurred_at=timezone.now(),
     )
@@ -163,7 +174,7 @@ def mentorship_activate(
         kind=MentorshipChange.Kind.PHASE,
         to=phase_for(mentorship.mentee),
         actor=actor,
-        reason=str(_("Started from the custody status.")),
+        reason_code="custody_status",
     )
     mentorship.save()
     record(
@@ -349,10 +360,24 @@ def meeting_edit(
     return meeting
 
 
-def _move_phase(*, mentorship: Mentorship, to: str, actor: User | None, reason: str) -> None:
+def _move_phase(
+    *,
+    mentorship: Mentorship,
+    to: str,
+    actor: User | None,
+    reason: str = "",
+    reason_code: str = "",
+    params: dict[str, object] | None = None,
+) -> None:
     from_phase = mentorship.phase
     _change(
-        mentorship=mentorship, kind=MentorshipChange.Kind.PHASE, to=to, actor=actor, reason=reason
+        mentorship=mentorship,
+        kind=MentorshipChange.Kind.PHASE,
+        to=to,
+        actor=actor,
+        reason=reason,
+        reason_code=reason_code,
+        params=params,
     )
     # The version moves on, so that a form opened before this move cannot undo it.
     mentorship.version += 1
@@ -387,8 +412,8 @@ def follow_custody_event(*, actor: User, event: CustodyEvent) -> list[Mentorship
             mentorship=mentorship,
             to=to,
             actor=actor,
-            reason=_("Custody event: %(event)s on %(date)s.")
-            % {"event": event.get_kind_display(), "date": event.occurred_on.isoformat()},
+            reason_code="custody_event",
+            params={"event": event.kind, "date": event.occurred_on.isoformat()},
         )
         moved.append(mentorship)
     return moved
@@ -411,8 +436,8 @@ def phases_due(*, today: date | None = None) -> list[Mentorship]:
             mentorship=mentorship,
             to=Phase.RE_ENTRY,
             actor=None,
-            reason=_("The expected release is within %(days)s days.")
-            % {"days": settings.BACKONTRACK_RE_ENTRY_DAYS},
+            reason_code="release_window",
+            params={"days": settings.BACKONTRACK_RE_ENTRY_DAYS},
         )
         moved.append(mentorship)
     return moved
@@ -511,7 +536,9 @@ def mentorship_reallocate(
         kind=MentorshipChange.Kind.MENTOR,
         from_value=str(previous),
         to_value=str(current),
-        reason=f"{ReallocationReason(reason).label}. {note.strip()}".strip(),
+        reason=note.strip(),
+        reason_code="reallocated",
+        params={"why": reason},
         actor=actor,
         occurred_at=timezone.now(),
     )
@@ -644,7 +671,9 @@ def mentorship_close(
         kind=MentorshipChange.Kind.STATUS,
         to=MentorshipStatus.CLOSED,
         actor=actor,
-        reason=f"{ClosureType(closure.closure_type).label}. {closure.closure_reason}".strip(),
+        reason=closure.closure_reason,
+        reason_code="closed",
+        params={"closure": closure.closure_type},
     )
     mentorship.save()
     record(
@@ -691,12 +720,24 @@ def check_in_record(
 # --- Plan and goals -------------------------------------------------------------------------
 
 
-def _plan_change(*, mentorship: Mentorship, actor: User, kind: str, to: str, reason: str) -> None:
+def _plan_change(
+    *,
+    mentorship: Mentorship,
+    actor: User | None,
+    kind: str,
+    to: str,
+    reason: str = "",
+    reason_code: str = "",
+    params: dict[str, object] | None = None,
+) -> None:
+    """`to` is a goal's "status:id" or, for the plans, a code of models.CHANGE_WORDINGS."""
     MentorshipChange.objects.create(
         mentorship=mentorship,
         kind=kind,
         to_value=to,
         reason=reason,
+        reason_code=reason_code,
+        params=params or {},
         actor=actor,
         occurred_at=timezone.now(),
     )
@@ -728,8 +769,7 @@ def plan_save(
         mentorship=mentorship,
         actor=actor,
         kind=MentorshipChange.Kind.PLAN,
-        to=str(_("Custody constraints updated")),
-        reason="",
+        to="constraints_updated",
     )
     record(
         actor=actor,
@@ -779,7 +819,8 @@ def goal_create(*, actor: User, mentorship: Mentorship, data: GoalData) -> Goal:
         actor=actor,
         kind=MentorshipChange.Kind.GOAL,
         to=f"{goal.status}:{goal.pk}",
-        reason=str(_("New goal: %(area)s") % {"area": AimArea(goal.area).label}),
+        reason_code="new_goal",
+        params={"area": goal.area},
     )
     record(
         actor=actor,
@@ -814,8 +855,9 @@ def goal_update(*, actor: User, goal: Goal, version: int, data: GoalData) -> Goa
             actor=actor,
             kind=MentorshipChange.Kind.GOAL,
             to=f"{goal.status}:{goal.pk}",
-            reason=str(AimArea(goal.area).label)
-            + (f": {goal.outcome_reason}" if goal.outcome_reason else ""),
+            reason=goal.outcome_reason,
+            reason_code="goal_area",
+            params={"area": goal.area},
         )
     record(
         actor=actor,
@@ -847,10 +889,9 @@ def _reentry_plan_ensure(mentorship: Mentorship, actor: User | None) -> ReentryP
     )
     _plan_change(
         mentorship=mentorship,
-        actor=actor,  # type: ignore[arg-type]
+        actor=actor,
         kind=MentorshipChange.Kind.REENTRY,
-        to=str(_("Re-entry plan made")),
-        reason="",
+        to="reentry_plan_made",
     )
     record(
         actor=actor,
@@ -889,8 +930,9 @@ def reentry_release_set(
         mentorship=mentorship,
         actor=actor,
         kind=MentorshipChange.Kind.REENTRY,
-        to=str(_("Release date: %(date)s")) % {"date": release_date.isoformat()},
-        reason=str(_("Was %(date)s.")) % {"date": before.isoformat() if before else "—"},
+        to="release_date",
+        reason_code="release_was",
+        params={"date": release_date.isoformat(), "was": before.isoformat() if before else ""},
     )
     record(
         actor=actor,
@@ -919,9 +961,9 @@ def reentry_release_follow(mentee: Mentee, release: date | None) -> None:
         MentorshipChange.objects.create(
             mentorship_id=plan.mentorship_id,
             kind=MentorshipChange.Kind.REENTRY,
-            to_value=str(_("Release date: %(date)s")) % {"date": release.isoformat()},
-            reason=str(_("From the person's record; was %(date)s."))
-            % {"date": before.isoformat() if before else "—"},
+            to_value="release_date",
+            reason_code="release_from_record",
+            params={"date": release.isoformat(), "was": before.isoformat() if before else ""},
             actor=None,
             occurred_at=timezone.now(),
         )
@@ -969,8 +1011,8 @@ def reentry_need_update(
             mentorship=mentorship,
             actor=actor,
             kind=MentorshipChange.Kind.REENTRY,
-            to=f"{NeedDomain(need.domain).label}: {NeedStatus(need.status).label}",
-            reason="",
+            to="need_status",
+            params={"domain": need.domain, "status": need.status},
         )
     record(
         actor=actor,

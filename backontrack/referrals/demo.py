@@ -53,15 +53,15 @@ def refer(
         actor=referrer,
         person=mentee_data(mentee, notes=""),
         data=referrals.ReferralData(
-            referring_unit=f"{mentee.institution or 'Probation Office Copenhagen'}, wing B",
+            referring_unit=f"{mentee.institution or 'Kriminalforsorgen København'}, afdeling B",
             referred_on=today - timedelta(days=days_ago),
-            reason="Synthetic demo referral: talks about the conflict on the wing.",
+            reason="Fiktiv demo-indstilling: taler om konflikten på afdelingen.",
             charged_with_terrorism=criterion == "charged_with_terrorism",
             convicted_of_terrorism=criterion == "convicted_of_terrorism",
             hate_crime=criterion == "hate_crime",
             hate_crime_motive="ethnicity" if criterion == "hate_crime" else "",
             vulnerable=criterion == "vulnerable",
-            vulnerability_rationale="Synthetic: isolated, seeks out extremist material."
+            vulnerability_rationale="Fiktivt: isoleret, opsøger ekstremistisk materiale."
             if criterion == "vulnerable"
             else "",
             orientation="right_wing" if criterion == "hate_crime" else "religious",
@@ -88,7 +88,7 @@ def _advance(
             referral=referral,
             version=referral.version,
             to_status=status,
-            reason="Transferred abroad before screening.",
+            reason="Overført til udlandet før screeningen.",
         )
         return
     referrals.referral_move(
@@ -111,13 +111,13 @@ def _advance(
                 "hate_crime": confirmed if referral.hate_crime else Finding.NOT_CONFIRMED,
                 "vulnerability": confirmed if referral.vulnerable else Finding.NOT_CONFIRMED,
             },
-            evidence={"hate_crime": "Synthetic: judgment on file."},
+            evidence={"hate_crime": "Fiktivt: dommen ligger i sagen."},
             conviction_date=today - timedelta(days=200)
             if eligible and referral.convicted_of_terrorism
             else None,
             decision=Status.ELIGIBLE if eligible else Status.NOT_ELIGIBLE,
             not_eligible_reason="" if eligible else "outside_target_group",
-            decision_note="" if eligible else "Synthetic: no sign of radicalisation found.",
+            decision_note="" if eligible else "Fiktivt: ingen tegn på radikalisering fundet.",
             override_reason="",
         ),
     )

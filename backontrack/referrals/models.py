@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backontrack.core.fields import EncryptedBooleanField, EncryptedTextField
 from backontrack.core.models import RowKeyed
+from backontrack.core.wording import Wording, in_words, with_typed
 from backontrack.mentees.models import Mentee
 
 
@@ -109,6 +110,8 @@ class ReferralTransition(RowKeyed):
     to_status = models.CharField(max_length=16, choices=Status.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     occurred_at = models.DateTimeField()
+    # Why, when the system says it (a code of TRANSITION_WORDINGS); `reason` is typed text.
+    reason_code = models.CharField(max_length=24, blank=True)
     reason = EncryptedTextField(blank=True)
 
     class Meta:
@@ -116,6 +119,17 @@ class ReferralTransition(RowKeyed):
 
     def __str__(self) -> str:
         return f"{self.from_status} → {self.to_status}"
+
+    def reason_text(self) -> str:
+        """Why, in the reader's language: what the system says, then what a person typed."""
+        said = in_words(TRANSITION_WORDINGS, self.reason_code, {})
+        return with_typed(said or "", self.reason)
+
+
+# What the system writes into a referral's history, put into words when shown.
+TRANSITION_WORDINGS: dict[str, Wording] = {
+    "consent_withdrawn": Wording(_("The mentee withdrew their consent to take part.")),
+}
 
 
 class Finding(models.TextChoices):

@@ -101,7 +101,14 @@ def referral_move(
 
 
 def _transition(
-    *, actor: User, referral: Referral, version: int, to_status: str, reason: str, fields: list[str]
+    *,
+    actor: User,
+    referral: Referral,
+    version: int,
+    to_status: str,
+    reason: str,
+    fields: list[str],
+    reason_code: str = "",
 ) -> None:
     """Move the status (refusing a stale version), record the history row and the audit
     event. Callers check that the move is allowed first."""
@@ -118,6 +125,7 @@ def _transition(
         actor=actor,
         occurred_at=now,
         reason=reason.strip(),
+        reason_code=reason_code,
     )
     record(
         actor=actor,
@@ -244,6 +252,7 @@ def withdraw_for_lost_consent(*, actor: User, mentee: Mentee) -> None:
             referral=referral,
             version=referral.version,
             to_status=Status.WITHDRAWN,
-            reason=str(_("The mentee withdrew their consent to take part.")),
+            reason="",
+            reason_code="consent_withdrawn",
             fields=["reason"],
         )

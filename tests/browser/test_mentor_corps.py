@@ -24,7 +24,8 @@ def test_trainer_signs_off_then_the_coordinator_matches_the_new_mentor(
     check_accessibility(page, axe_source, "course-new-errors")
     page.go_back()
     page.go_back()
-    page.get_by_role("link", name="Planning a mentorship in custody — winter").click()
+    winter = "Planlægning af et mentorforløb under frihedsberøvelse — vinterhold"
+    page.get_by_role("link", name=winter).click()
     check_accessibility(page, axe_source, "course-detail")
     page.get_by_role("link", name="Record attendance on").first.click()
     check_accessibility(page, axe_source, "attendance")

@@ -36,7 +36,7 @@ def test_the_admin_resets_and_creates_accounts_but_reaches_no_case_and_no_secret
     page.get_by_label("First name").fill("Signe")
     page.get_by_label("Last name").fill("Dahl")
     page.get_by_label("Email address").fill("signe.dahl@example.org")
-    page.get_by_label("Organisation").select_option(label="Prison and Probation Service")
+    page.get_by_label("Organisation").select_option(label="Kriminalforsorgen")
     page.get_by_label("Coordinator", exact=True).check()
     page.get_by_role("button", name="Create account").click()
     expect(
