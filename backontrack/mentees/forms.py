@@ -79,9 +79,9 @@ class PersonForm(DesignSystemForm):
             choices=[("", CHOOSE), *DataSubjectCategory.choices],
             required=False,
             help_text=_(
-                "The law-enforcement data rules require it. For every other custody status "
-                "it follows from the status: on remand, suspected or charged; serving a "
-                "sentence or on licence, convicted; acquitted, other."
+                "The law-enforcement data rules ask for it. For every other custody status it "
+                "is set from the status: on remand, suspected or charged; serving a sentence "
+                "or on licence, convicted; acquitted, other."
             ),
         ),
         _("Required when the person is released."),

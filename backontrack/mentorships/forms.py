@@ -11,7 +11,6 @@ from backontrack.core.forms import (
     ModelChoiceField,
     ModelMultipleChoiceField,
     VersionedFormMixin,
-    describe_errors,
     require_filled,
     required_when,
 )
@@ -235,28 +234,28 @@ class MeetingForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
             self.fields["reason"].required = True
         else:
             del self.fields["reason"]
+        self.same_day_warning = ""
         if meeting is None and self.is_bound and SECOND_MEETING in self.data:
             # The box was shown (see ask_about_second_meeting) and ticked.
-            self.fields[SECOND_MEETING] = _second_meeting_field()
+            self.fields = {SECOND_MEETING: _second_meeting_field(), **self.fields}
 
     def ask_about_second_meeting(self, earlier: Meeting) -> None:
         """A meeting of this kind is already recorded on this day: the form comes back
-        with the warning and a box to tick if this is really a second meeting."""
-        self.fields[SECOND_MEETING] = _second_meeting_field()
-        self.add_error(
-            SECOND_MEETING,
-            _(
-                "A meeting of the kind “%(kind)s” on %(date)s is already recorded for this "
-                "mentorship (by %(by)s). If this is the same meeting, it is saved already: "
-                "go back to the mentorship. If there really were two, tick the box."
-            )
-            % {
-                "kind": earlier.get_kind_display(),
-                "date": formats.date_format(earlier.occurred_on, "SHORT_DATE_FORMAT"),
-                "by": earlier.recorded_by,
-            },
-        )
-        describe_errors(self)
+        with the warning (`same_day_warning`) and, first, a box to tick if this really is a
+        second meeting."""
+        self.same_day_warning = _(
+            "A meeting of the kind “%(kind)s” on %(date)s is already recorded for this "
+            "mentorship (by %(by)s). If this is the same meeting, it is saved already: go "
+            "back to the mentorship. If there really were two, tick the box below."
+        ) % {
+            "kind": earlier.get_kind_display(),
+            "date": formats.date_format(earlier.occurred_on, "SHORT_DATE_FORMAT"),
+            "by": earlier.recorded_by,
+        }
+        self.fields = {
+            SECOND_MEETING: _second_meeting_field(),
+            **{name: field for name, field in self.fields.items() if name != SECOND_MEETING},
+        }
 
     def second_on_the_day(self) -> bool:
         return bool(self.cleaned_data.get(SECOND_MEETING))

@@ -232,17 +232,7 @@ def test_the_auditor_finds_who_looked_at_a_person(page: Page, axe_source: str) -
     check_accessibility(page, axe_source, "audit-person")
 
 
-def test_a_referral_goes_from_the_referrer_to_accepted(
-    page: Page, browser: Any, axe_source: str
-) -> None:
-    sign_in(page, "referrer")
-    page.get_by_role("link", name="Refer a person").first.click()
-    expect(page.get_by_role("heading", name="Refer a person to the programme")).to_be_visible()
-    check_accessibility(page, axe_source, "referral-new")
-    page.get_by_role("button", name="Send the referral").click()
-    expect(page.get_by_role("heading", name="Please correct the following")).to_be_visible()
-    check_accessibility(page, axe_source, "referral-new-errors")
-
+def _fill_the_referral_form(page: Page) -> None:
     page.get_by_label("First name").fill("Jonas")
     page.get_by_label("Last name").fill("Vinter")
     page.get_by_label("Personal identification number (CPR)").fill("020288-1233")
@@ -256,6 +246,20 @@ def test_a_referral_goes_from_the_referrer_to_accepted(
     page.get_by_label("Motive of the hate crime").select_option("ethnicity")
     page.get_by_label("Extremism orientation").select_option("right_wing")
     page.get_by_label("Why you refer the person").fill("Talks about a coming race war.")
+
+
+def test_a_referral_goes_from_the_referrer_to_accepted(
+    page: Page, browser: Any, axe_source: str
+) -> None:
+    sign_in(page, "referrer")
+    page.get_by_role("link", name="Refer a person").first.click()
+    expect(page.get_by_role("heading", name="Refer a person to the programme")).to_be_visible()
+    check_accessibility(page, axe_source, "referral-new")
+    page.get_by_role("button", name="Send the referral").click()
+    expect(page.get_by_role("heading", name="Please correct the following")).to_be_visible()
+    check_accessibility(page, axe_source, "referral-new-errors")
+
+    _fill_the_referral_form(page)
     page.get_by_role("button", name="Send the referral").click()
     expect(page.get_by_text("Your referral is received.")).to_be_visible()
     expect(page.get_by_text("Received", exact=True)).to_be_visible()
@@ -273,6 +277,17 @@ def test_a_referral_goes_from_the_referrer_to_accepted(
     check_accessibility(page, axe_source, "referral-move")
     page.get_by_role("link", name="Cancel").click()
     expect(page.get_by_text("Received", exact=True)).to_be_visible()
+    # The same person again, while the referral is open: pointed out, nothing sent.
+    page.get_by_role("link", name="My referrals").first.click()
+    page.get_by_role("link", name="Refer a person").first.click()
+    _fill_the_referral_form(page)
+    page.get_by_role("button", name="Send the referral").click()
+    expect(
+        page.get_by_role("heading", name="This person already has an open referral")
+    ).to_be_visible()
+    check_accessibility(page, axe_source, "referral-new-already-open")
+    page.get_by_role("link", name="Open the referral of Jonas Vinter").click()
+    assert page.url == referral_url
 
     coordinator = browser.new_context(base_url=page.url.split("/referrals")[0]).new_page()
     sign_in(coordinator, "coordinator")
