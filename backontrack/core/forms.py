@@ -19,6 +19,8 @@ FieldT = TypeVar("FieldT", bound=forms.Field)
 # find nothing, so it is refused before any query.
 LARGEST_ID = 2**63 - 1
 _DIGITS = re.compile(r"^[0-9]{1,19}$")
+# The empty first choice of a list where any preselected answer would be a guess.
+CHOOSE = _("— choose —")
 # Versions count saves: far beyond any real count, yet within every engine's integer.
 LARGEST_VERSION = 2**31 - 1
 

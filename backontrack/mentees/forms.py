@@ -8,6 +8,7 @@ from backontrack.accounts.models import Institution
 from backontrack.core import dates
 from backontrack.core.form_tokens import SubmitOnceMixin
 from backontrack.core.forms import (
+    CHOOSE,
     DesignSystemForm,
     ModelChoiceField,
     VersionedFormMixin,
@@ -29,7 +30,6 @@ from .models import (
 from .services import MenteeData
 
 NAME_MAX = 100
-CHOOSE = _("— choose —")
 NOTES_MAX = 5000
 
 
@@ -278,7 +278,9 @@ class PersonalIdSearchForm(DesignSystemForm):
 
 
 class CustodyEventForm(SubmitOnceMixin, DesignSystemForm):
-    kind = forms.ChoiceField(label=_("What happened"), choices=CustodyEvent.Kind.choices)
+    kind = forms.ChoiceField(
+        label=_("What happened"), choices=[("", CHOOSE), *CustodyEvent.Kind.choices]
+    )
     occurred_on = forms.DateField(
         label=_("Date"),
         widget=DateInput(),
@@ -321,7 +323,9 @@ class ConsentForm(SubmitOnceMixin, DesignSystemForm):
             dates.PROGRAMME_EVENT.validator(too_late=_("Consent cannot be given in the future."))
         ],
     )
-    how = forms.ChoiceField(label=_("How it was given"), choices=Consent.How.choices)
+    how = forms.ChoiceField(
+        label=_("How it was given"), choices=[("", CHOOSE), *Consent.How.choices]
+    )
     participation = forms.BooleanField(
         label=_("Taking part in the programme"),
         required=False,

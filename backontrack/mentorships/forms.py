@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from backontrack.core import dates
 from backontrack.core.form_tokens import SubmitOnceMixin
 from backontrack.core.forms import (
+    CHOOSE,
     DesignSystemForm,
     ModelChoiceField,
     ModelMultipleChoiceField,
@@ -453,7 +454,7 @@ class CheckInForm(SubmitOnceMixin, DesignSystemForm):
             )
         ],
     )
-    how = forms.ChoiceField(label=_("How"), choices=CheckIn.How.choices)
+    how = forms.ChoiceField(label=_("How"), choices=[("", CHOOSE), *CheckIn.How.choices])
     note = forms.CharField(
         label=_("Note"),
         required=False,
@@ -483,7 +484,7 @@ class PlanForm(DesignSystemForm):
 
 
 class GoalForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
-    area = forms.ChoiceField(label=_("Aim area"), choices=AimArea.choices)
+    area = forms.ChoiceField(label=_("Aim area"), choices=[("", CHOOSE), *AimArea.choices])
     title = forms.CharField(
         label=_("Goal"),
         max_length=500,
