@@ -36,6 +36,8 @@ from .models import OPEN_STATUSES, NotEligibleReason, Referral, Status
 from .transitions import REASON_REQUIRED, next_statuses
 
 PAGE_SIZE = 25
+ENCRYPTED_FILTER_LIMIT = 2000
+REFERRAL = Referral._meta.label_lower
 # What the page for each generic move asks, what it says will happen, and its button.
 MOVE_QUESTIONS = {
     Status.SCREENING: (
@@ -53,8 +55,6 @@ MOVE_QUESTIONS = {
         gettext_lazy("Withdraw the referral"),
     ),
 }
-ENCRYPTED_FILTER_LIMIT = 2000
-REFERRAL = Referral._meta.label_lower
 
 
 @sensitive_post_parameters("personal_id", "reason", "vulnerability_rationale")
