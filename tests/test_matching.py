@@ -7,6 +7,7 @@ import itertools
 import sys
 from collections import Counter
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -443,3 +444,52 @@ def test_closed_pool_drafts_are_removed_after_30_days(days: int, kept: bool) -> 
     assert DraftProposal.objects.filter(draft_id=closed.pk).exists() is kept
     assert PoolDraft.objects.filter(pk=still_open.pk).exists()
     assert f"{0 if kept else 1} closed pool drafts removed" in out.getvalue()
+
+
+def test_the_language_given_in_a_referral_counts_in_the_match_score() -> None:
+    """The referral form asks for the person's languages, so the language part of the
+    score is earned by the mentors who speak one of them."""
+    from backontrack.accounts.models import Institution
+
+    response = signed_in_client("referrer").post(
+        "/referrals/new/",
+        {
+            "first_name": "Samir",
+            "last_name": "Holm",
+            "personal_id": "050591-1235",
+            "date_of_birth": "1991-05-05",
+            "gender": "male",
+            "languages": ["ar"],
+            "institution": Institution.objects.get(name="Københavns Fængsler").pk,
+            "custody_status": "remand",
+            "referring_unit": "Københavns Fængsler, afdeling C",
+            "referred_on": timezone.localdate().isoformat(),
+            "vulnerable": "on",
+            "vulnerability_rationale": "Seeks out recruiters on the wing.",
+            "orientation": "religious",
+            "reason": "Asked the imam about fighting abroad.",
+        },
+    )
+    assert response.status_code == 302
+    referral = Referral.objects.latest("id")
+    assert referral.mentee.languages == ["ar"]
+    points = {
+        s.mentor.pk: dict((part.key, value) for part, value in s.parts)["language"]
+        for s in matching.suggestions_for(referral)
+    }
+    speakers = {m.pk for m in Mentor.objects.all() if "ar" in m.languages}
+    assert speakers, "the demo has mentors who speak Arabic"
+    assert {pk for pk, value in points.items() if value > 0} == speakers & set(points)
+
+
+def test_the_pool_draft_prints_its_scores_for_people(settings: Any) -> None:
+    draft = pool.draft_create(actor=coordinator())
+    DraftProposal.objects.filter(draft=draft).update(score=Decimal("75.6"))
+    client = signed_in_client("coordinator")
+    html = client.get(f"/matching/drafts/{draft.pk}/").content.decode()
+    total = 75.6 * draft.proposals.count()
+    assert f"Total score {total:.1f}" in html
+    assert "00000" not in html
+    client.post("/i18n/setlang/", {"language": "da", "next": "/"})
+    danish = client.get(f"/matching/drafts/{draft.pk}/").content.decode()
+    assert f"{total:.1f}".replace(".", ",") in danish

@@ -120,6 +120,10 @@ def test_pausing_needs_a_reason_and_is_kept_in_the_history() -> None:
     sofie = mentor("mentor04")
     coordinator = signed_in_client("coordinator")
     url = f"/mentors/{sofie.pk}/status/paused/"
+    # The page asks, and says what will happen, before anything is done.
+    page = coordinator.get(url).content.decode()
+    assert f"<h1>Pause {sofie}?</h1>" in page
+    assert "current mentorships go on" in page and ">Pause the mentor</button>" in page
     assert coordinator.post(url, {"version": sofie.version, "reason": " "}).status_code == 200
     sofie.refresh_from_db()
     assert sofie.status == MentorStatus.ACTIVE

@@ -436,3 +436,73 @@ def test_the_mentorship_list_query_count_does_not_grow() -> None:
         for mentee in Mentee.objects.exclude(pk__in=taken)[:10]
     )
     assert count() == before
+
+
+def test_a_second_meeting_of_the_same_kind_on_the_same_day_asks_for_confirmation() -> None:
+    mentorship = active()
+    mentor = signed_in_client(username(mentorship))
+    url = f"/mentorships/{mentorship.pk}/meetings/new/"
+    assert mentor.post(url, _meeting()).status_code == 302
+    before = mentorship.meetings.count()
+    page = mentor.get(url).content.decode()
+    assert "Yes, record a second meeting" not in page
+    # The same again (a second tab, a form sent twice by hand): a warning and a box to tick.
+    again = mentor.post(url, _meeting(facts="Second visit: the afternoon one."))
+    assert again.status_code == 200
+    html = again.content.decode()
+    assert "is already recorded for this mentorship" in html
+    assert "Prison visit" in html
+    assert 'name="second_meeting"' in html and "Yes, record a second meeting" in html
+    assert "Second visit: the afternoon one." in html
+    assert mentorship.meetings.count() == before
+    # Sent again without ticking: still asked.
+    unticked = mentor.post(url, _meeting(second_meeting=""))
+    assert "Yes, record a second meeting" in unticked.content.decode()
+    assert mentorship.meetings.count() == before
+    # Ticked: recorded. Another kind on the same day is never asked about.
+    assert mentor.post(url, _meeting(second_meeting="on")).status_code == 302
+    assert mentor.post(url, _meeting(kind="phone")).status_code == 302
+    assert mentorship.meetings.count() == before + 2
+
+
+def test_a_meeting_too_long_gets_one_clear_message() -> None:
+    mentorship = active()
+    mentor = signed_in_client(username(mentorship))
+    response = mentor.post(
+        f"/mentorships/{mentorship.pk}/meetings/new/", _meeting(duration_minutes="6000")
+    )
+    errors = response.context["form"].errors["duration_minutes"]
+    assert errors == [
+        "Give the length in minutes, from 5 to 600 (10 hours); for example 90 for an hour "
+        "and a half."
+    ]
+    assert "Say how long the meeting lasted." not in response.content.decode()
+
+
+def test_the_meeting_form_labels_say_when_a_field_is_required() -> None:
+    mentorship = active()
+    page = (
+        signed_in_client(username(mentorship))
+        .get(f"/mentorships/{mentorship.pk}/meetings/new/")
+        .content.decode()
+    )
+    for field, when in [
+        ("duration_minutes", "Required when the meeting took place."),
+        ("not_held_reason", "Required when the meeting did not take place."),
+    ]:
+        label = page.split(f'for="id_{field}">')[1].split("</label>")[0]
+        assert "optional" not in label, field
+        hint = page.split(f'id="id_{field}-hint">')[1].split("</span>")[0]
+        assert hint == when, field
+
+
+def test_the_pause_page_asks_and_says_what_will_happen() -> None:
+    mentorship = active()
+    page = (
+        signed_in_client("coordinator")
+        .get(f"/mentorships/{mentorship.pk}/status/paused/")
+        .content.decode()
+    )
+    assert f"<h1>Pause the mentorship with {mentorship.mentee}?</h1>" in page
+    assert "no meetings can be recorded" in page
+    assert ">Pause the mentorship</button>" in page

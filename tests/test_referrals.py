@@ -33,6 +33,7 @@ def _form(**overrides: Any) -> dict[str, Any]:
         "personal_id": PERSONAL_ID,
         "date_of_birth": "1988-02-02",
         "gender": "male",
+        "languages": ["da", "ar"],
         "institution": Institution.objects.get(name="Københavns Fængsler").pk,
         "custody_status": "remand",
         "data_subject_category": "suspect",
@@ -53,10 +54,11 @@ def _submit(client: Client, **overrides: Any) -> Referral:
     return Referral.objects.get(pk=int(response["Location"].strip("/").split("/")[-1]))
 
 
-def test_a_referrer_submits_and_sees_only_the_status(referrer: Client) -> None:
+def test_a_referrer_submits_and_sees_the_status_and_what_they_sent(referrer: Client) -> None:
     referral = _submit(referrer)
     assert referral.status == Status.RECEIVED
     assert referral.mentee.personal_id == "020288-1233"
+    assert referral.mentee.languages == ["ar", "da"]
     assert list(referral.transitions.values_list("to_status", flat=True)) == ["received"]
     assert AuditEvent.objects.filter(
         action=Action.CREATE, object_type="referrals.referral", object_id=str(referral.pk)
@@ -64,27 +66,74 @@ def test_a_referrer_submits_and_sees_only_the_status(referrer: Client) -> None:
 
     page = referrer.get(f"/referrals/{referral.pk}/").content.decode()
     assert "Received" in page
-    assert "race war" not in page
-    assert "Right-wing" not in page
-    assert "History" not in page
+    # A read-only copy of their own submission, never the register's record or the history.
+    assert "What you sent" in page
+    assert "race war" in page and "Right-wing" in page and "afdeling B" in page
+    assert "Person in the register" not in page and "History" not in page
+    assert "<form" not in page.split("What you sent")[1].split("</main>")[0]
+    event = AuditEvent.objects.filter(
+        action=Action.VIEW, object_type="referrals.referral", object_id=str(referral.pk)
+    ).latest("id")
+    assert {"reason", "criteria", "orientation"} <= set(event.fields)
     assert referral.referred_name in referrer.get("/referrals/mine/").content.decode()
 
     coordinator_page = signed_in_client("coordinator").get(f"/referrals/{referral.pk}/")
     assert "race war" in coordinator_page.content.decode()
 
 
-def test_a_second_referral_for_the_same_person_links_the_existing_record(
+def _another_referrer() -> Client:
+    colleague = User.objects.create(username="referrer2", organisation=Organisation.objects.first())
+    RoleGrant.objects.create(user=colleague, role=Role.REFERRER)
+    return signed_in_client("referrer2")
+
+
+def test_an_open_referral_for_the_same_person_is_pointed_out_and_nothing_is_sent(
+    referrer: Client,
+) -> None:
+    first = _submit(referrer)
+    referrals = Referral.objects.count()
+    response = referrer.post("/referrals/new/", _form(first_name="Jonny"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "This person already has an open referral" in page
+    assert f'href="/referrals/{first.pk}/"' in page
+    assert "Jonny" in page  # the form keeps what was typed
+    assert Referral.objects.count() == referrals
+    # The same for the coordinator, who sees every referral.
+    response = signed_in_client("coordinator").post("/referrals/new/", _form())
+    assert f'href="/referrals/{first.pk}/"' in response.content.decode()
+    assert Referral.objects.count() == referrals
+    # Once the first is closed, the person can be referred again, to the same record.
+    services.referral_move(
+        actor=first.referred_by,
+        referral=first,
+        version=first.version,
+        to_status=Status.WITHDRAWN,
+        reason="Sent with the wrong unit.",
+    )
+    second = _submit(referrer, first_name="Jonny", personal_id="0202881233")
+    assert second.mentee_id == first.mentee_id
+
+
+def test_another_referrers_open_referral_is_not_revealed_but_the_coordinator_sees_both(
     referrer: Client,
 ) -> None:
     first = _submit(referrer)
     mentees = Mentee.objects.count()
-    second = _submit(referrer, first_name="Jonny", personal_id="0202881233")
+    second = _submit(_another_referrer(), first_name="Jonny", personal_id="0202881233")
     assert second.mentee_id == first.mentee_id
     assert Mentee.objects.count() == mentees
     # The referrer sees the name they gave, not what the register holds.
-    page = referrer.get(f"/referrals/{second.pk}/").content.decode()
+    page = signed_in_client("referrer2").get(f"/referrals/{second.pk}/").content.decode()
     assert "Jonny Vinter" in page
     assert "Jonas Vinter" not in page
+    assert f"/referrals/{first.pk}/" not in page
+    coordinator = signed_in_client("coordinator")
+    detail = coordinator.get(f"/referrals/{second.pk}/").content.decode()
+    assert "This person has another open referral" in detail
+    assert f'href="/referrals/{first.pk}/"' in detail
+    inbox = coordinator.get("/referrals/").content.decode()
+    assert inbox.count("Referred more than once") == 2
 
 
 @pytest.mark.parametrize(
@@ -111,9 +160,7 @@ def test_bad_input_gets_a_clear_message_and_changes_nothing(
 
 def test_another_referrer_cannot_see_or_move_the_referral(referrer: Client) -> None:
     referral = _submit(referrer)
-    colleague = User.objects.create(username="referrer2", organisation=Organisation.objects.first())
-    RoleGrant.objects.create(user=colleague, role=Role.REFERRER)
-    other = signed_in_client("referrer2")
+    other = _another_referrer()
     assert other.get(f"/referrals/{referral.pk}/").status_code == 404
     assert other.get(f"/referrals/{referral.pk}/move/withdrawn/").status_code == 404
     assert referral.pk not in [r.pk for r in other.get("/referrals/mine/").context["page"]]
@@ -414,3 +461,165 @@ def test_back_after_a_step_leads_to_the_referral_with_a_word_not_a_404() -> None
         assert "so that step is no longer open" in response.content.decode()
     # Someone who may not take the step at all still gets the page everyone gets for it.
     assert signed_in_client("referrer").get(f"/referrals/{referral.pk}/accept/").status_code == 404
+
+
+# --- Forms that tell the truth and guess nothing -------------------------------------------
+
+import re  # noqa: E402
+
+from backontrack.mentees.models import DataSubjectCategory  # noqa: E402
+
+
+def _label_of(page: str, field: str) -> str:
+    match = re.search(rf'<label class="form-label" for="id_{field}">(.*?)</label>', page, re.S)
+    assert match is not None, field
+    return match.group(1)
+
+
+def _hint_of(page: str, field: str) -> str:
+    match = re.search(rf'<span class="form-hint" id="id_{field}-hint">(.*?)</span>', page, re.S)
+    assert match is not None, field
+    return match.group(1)
+
+
+def test_the_referral_form_marks_conditional_fields_as_such_and_preselects_no_guess(
+    referrer: Client,
+) -> None:
+    page = referrer.get("/referrals/new/").content.decode()
+    for field, when in [
+        ("hate_crime_motive", "Required when the offence was aggravated as a hate crime."),
+        ("vulnerability_rationale", "Required when the person is vulnerable"),
+        ("data_subject_category", "Required when the person is released."),
+    ]:
+        assert "optional" not in _label_of(page, field), field
+        assert _hint_of(page, field).startswith(when), field
+    assert "optional" in _label_of(page, "institution")
+    for field in ["gender", "custody_status", "data_subject_category"]:
+        select = re.search(rf'<select name="{field}".*?</select>', page, re.S)
+        assert select is not None, field
+        # Only the empty choice may be selected: the person has to choose.
+        assert re.findall(r'<option value="([^"]*)" selected', select.group(0)) in ([], [""])
+        assert "— choose —</option>" in select.group(0)
+    assert 'name="languages"' in page
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"gender": ""}, "This field is required"),
+        ({"custody_status": ""}, "This field is required"),
+        ({"languages": []}, "Tick at least one language the person speaks."),
+        (
+            {"custody_status": "released", "data_subject_category": ""},
+            "Choose the data-subject category.",
+        ),
+    ],
+)
+def test_what_cannot_be_guessed_must_be_given(
+    referrer: Client, overrides: dict[str, Any], message: str
+) -> None:
+    referrals = Referral.objects.count()
+    response = referrer.post("/referrals/new/", _form(**overrides))
+    assert message in response.content.decode()
+    assert Referral.objects.count() == referrals
+
+
+@pytest.mark.parametrize(
+    ("custody_status", "sent", "stored"),
+    [
+        ("remand", "convicted", DataSubjectCategory.SUSPECT),
+        ("sentenced", "", DataSubjectCategory.CONVICTED),
+        ("on_licence", "other", DataSubjectCategory.CONVICTED),
+        ("acquitted", "", DataSubjectCategory.OTHER),
+        ("released", "other", DataSubjectCategory.OTHER),
+    ],
+)
+def test_the_data_subject_category_follows_from_the_custody_status(
+    referrer: Client, custody_status: str, sent: str, stored: str
+) -> None:
+    referral = _submit(referrer, custody_status=custody_status, data_subject_category=sent)
+    assert referral.mentee.data_subject_category == stored
+
+
+def test_the_screening_form_says_when_each_conditional_field_is_required(
+    referrer: Client,
+) -> None:
+    referral = _in_screening(referrer)
+    page = signed_in_client("coordinator").get(f"/referrals/{referral.pk}/screen/")
+    html = page.content.decode()
+    for field, when in [
+        ("not_eligible_reason", "Required when the person is not eligible."),
+        ("decision_note", "Required when the person is not eligible."),
+        ("conviction_date", "Required when the conviction for terrorism is confirmed."),
+        ("override_reason", "Required when you decide otherwise"),
+    ]:
+        assert "optional" not in _label_of(html, field), field
+        assert _hint_of(html, field).startswith(when), field
+    assert _label_of(html, "not_eligible_reason") == "Reason code"
+
+
+# --- Moves that say what will happen --------------------------------------------------------
+
+
+def test_screening_starts_with_one_button_on_the_referral_and_opens_the_screening(
+    referrer: Client,
+) -> None:
+    referral = _submit(referrer)
+    coordinator = signed_in_client("coordinator")
+    page = coordinator.get(f"/referrals/{referral.pk}/").content.decode()
+    action = f"/referrals/{referral.pk}/move/screening/"
+    assert f'<form method="post" action="{action}">' in page
+    assert f'href="{action}"' not in page
+    response = coordinator.post(action, {"version": referral.version})
+    assert response["Location"] == f"/referrals/{referral.pk}/screen/"
+    referral.refresh_from_db()
+    assert referral.status == Status.SCREENING
+
+
+def test_the_withdrawal_page_asks_and_says_what_will_happen(referrer: Client) -> None:
+    referral = _submit(referrer)
+    page = referrer.get(f"/referrals/{referral.pk}/move/withdrawn/").content.decode()
+    assert f"<h1>Withdraw the referral of {referral.referred_name}?</h1>" in page
+    assert "cannot be reopened" in page
+    assert ">Withdraw the referral</button>" in page
+    assert "Withdrawn:" not in page
+
+
+# --- The referrer's list and outcome ---------------------------------------------------------
+
+
+def test_my_referrals_are_newest_first_and_not_eligible_says_why_in_words(
+    referrer: Client,
+) -> None:
+    older = _submit(referrer, referred_on="2026-10-01")
+    newer = _submit(
+        referrer, personal_id="030389-1234", date_of_birth="1989-03-03", referred_on="2026-11-25"
+    )
+    services.referral_move(
+        actor=User.objects.get(username="coordinator"),
+        referral=older,
+        version=older.version,
+        to_status=Status.SCREENING,
+    )
+    older.refresh_from_db()
+    signed_in_client("coordinator").post(
+        f"/referrals/{older.pk}/screen/",
+        _screening_form(
+            older,
+            hate_crime_finding="not_confirmed",
+            vulnerability_finding="not_confirmed",
+            decision="not_eligible",
+            not_eligible_reason="outside_target_group",
+            decision_note="Internal: talked to the wing officer.",
+        ),
+    )
+    older.refresh_from_db()
+    assert older.status == Status.NOT_ELIGIBLE
+    listed = list(referrer.get("/referrals/mine/").context["page"].object_list)
+    assert [r.referred_on for r in listed] == sorted((r.referred_on for r in listed), reverse=True)
+    assert listed.index(newer) < listed.index(older)
+    mine = referrer.get("/referrals/mine/").content.decode()
+    assert "Not eligible: Outside the target group" in mine
+    detail = referrer.get(f"/referrals/{older.pk}/").content.decode()
+    assert "Outside the target group" in detail
+    assert "wing officer" not in mine + detail

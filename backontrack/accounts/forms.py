@@ -6,7 +6,13 @@ from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
 from backontrack.core.form_tokens import SubmitOnceMixin
-from backontrack.core.forms import DesignSystemForm, ModelChoiceField, VersionedFormMixin
+from backontrack.core.forms import (
+    DesignSystemForm,
+    ModelChoiceField,
+    VersionedFormMixin,
+    require_filled,
+    required_when,
+)
 
 from .models import Institution, Organisation, Region, Role, User
 from .services import LinkStep, RoleRuleError, check_roles, pending_roles
@@ -152,21 +158,23 @@ class AccountRequestDecisionForm(DesignSystemForm):
         choices=[("approve", _("Approve")), ("refuse", _("Refuse"))],
         widget=forms.RadioSelect,
     )
-    reason = forms.CharField(
-        label=_("Why you refuse"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_(
-            "Needed only when you refuse. The administrator sees it; do not write case "
-            "details here."
+    reason = required_when(
+        forms.CharField(
+            label=_("Why you refuse"),
+            required=False,
+            max_length=2000,
+            widget=forms.Textarea(attrs={"rows": 3}),
+            help_text=_("The administrator sees it; do not write case details here."),
         ),
+        _("Required when you refuse."),
     )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if cleaned.get("decision") == "refuse" and not cleaned.get("reason", "").strip():
-            self.add_error("reason", _("Say why you refuse, so that the administrator can act."))
+        if cleaned.get("decision") == "refuse":
+            require_filled(
+                self, "reason", _("Say why you refuse, so that the administrator can act.")
+            )
         return cleaned
 
 

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from backontrack.core import dates
-from backontrack.core.forms import DesignSystemForm
+from backontrack.core.forms import DesignSystemForm, require_filled, required_when
 from backontrack.mentees.forms import PersonalIdSearchForm
 
 from .describe import RECORD_KINDS
@@ -74,21 +74,24 @@ class StatedPurposeForm(DesignSystemForm):
         choices=StatedReason.choices,
         widget=forms.RadioSelect,
     )
-    details = forms.CharField(
-        label=_("In a few words"),
-        max_length=300,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_(
-            "Required for “Other reason”. Name no one and write no case details: for "
-            "example the number of a complaint or an inquiry."
+    details = required_when(
+        forms.CharField(
+            label=_("In a few words"),
+            max_length=300,
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 2}),
+            help_text=_(
+                "Name no one and write no case details: for example the number of a "
+                "complaint or an inquiry."
+            ),
         ),
+        _("Required for “Other reason”."),
     )
 
     def clean(self) -> dict[str, object]:
         cleaned = super().clean() or {}
-        if cleaned.get("reason") == StatedReason.OTHER and not cleaned.get("details", "").strip():
-            self.add_error("details", _("Say in a few words why you open it."))
+        if cleaned.get("reason") == StatedReason.OTHER:
+            require_filled(self, "details", _("Say in a few words why you open it."))
         return cleaned
 
 

@@ -268,9 +268,36 @@ def screening_of(user: object, referral: Referral) -> Screening | None:
 
 
 def can_see_referral_details(user: object, referral: Referral) -> bool:
-    """The referrer sees the status and the outcome of their referral, not the reasons,
-    criteria or screening; the coordinator sees everything."""
+    """The coordinator sees everything: the register's record, the screening, the history.
+    The referrer sees the status and outcome of their referral and what they sent
+    (can_see_own_submission), never the register's record or the screening."""
     return can_screen_referrals(user)
+
+
+def can_see_own_submission(user: object, referral: Referral) -> bool:
+    """The referrer reads back, unchangeable, what they sent: the name they gave, the
+    unit, the criteria, the orientation and their reasons."""
+    active = _active(user)
+    if active is None:
+        return False
+    if not active.has_role(Role.REFERRER):
+        return False
+    return referral.referred_by_id == active.pk
+
+
+def outcome_reasons_of(user: object, referral_ids: Iterable[int]) -> dict[int, str]:
+    """The reason code of each not-eligible decision among these referrals, for those the
+    user may see: the referrer learns why in the programme's words, never the
+    coordinator's notes or findings."""
+    return dict(
+        Screening.objects.filter(
+            referral__in=referrals_visible_to(user),
+            referral_id__in=list(referral_ids),
+            decision="not_eligible",
+        )
+        .exclude(not_eligible_reason="")
+        .values_list("referral_id", "not_eligible_reason")
+    )
 
 
 # --- Mentor corps and training ---------------------------------------------------------------

@@ -1,16 +1,26 @@
 """Form helpers shared by every app: design-system classes and accessible error wiring."""
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
+
+    StrOrPromise = str | _StrPromise
+
+FieldT = TypeVar("FieldT", bound=forms.Field)
 
 # Ids are 64-bit integers in every engine; a larger number makes SQLite fail rather than
 # find nothing, so it is refused before any query.
 LARGEST_ID = 2**63 - 1
 _DIGITS = re.compile(r"^[0-9]{1,19}$")
+# The empty first choice of a list where any preselected answer would be a guess.
+CHOOSE = _("— choose —")
 # Versions count saves: far beyond any real count, yet within every engine's integer.
 LARGEST_VERSION = 2**31 - 1
 
@@ -119,3 +129,24 @@ class VersionedFormMixin(forms.Form):
         "Your changes have not been saved. The form now shows the latest version; "
         "make your changes again."
     )
+
+
+def required_when(field: FieldT, when: "StrOrPromise") -> FieldT:
+    """A field that is required only in some cases. Its label does not say "(optional)",
+    and its hint starts by saying when it is required (`when`, a whole sentence)."""
+    field.required_when = when  # type: ignore[attr-defined]
+    field.help_text = format_lazy("{} {}", when, field.help_text) if field.help_text else when
+    return field
+
+
+def require_filled(form: forms.BaseForm, name: str, message: "StrOrPromise") -> None:
+    """In `clean()`: the error for a field that `required_when` marks, left empty in a case
+    that needs it. A field that already has an error (a value out of range, say) gets no
+    second, contradictory one."""
+    if name in form.errors:
+        return
+    value = form.cleaned_data.get(name)
+    if isinstance(value, str):
+        value = value.strip()
+    if value in (None, "", [], ()):
+        form.add_error(name, message)

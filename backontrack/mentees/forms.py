@@ -8,13 +8,17 @@ from backontrack.accounts.models import Institution
 from backontrack.core import dates
 from backontrack.core.form_tokens import SubmitOnceMixin
 from backontrack.core.forms import (
+    CHOOSE,
     DesignSystemForm,
     ModelChoiceField,
     VersionedFormMixin,
+    require_filled,
+    required_when,
 )
 
 from . import identity
 from .models import (
+    CATEGORY_OF_CUSTODY_STATUS,
     Consent,
     CustodyEvent,
     CustodyStatus,
@@ -52,15 +56,35 @@ class PersonForm(DesignSystemForm):
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
     )
     date_of_birth = forms.DateField(label=_("Date of birth"), widget=DateInput())
-    gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices)
+    gender = forms.ChoiceField(label=_("Gender"), choices=[("", CHOOSE), *Gender.choices])
+    languages = forms.MultipleChoiceField(
+        label=_("Languages"),
+        choices=Language.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "The languages the person speaks well enough for a mentorship. Matching looks "
+            "for a mentor who speaks one of them."
+        ),
+        error_messages={"required": _("Tick at least one language the person speaks.")},
+    )
     institution = ModelChoiceField(
         label=_("Institution"), queryset=Institution.objects.none(), required=False
     )
-    custody_status = forms.ChoiceField(label=_("Custody status"), choices=CustodyStatus.choices)
-    data_subject_category = forms.ChoiceField(
-        label=_("Data-subject category"),
-        choices=DataSubjectCategory.choices,
-        help_text=_("Required by the law-enforcement data rules."),
+    custody_status = forms.ChoiceField(
+        label=_("Custody status"), choices=[("", CHOOSE), *CustodyStatus.choices]
+    )
+    data_subject_category = required_when(
+        forms.ChoiceField(
+            label=_("Data-subject category"),
+            choices=[("", CHOOSE), *DataSubjectCategory.choices],
+            required=False,
+            help_text=_(
+                "The law-enforcement data rules ask for it. For every other custody status it "
+                "is set from the status: on remand, suspected or charged; serving a sentence "
+                "or on licence, convicted; acquitted, other."
+            ),
+        ),
+        _("Required when the person is released."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -86,6 +110,11 @@ class PersonForm(DesignSystemForm):
                 _("The first six digits do not match the date of birth (%(date)s).")
                 % {"date": born.strftime("%d%m%y")},
             )
+        derived = CATEGORY_OF_CUSTODY_STATUS.get(cleaned.get("custody_status", ""))
+        if derived is not None:
+            cleaned["data_subject_category"] = derived
+        elif cleaned.get("custody_status"):
+            require_filled(self, "data_subject_category", _("Choose the data-subject category."))
         return cleaned
 
     def mentee_data(self) -> MenteeData:
@@ -249,7 +278,9 @@ class PersonalIdSearchForm(DesignSystemForm):
 
 
 class CustodyEventForm(SubmitOnceMixin, DesignSystemForm):
-    kind = forms.ChoiceField(label=_("What happened"), choices=CustodyEvent.Kind.choices)
+    kind = forms.ChoiceField(
+        label=_("What happened"), choices=[("", CHOOSE), *CustodyEvent.Kind.choices]
+    )
     occurred_on = forms.DateField(
         label=_("Date"),
         widget=DateInput(),
@@ -257,11 +288,11 @@ class CustodyEventForm(SubmitOnceMixin, DesignSystemForm):
             dates.LIFE_EVENT.validator(too_late=_("A custody event cannot be in the future."))
         ],
     )
-    institution = ModelChoiceField(
-        label=_("Institution"),
-        queryset=Institution.objects.none(),
-        required=False,
-        help_text=_("For an admission or a transfer: where the person is now held."),
+    institution = required_when(
+        ModelChoiceField(
+            label=_("Institution"), queryset=Institution.objects.none(), required=False
+        ),
+        _("Required for an admission or a transfer: where the person is now held."),
     )
     note = forms.CharField(
         label=_("Note"),
@@ -279,8 +310,8 @@ class CustodyEventForm(SubmitOnceMixin, DesignSystemForm):
         cleaned = super().clean() or {}
         kind = cleaned.get("kind")
         needs_place = {CustodyEvent.Kind.ADMISSION, CustodyEvent.Kind.TRANSFER}
-        if kind in needs_place and not cleaned.get("institution"):
-            self.add_error("institution", _("Say where the person is now held."))
+        if kind in needs_place:
+            require_filled(self, "institution", _("Say where the person is now held."))
         return cleaned
 
 
@@ -292,7 +323,9 @@ class ConsentForm(SubmitOnceMixin, DesignSystemForm):
             dates.PROGRAMME_EVENT.validator(too_late=_("Consent cannot be given in the future."))
         ],
     )
-    how = forms.ChoiceField(label=_("How it was given"), choices=Consent.How.choices)
+    how = forms.ChoiceField(
+        label=_("How it was given"), choices=[("", CHOOSE), *Consent.How.choices]
+    )
     participation = forms.BooleanField(
         label=_("Taking part in the programme"),
         required=False,
@@ -302,11 +335,14 @@ class ConsentForm(SubmitOnceMixin, DesignSystemForm):
     share_with_agencies = forms.BooleanField(
         label=_("Sharing information with named agencies"), required=False
     )
-    agencies = forms.CharField(
-        label=_("Which agencies"),
-        required=False,
-        max_length=300,
-        help_text=_("For example: the municipality's job centre, the probation office."),
+    agencies = required_when(
+        forms.CharField(
+            label=_("Which agencies"),
+            required=False,
+            max_length=300,
+            help_text=_("For example: the municipality's job centre, the probation office."),
+        ),
+        _("Required when the mentee agreed to sharing with named agencies."),
     )
 
     def clean(self) -> dict[str, Any]:
@@ -314,8 +350,10 @@ class ConsentForm(SubmitOnceMixin, DesignSystemForm):
         scope = ("participation", "contact_network", "share_with_agencies")
         if not any(cleaned.get(name) for name in scope):
             self.add_error(None, _("Tick what the mentee consented to."))
-        if cleaned.get("share_with_agencies") and not cleaned.get("agencies", "").strip():
-            self.add_error("agencies", _("Name the agencies the mentee agreed to share with."))
+        if cleaned.get("share_with_agencies"):
+            require_filled(
+                self, "agencies", _("Name the agencies the mentee agreed to share with.")
+            )
         return cleaned
 
 

@@ -32,6 +32,16 @@ class DataSubjectCategory(models.TextChoices):
     OTHER = "other", _("Other (for example a person at risk)")
 
 
+# The category that follows from the custody status. A released person may have been
+# convicted or not, so for them the category is asked.
+CATEGORY_OF_CUSTODY_STATUS = {
+    CustodyStatus.REMAND: DataSubjectCategory.SUSPECT,
+    CustodyStatus.SENTENCED: DataSubjectCategory.CONVICTED,
+    CustodyStatus.ON_LICENCE: DataSubjectCategory.CONVICTED,
+    CustodyStatus.ACQUITTED: DataSubjectCategory.OTHER,
+}
+
+
 class Language(models.TextChoices):
     DANISH = "da", _("Danish")
     ENGLISH = "en", _("English")

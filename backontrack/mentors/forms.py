@@ -11,6 +11,7 @@ from backontrack.accounts.models import Institution, Region, Role, User
 from backontrack.core import dates
 from backontrack.core.form_tokens import SubmitOnceMixin
 from backontrack.core.forms import (
+    CHOOSE,
     DesignSystemForm,
     ModelChoiceField,
     ModelMultipleChoiceField,
@@ -53,14 +54,16 @@ class MentorForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
 
     first_name = forms.CharField(label=_("First name"), max_length=100)
     last_name = forms.CharField(label=_("Last name"), max_length=100)
-    gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices)
+    gender = forms.ChoiceField(label=_("Gender"), choices=[("", CHOOSE), *Gender.choices])
     user = ModelChoiceField(
         label=_("User account"),
         queryset=User.objects.none(),
         required=False,
         help_text=_("The account the mentor signs in with, if they have one."),
     )
-    recruited_from = forms.ChoiceField(label=_("Recruited from"), choices=RecruitedFrom.choices)
+    recruited_from = forms.ChoiceField(
+        label=_("Recruited from"), choices=[("", CHOOSE), *RecruitedFrom.choices]
+    )
     languages = forms.MultipleChoiceField(
         label=_("Languages"),
         choices=Language.choices,
@@ -184,7 +187,7 @@ def status_label(status: str) -> str:
 
 
 class CheckForm(SubmitOnceMixin, DesignSystemForm):
-    kind = forms.ChoiceField(label=_("Check"), choices=CheckKind.choices)
+    kind = forms.ChoiceField(label=_("Check"), choices=[("", CHOOSE), *CheckKind.choices])
     result = forms.ChoiceField(
         label=_("Result"), choices=CheckResult.choices, widget=forms.RadioSelect
     )
@@ -248,7 +251,9 @@ class CourseForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
     title = forms.CharField(label=_("Title"), max_length=200)
     trainer_name = forms.CharField(label=_("Trainer"), max_length=200)
     trainer_organisation = forms.CharField(label=_("Trainer's organisation"), max_length=200)
-    trainer_kind = forms.ChoiceField(label=_("Kind of organisation"), choices=TrainerKind.choices)
+    trainer_kind = forms.ChoiceField(
+        label=_("Kind of organisation"), choices=[("", CHOOSE), *TrainerKind.choices]
+    )
     location = forms.CharField(label=_("Place"), max_length=200, required=False)
 
     def __init__(self, *args: Any, instance: Course | None = None, **kwargs: Any) -> None:

@@ -1,16 +1,19 @@
 from typing import Any
 
 from django import forms
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from backontrack.core import dates
 from backontrack.core.form_tokens import SubmitOnceMixin
 from backontrack.core.forms import (
+    CHOOSE,
     DesignSystemForm,
     ModelChoiceField,
     ModelMultipleChoiceField,
     VersionedFormMixin,
+    require_filled,
+    required_when,
 )
 from backontrack.mentees.forms import DateInput
 from backontrack.mentors.models import Mentor
@@ -34,6 +37,11 @@ from .models import (
 from .services import Agreement, Closure, GoalData, MeetingData, NeedData
 
 TEXT_MAX = 4000
+SECOND_MEETING = "second_meeting"
+MEETING_MINUTES = (5, 600)
+MEETING_LENGTH = _(
+    "Give the length in minutes, from 5 to 600 (10 hours); for example 90 for an hour and a half."
+)
 
 
 class ActivationForm(VersionedFormMixin, DesignSystemForm):
@@ -96,6 +104,10 @@ class ReasonForm(VersionedFormMixin, DesignSystemForm):
     )
 
 
+def _second_meeting_field() -> forms.BooleanField:
+    return forms.BooleanField(label=_("Yes, record a second meeting"), required=False)
+
+
 class MeetingForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
     """Quick entry: the common case (a prison visit that took place) needs a date, the
     minutes and a line of notes."""
@@ -113,13 +125,27 @@ class MeetingForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
     outcome = forms.ChoiceField(
         label=_("Did it take place?"), choices=Meeting.Outcome.choices, widget=forms.RadioSelect
     )
-    not_held_reason = forms.ChoiceField(
-        label=_("If not, why not"),
-        choices=[("", "—"), *Meeting.NotHeldReason.choices],
-        required=False,
+    not_held_reason = required_when(
+        forms.ChoiceField(
+            label=_("Why it did not take place"),
+            choices=[("", "—"), *Meeting.NotHeldReason.choices],
+            required=False,
+        ),
+        _("Required when the meeting did not take place."),
     )
-    duration_minutes = forms.IntegerField(
-        label=_("Minutes"), min_value=5, max_value=600, required=False
+    duration_minutes = required_when(
+        forms.IntegerField(
+            label=_("How long it lasted (minutes)"),
+            min_value=MEETING_MINUTES[0],
+            max_value=MEETING_MINUTES[1],
+            required=False,
+            error_messages={
+                "min_value": MEETING_LENGTH,
+                "max_value": MEETING_LENGTH,
+                "invalid": MEETING_LENGTH,
+            },
+        ),
+        _("Required when the meeting took place."),
     )
     participants = forms.MultipleChoiceField(
         label=_("Who took part"),
@@ -209,14 +235,38 @@ class MeetingForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
             self.fields["reason"].required = True
         else:
             del self.fields["reason"]
+        self.same_day_warning = ""
+        if meeting is None and self.is_bound and SECOND_MEETING in self.data:
+            # The box was shown (see ask_about_second_meeting) and ticked.
+            self.fields = {SECOND_MEETING: _second_meeting_field(), **self.fields}
+
+    def ask_about_second_meeting(self, earlier: Meeting) -> None:
+        """A meeting of this kind is already recorded on this day: the form comes back
+        with the warning (`same_day_warning`) and, first, a box to tick if this really is a
+        second meeting."""
+        self.same_day_warning = _(
+            "A meeting of the kind “%(kind)s” on %(date)s is already recorded for this "
+            "mentorship (by %(by)s). If this is the same meeting, it is saved already: go "
+            "back to the mentorship. If there really were two, tick the box below."
+        ) % {
+            "kind": earlier.get_kind_display(),
+            "date": formats.date_format(earlier.occurred_on, "SHORT_DATE_FORMAT"),
+            "by": earlier.recorded_by,
+        }
+        self.fields = {
+            SECOND_MEETING: _second_meeting_field(),
+            **{name: field for name, field in self.fields.items() if name != SECOND_MEETING},
+        }
+
+    def second_on_the_day(self) -> bool:
+        return bool(self.cleaned_data.get(SECOND_MEETING))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if cleaned.get("outcome") == Meeting.Outcome.HELD:
-            if not cleaned.get("duration_minutes"):
-                self.add_error("duration_minutes", _("Say how long the meeting lasted."))
-        elif cleaned.get("outcome") and not cleaned.get("not_held_reason"):
-            self.add_error("not_held_reason", _("Say why the meeting did not take place."))
+            require_filled(self, "duration_minutes", _("Say how long the meeting lasted."))
+        elif cleaned.get("outcome"):
+            require_filled(self, "not_held_reason", _("Say why the meeting did not take place."))
         return cleaned
 
     def chosen_goals(self) -> list[Goal]:
@@ -296,12 +346,15 @@ class CloseForm(VersionedFormMixin, DesignSystemForm):
         widget=forms.RadioSelect,
         required=False,
     )
-    closure_reason = forms.CharField(
-        label=_("Why it ended"),
-        required=False,
-        max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Needed unless it was completed. Stored encrypted."),
+    closure_reason = required_when(
+        forms.CharField(
+            label=_("Why it ended"),
+            required=False,
+            max_length=TEXT_MAX,
+            widget=forms.Textarea(attrs={"rows": 3}),
+            help_text=_("Stored encrypted."),
+        ),
+        _("Required unless the mentorship was completed."),
     )
     exit_interview_mentee = forms.ChoiceField(
         label=_("Exit interview with the mentee"),
@@ -401,7 +454,7 @@ class CheckInForm(SubmitOnceMixin, DesignSystemForm):
             )
         ],
     )
-    how = forms.ChoiceField(label=_("How"), choices=CheckIn.How.choices)
+    how = forms.ChoiceField(label=_("How"), choices=[("", CHOOSE), *CheckIn.How.choices])
     note = forms.CharField(
         label=_("Note"),
         required=False,
@@ -431,7 +484,7 @@ class PlanForm(DesignSystemForm):
 
 
 class GoalForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
-    area = forms.ChoiceField(label=_("Aim area"), choices=AimArea.choices)
+    area = forms.ChoiceField(label=_("Aim area"), choices=[("", CHOOSE), *AimArea.choices])
     title = forms.CharField(
         label=_("Goal"),
         max_length=500,
@@ -451,12 +504,14 @@ class GoalForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
     )
     progress = forms.IntegerField(label=_("Progress (%)"), min_value=0, max_value=100, initial=0)
     status = forms.ChoiceField(label=_("Status"), choices=GoalStatus.choices)
-    outcome_reason = forms.CharField(
-        label=_("About the outcome"),
-        required=False,
-        max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Needed when the goal is dropped: why."),
+    outcome_reason = required_when(
+        forms.CharField(
+            label=_("About the outcome"),
+            required=False,
+            max_length=TEXT_MAX,
+            widget=forms.Textarea(attrs={"rows": 2}),
+        ),
+        _("Required when the goal is dropped: say why."),
     )
 
     def __init__(self, *args: Any, goal: Any = None, **kwargs: Any) -> None:
@@ -474,8 +529,8 @@ class GoalForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if cleaned.get("status") == GoalStatus.DROPPED and not cleaned.get("outcome_reason"):
-            self.add_error("outcome_reason", _("Say why the goal was dropped."))
+        if cleaned.get("status") == GoalStatus.DROPPED:
+            require_filled(self, "outcome_reason", _("Say why the goal was dropped."))
         return cleaned
 
     def goal_data(self) -> GoalData:

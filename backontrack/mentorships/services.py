@@ -49,6 +49,15 @@ class Refused(Exception):
     """The write is not allowed as asked; the message says why."""
 
 
+class SameDayMeeting(Exception):
+    """A meeting of the same kind is already recorded on that day: a second one is
+    recorded only when the person says it is one."""
+
+    def __init__(self, meeting: Meeting) -> None:
+        super().__init__(meeting.pk)
+        self.meeting = meeting
+
+
 def phase_for(mentee: Mentee, *, today: date | None = None) -> str:
     """The phase a mentorship starts in, from the person's custody status: re-entry begins
     BACKONTRACK_RE_ENTRY_DAYS before the expected release."""
@@ -282,15 +291,30 @@ def _check_goals(mentorship: Mentorship, goals: list[Goal]) -> None:
 
 @transaction.atomic
 def meeting_record(
-    *, actor: User, mentorship: Mentorship, data: MeetingData, goals: list[Goal] | None = None
+    *,
+    actor: User,
+    mentorship: Mentorship,
+    data: MeetingData,
+    goals: list[Goal] | None = None,
+    second_on_the_day: bool = False,
 ) -> Meeting:
-    """Record a meeting, with the goals of the plan it worked on."""
+    """Record a meeting, with the goals of the plan it worked on. When a meeting of the
+    same kind is already recorded on that day, SameDayMeeting is raised unless
+    `second_on_the_day` says this is a second meeting, not the same one again."""
     if not access.can_record_meetings(actor, mentorship):
         raise Refused(_("Meetings are recorded by the mentor of an active mentorship."))
     if data.occurred_on < (mentorship.initial_meeting_on or date.min):
         raise Refused(_("The meeting is before the mentorship's initial meeting."))
     goals = goals or []
     _check_goals(mentorship, goals)
+    same_day = (
+        Meeting.objects.select_related("recorded_by")
+        .filter(mentorship=mentorship, occurred_on=data.occurred_on, kind=data.kind)
+        .order_by("recorded_at", "id")
+        .first()
+    )
+    if same_day is not None and not second_on_the_day:
+        raise SameDayMeeting(same_day)
     meeting = Meeting.objects.create(
         mentorship=mentorship, recorded_by=actor, **asdict(data.clean())
     )

@@ -310,7 +310,7 @@ def mentorship_move(request: HttpRequest, pk: int, to: str) -> HttpResponse:
     return render(
         request,
         "mentorships/move.html",
-        {"mentorship": mentorship, "form": form, "to_label": MentorshipStatus(to).label},
+        {"mentorship": mentorship, "form": form, "to": to},
     )
 
 
@@ -321,11 +321,9 @@ def meeting_create(request: HttpRequest, pk: int) -> HttpResponse:
     mentorship = access.mentorship_for(user, pk)
     access.require(access.can_record_meetings(user, mentorship))
     form = MeetingForm(request.POST or None, goals=_open_goals(user, mentorship))
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and (
-            done := _apply(
+    if request.method == "POST" and form.is_valid():
+        try:
+            done = _apply(
                 request,
                 mentorship,
                 form,
@@ -334,12 +332,21 @@ def meeting_create(request: HttpRequest, pk: int) -> HttpResponse:
                     mentorship=mentorship,
                     data=form.meeting_data(),
                     goals=form.chosen_goals(),
+                    second_on_the_day=form.second_on_the_day(),
                 ),
                 lambda: _("The meeting is recorded."),
             )
-        )
-    ):
-        return done
+        except services.SameDayMeeting as same_day:
+            form.ask_about_second_meeting(same_day.meeting)
+            record(
+                actor=user,
+                action=Action.VIEW,
+                obj=same_day.meeting,
+                fields=["occurred_on", "kind", "recorded_by"],
+            )
+        else:
+            if done is not None:
+                return done
     record_mentees(user, [mentorship], ["name"])
     return render(
         request, "mentorships/meeting_form.html", {"mentorship": mentorship, "form": form}

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from backontrack.core import dates
 from backontrack.core.form_tokens import SubmitOnceMixin
 from backontrack.core.forms import (
+    CHOOSE,
     DesignSystemForm,
     ModelChoiceField,
     VersionedFormMixin,
@@ -23,7 +24,9 @@ NOT_FUTURE = dates.PROGRAMME_EVENT.validator(too_late=_("A consent cannot be dat
 
 class MemberForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
     name = forms.CharField(label=_("Name"), max_length=200, help_text=_("Stored encrypted."))
-    relation = forms.ChoiceField(label=_("Relation to the mentee"), choices=Relation.choices)
+    relation = forms.ChoiceField(
+        label=_("Relation to the mentee"), choices=[("", CHOOSE), *Relation.choices]
+    )
     influence = forms.ChoiceField(
         label=_("Influence on the mentee"), choices=Influence.choices, widget=forms.RadioSelect
     )

@@ -10,6 +10,8 @@ from backontrack.core.forms import (
     DesignSystemForm,
     ModelChoiceField,
     VersionedFormMixin,
+    require_filled,
+    required_when,
     style_fields,
 )
 from backontrack.mentees.forms import DateInput, PersonForm
@@ -42,18 +44,24 @@ class ReferralForm(SubmitOnceMixin, PersonForm):
     charged_with_terrorism = forms.BooleanField(label=_("Charged with terrorism"), required=False)
     convicted_of_terrorism = forms.BooleanField(label=_("Convicted of terrorism"), required=False)
     hate_crime = forms.BooleanField(label=_("Offence aggravated as a hate crime"), required=False)
-    hate_crime_motive = forms.ChoiceField(
-        label=_("Motive of the hate crime"),
-        choices=[("", _("Choose the motive")), *HateCrimeMotive.choices],
-        required=False,
+    hate_crime_motive = required_when(
+        forms.ChoiceField(
+            label=_("Motive of the hate crime"),
+            choices=[("", _("Choose the motive")), *HateCrimeMotive.choices],
+            required=False,
+        ),
+        _("Required when the offence was aggravated as a hate crime."),
     )
     vulnerable = forms.BooleanField(label=_("Vulnerable to radicalisation"), required=False)
-    vulnerability_rationale = forms.CharField(
-        label=_("Why the person is vulnerable to radicalisation"),
-        required=False,
-        max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Stored encrypted."),
+    vulnerability_rationale = required_when(
+        forms.CharField(
+            label=_("Why the person is vulnerable to radicalisation"),
+            required=False,
+            max_length=TEXT_MAX,
+            widget=forms.Textarea(attrs={"rows": 3}),
+            help_text=_("Stored encrypted."),
+        ),
+        _("Required when the person is vulnerable to radicalisation."),
     )
     orientation = forms.ChoiceField(
         label=_("Extremism orientation"), choices=[("", _("Choose")), *Orientation.choices]
@@ -77,13 +85,15 @@ class ReferralForm(SubmitOnceMixin, PersonForm):
                     "radicalisation."
                 ),
             )
-        if cleaned.get("hate_crime") and not cleaned.get("hate_crime_motive"):
-            self.add_error("hate_crime_motive", _("Choose the motive of the hate crime."))
-        if not cleaned.get("hate_crime"):
+        if cleaned.get("hate_crime"):
+            require_filled(self, "hate_crime_motive", _("Choose the motive of the hate crime."))
+        else:
             cleaned["hate_crime_motive"] = ""
-        if cleaned.get("vulnerable") and not cleaned.get("vulnerability_rationale", "").strip():
-            self.add_error(
-                "vulnerability_rationale", _("Say why the person is vulnerable to radicalisation.")
+        if cleaned.get("vulnerable"):
+            require_filled(
+                self,
+                "vulnerability_rationale",
+                _("Say why the person is vulnerable to radicalisation."),
             )
         return cleaned
 
@@ -168,40 +178,53 @@ CRITERIA_SCREENED = [
 class ScreeningForm(VersionedFormMixin, DesignSystemForm):
     """Walks through the four criteria (finding and evidence for each), then the decision."""
 
-    conviction_date = forms.DateField(
-        label=_("Date of conviction"),
-        validators=[
-            dates.LIFE_EVENT.validator(
-                too_late=_("The date of conviction cannot be in the future.")
-            )
-        ],
-        required=False,
-        widget=DateInput(),
-        help_text=_("When the conviction for terrorism is confirmed."),
+    conviction_date = required_when(
+        forms.DateField(
+            label=_("Date of conviction"),
+            validators=[
+                dates.LIFE_EVENT.validator(
+                    too_late=_("The date of conviction cannot be in the future.")
+                )
+            ],
+            required=False,
+            widget=DateInput(),
+        ),
+        _("Required when the conviction for terrorism is confirmed."),
     )
     decision = forms.ChoiceField(
         label=_("Decision"),
         choices=[(Status.ELIGIBLE, _("Eligible")), (Status.NOT_ELIGIBLE, _("Not eligible"))],
         widget=forms.RadioSelect,
     )
-    not_eligible_reason = forms.ChoiceField(
-        label=_("Reason code (when not eligible)"),
-        required=False,
-        choices=[("", _("Choose")), *NotEligibleReason.choices],
+    not_eligible_reason = required_when(
+        forms.ChoiceField(
+            label=_("Reason code"),
+            required=False,
+            choices=[("", _("Choose")), *NotEligibleReason.choices],
+            help_text=_("The referrer is told this reason, in these words."),
+        ),
+        _("Required when the person is not eligible."),
     )
-    decision_note = forms.CharField(
-        label=_("Reason for the decision"),
-        required=False,
-        max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Required when not eligible. Stored encrypted."),
+    decision_note = required_when(
+        forms.CharField(
+            label=_("Reason for the decision"),
+            required=False,
+            max_length=TEXT_MAX,
+            widget=forms.Textarea(attrs={"rows": 3}),
+            help_text=_(
+                "For the programme's staff; the referrer does not see it. Stored encrypted."
+            ),
+        ),
+        _("Required when the person is not eligible."),
     )
-    override_reason = forms.CharField(
-        label=_("Why your decision differs from the recommendation"),
-        required=False,
-        max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Only when you decide otherwise than the rules recommend."),
+    override_reason = required_when(
+        forms.CharField(
+            label=_("Why your decision differs from the recommendation"),
+            required=False,
+            max_length=TEXT_MAX,
+            widget=forms.Textarea(attrs={"rows": 3}),
+        ),
+        _("Required when you decide otherwise than the rules recommend."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -231,17 +254,16 @@ class ScreeningForm(VersionedFormMixin, DesignSystemForm):
         findings = self.findings()
         if "" in findings.values():
             return cleaned
-        if findings["convicted"] == Finding.CONFIRMED and not cleaned.get("conviction_date"):
-            self.add_error("conviction_date", _("Give the date of the conviction."))
+        if findings["convicted"] == Finding.CONFIRMED:
+            require_filled(self, "conviction_date", _("Give the date of the conviction."))
         decision = cleaned.get("decision")
         if decision == Status.NOT_ELIGIBLE:
-            if not cleaned.get("not_eligible_reason"):
-                self.add_error("not_eligible_reason", _("Choose the reason code."))
-            if not cleaned.get("decision_note", "").strip():
-                self.add_error("decision_note", _("Say why the person is not eligible."))
+            require_filled(self, "not_eligible_reason", _("Choose the reason code."))
+            require_filled(self, "decision_note", _("Say why the person is not eligible."))
         overriding = bool(decision) and recommend(findings).outcome != decision
-        if overriding and not cleaned.get("override_reason", "").strip():
-            self.add_error(
+        if overriding:
+            require_filled(
+                self,
                 "override_reason",
                 _(
                     "Your decision differs from the recommendation: say why. "

@@ -11,14 +11,14 @@ from backontrack.accounts.models import User
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
 from backontrack.core import dates
-from backontrack.core.access import can_move_referral
+from backontrack.core.access import can_move_referral, referrals_visible_to
 from backontrack.core.concurrency import claim_version
 from backontrack.mentees import services as mentee_services
 from backontrack.mentees.identity import index_for
 from backontrack.mentees.models import Mentee
 
 from .eligibility import recommend
-from .models import Referral, ReferralTransition, Screening, Status
+from .models import OPEN_STATUSES, Referral, ReferralTransition, Screening, Status
 from .transitions import REASON_REQUIRED
 
 # These moves need more than a reason (the screening record, the consent, the match) and
@@ -30,6 +30,14 @@ MOVES_WITH_THEIR_OWN_SERVICE = frozenset(
 
 class MoveRefused(Exception):
     pass
+
+
+class OpenReferralExists(Exception):
+    """The person already has an open referral that the one referring may see."""
+
+    def __init__(self, referral: Referral) -> None:
+        super().__init__(referral.pk)
+        self.referral = referral
 
 
 @dataclass
@@ -52,10 +60,28 @@ def referral_submit(
 ) -> Referral:
     """Refer a person. If the register already holds someone with this personal ID number,
     the referral is linked to that record — never a second record for one person — and the
-    referrer learns nothing more about them."""
+    referrer learns nothing more about them.
+
+    One person has one open referral: when the person already has an open referral that
+    the actor may see (their own, or any for the coordinator), nothing is written and
+    OpenReferralExists names it. Another referrer's open referral is not revealed; the
+    coordinator sees both side by side."""
     dates.PROGRAMME_EVENT.require(data.referred_on)
-    mentee = Mentee.objects.filter(personal_id_index=index_for(person.personal_id_digits)).first()
-    if mentee is None:
+    mentee = (
+        Mentee.objects.select_for_update()
+        .filter(personal_id_index=index_for(person.personal_id_digits))
+        .first()
+    )
+    if mentee is not None:
+        existing = (
+            referrals_visible_to(actor)
+            .filter(mentee=mentee, status__in=OPEN_STATUSES)
+            .order_by("referred_on", "id")
+            .first()
+        )
+        if existing is not None:
+            raise OpenReferralExists(existing)
+    else:
         mentee = mentee_services.mentee_create(actor=actor, data=person)
     now = timezone.now()
     referral = Referral.objects.create(

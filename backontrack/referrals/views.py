@@ -5,12 +5,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -31,12 +32,29 @@ from .forms import (
     ReferralForm,
     ScreeningForm,
 )
-from .models import OPEN_STATUSES, Referral, Status
+from .models import OPEN_STATUSES, NotEligibleReason, Referral, Status
 from .transitions import REASON_REQUIRED, next_statuses
 
 PAGE_SIZE = 25
 ENCRYPTED_FILTER_LIMIT = 2000
 REFERRAL = Referral._meta.label_lower
+# What the page for each generic move asks, what it says will happen, and its button.
+MOVE_QUESTIONS = {
+    Status.SCREENING: (
+        gettext_lazy("Start screening the referral of %(name)s?"),
+        gettext_lazy("The referral moves to “Being screened” and the screening form opens."),
+        gettext_lazy("Start screening"),
+    ),
+    Status.WITHDRAWN: (
+        gettext_lazy("Withdraw the referral of %(name)s?"),
+        gettext_lazy(
+            "The referral is closed: it leaves the coordinator's inbox and cannot be "
+            "reopened. The person can be referred again later. Your reason is kept in the "
+            "referral's history."
+        ),
+        gettext_lazy("Withdraw the referral"),
+    ),
+}
 
 
 @sensitive_post_parameters("personal_id", "reason", "vulnerability_rationale")
@@ -45,6 +63,7 @@ def referral_create(request: HttpRequest) -> HttpResponse:
     user = access.signed_in_user(request)
     access.require(access.can_submit_referral(user))
     form = ReferralForm(request.POST or None, initial={"referred_on": timezone.localdate()})
+    already_open = None
     if request.method == "POST" and form.is_valid():
         try:
             with form_tokens.spend(form, actor=user) as spending:
@@ -54,32 +73,58 @@ def referral_create(request: HttpRequest) -> HttpResponse:
                 spending.made(reverse("referral_detail", args=[referral.pk]))
         except form_tokens.AlreadySubmitted as submitted:
             return form_tokens.already_submitted(request, submitted)
-        messages.success(
-            request,
-            _("Your referral is received. You can follow its status here."),
-        )
-        return redirect("referral_detail", pk=referral.pk)
+        except services.OpenReferralExists as exists:
+            already_open = exists.referral
+            record(
+                actor=user,
+                action=Action.VIEW,
+                obj=already_open,
+                fields=["referred_on", "status"],
+            )
+        else:
+            messages.success(
+                request,
+                _("Your referral is received. You can follow its status here."),
+            )
+            return redirect("referral_detail", pk=referral.pk)
     person_fields = [form[name] for name in PersonForm.base_fields]
     return render(
-        request, "referrals/referral_form.html", {"form": form, "person_fields": person_fields}
+        request,
+        "referrals/referral_form.html",
+        {"form": form, "person_fields": person_fields, "already_open": already_open},
     )
 
 
 @require_GET
 def my_referrals(request: HttpRequest) -> HttpResponse:
-    """The referrer's own referrals and where each stands."""
+    """The referrer's own referrals, newest first, where each stands and, when the person
+    was found not eligible, the reason code."""
     user = access.signed_in_user(request)
     access.require(access.can_submit_referral(user))
-    referrals = access.referrals_visible_to(user).filter(referred_by=user).order_by("-created_at")
+    referrals = (
+        access.referrals_visible_to(user)
+        .filter(referred_by=user)
+        .order_by("-referred_on", "-created_at", "-id")
+    )
     page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))
+    reasons = access.outcome_reasons_of(user, [referral.pk for referral in page.object_list])
+    rows = [
+        (referral, _reason_label(reasons.get(referral.pk, ""))) for referral in page.object_list
+    ]
     record(
         actor=user,
         action=Action.LIST,
         object_type=REFERRAL,
         object_ids=[referral.pk for referral in page.object_list],
-        fields=["status"],
+        fields=["status", "outcome"],
     )
-    return render(request, "referrals/my_referrals.html", {"page": page, "querystring": ""})
+    return render(
+        request, "referrals/my_referrals.html", {"page": page, "rows": rows, "querystring": ""}
+    )
+
+
+def _reason_label(code: str) -> str:
+    return str(NotEligibleReason(code).label) if code in NotEligibleReason.values else ""
 
 
 def _filter_encrypted(
@@ -137,6 +182,19 @@ def referral_inbox(request: HttpRequest) -> HttpResponse:
     page = Paginator(referrals.order_by("referred_on", "id"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    # People referred more than once (by different referrers) are marked, so the
+    # coordinator screens the referrals together.
+    referred_twice = set(
+        access.referrals_visible_to(user)
+        .filter(
+            mentee_id__in={referral.mentee_id for referral in page.object_list},
+            status__in=OPEN_STATUSES,
+        )
+        .values("mentee_id")
+        .annotate(open_referrals=Count("id"))
+        .filter(open_referrals__gt=1)
+        .values_list("mentee_id", flat=True)
+    )
     record(
         actor=user,
         action=Action.SEARCH if used else Action.LIST,
@@ -154,6 +212,7 @@ def referral_inbox(request: HttpRequest) -> HttpResponse:
             "page": page,
             "querystring": params.urlencode(),
             "too_many": too_many,
+            "referred_twice": referred_twice,
             "filter_limit": ENCRYPTED_FILTER_LIMIT,
             "today": timezone.localdate(),
             "wait_days": settings.BACKONTRACK_REFERRAL_WAIT_DAYS,
@@ -166,6 +225,7 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = access.signed_in_user(request)
     referral = access.referral_for(user, pk)
     details = access.can_see_referral_details(user, referral)
+    submission = details or access.can_see_own_submission(user, referral)
     moves = [
         status
         for status in next_statuses(referral.status)
@@ -187,8 +247,20 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "status",
                 "history",
                 "mentorship",
+                "other_open_referrals",
             ]
             if details
+            else [
+                "referred_name",
+                "referring_unit",
+                "referred_on",
+                "reason",
+                "criteria",
+                "orientation",
+                "status",
+                "outcome",
+            ]
+            if submission
             else ["mentee", "referred_on", "status"]
         ),
     )
@@ -198,6 +270,10 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "referral": referral,
             "details": details,
+            "submission": submission,
+            "outcome_reason": _reason_label(
+                access.outcome_reasons_of(user, [referral.pk]).get(referral.pk, "")
+            ),
             "screening": access.screening_of(user, referral) if details else None,
             "transitions": list(referral.transitions.select_related("actor")) if details else [],
             "moves": [(status, Status(status).label) for status in moves],
@@ -205,6 +281,15 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_accept": access.can_move_referral(user, referral, Status.ACCEPTED),
             "can_match": access.can_move_referral(user, referral, Status.MATCHED),
             "mentorship": access.mentorship_of_referral(user, referral) if details else None,
+            "other_open": list(
+                access.referrals_visible_to(user)
+                .filter(mentee_id=referral.mentee_id, status__in=OPEN_STATUSES)
+                .exclude(pk=referral.pk)
+                .select_related("referred_by")
+                .order_by("referred_on", "id")
+            )
+            if details
+            else [],
         },
     )
 
@@ -252,12 +337,21 @@ def referral_move(request: HttpRequest, pk: int, to: str) -> HttpResponse:
             messages.success(
                 request, _("The referral is now: %(status)s.") % {"status": Status(to).label}
             )
+            if to == Status.SCREENING:
+                return redirect("referral_screen", pk=referral.pk)
         return redirect("referral_detail", pk=referral.pk)
     record(actor=user, action=Action.VIEW, obj=referral, fields=["referred_name", "status"])
+    question, consequence, confirm = MOVE_QUESTIONS[Status(to)]
     return render(
         request,
         "referrals/move.html",
-        {"referral": referral, "form": form, "to_label": Status(to).label},
+        {
+            "referral": referral,
+            "form": form,
+            "question": question % {"name": referral.referred_name},
+            "consequence": consequence,
+            "confirm": confirm,
+        },
     )
 
 

@@ -52,8 +52,9 @@ def test_trainer_signs_off_then_the_coordinator_matches_the_new_mentor(
     expect(coordinator.get_by_text("Status is “In training”")).to_be_visible()
     check_accessibility(coordinator, axe_source, "mentor-detail")
     coordinator.get_by_role("link", name="Active", exact=True).click()
+    expect(coordinator.get_by_role("heading", name="Make Leyla Demir active?")).to_be_visible()
     check_accessibility(coordinator, axe_source, "mentor-move")
-    coordinator.get_by_role("button", name="Confirm").click()
+    coordinator.get_by_role("button", name="Make active").click()
     expect(coordinator.get_by_text("Leyla Demir is now: Active.")).to_be_visible()
     expect(coordinator.get_by_text("Ready to be matched: 2 places left.")).to_be_visible()
 

@@ -150,6 +150,16 @@ def test_one_mentorship_from_proposed_through_every_phase_to_closure(
     mentor.get_by_label("What happened (facts)").fill("First visit on remand.")
     mentor.get_by_role("button", name="Record the meeting").click()
     expect(mentor.get_by_text("The meeting is recorded.")).to_be_visible()
+    # A second prison visit on the same day is recorded only when the mentor confirms it.
+    mentor.goto(f"{detail}meetings/new/")
+    mentor.get_by_label("Minutes").fill("30")
+    mentor.get_by_label("What happened (facts)").fill("Came back in the afternoon.")
+    mentor.get_by_role("button", name="Record the meeting").click()
+    expect(mentor.get_by_text("is already recorded for this mentorship").first).to_be_visible()
+    check_accessibility(mentor, axe_source, "meeting-new-same-day")
+    mentor.get_by_label("Yes, record a second meeting").check()
+    mentor.get_by_role("button", name="Record the meeting").click()
+    expect(mentor.get_by_text("The meeting is recorded.")).to_be_visible()
 
     # Custody events move the phase; the coordinator moves it by hand with a reason.
     custody("sentencing", "Sentence")

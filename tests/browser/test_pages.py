@@ -229,6 +229,22 @@ def test_the_auditor_finds_who_looked_at_a_person(page: Page, axe_source: str) -
     check_accessibility(page, axe_source, "audit-person")
 
 
+def _fill_the_referral_form(page: Page) -> None:
+    page.get_by_label("First name").fill("Jonas")
+    page.get_by_label("Last name").fill("Vinter")
+    page.get_by_label("Personal identification number (CPR)").fill("020288-1233")
+    page.get_by_label("Date of birth").fill("1988-02-02")
+    page.get_by_label("Gender").select_option("male")
+    page.get_by_label("Danish", exact=True).check()
+    page.get_by_label("Institution").select_option(label="Københavns Fængsler")
+    page.get_by_label("Custody status").select_option("remand")
+    page.get_by_label("Referring unit").fill("Københavns Fængsler, afdeling B")
+    page.get_by_label("Offence aggravated as a hate crime").check()
+    page.get_by_label("Motive of the hate crime").select_option("ethnicity")
+    page.get_by_label("Extremism orientation").select_option("right_wing")
+    page.get_by_label("Why you refer the person").fill("Talks about a coming race war.")
+
+
 def test_a_referral_goes_from_the_referrer_to_accepted(
     page: Page, browser: Any, axe_source: str
 ) -> None:
@@ -240,25 +256,35 @@ def test_a_referral_goes_from_the_referrer_to_accepted(
     expect(page.get_by_role("heading", name="Please correct the following")).to_be_visible()
     check_accessibility(page, axe_source, "referral-new-errors")
 
-    page.get_by_label("First name").fill("Jonas")
-    page.get_by_label("Last name").fill("Vinter")
-    page.get_by_label("Personal identification number (CPR)").fill("020288-1233")
-    page.get_by_label("Date of birth").fill("1988-02-02")
-    page.get_by_label("Gender").select_option("male")
-    page.get_by_label("Institution").select_option(label="Københavns Fængsler")
-    page.get_by_label("Custody status").select_option("remand")
-    page.get_by_label("Data-subject category").select_option("suspect")
-    page.get_by_label("Referring unit").fill("Københavns Fængsler, afdeling B")
-    page.get_by_label("Offence aggravated as a hate crime").check()
-    page.get_by_label("Motive of the hate crime").select_option("ethnicity")
-    page.get_by_label("Extremism orientation").select_option("right_wing")
-    page.get_by_label("Why you refer the person").fill("Talks about a coming race war.")
+    _fill_the_referral_form(page)
     page.get_by_role("button", name="Send the referral").click()
     expect(page.get_by_text("Your referral is received.")).to_be_visible()
     expect(page.get_by_text("Received", exact=True)).to_be_visible()
-    expect(page.get_by_text("race war")).to_have_count(0)
+    # The referrer reads back what they sent, never the register's record.
+    expect(page.get_by_role("heading", name="What you sent")).to_be_visible()
+    expect(page.get_by_text("race war")).to_be_visible()
+    expect(page.get_by_text("Person in the register")).to_have_count(0)
     check_accessibility(page, axe_source, "referral-referrer-view")
     referral_url = page.url
+    # Withdrawing asks first and says what will happen; Cancel leaves it as it was.
+    page.get_by_role("link", name="Withdraw the referral").click()
+    expect(
+        page.get_by_role("heading", name="Withdraw the referral of Jonas Vinter?")
+    ).to_be_visible()
+    check_accessibility(page, axe_source, "referral-move")
+    page.get_by_role("link", name="Cancel").click()
+    expect(page.get_by_text("Received", exact=True)).to_be_visible()
+    # The same person again, while the referral is open: pointed out, nothing sent.
+    page.get_by_role("link", name="My referrals").first.click()
+    page.get_by_role("link", name="Refer a person").first.click()
+    _fill_the_referral_form(page)
+    page.get_by_role("button", name="Send the referral").click()
+    expect(
+        page.get_by_role("heading", name="This person already has an open referral")
+    ).to_be_visible()
+    check_accessibility(page, axe_source, "referral-new-already-open")
+    page.get_by_role("link", name="Open the referral of Jonas Vinter").click()
+    assert page.url == referral_url
 
     coordinator = browser.new_context(base_url=page.url.split("/referrals")[0]).new_page()
     sign_in(coordinator, "coordinator")
@@ -267,12 +293,9 @@ def test_a_referral_goes_from_the_referrer_to_accepted(
     coordinator.get_by_role("link", name="Jonas Vinter").click()
     expect(coordinator.get_by_text("race war")).to_be_visible()
     check_accessibility(coordinator, axe_source, "referral-coordinator-view")
-    coordinator.get_by_role("link", name="Start screening").click()
-    check_accessibility(coordinator, axe_source, "referral-move")
-    coordinator.get_by_role("button", name="Confirm").click()
+    # One button, no extra page: screening starts and its form opens.
+    coordinator.get_by_role("button", name="Start screening").click()
     expect(coordinator.get_by_text("The referral is now: Being screened.")).to_be_visible()
-
-    coordinator.get_by_role("link", name="Screen the referral").click()
     check_accessibility(coordinator, axe_source, "referral-screen")
     for criterion in ("Charged with terrorism", "Convicted of terrorism"):
         coordinator.get_by_role("group", name=criterion).get_by_label("Does not apply").check()

@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -24,6 +25,42 @@ from ..readiness import readiness_for, readiness_of
 
 PAGE_SIZE = 25
 MENTOR = Mentor._meta.label_lower
+# What the page for each status move asks, what it says will happen, and its button.
+MOVE_QUESTIONS = {
+    MentorStatus.IN_TRAINING: (
+        gettext_lazy("Start the training of %(mentor)s?"),
+        gettext_lazy(
+            "They take the mentor training. They can be matched once they are screened, "
+            "trained and made active."
+        ),
+        gettext_lazy("Start the training"),
+    ),
+    MentorStatus.ACTIVE: (
+        gettext_lazy("Make %(mentor)s active?"),
+        gettext_lazy(
+            "They are offered for matching, within their capacity. This needs every "
+            "screening check passed and every module signed off."
+        ),
+        gettext_lazy("Make active"),
+    ),
+    MentorStatus.PAUSED: (
+        gettext_lazy("Pause %(mentor)s?"),
+        gettext_lazy(
+            "They are not offered for new matches until they are made active again; their "
+            "current mentorships go on. Your reason is kept in their history."
+        ),
+        gettext_lazy("Pause the mentor"),
+    ),
+    MentorStatus.LEFT: (
+        gettext_lazy("Record that %(mentor)s has left the corps?"),
+        gettext_lazy(
+            "They are no longer offered as a mentor or a coach, and this cannot be undone. "
+            "Their open mentorships must be handed over first. Your reason is kept in "
+            "their history."
+        ),
+        gettext_lazy("Record that they left"),
+    ),
+}
 
 
 @sensitive_post_parameters("q")
@@ -240,10 +277,17 @@ def mentor_move(request: HttpRequest, pk: int, to: str) -> HttpResponse:
             )
             return redirect("mentor_detail", pk=mentor.pk)
     record(actor=user, action=Action.VIEW, obj=mentor, fields=["status"])
+    question, consequence, confirm = MOVE_QUESTIONS[MentorStatus(to)]
     return render(
         request,
         "mentors/mentor_move.html",
-        {"mentor": mentor, "form": form, "to_label": MentorStatus(to).label},
+        {
+            "mentor": mentor,
+            "form": form,
+            "question": question % {"mentor": mentor},
+            "consequence": consequence,
+            "confirm": confirm,
+        },
     )
 
 
