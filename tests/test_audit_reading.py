@@ -69,6 +69,11 @@ def test_the_trail_reads_in_words_in_the_readers_language(auditor: Client) -> No
 def test_a_person_in_the_trail_links_to_who_looked_at_them(auditor: Client) -> None:
     mentorship = demo_mentorship(MentorshipStatus.ACTIVE)
     signed_in_client("coordinator").get(f"/mentees/{mentorship.mentee_id}/")
+    # Searching the trail by a person's number is their access history: the auditor says why.
+    auditor.post(
+        "/purpose/",
+        {"key": f"mentee:{mentorship.mentee_id}", "next": "/audit/", "reason": "quality"},
+    )
     page = auditor.get(
         "/audit/", {"object_type": "mentees.mentee", "object_id": str(mentorship.mentee_id)}
     ).content.decode()

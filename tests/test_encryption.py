@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
@@ -365,7 +365,7 @@ def test_the_data_migration_encrypts_existing_plaintext_and_reverses() -> None:
     assert crypto.decrypt(stored, context="referrals.referral.orientation", row=None) == (
         "religious"
     )
-    call_command("rotate-keys", stdout=io.StringIO(), stderr=io.StringIO())
+    call_command("rotate-keys", bind_legacy=True, stdout=io.StringIO(), stderr=io.StringIO())
 
     migrated = Referral.objects.get(pk=referral.pk)
     assert migrated.orientation == Orientation.RELIGIOUS
@@ -421,7 +421,12 @@ def test_rotate_keys_covers_the_new_fields_and_pads_old_unpadded_values() -> Non
         )
     with pytest.raises(crypto.DecryptionError, match="not bound to its row"):
         _ = Consent.objects.get(pk=consent.pk).agencies
-    call_command("rotate-keys", stdout=io.StringIO(), stderr=io.StringIO())
+    # Unbound values are suspect once the migrations have run: named, not bound ...
+    with pytest.raises(CommandError, match=f"mentees.Consent rows \\[{consent.pk}\\]"):
+        call_command("rotate-keys", stdout=io.StringIO(), stderr=io.StringIO())
+    assert _stored("mentees_consent", "agencies", consent.pk) == unpadded
+    # ... until someone who checked them says so.
+    call_command("rotate-keys", bind_legacy=True, stdout=io.StringIO(), stderr=io.StringIO())
     assert _stored("mentees_consent", "agencies", consent.pk).startswith("enc3:")
     assert Consent.objects.get(pk=consent.pk).agencies == "Old agency"
 

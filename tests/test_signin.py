@@ -60,6 +60,15 @@ def test_it_refuses_a_wrong_code_and_stays_at_the_code_step(client: Client) -> N
     assert client.get("/").status_code == 302
 
 
+def test_digits_of_another_script_are_a_wrong_code_not_an_error(client: Client) -> None:
+    password_step(client, "mentor05")
+    for code in ("12345²", "١٢٣٤٥٦"):
+        response = client.post("/signin/code/", {"code": code})
+        assert response.status_code == 200
+        assert b"That code is not right" in response.content
+    assert client.get("/").status_code == 302
+
+
 def test_it_locks_a_user_on_one_address_after_repeated_failures(client: Client) -> None:
     for _ in range(5):
         password_step(client, "trainer", "wrong-password", REMOTE_ADDR="10.0.0.1")

@@ -147,3 +147,52 @@ def test_the_auditor_says_why_when_looking_a_person_up() -> None:
     page = auditor.get(found["Location"])
     assert page.status_code == 200
     assert set(_filed(mentee.pk, page)) == {"stated:access_request:DSR 7"}
+
+
+def test_the_referral_of_a_closed_case_opens_as_the_case_does() -> None:
+    closed = _closed()
+    assert closed.referral_id is not None
+    coordinator = signed_in_client("coordinator")
+    url = f"/referrals/{closed.referral_id}/"
+    asked = coordinator.get(url)
+    assert asked.status_code == 403
+    assert closed.mentee.last_name not in asked.content.decode()
+    _state(coordinator, f"mentorship:{closed.pk}", url, reason="complaint", details="C-9")
+    opened = coordinator.get(url)
+    assert opened.status_code == 200
+    assert set(_filed(closed.mentee_id, opened)) == {"stated:complaint:C-9"}
+
+
+def test_the_list_of_closed_cases_asks_why_first() -> None:
+    closed = _closed()
+    coordinator = signed_in_client("coordinator")
+    asked = coordinator.get("/mentorships/", {"status": "closed"})
+    assert asked.status_code == 403
+    assert "Why do you list the closed cases?" in asked.content.decode()
+    assert closed.mentee.last_name not in asked.content.decode()
+    assert coordinator.get("/mentorships/").status_code == 200  # the open ones stay routine
+    _state(coordinator, "mentorships:closed", "/mentorships/?status=closed", reason="quality")
+    listed = coordinator.get("/mentorships/", {"status": "closed"})
+    assert listed.status_code == 200 and closed.mentee.last_name in listed.content.decode()
+    assert set(_filed(closed.mentee_id, listed)) == {"stated:quality:"}
+
+
+def test_the_auditor_cannot_skip_the_question_through_the_trail_search() -> None:
+    mentee = Mentee.objects.earliest("id")
+    auditor = signed_in_client("auditor")
+    for query in (
+        {"object_type": "mentees.mentee", "object_id": str(mentee.pk)},
+        {"object_id": str(mentee.pk)},
+    ):
+        assert auditor.get("/audit/", query).status_code == 403
+    exported = auditor.post(
+        "/audit/export/?" + f"object_id={mentee.pk}", {"purpose": "periodic check"}
+    )
+    assert exported.status_code == 403
+    _state(auditor, f"mentee:{mentee.pk}", "/audit/", reason="quality")
+    assert auditor.get("/audit/", {"object_id": str(mentee.pk)}).status_code == 200
+    # Other records by number stay a routine search.
+    assert (
+        auditor.get("/audit/", {"object_type": "accounts.user", "object_id": "1"}).status_code
+        == 200
+    )

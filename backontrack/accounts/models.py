@@ -224,7 +224,11 @@ class Authenticator(ThrottlingMixin, Device, RowKeyed):
         if not allowed:
             return False
         totp = self._totp()
-        if token.isdigit() and totp.verify(int(token), self.TOLERANCE, self.last_t + 1):
+        if (
+            token.isascii()
+            and token.isdigit()
+            and totp.verify(int(token), self.TOLERANCE, self.last_t + 1)
+        ):
             self.last_t = totp.t()
             self.drift = totp.drift
             self.last_used_at = timezone.now()

@@ -700,7 +700,7 @@ def verify_second_factor(*, user: User, token: str) -> bool:
     throttling that django-otp applies after wrong codes."""
     token = token.strip()
     digits = token.replace(" ", "")
-    if digits.isdigit():
+    if digits.isascii() and digits.isdigit():
         device = Authenticator.objects.select_for_update().filter(user=user, confirmed=True).first()
         return device is not None and device.verify_token(digits)
     return recovery_code_use(user=user, code=token)

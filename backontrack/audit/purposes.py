@@ -8,7 +8,7 @@ from typing import Any
 
 SESSION_KEY = "stated_purposes"
 LIFETIME_SECONDS = 60 * 60
-KEY_PATTERN = re.compile(r"^(mentorship|mentee):[1-9][0-9]{0,17}$")
+KEY_PATTERN = re.compile(r"(mentorship|mentee):[1-9][0-9]{0,17}|mentorships:closed")
 
 
 def justification(reason: str, details: str) -> str:
@@ -21,13 +21,13 @@ def stated_in(session: Any) -> dict[str, str]:
     kept = {
         key: text
         for key, (text, until) in session.get(SESSION_KEY, {}).items()
-        if until > now and KEY_PATTERN.match(key)
+        if until > now and KEY_PATTERN.fullmatch(key)
     }
     return kept
 
 
 def state(session: Any, key: str, text: str) -> None:
-    if not KEY_PATTERN.match(key):
+    if not KEY_PATTERN.fullmatch(key):
         raise ValueError(f"not a record that asks for a purpose: {key!r}")
     now = time.time()
     purposes = {k: v for k, v in session.get(SESSION_KEY, {}).items() if v[1] > now}

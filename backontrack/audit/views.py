@@ -43,6 +43,13 @@ def _search(user: object, form: AuditSearchForm) -> tuple[QuerySet[AuditEvent], 
         events = events.filter(action=data["action"])
     object_id = data["object_id"].strip()
     if object_id:
+        if (
+            data["object_type"] in ("", "mentees.mentee")
+            and object_id.isascii()
+            and (object_id.isdigit())
+        ):
+            # A person's accesses, found by number, are their access history: say why.
+            access.require_stated_purpose(f"mentee:{int(object_id)}")
         events = events & access.audit_events_concerning(user, object_id, data["object_type"])
     elif data["object_type"]:
         events = events.filter(object_type=data["object_type"])
@@ -263,7 +270,7 @@ def purpose_state(request: HttpRequest) -> HttpResponse:
     signed_in_user(request)
     key = request.POST.get("key", "")
     next_url = request.POST.get("next", "")
-    if not purposes.KEY_PATTERN.match(key) or not url_has_allowed_host_and_scheme(
+    if not purposes.KEY_PATTERN.fullmatch(key) or not url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return redirect("home")

@@ -183,6 +183,9 @@ def custody_events_of(user: object, mentee: Mentee) -> QuerySet[CustodyEvent]:
     ).select_related("institution", "recorded_by")
 
 
+CLOSED_LIST = "mentorships:closed"
+
+
 def require_stated_purpose(key: str) -> None:
     """A look that is not routine opens only with a purpose the person stated in this
     session (see audit.context); the events of the request carry it."""
@@ -243,7 +246,17 @@ def referral_for(user: object, pk: int) -> Referral:
     )
     if referral is None:
         raise Http404
+    if can_screen_referrals(user):
+        # The referral of a closed case shows the case: it opens as the case does.
+        closed = Mentorship.objects.filter(referral=referral, status="closed").first()
+        if closed is not None:
+            require_stated_purpose(f"mentorship:{closed.pk}")
     return referral
+
+
+def closed_mentorships_listed() -> None:
+    """The list of closed cases names everyone whose work has ended: not routine either."""
+    require_stated_purpose(CLOSED_LIST)
 
 
 def can_move_referral(user: object, referral: Referral, to_status: str) -> bool:

@@ -131,6 +131,8 @@ def mentorship_list(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data if form.is_valid() else {}
     used = []
     if status := data.get("status"):
+        if status == MentorshipStatus.CLOSED:
+            access.closed_mentorships_listed()
         mentorships = mentorships.filter(status=status)
         used.append("status")
     else:

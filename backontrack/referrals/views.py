@@ -137,7 +137,7 @@ def _filter_encrypted(
     candidates = list(
         referrals.select_related(None)
         .order_by("referred_on", "id")
-        .only("pk", *wanted)[: ENCRYPTED_FILTER_LIMIT + 1]
+        .only("pk", "row_key", *wanted)[: ENCRYPTED_FILTER_LIMIT + 1]
     )
     matching = [
         referral.pk

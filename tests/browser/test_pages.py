@@ -223,9 +223,14 @@ def test_the_auditor_finds_who_looked_at_a_person(page: Page, axe_source: str) -
     check_accessibility(page, axe_source, "audit-person-lookup")
     page.get_by_label("Personal identification number").fill(mentee.personal_id)
     page.get_by_role("button", name="Show the accesses").click()
+    expect(page.get_by_text("This field is required.").first).to_be_visible()  # why?
+    page.get_by_label("The person asked to see their data").check()
+    page.get_by_label("In a few words").fill("Request 2026-31")
+    page.get_by_role("button", name="Show the accesses").click()
     expect(
         page.get_by_role("heading", name=re.compile("Accesses to the record of"))
     ).to_be_visible()
+    expect(page.get_by_text("The person asked to see their data: Request 2026-31")).to_be_visible()
     check_accessibility(page, axe_source, "audit-person")
 
 

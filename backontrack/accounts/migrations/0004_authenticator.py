@@ -3,15 +3,28 @@
 import backontrack.accounts.models
 import backontrack.core.fields
 import django.db.models.deletion
+import datetime
 import uuid
 from django.conf import settings
 from django.db import migrations, models
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 OLD_TABLE = "otp_totp_totpdevice"
 OLD_COLUMNS = (
-    "user_id, name, confirmed, key, drift, last_t, created_at, last_used_at, "
+    "id, user_id, name, confirmed, key, drift, last_t, created_at, last_used_at, "
     "throttling_failure_timestamp, throttling_failure_count"
 )
+TIMES = ("created_at", "last_used_at", "throttling_failure_timestamp")
+
+
+def _utc(value):
+    """A stored time as read by a raw cursor: text on SQLite, naive or aware; it was UTC."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, datetime.UTC)
+    return value
 
 
 def move_secrets(apps, schema_editor):
@@ -24,9 +37,11 @@ def move_secrets(apps, schema_editor):
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {OLD_COLUMNS} FROM {OLD_TABLE}")  # noqa: S608 - constant names
         for row in cursor.fetchall():
-            authenticator.objects.create(
-                **dict(zip([c.strip() for c in OLD_COLUMNS.split(",")], row, strict=True))
-            )
+            values = dict(zip([c.strip() for c in OLD_COLUMNS.split(",")], row, strict=True))
+            values.update({name: _utc(values[name]) for name in TIMES})
+            created_at = values.pop("created_at")
+            device = authenticator.objects.create(**values)
+            authenticator.objects.filter(pk=device.pk).update(created_at=created_at)
         cursor.execute(f"DROP TABLE {OLD_TABLE}")
         cursor.execute("DELETE FROM django_migrations WHERE app = %s", ["otp_totp"])
 

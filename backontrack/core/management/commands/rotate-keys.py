@@ -2,7 +2,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.apps import apps
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, models, transaction
 from tqdm import tqdm
 
@@ -36,14 +36,34 @@ class Command(BaseCommand):
             default=None,
             help="stop after this many batches per table (to rotate in slices)",
         )
+        parser.add_argument(
+            "--bind-legacy",
+            action="store_true",
+            help=(
+                "also bind values from before row binding (enc1, enc2) to the row they are "
+                "in. The migrations bind every such value, so one found later may have been "
+                "copied in from another row or a backup: check the rows listed first."
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         newest = crypto.key_id(field_keys()[0])
+        self.bind_legacy = options["bind_legacy"]
+        self.legacy: dict[str, list[Any]] = {}
         for model, fields in encrypted_fields():
             changed = self._rotate(
                 model, fields, newest, options["batch_size"], options["max_batches"]
             )
             self.stdout.write(f"{model._meta.label}: {changed:,} values re-encrypted.")
+        if self.legacy:
+            found = "; ".join(
+                f"{label} rows {sorted(set(ids))}" for label, ids in self.legacy.items()
+            )
+            raise CommandError(
+                f"Values not bound to their rows were left as they are: {found}. The "
+                "migrations bound every value, so these may have been copied in from another "
+                "row or a backup. Check them; run again with --bind-legacy to bind them."
+            )
         self.stdout.write(f"Done: every value read is now under key {newest}.")
 
     def _rotate(
@@ -86,6 +106,9 @@ class Command(BaseCommand):
                         for i, (field, value) in enumerate(zip(fields, values, strict=True)):
                             if value and not crypto.encrypted_with_newest_key(value):
                                 bound = value.startswith(f"{crypto.PREFIX}:")
+                                if not bound and not self.bind_legacy:
+                                    self.legacy.setdefault(model._meta.label, []).append(row[0])
+                                    continue
                                 plain = crypto.decrypt(
                                     value,
                                     context=field.encryption_context,
@@ -113,7 +136,12 @@ class Command(BaseCommand):
                             object_type=model._meta.label_lower,
                             object_ids=[update[-1] for update in updates],
                             fields=[f.name for f in fields],
-                            detail=f"re-encrypted under key {newest}",
+                            detail=f"re-encrypted under key {newest}"
+                            + (
+                                " (values from before row binding bound)"
+                                if self.bind_legacy
+                                else ""
+                            ),
                         )
                     changed += len(updates)
                     last = rows[-1][0]
