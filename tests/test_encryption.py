@@ -12,6 +12,7 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.models import F, Value
 from django.utils import timezone
 
 from backontrack.accounts.models import Authenticator, User
@@ -101,10 +102,17 @@ def test_a_value_copied_into_another_row_does_not_open() -> None:
 
 
 def test_an_encrypted_column_is_written_only_by_saving_its_row() -> None:
+    first, second = Mentee.objects.order_by("id")[:2]
+    other_rows_value = Mentee.objects.filter(pk=first.pk).values_list("notes", flat=True).get()
+    rows = Mentee.objects.filter(pk=second.pk)
+    for value in ("PLAINTEXT", Value("PLAINTEXT"), F("personal_id"), other_rows_value):
+        with pytest.raises(ValueError, match="save the model"):
+            rows.update(notes=value)
     with pytest.raises(ValueError, match="save the model"):
         Referral.objects.filter(pk=Referral.objects.earliest("id").pk).update(
             referring_unit="Somewhere"
         )
+    assert Mentee.objects.get(pk=second.pk).notes == second.notes
 
 
 def test_the_same_value_encrypts_differently_each_time() -> None:
@@ -461,3 +469,17 @@ def test_the_inbox_says_when_it_compared_only_the_oldest_referrals(
     assert "compared in the oldest 1 referrals only" in response.content.decode()
     assert len(response.context["page"].object_list) <= 1
     assert not coordinator.get("/referrals/").context["too_many"]
+
+
+def test_a_data_dump_leaves_out_the_encrypted_models_unless_asked() -> None:
+    secrets = _authenticator_secrets()
+    out, err = io.StringIO(), io.StringIO()
+    call_command("dumpdata", "accounts", stdout=out, stderr=err)
+    assert "accounts.Authenticator" in err.getvalue()
+    assert not any(secret in out.getvalue() for secret in secrets)
+    assert '"model": "accounts.user"' in out.getvalue()
+    out = io.StringIO()
+    call_command(
+        "dumpdata", "accounts.authenticator", with_decrypted_values=True, stdout=out, stderr=err
+    )
+    assert any(secret in out.getvalue() for secret in secrets)

@@ -176,7 +176,7 @@ def new_authenticator_key() -> str:
     return secrets.token_hex(20)
 
 
-class Authenticator(ThrottlingMixin, Device, RowKeyed):
+class Authenticator(RowKeyed, ThrottlingMixin, Device):
     """The person's authenticator app: a TOTP secret (RFC 6238, 30-second steps, six
     digits), stored encrypted like the other sensitive fields, so a copy of the database
     signs no one in. The arithmetic and the throttling after wrong codes are django-otp's."""
@@ -186,7 +186,6 @@ class Authenticator(ThrottlingMixin, Device, RowKeyed):
     TOLERANCE = 1
 
     key = EncryptedTextField(default=new_authenticator_key)
-    objects: ClassVar[models.Manager["Authenticator"]] = models.Manager()
     drift = models.SmallIntegerField(default=0)
     last_t = models.BigIntegerField(default=-1)
     created_at = models.DateTimeField(auto_now_add=True)

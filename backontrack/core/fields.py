@@ -10,6 +10,10 @@ class Sealed(str):
     """A value as stored: encrypted, not yet opened for its row."""
 
 
+class SealedForRow(Sealed):
+    """A value just sealed for the row being saved: the only kind written to the column."""
+
+
 class SealedAttribute(DeferredAttribute):
     """Opens a stored value when it is first read, with the key of the row it belongs to
     (the database converter that reads a column does not know the row)."""
@@ -89,10 +93,10 @@ class EncryptedMixin:
         value = getattr(model_instance, self.attname)
         if value is None or value == "":
             return value
-        return Sealed(self.seal(value, self.row_of(model_instance)))
+        return SealedForRow(self.seal(value, self.row_of(model_instance)))
 
     def get_prep_value(self, value: Any) -> Any:
-        if isinstance(value, Sealed):
+        if isinstance(value, SealedForRow):
             return str(value)
         value = super().get_prep_value(value)  # type: ignore[misc]
         if value is None or value == "":

@@ -1,8 +1,26 @@
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from .fields import EncryptedMixin
+
+
+class RowKeyedQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        """Refuses encrypted columns, whatever the value (text, another row's ciphertext, an
+        expression): an encrypted value is written only by saving its row."""
+        sealed = [
+            name for name in kwargs if isinstance(self.model._meta.get_field(name), EncryptedMixin)
+        ]
+        if sealed:
+            raise ValueError(
+                f"{', '.join(sealed)} of {self.model._meta.label} is encrypted for its row: "
+                "save the model instead of updating the column"
+            )
+        return super().update(**kwargs)
 
 
 class RowKeyed(models.Model):
@@ -11,6 +29,8 @@ class RowKeyed(models.Model):
     core.crypto): a value copied into another row does not decrypt."""
 
     row_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    objects = RowKeyedQuerySet.as_manager()
 
     class Meta:
         abstract = True
