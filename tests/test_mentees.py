@@ -1,5 +1,6 @@
 import io
 import random
+import re
 from datetime import date
 from typing import Any
 
@@ -10,13 +11,15 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from backontrack.accounts.models import Institution
+from backontrack.accounts.models import Institution, User
 from backontrack.audit.models import Action, AuditEvent
 from backontrack.core.models import Installation
 from backontrack.mentees import synthetic
 from backontrack.mentees.models import CustodyEvent, CustodyStatus, Mentee
+from backontrack.mentorships.models import Mentorship, MentorshipStatus
+from backontrack.referrals.models import Referral
 
-from .conftest import signed_in_client
+from .conftest import demo_mentorship, signed_in_client
 
 pytestmark = pytest.mark.django_db
 
@@ -367,3 +370,92 @@ def test_each_action_leaves_exactly_its_audit_events(coordinator: Client) -> Non
             {"kind": "sentencing", "occurred_on": "2026-02-01"},
         )
     ) == [("create", "mentees.custodyevent"), ("change", "mentees.mentee")]
+
+
+def _links(client: Client, path: str) -> list[str]:
+    response = client.get(path)
+    assert response.status_code == 200
+    return re.findall(r'href="([^"]+)"', response.content.decode())
+
+
+def _closed_with_other_mentorship() -> tuple[Mentee, Mentorship, Mentorship]:
+    """A person of the demo whose past (closed) mentorship sits beside a current one; made
+    so here if the demo has none, by starting a mentorship for a closed case's person."""
+    closed = Mentorship.objects.filter(status=MentorshipStatus.CLOSED).earliest("id")
+    current = demo_mentorship("active")
+    Mentorship.objects.filter(pk=closed.pk).update(mentee=current.mentee)
+    closed.refresh_from_db()
+    return current.mentee, current, closed
+
+
+def test_the_record_is_the_hub_of_everything_about_the_person(coordinator: Client) -> None:
+    mentee, current, closed = _closed_with_other_mentorship()
+    referrals = list(Referral.objects.filter(mentee=mentee))
+    assert referrals
+    response = coordinator.get(f"/mentees/{mentee.pk}/")
+    page = response.content.decode()
+    links = re.findall(r'href="([^"]+)"', page)
+    for referral in referrals:
+        assert f"/referrals/{referral.pk}/" in links
+        assert referral.get_status_display() in page
+    assert f"/mentorships/{current.pk}/" in links
+    assert f"/mentorships/{closed.pk}/" in links
+    assert str(current.mentor) in page and str(current.coach) in page
+    assert str(closed.mentor) in page
+    for part in ("timeline/", "network/", "re-entry/", "reviews/"):
+        assert f"/mentorships/{current.pk}/{part}" in links
+        assert f"/mentorships/{closed.pk}/{part}" not in links  # the closed case asks first
+    # Each list on the record is filed as its own page files it: under the people shown.
+    listed = {
+        event.object_type: (sorted(event.object_ids), event.people)
+        for event in AuditEvent.objects.filter(
+            request_id=response["X-Request-ID"], action=Action.LIST
+        )
+    }
+    assert listed["referrals.referral"] == (sorted(str(r.pk) for r in referrals), [str(mentee.pk)])
+    assert listed["mentorships.mentorship"] == (
+        sorted(str(m) for m in (current.pk, closed.pk)),
+        [str(mentee.pk)],
+    )
+    # The links go where they say; the closed case asks the coordinator why.
+    for part in ("", "timeline/", "network/", "re-entry/", "reviews/"):
+        assert coordinator.get(f"/mentorships/{current.pk}/{part}").status_code == 200
+    for referral in referrals:
+        opened = coordinator.get(f"/referrals/{referral.pk}/")
+        assert (
+            opened.status_code == 200 and referral.get_status_display() in opened.content.decode()
+        )
+    asked = coordinator.get(f"/mentorships/{closed.pk}/")
+    assert asked.status_code == 403
+    assert "Why do you open this closed case?" in asked.content.decode()
+    # And the mentorship page leads back to the record.
+    assert f"/mentees/{mentee.pk}/" in _links(coordinator, f"/mentorships/{current.pk}/")
+
+
+def test_a_mentor_sees_the_mentorship_but_no_record_to_go_back_to() -> None:
+    current = demo_mentorship("active")
+    assert current.mentor.user is not None
+    mentor = signed_in_client(current.mentor.user.username)
+    assert f"/mentees/{current.mentee_id}/" not in _links(mentor, f"/mentorships/{current.pk}/")
+    assert mentor.get(f"/mentees/{current.mentee_id}/").status_code == 404
+
+
+def test_the_record_query_count_does_not_grow_with_referrals(coordinator: Client) -> None:
+    mentee, _, _ = _closed_with_other_mentorship()
+    path = f"/mentees/{mentee.pk}/"
+    before = _count_queries(coordinator, path)
+    referrer = User.objects.get(username="referrer")
+    for day in range(1, 6):
+        Referral.objects.create(
+            mentee=mentee,
+            referred_name="Test Person",
+            referred_by=referrer,
+            referring_unit="Unit",
+            referred_on=date(2026, 1, day),
+            reason="r",
+            orientation="mixed",
+            status="withdrawn",
+            status_changed_at=timezone.now(),
+        )
+    assert _count_queries(coordinator, path) == before
+    assert coordinator.get(path).content.decode().count("/referrals/") >= 6

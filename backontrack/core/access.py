@@ -166,6 +166,32 @@ def can_manage_mentees(user: object) -> bool:
     return has_role(user, Role.COORDINATOR)
 
 
+def can_open_mentee_record(user: object, mentee_id: int) -> bool:
+    """Whether the register's record of this person opens for the user (the mentorship
+    page links back to it only then)."""
+    return can_manage_mentees(user) and mentees_visible_to(user).filter(pk=mentee_id).exists()
+
+
+def referrals_of_mentee(user: object, mentee: Mentee) -> QuerySet[Referral]:
+    """The person's referrals the user may see, for their record: date and status only."""
+    return (
+        referrals_visible_to(user)
+        .filter(mentee=mentee)
+        .only("id", "mentee_id", "referred_on", "status")
+        .order_by("-referred_on", "-id")
+    )
+
+
+def mentorships_of_mentee(user: object, mentee: Mentee) -> QuerySet[Mentorship]:
+    """The person's mentorships the user may see, current and past, with mentor and coach."""
+    return (
+        mentorships_visible_to(user)
+        .filter(mentee=mentee)
+        .select_related("mentor", "coach")
+        .order_by("-created_at", "-id")
+    )
+
+
 def consents_of(user: object, mentee: Mentee) -> QuerySet[Consent]:
     return Consent.objects.filter(mentee__in=mentees_visible_to(user), mentee=mentee)
 

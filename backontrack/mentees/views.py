@@ -19,6 +19,8 @@ from backontrack.audit.services import record
 from backontrack.core import access, dates, form_tokens, name_search
 from backontrack.core.concurrency import ConcurrentEditError
 from backontrack.core.forms import is_database_id
+from backontrack.mentorships.models import Mentorship, MentorshipStatus
+from backontrack.referrals.models import Referral
 
 from . import identity, services
 from .forms import (
@@ -151,12 +153,33 @@ def mentee_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _coordinator(request)
     mentee = access.mentee_for(user, pk)
     custody_events = list(access.custody_events_of(user, mentee))
+    referrals = list(access.referrals_of_mentee(user, mentee))
+    mentorships = list(access.mentorships_of_mentee(user, mentee))
     record(
         actor=user,
         action=Action.VIEW,
         obj=mentee,
         fields=[*services.EDITABLE_FIELDS, "custody_events", "consents"],
     )
+    # The record lists the person's referrals and mentorships as their lists do.
+    if referrals:
+        record(
+            actor=user,
+            action=Action.LIST,
+            object_type=Referral._meta.label_lower,
+            object_ids=[referral.pk for referral in referrals],
+            fields=["referred_on", "status"],
+            detail=f"of mentees.mentee #{mentee.pk}",
+        )
+    if mentorships:
+        record(
+            actor=user,
+            action=Action.LIST,
+            object_type=Mentorship._meta.label_lower,
+            object_ids=[mentorship.pk for mentorship in mentorships],
+            fields=["mentor", "coach", "status", "phase"],
+            detail=f"of mentees.mentee #{mentee.pk}",
+        )
     return render(
         request,
         "mentees/mentee_detail.html",
@@ -164,6 +187,9 @@ def mentee_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "mentee": mentee,
             "custody_events": custody_events,
             "consents": list(access.consents_of(user, mentee)),
+            "referrals": referrals,
+            "mentorships": mentorships,
+            "closed": MentorshipStatus.CLOSED,
         },
     )
 

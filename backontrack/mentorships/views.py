@@ -216,6 +216,7 @@ def mentorship_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "mentorships/detail.html",
         {
             "mentorship": mentorship,
+            "record_opens": access.can_open_mentee_record(user, mentorship.mentee_id),
             "meetings": meetings,
             "querystring": "",
             "changes": list(mentorship.changes.select_related("actor")),
