@@ -105,6 +105,12 @@ def test_demo_statuses_are_dated_on_their_stories_not_on_the_load_day() -> None:
     assert matched.referred_on < since < today
     assert on_page(f"/referrals/{matched.pk}/", since, "SHORT_DATE_FORMAT")
     assert not on_page(f"/referrals/{matched.pk}/", today, "SHORT_DATE_FORMAT")
+    # Each referral is matched on the day its mentorship was proposed.
+    for mentorship in Mentorship.objects.select_related("referral").exclude(referral=None):
+        assert mentorship.referral is not None
+        assert timezone.localdate(mentorship.referral.status_changed_at) == timezone.localdate(
+            mentorship.created_at
+        )
     # Mentorships, too, change status on the story's days.
     days = {
         timezone.localdate(m.status_changed_at)

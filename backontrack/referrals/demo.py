@@ -70,20 +70,19 @@ def refer(
         ),
     )
     _advance(referral, status, coordinator, today, mentor=mentor, coach=coach)
-    _date_moves(referral, today=today)
+    date_moves(referral, until=min(today, referral.referred_on + timedelta(days=MOVES_WITHIN_DAYS)))
     return referral
 
 
 MOVES_WITHIN_DAYS = 30
 
 
-def _date_moves(referral: Referral, *, today: date) -> None:
+def date_moves(referral: Referral, *, until: date) -> None:
     """Date the referral's moves on its story rather than on the day the demo was loaded:
     received on the day it was referred, the later moves (and the screening decision) spread
-    over the following month (a matched one is matched 30 days after the referral), none
-    after today."""
+    up to `until`, the day of the last one (by default a month later, none after today)."""
     moves = list(referral.transitions.order_by("occurred_at", "id"))
-    span = min(MOVES_WITHIN_DAYS, (today - referral.referred_on).days)
+    span = (until - referral.referred_on).days
     at = referral.referred_on
     for n, move in enumerate(moves):
         step = span * n // (len(moves) - 1) if len(moves) > 1 else 0
