@@ -229,3 +229,34 @@ def test_admins_see_their_figures_on_the_home_page(admin: Client) -> None:
     content = admin.get("/").content.decode()
     assert "active accounts" in content
     assert "Case files are never shown to administrators" in content
+
+
+def test_deactivating_a_mentor_gives_counts_only_and_the_coordinator_is_told(
+    admin: Client,
+) -> None:
+    from backontrack.mentorships.models import OPEN_MENTORSHIP_STATUSES, Mentorship
+
+    open_ones = Mentorship.objects.filter(status__in=OPEN_MENTORSHIP_STATUSES)
+    mentorship = open_ones.first()
+    assert mentorship is not None
+    leaver = mentorship.mentor.user
+    assert leaver is not None
+    count = open_ones.filter(mentor__user=leaver).count()
+    content = admin.get(f"/admin/users/{leaver.pk}/deactivate/").content.decode()
+    assert "This person still has open mentorships" in content
+    assert f"{count} open mentorship" in content
+    assert "the coordinator must reallocate them" in content
+    assert "/mentorships/" not in content
+    for m in open_ones.filter(mentor__user=leaver):
+        assert str(m.mentee) not in content
+    admin.post(f"/admin/users/{leaver.pk}/deactivate/")
+    home = signed_in_client("coordinator").get("/").content.decode()
+    assert "Needs a new mentor" in home
+    assert "is deactivated: choose a new mentor" in home
+
+
+def test_deactivating_an_account_without_mentorships_gives_no_warning(admin: Client) -> None:
+    content = admin.get(
+        f"/admin/users/{User.objects.get(username='referrer').pk}/deactivate/"
+    ).content.decode()
+    assert "This person still has open mentorships" not in content

@@ -65,3 +65,56 @@ def test_the_demo_guide_names_every_demo_user_as_the_pages_do() -> None:
     for persona in PERSONAS:
         assert f"`{persona.username}`" in guide or persona.username.startswith("mentor")
         assert f"{persona.first_name} {persona.last_name}" in guide, persona.username
+
+
+def test_demo_statuses_are_dated_on_their_stories_not_on_the_load_day() -> None:
+    from datetime import date, timedelta
+
+    from django.utils.formats import date_format
+
+    from backontrack.mentors.models import MentorStatus
+    from backontrack.mentorships.models import Mentorship, MentorshipStatus
+    from backontrack.referrals.models import Referral, Status
+
+    today = timezone.localdate()
+    coordinator = signed_in_client("coordinator")
+
+    def on_page(url: str, day: date, fmt: str) -> bool:
+        return date_format(day, fmt) in coordinator.get(url).content.decode()
+
+    # A mentor made active after the autumn cohort: their history is dated months ago.
+    active = Mentor.objects.filter(status=MentorStatus.ACTIVE).first()
+    assert active is not None
+    moves = list(active.status_changes.all())
+    assert all(timezone.localdate(m.occurred_at) < today for m in moves)
+    assert len({timezone.localdate(m.occurred_at) for m in moves}) == len(moves)
+    assert timezone.localdate(active.status_changed_at) < today - timedelta(days=30)
+    assert on_page(
+        f"/mentors/{active.pk}/", timezone.localtime(moves[0].occurred_at), "SHORT_DATETIME_FORMAT"
+    )
+    # A matched referral reads "since" the day it was matched, not today.
+    matched = (
+        Referral.objects.filter(
+            status=Status.MATCHED, mentorship__status__in=OPEN_MENTORSHIP_STATUSES
+        )
+        .order_by("referred_on")
+        .first()
+    )
+    assert matched is not None
+    since = timezone.localdate(matched.status_changed_at)
+    assert matched.referred_on < since < today
+    assert on_page(f"/referrals/{matched.pk}/", since, "SHORT_DATE_FORMAT")
+    assert not on_page(f"/referrals/{matched.pk}/", today, "SHORT_DATE_FORMAT")
+    # Each referral is matched on the day its mentorship was proposed.
+    for mentorship in Mentorship.objects.select_related("referral").exclude(referral=None):
+        assert mentorship.referral is not None
+        assert timezone.localdate(mentorship.referral.status_changed_at) == timezone.localdate(
+            mentorship.created_at
+        )
+    # Mentorships, too, change status on the story's days.
+    days = {
+        timezone.localdate(m.status_changed_at)
+        for m in Mentorship.objects.exclude(status=MentorshipStatus.PROPOSED)
+    }
+    assert len(days) > 1
+    assert today not in days or len(days) > 2

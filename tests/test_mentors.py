@@ -379,3 +379,49 @@ def test_the_mentor_detail_query_count_does_not_grow_with_the_history() -> None:
             note="",
         )
     assert count() == before
+
+
+def test_leaving_lists_the_open_mentorships_with_the_pages_that_hand_them_over() -> None:
+    from backontrack.mentorships.models import OPEN_MENTORSHIP_STATUSES, Mentorship
+
+    open_ones = Mentorship.objects.filter(status__in=OPEN_MENTORSHIP_STATUSES)
+    leaver = open_ones.first().mentor  # type: ignore[union-attr]
+    coordinator = signed_in_client("coordinator")
+    response = coordinator.get(f"/mentors/{leaver.pk}/status/left/")
+    content = response.content.decode()
+    assert "Hand over their open mentorships first" in content
+    for m in open_ones.filter(mentor=leaver):
+        assert str(m.mentee) in content
+        assert f"/mentorships/{m.pk}/reallocate/" in content
+    for m in open_ones.filter(coach=leaver):
+        assert f"/mentorships/{m.pk}/coach/" in content
+    assert "Record that they left</button>" not in content
+    assert AuditEvent.objects.filter(
+        actor=User.objects.get(username="coordinator"),
+        action=Action.LIST,
+        object_type="mentorships.mentorship",
+    ).exists()
+
+
+def test_a_coach_who_leaves_is_shown_their_supervisions() -> None:
+    from backontrack.mentorships.models import OPEN_MENTORSHIP_STATUSES, Mentorship
+
+    supervised = Mentorship.objects.filter(status__in=OPEN_MENTORSHIP_STATUSES).first()
+    coach = supervised.coach  # type: ignore[union-attr]
+    response = signed_in_client("coordinator").get(f"/mentors/{coach.pk}/status/left/")
+    assert f"/mentorships/{supervised.pk}/coach/" in response.content.decode()  # type: ignore[union-attr]
+
+
+def test_a_mentor_without_open_mentorships_can_leave_without_a_warning() -> None:
+    from backontrack.mentorships.models import Mentorship
+
+    free = (
+        Mentor.objects.exclude(status=MentorStatus.LEFT)
+        .exclude(pk__in=Mentorship.objects.values("mentor"))
+        .exclude(pk__in=Mentorship.objects.values("coach"))
+        .first()
+    )
+    assert free is not None
+    content = signed_in_client("coordinator").get(f"/mentors/{free.pk}/status/left/")
+    assert "Hand over their open mentorships first" not in content.content.decode()
+    assert "Record that they left</button>" in content.content.decode()

@@ -21,6 +21,7 @@ from backontrack.audit.services import record
 from backontrack.core import form_tokens
 from backontrack.core.access import can_administer_accounts, require, signed_in_user
 from backontrack.core.concurrency import ConcurrentEditError
+from backontrack.mentors.selectors import open_caseload_counts
 
 from . import services
 from .forms import InstitutionForm, OrganisationForm, UserForm, UserSearchForm
@@ -337,10 +338,18 @@ def user_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                     else _("%(user)s is active again.") % {"user": subject},
                 )
         return redirect("user_detail", pk=subject.pk)
+    # A leaver's open mentorships, as numbers only: the administrator sees no case data.
+    mentoring, coaching = open_caseload_counts(subject) if action == "deactivate" else (0, 0)
     return render(
         request,
         "accounts/admin/user_action.html",
-        {"subject": subject, "action": action, **USER_ACTIONS[action]},
+        {
+            "subject": subject,
+            "action": action,
+            "mentoring": mentoring,
+            "coaching": coaching,
+            **USER_ACTIONS[action],
+        },
     )
 
 

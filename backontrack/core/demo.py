@@ -263,7 +263,7 @@ def _demo_referrals() -> None:
         (40, "convicted_of_terrorism", Status.WITHDRAWN),
         (25, "convicted_of_terrorism", Status.ACCEPTED),
         (16, "vulnerable", Status.ACCEPTED),
-        (45, "hate_crime", Status.MATCHED),
+        (75, "hate_crime", Status.MATCHED),
         (6, "vulnerable", Status.MATCHED),
     ]
     for mentee, (days_ago, criterion, status) in zip(

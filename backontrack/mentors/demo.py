@@ -5,6 +5,7 @@ the coordinator would do it."""
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.db.models import Max
 from django.utils import timezone
 
 from backontrack.accounts.models import Institution, User
@@ -16,6 +17,7 @@ from .models import (
     CourseSession,
     Mentor,
     MentorStatus,
+    MentorStatusChange,
     TrainerKind,
     TrainingModule,
 )
@@ -359,3 +361,27 @@ def load(*, today: date) -> None:
                 to_status=MentorStatus.ACTIVE,
                 reason="",
             )
+    _date_statuses(mentors, today=today, cohort_start=cohort_start)
+
+
+def _date_statuses(mentors: dict[str, Mentor], *, today: date, cohort_start: date) -> None:
+    """Date each mentor's status moves on their story rather than on the day the demo was
+    loaded: recruited before the screening, in training a week before their course, active
+    the day after their last module was signed off."""
+    for plan in PLANS:
+        mentor = mentors[plan.username]
+        last_sign_off = mentor.sign_offs.aggregate(last=Max("signed_off_on"))["last"]
+        days = {
+            MentorStatus.APPLICANT: today - timedelta(days=320),
+            MentorStatus.IN_TRAINING: (today - timedelta(days=10))
+            if plan.attended_only
+            else cohort_start - timedelta(days=7),
+            MentorStatus.ACTIVE: min(today, (last_sign_off or today) + timedelta(days=1)),
+        }
+        for change in mentor.status_changes.all():
+            MentorStatusChange.objects.filter(pk=change.pk).update(
+                occurred_at=_at(days[MentorStatus(change.to_status)], 10)
+            )
+        Mentor.objects.filter(pk=mentor.pk).update(
+            status_changed_at=_at(days[MentorStatus(plan.status)], 10)
+        )

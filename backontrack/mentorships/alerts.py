@@ -9,7 +9,8 @@
 - the release within 90 days and no re-entry plan → mentor, coordinator;
 - the release within 30 days and housing not secured → mentor, coach, coordinator;
 - a progress review overdue: the intake review 30 days after the start, a periodic one, one
-  before release → mentor, coach, coordinator.
+  before release → mentor, coach, coordinator;
+- the mentor's or the coach's account deactivated while the mentorship is open → coordinator.
 
 Each alert has a key that names what is due and since when, so the same situation is sent
 once, and a new one (another month's check-in, a new quiet spell) is sent again."""
@@ -63,6 +64,7 @@ TITLES: dict[str, str | Promise] = {
     "reentry_plan": _("No re-entry plan"),
     "housing": _("Housing not secured"),
     "review": _("Review due"),
+    "leaver": _("Needs a new mentor"),
 }
 INTAKE_REVIEW_DAYS = 30
 REVIEW_TEXTS: dict[str, str | Promise] = {
@@ -184,6 +186,7 @@ def alerts_for(mentorship: Mentorship, today: date) -> list[Alert]:
                     audience=frozenset({MENTOR, COORDINATOR}),
                 )
             )
+    found += _leaver_alerts(mentorship)
     if mentorship.status in (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED):
         found += _reentry_alerts(mentorship, today)
         found += _review_alerts(mentorship, today)
@@ -197,6 +200,35 @@ def alerts_for(mentorship: Mentorship, today: date) -> list[Alert]:
                     mentorship=mentorship,
                     text=str(_("Proposed on %(date)s and not yet activated."))
                     % {"date": _day(proposed_on)},
+                    audience=frozenset({COORDINATOR}),
+                )
+            )
+    return found
+
+
+def _leaver_alerts(mentorship: Mentorship) -> list[Alert]:
+    """An open mentorship whose mentor's or coach's account the administrator deactivated:
+    the coordinator must give it a new mentor or coach."""
+    found = []
+    for kind, who, text in (
+        (
+            MENTOR,
+            mentorship.mentor,
+            _("The account of mentor %(person)s is deactivated: choose a new mentor."),
+        ),
+        (
+            COACH,
+            mentorship.coach,
+            _("The account of coach %(person)s is deactivated: choose a new coach."),
+        ),
+    ):
+        if who.user is not None and not who.user.is_active:
+            found.append(
+                Alert(
+                    key=f"leaver:{mentorship.pk}:{kind}:{who.user_id}",
+                    kind="leaver",
+                    mentorship=mentorship,
+                    text=str(text) % {"person": who},
                     audience=frozenset({COORDINATOR}),
                 )
             )

@@ -20,7 +20,7 @@ from backontrack.accounts.models import Institution, User
 from backontrack.mentees import services as mentees
 from backontrack.mentees.models import CustodyStatus, Mentee
 from backontrack.mentors.models import Mentor
-from backontrack.referrals.demo import demo_only, mentee_data, refer
+from backontrack.referrals.demo import date_moves, demo_only, mentee_data, refer
 from backontrack.referrals.models import Status
 
 from . import services
@@ -1178,6 +1178,8 @@ def _six_weeks(mentorship: Mentorship, today: date) -> None:
     dating = _Dating(mentorship, began=mentorship.created_at)
     started = today - timedelta(days=42)
     dating.to(started - timedelta(days=10))
+    if mentorship.referral is not None:
+        date_moves(mentorship.referral, until=started - timedelta(days=10))
     services.mentorship_activate(
         actor=coordinator,
         mentorship=mentorship,

@@ -1,6 +1,8 @@
 """Demo referrals, taken through the real services to the state each should show."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
 
 from backontrack.accounts.models import User
 from backontrack.mentees import services as mentees
@@ -8,7 +10,7 @@ from backontrack.mentees.models import Mentee
 from backontrack.mentors.models import Mentor
 
 from . import services as referrals
-from .models import Finding, Referral, Status
+from .models import Finding, Referral, ReferralTransition, Screening, Status
 
 
 def mentee_data(mentee: Mentee, **changes: object) -> mentees.MenteeData:
@@ -68,7 +70,32 @@ def refer(
         ),
     )
     _advance(referral, status, coordinator, today, mentor=mentor, coach=coach)
+    date_moves(referral, until=min(today, referral.referred_on + timedelta(days=MOVES_WITHIN_DAYS)))
     return referral
+
+
+MOVES_WITHIN_DAYS = 30
+
+
+def date_moves(referral: Referral, *, until: date) -> None:
+    """Date the referral's moves on its story rather than on the day the demo was loaded:
+    received on the day it was referred, the later moves (and the screening decision) spread
+    up to `until`, the day of the last one (by default a month later, none after today)."""
+    moves = list(referral.transitions.order_by("occurred_at", "id"))
+    span = (until - referral.referred_on).days
+    at = referral.referred_on
+    for n, move in enumerate(moves):
+        step = span * n // (len(moves) - 1) if len(moves) > 1 else 0
+        at = referral.referred_on + timedelta(days=step)
+        ReferralTransition.objects.filter(pk=move.pk).update(occurred_at=_at(at))
+        if move.to_status in (Status.ELIGIBLE, Status.NOT_ELIGIBLE):
+            Screening.objects.filter(referral=referral).update(decided_at=_at(at))
+    Referral.objects.filter(pk=referral.pk).update(status_changed_at=_at(at))
+    referral.refresh_from_db(fields=["status_changed_at"])
+
+
+def _at(day: date) -> datetime:
+    return datetime.combine(day, time(10), tzinfo=timezone.get_current_timezone())
 
 
 def _advance(

@@ -22,6 +22,7 @@ from .. import services
 from ..forms import CheckForm, ConflictForm, MentorFilterForm, MentorForm, MoveForm
 from ..models import STATUS_MOVES, Mentor, MentorStatus
 from ..readiness import readiness_for, readiness_of
+from ..selectors import open_caseload
 
 PAGE_SIZE = 25
 MENTOR = Mentor._meta.label_lower
@@ -278,6 +279,8 @@ def mentor_move(request: HttpRequest, pk: int, to: str) -> HttpResponse:
             return redirect("mentor_detail", pk=mentor.pk)
     record(actor=user, action=Action.VIEW, obj=mentor, fields=["status"])
     question, consequence, confirm = MOVE_QUESTIONS[MentorStatus(to)]
+    # A leaver's open mentorships are listed, each with the page that hands it over.
+    caseload = open_caseload(user, mentor) if to == MentorStatus.LEFT else None
     return render(
         request,
         "mentors/mentor_move.html",
@@ -287,6 +290,7 @@ def mentor_move(request: HttpRequest, pk: int, to: str) -> HttpResponse:
             "question": question % {"mentor": mentor},
             "consequence": consequence,
             "confirm": confirm,
+            "caseload": caseload,
         },
     )
 
