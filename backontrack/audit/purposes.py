@@ -18,12 +18,11 @@ def justification(reason: str, details: str) -> str:
 
 def stated_in(session: Any) -> dict[str, str]:
     now = time.time()
-    kept = {
+    return {
         key: text
         for key, (text, until) in session.get(SESSION_KEY, {}).items()
         if until > now and KEY_PATTERN.fullmatch(key)
     }
-    return kept
 
 
 def state(session: Any, key: str, text: str) -> None:

@@ -43,11 +43,8 @@ def _search(user: object, form: AuditSearchForm) -> tuple[QuerySet[AuditEvent], 
         events = events.filter(action=data["action"])
     object_id = data["object_id"].strip()
     if object_id:
-        if (
-            data["object_type"] in ("", "mentees.mentee")
-            and object_id.isascii()
-            and (object_id.isdigit())
-        ):
+        is_number = object_id.isascii() and object_id.isdigit()
+        if is_number and data["object_type"] in ("", "mentees.mentee"):
             # A person's accesses, found by number, are their access history: say why.
             access.require_stated_purpose(f"mentee:{int(object_id)}")
         events = events & access.audit_events_concerning(user, object_id, data["object_type"])
@@ -255,7 +252,7 @@ def audit_person(request: HttpRequest, pk: int) -> HttpResponse:
 def purpose_ask(request: HttpRequest, needed: PurposeRequired) -> HttpResponse:
     """The question asked instead of a page that is not a routine look (raised by the access
     policy, answered by `purpose_state`). It names no one: the record opens after."""
-    form = StatedPurposeForm(initial={"reason": None})
+    form = StatedPurposeForm()
     return render(
         request,
         "audit/purpose_ask.html",

@@ -274,9 +274,9 @@ def referral_for(user: object, pk: int) -> Referral:
         raise Http404
     if can_screen_referrals(user):
         # The referral of a closed case shows the case: it opens as the case does.
-        closed = Mentorship.objects.filter(referral=referral, status="closed").first()
-        if closed is not None:
-            require_stated_purpose(f"mentorship:{closed.pk}")
+        closed = Mentorship.objects.filter(referral=referral, status="closed")
+        if (closed_id := closed.values_list("pk", flat=True).first()) is not None:
+            require_stated_purpose(f"mentorship:{closed_id}")
     return referral
 
 
