@@ -87,7 +87,7 @@ def _mentorship_summary(user: object) -> dict[str, object]:
     meeting is overdue; the coordinator's count of proposed mentorships to activate."""
     from backontrack.mentorships.alerts import audience_of, visible_alerts
     from backontrack.mentorships.models import OPEN_MENTORSHIP_STATUSES, MentorshipStatus
-    from backontrack.mentorships.views import is_quiet, record_mentees, with_last_meeting
+    from backontrack.mentorships.selectors import is_quiet, record_mentees, with_last_meeting
 
     if can_screen_referrals(user):
         visible = mentorships_visible_to(user)
@@ -134,7 +134,7 @@ HOME_ALERTS = 30
 
 
 def _record_alerts(user: object, shown: list["Alert"]) -> None:
-    from backontrack.mentorships.views import record_mentees
+    from backontrack.mentorships.selectors import record_mentees
 
     record_mentees(user, [alert.mentorship for alert in shown[:HOME_ALERTS]], ["name", "alerts"])
     if shown:

@@ -14,6 +14,7 @@ from backontrack.audit.models import Action
 from backontrack.audit.services import record
 from backontrack.core import access, dates
 from backontrack.core.concurrency import claim_version
+from backontrack.core.errors import Refused
 from backontrack.mentees.models import Mentee
 from backontrack.mentees.services import has_participation_consent
 from backontrack.mentorships import services as mentorship_services
@@ -40,10 +41,6 @@ from .readiness import Gap, readiness_for
 
 # Checks that run out and must be done again; a passed one needs its "valid until" date.
 RENEWED_CHECKS = frozenset({CheckKind.CRIMINAL_RECORD, CheckKind.SECURITY_VETTING})
-
-
-class Refused(Exception):
-    """The write is not allowed as asked; the message says why, for the person asking."""
 
 
 def _add_months(day: date, months: int) -> date:

@@ -15,6 +15,7 @@ from backontrack.audit.models import Action
 from backontrack.audit.services import record
 from backontrack.core import access, dates
 from backontrack.core.concurrency import ConcurrentEditError, claim_version
+from backontrack.core.errors import Refused
 from backontrack.mentees.models import CustodyEvent, CustodyStatus, Mentee
 from backontrack.mentors.models import ConflictOfInterest, Mentor
 from backontrack.mentors.readiness import Readiness, readiness_of
@@ -43,10 +44,6 @@ from .models import (
 
 # A meeting changed later than this after it was recorded keeps its earlier version.
 EDIT_GRACE = timedelta(hours=48)
-
-
-class Refused(Exception):
-    """The write is not allowed as asked; the message says why."""
 
 
 class SameDayMeeting(Exception):

@@ -1,12 +1,12 @@
 """Mentorships: the list, one mentorship's page, activation, pause and resume, meetings."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import date, datetime
 
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Max, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +22,7 @@ from backontrack.core import access, form_tokens
 from backontrack.core.concurrency import ConcurrentEditError
 
 from . import services
-from .alerts import quiet_since, visible_alerts
+from .alerts import visible_alerts
 from .forms import (
     ActivationForm,
     CheckInForm,
@@ -50,17 +50,12 @@ from .models import (
     ReentryNeed,
     ReentryPlan,
 )
+from .selectors import PERSON, is_quiet, record_mentees, with_last_meeting
 
 PAGE_SIZE = 25
 MEETINGS_PER_PAGE = 20
 MENTORSHIP = Mentorship._meta.label_lower
 STALE = _("Someone else changed this mentorship meanwhile. Check it and try again.")
-
-
-def with_last_meeting(mentorships: QuerySet[Mentorship]) -> QuerySet[Mentorship]:
-    return mentorships.annotate(
-        last_meeting=Max("meetings__occurred_on", filter=Q(meetings__outcome=Meeting.Outcome.HELD))
-    )
 
 
 def _apply(
@@ -93,31 +88,6 @@ def _apply(
 
 def _open_goals(user: object, mentorship: Mentorship) -> QuerySet[Goal]:
     return access.goals_of(user, mentorship).filter(status=GoalStatus.ACTIVE)
-
-
-PERSON = ["name", "institution", "custody_status", "expected_release_date"]
-
-
-def record_mentees(
-    user: object, mentorships: "Iterable[Mentorship]", fields: list[str], detail: str = ""
-) -> None:
-    """Every mentorship page shows the person: file their ids under the register's type, so
-    that "who looked at this person" finds the page."""
-    ids = sorted({m.mentee_id for m in mentorships})
-    if ids:
-        record(
-            actor=user,
-            action=Action.VIEW if len(ids) == 1 else Action.LIST,
-            object_type="mentees.mentee",
-            object_ids=ids,
-            fields=fields,
-            detail=detail,
-        )
-
-
-def is_quiet(mentorship: Mentorship) -> bool:
-    """An active mentorship overdue for a meeting (the same rule as the alert)."""
-    return quiet_since(mentorship, timezone.localdate()) is not None
 
 
 @require_GET

@@ -20,8 +20,8 @@ from backontrack.core import access, form_tokens
 from backontrack.core.concurrency import ConcurrentEditError
 from backontrack.core.forms import VersionedFormMixin
 from backontrack.mentorships.models import Mentorship
+from backontrack.mentorships.selectors import record_mentees
 from backontrack.mentorships.services import Refused
-from backontrack.mentorships.views import record_mentees
 
 from . import services
 from .forms import InvolvementForm, MemberForm, WithdrawForm

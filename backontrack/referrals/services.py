@@ -13,6 +13,7 @@ from backontrack.audit.services import record
 from backontrack.core import dates
 from backontrack.core.access import can_move_referral, referrals_visible_to
 from backontrack.core.concurrency import claim_version
+from backontrack.core.errors import Refused
 from backontrack.mentees import services as mentee_services
 from backontrack.mentees.identity import index_for
 from backontrack.mentees.models import Mentee
@@ -28,8 +29,8 @@ MOVES_WITH_THEIR_OWN_SERVICE = frozenset(
 )
 
 
-class MoveRefused(Exception):
-    pass
+class MoveRefused(Refused):
+    """A move of the referral that is not allowed as asked."""
 
 
 class OpenReferralExists(Exception):

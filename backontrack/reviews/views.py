@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
 from backontrack.core import access, form_tokens
+from backontrack.mentorships.selectors import record_mentees
 from backontrack.mentorships.services import Refused
-from backontrack.mentorships.views import record_mentees
 
 from . import services
 from .forms import ReviewForm
