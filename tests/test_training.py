@@ -63,6 +63,18 @@ def test_the_curriculum_is_seeded_with_the_schemes_modules() -> None:
         assert name in page
 
 
+def test_hours_are_written_as_people_write_them_in_either_language() -> None:
+    """14 hours, not "14.0"; three and a half as "3.5" in English and "3,5" in Danish."""
+    client = signed_in_client("trainer")
+    english = client.get("/training/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<td>14</td>" in english and "14.0" not in english
+    assert "Every 24 months, 3.5 hours" in english
+    client.cookies["django_language"] = "da"
+    danish = client.get("/training/", HTTP_ACCEPT_LANGUAGE="da").content.decode()
+    assert "<td>14</td>" in danish and "14,0" not in danish
+    assert "3,5" in danish
+
+
 def test_the_trainer_plans_a_course_and_its_sessions_through_the_pages() -> None:
     client = signed_in_client("trainer")
     module = TrainingModule.objects.get(code="conflict")
