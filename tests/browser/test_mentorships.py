@@ -224,3 +224,20 @@ def test_one_mentorship_from_proposed_through_every_phase_to_closure(
     page.get_by_role("button", name="Open the case").click()
     expect(page).to_have_url(f"{base}{detail}")
     expect(page.get_by_text(proposed.mentee.last_name).first).to_be_visible()
+
+
+def test_on_a_phone_the_mentors_next_action_is_on_the_first_screen(
+    page: Page, axe_source: str
+) -> None:
+    """390 by 844: the header is two short rows, and "Record a meeting" shows without scrolling
+    on the mentorship page (and the mentee's link on the home page)."""
+    active = demo_mentorship(MentorshipStatus.ACTIVE)
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, active.mentor.user.username)  # type: ignore[union-attr]
+    header = page.locator("header.header").bounding_box()
+    assert header is not None and header["height"] < 844 * 0.25, header
+    page.get_by_role("link", name=str(active.mentee)).first.click()
+    record = page.get_by_role("link", name="Record a meeting")
+    box = record.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 844, box
+    check_accessibility(page, axe_source, "mentorship-active-phone")
