@@ -241,3 +241,13 @@ def test_on_a_phone_the_mentors_next_action_is_on_the_first_screen(
     box = record.bounding_box()
     assert box is not None and box["y"] + box["height"] <= 844, box
     check_accessibility(page, axe_source, "mentorship-active-phone")
+
+
+def test_on_a_phone_the_menus_overflow_speaks_the_pages_language(page: Page) -> None:
+    """The design system's script names the overflow menu "Mere" whatever the language."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, "coordinator")
+    more = page.locator(".navigation-menu .more-button span")
+    expect(more).to_have_text("More")
+    page.get_by_role("button", name="Dansk").click()
+    expect(more).to_have_text("Mere")

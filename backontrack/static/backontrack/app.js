@@ -3,6 +3,12 @@ document.addEventListener("DOMContentLoaded", function () {
   if (window.DKFDS && typeof window.DKFDS.init === "function") {
     window.DKFDS.init();
   }
+  // The design system names its overflow menu in Danish only; say it in the page's language.
+  var nav = document.querySelector(".navigation-menu[data-more-label]");
+  var more = document.querySelector(".navigation-menu .more-button span");
+  if (nav && more) {
+    more.textContent = nav.getAttribute("data-more-label");
+  }
   var summary = document.getElementById("error-summary");
   if (summary) {
     summary.focus();
