@@ -18,7 +18,7 @@ from django.apps import apps as django_apps
 from django.conf import settings
 from django.utils import timezone, translation
 
-from backontrack.accounts.models import User
+from backontrack.accounts.models import Institution, Organisation, User
 from backontrack.audit.describe import describe
 from backontrack.audit.models import AuditEvent
 from backontrack.mentees.models import Mentee
@@ -56,6 +56,16 @@ def _words(text: str) -> set[str]:
 @cache
 def english_words() -> frozenset[str]:
     """The words of the English messages (msgid) that are in no Danish one (msgstr)."""
+    return _catalogue_words("msgid")
+
+
+@cache
+def danish_words() -> frozenset[str]:
+    """The words of the Danish messages (msgstr) that are in no English one (msgid)."""
+    return _catalogue_words("msgstr")
+
+
+def _catalogue_words(only_in: str) -> frozenset[str]:
     words: dict[str, set[str]] = {"msgid": set(), "msgstr": set()}
     side = "msgid"
     for line in PO_FILE.read_text().splitlines():
@@ -68,27 +78,31 @@ def english_words() -> frozenset[str]:
     # The curriculum's Danish module names are Danish too ("Coaching", "Supervision").
     for module in MODULES:
         words["msgstr"] |= _words(module[2])
-    return frozenset(words["msgid"] - words["msgstr"] - NEUTRAL)
+    other = "msgstr" if only_in == "msgid" else "msgid"
+    return frozenset(words[only_in] - words[other] - NEUTRAL)
 
 
 class VisibleText(HTMLParser):
     """The text a reader sees or hears: no script, style or tags, nothing marked as being in
-    another language."""
+    another language than the page's."""
 
     SKIPPED = {"script", "style", "template"}
     # What a screen reader or a pointer reads out besides the text.
     READ = ("aria-label", "title", "alt", "placeholder")
     VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
 
-    def __init__(self) -> None:
+    def __init__(self, language: str = "da") -> None:
         super().__init__(convert_charrefs=True)
+        self.language = language
         self.parts: list[str] = []
         self.open: list[bool] = []  # for each open element: is its text hidden?
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
         language = attributes.get("lang")
-        hidden = tag in self.SKIPPED or (language is not None and language != "da")
+        hidden = tag in self.SKIPPED or (
+            tag != "html" and language is not None and language != self.language
+        )
         hidden = hidden or (bool(self.open) and self.open[-1])
         if not hidden:
             self.parts += [attributes[name] or "" for name in self.READ if name in attributes]
@@ -106,8 +120,8 @@ class VisibleText(HTMLParser):
             self.parts.append(data)
 
 
-def visible_text(html: str) -> str:
-    parser = VisibleText()
+def visible_text(html: str, language: str = "da") -> str:
+    parser = VisibleText(language)
     parser.feed(html)
     return " ".join(" ".join(parser.parts).split())
 
@@ -122,15 +136,25 @@ def proper_names() -> tuple[str, ...]:
         names |= {f"{first} {last}", first, last}
     names |= {str(mentor) for mentor in Mentor.objects.select_related("user")}
     names |= {member.name for member in NetworkMember.objects.all()}
+    names |= set(Organisation.objects.values_list("name", flat=True))
+    names |= set(Institution.objects.values_list("name", flat=True))
     return tuple(sorted((n for n in names if n), key=len, reverse=True))
 
 
 def english_on(text: str) -> dict[str, str]:
     """Each English word on the page, with a little of the text around its first use."""
+    return _foreign_on(text, english_words())
+
+
+def danish_on(text: str) -> dict[str, str]:
+    """Each Danish word on an English page, with a little of the text around its first use."""
+    return _foreign_on(text, danish_words())
+
+
+def _foreign_on(text: str, english: frozenset[str]) -> dict[str, str]:
     text = EMAIL.sub(" ", text)
     for name in proper_names():
         text = text.replace(name, " ")
-    english = english_words()
     found: dict[str, str] = {}
     for match in WORD.finditer(text):
         word = match.group().lower()

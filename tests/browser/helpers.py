@@ -5,11 +5,26 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import SCREENSHOTS, WCAG_21_AA
 from tests.conftest import PASSWORD, current_code
+from tests.test_danish_pages import danish_on, english_on, visible_text
+
+# The text of the app's own controls (headings may carry what people wrote), leaving out
+# what is marked as another language (the language switch).
+APP_WORDS = """() => [...document.querySelectorAll(
+    "nav a, footer p, button, label, legend, summary, th, .alert-heading"
+)].filter(e => !e.closest("[lang]:not(html)")).map(e => e.innerText).join(" ")"""
 
 
 def check_accessibility(page: Page, axe_source: str, name: str) -> None:
     """Run axe-core on the page as it is (its content security policy untouched: evaluate
-    runs in the page without adding a script element) and save a screenshot to look at."""
+    runs in the page without adding a script element), check that what the page shows after
+    its scripts ran is in the page's language, and save a screenshot to look at."""
+    language = page.locator("html").get_attribute("lang") or "en"
+    if language == "da":
+        foreign = english_on(visible_text(page.content(), language))
+    else:
+        # What people wrote may be in Danish on an English page; the app's own words not.
+        foreign = danish_on(page.evaluate(APP_WORDS))
+    assert not foreign, f"{name} ({page.url}) is in {language!r} but says: {foreign}"
     page.evaluate(axe_source)
     result = page.evaluate(
         "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
