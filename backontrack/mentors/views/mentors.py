@@ -71,8 +71,9 @@ def mentor_list(request: HttpRequest) -> HttpResponse:
     access.require(access.can_see_training(user))
     if request.method == "POST":
         form = MentorFilterForm(request.POST)
-        if (done := name_search.remember_and_redirect(request, "mentor_list", form)) is not None:
-            return done
+        remembered = name_search.remember_and_redirect(request, "mentor_list", form)
+        if remembered is not None:
+            return remembered
     else:
         form = MentorFilterForm(name_search.search_data(request, "mentor_list"))
     data = form.cleaned_data if form.is_valid() else {}
