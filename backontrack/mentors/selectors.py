@@ -124,7 +124,9 @@ def mentors_found(user: User, data: dict[str, Any], page_number: str | None) -> 
         object_ids=[mentor.pk for mentor in page.object_list],
         fields=[*used, "status", "readiness"],
     )
-    return MentorPage(page=page, rows=[(mentor, readiness[mentor.pk]) for mentor in page])
+    return MentorPage(
+        page=page, rows=[(mentor, readiness[mentor.pk]) for mentor in page.object_list]
+    )
 
 
 @dataclass(frozen=True)
