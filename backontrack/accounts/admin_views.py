@@ -2,22 +2,18 @@
 
 from smtplib import SMTPException
 
-from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from backontrack.accounts.models import Authenticator
-from backontrack.audit.models import Action
-from backontrack.audit.services import record
 from backontrack.core import form_tokens
 from backontrack.core.access import can_administer_accounts, require, signed_in_user
 from backontrack.core.concurrency import ConcurrentEditError
@@ -26,6 +22,7 @@ from backontrack.mentors.selectors import open_caseload_counts
 from . import services
 from .forms import InstitutionForm, OrganisationForm, UserForm, UserSearchForm
 from .models import AccountRequest, Institution, Organisation, Role, User
+from .selectors import account_shown, lockouts, users_found
 
 PAGE_SIZE = 25
 
@@ -40,49 +37,11 @@ def _page(request: HttpRequest, queryset: QuerySet) -> Page:
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def _lockouts() -> QuerySet[AccessAttempt]:
-    since = timezone.now() - settings.AXES_COOLOFF_TIME
-    return AccessAttempt.objects.filter(
-        failures_since_start__gte=settings.AXES_FAILURE_LIMIT, attempt_time__gte=since
-    )
-
-
-def _users_with_status() -> QuerySet[User]:
-    return (
-        User.objects.select_related("organisation")
-        .prefetch_related("role_grants")
-        .annotate(
-            has_authenticator=Exists(
-                Authenticator.objects.filter(user=OuterRef("pk"), confirmed=True)
-            ),
-            is_locked=Exists(_lockouts().filter(username=OuterRef("username"))),
-        )
-    )
-
-
 @require_http_methods(["GET"])
 def user_list(request: HttpRequest) -> HttpResponse:
-    _admin(request)
+    actor = _admin(request)
     search = UserSearchForm(request.GET or None)
-    users = _users_with_status()
-    if search.is_valid():
-        if query := search.cleaned_data["q"].strip():
-            users = users.filter(
-                Q(username__icontains=query)
-                | Q(first_name__icontains=query)
-                | Q(last_name__icontains=query)
-            )
-        if role := search.cleaned_data["role"]:
-            users = users.filter(role_grants__role=role)
-    page = _page(request, users.order_by("username"))
-    record(
-        actor=request.user,
-        action=Action.SEARCH
-        if search.is_valid() and any(search.cleaned_data.values())
-        else Action.LIST,
-        object_type=User._meta.label_lower,
-        object_ids=[subject.pk for subject in page.object_list],
-    )
+    page = users_found(actor, search, request.GET.get("page"))
     return render(
         request,
         "accounts/admin/user_list.html",
@@ -172,18 +131,16 @@ EMAIL_FAILED = gettext_lazy(
 
 @require_http_methods(["GET"])
 def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _admin(request)
-    subject = get_object_or_404(_users_with_status(), pk=pk)
-    record(actor=request.user, action=Action.VIEW, obj=subject)
-    requests = list(subject.account_requests.select_related("requested_by", "decided_by")[:10])
+    actor = _admin(request)
+    shown = account_shown(actor, pk)
     context = {
-        "subject": subject,
-        "recovery_codes_left": subject.recovery_codes.filter(used_at__isnull=True).count(),
-        "latest_link": subject.signin_links.order_by("-issued_at", "-id").first(),
-        "requests": requests,
+        "subject": shown.subject,
+        "recovery_codes_left": shown.recovery_codes_left,
+        "latest_link": shown.latest_link,
+        "requests": shown.requests,
         "waiting_roles": [
             Role(item.role).label
-            for item in requests
+            for item in shown.requests
             if item.status == AccountRequest.Status.PENDING and item.role
         ],
     }
@@ -454,6 +411,6 @@ def admin_summary() -> dict[str, int]:
         "without_authenticator": active.exclude(
             Exists(Authenticator.objects.filter(user=OuterRef("pk"), confirmed=True))
         ).count(),
-        "locked": _lockouts().values("username").distinct().count(),
+        "locked": lockouts().values("username").distinct().count(),
         "organisations": Organisation.objects.filter(is_active=True).count(),
     }

@@ -7,11 +7,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from backontrack.audit.models import Action
-from backontrack.audit.services import record
 from backontrack.core.access import (
     account_request_for,
-    account_requests_to_decide,
     can_approve_account_changes,
     require,
     signed_in_user,
@@ -19,23 +16,14 @@ from backontrack.core.access import (
 
 from . import services
 from .forms import AccountRequestDecisionForm
-from .models import AccountRequest
-
-PAGE_SIZE = 50
+from .selectors import approvals_listed, record_account_request
 
 
 @require_http_methods(["GET"])
 def approval_list(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     require(can_approve_account_changes(user))
-    waiting = list(account_requests_to_decide(user)[:PAGE_SIZE])
-    record(
-        actor=user,
-        action=Action.LIST,
-        object_type=AccountRequest._meta.label_lower,
-        object_ids=[item.pk for item in waiting],
-        fields=["user", "kind", "role", "email", "requested_by"],
-    )
+    waiting = approvals_listed(user)
     return render(request, "accounts/approval_list.html", {"waiting": waiting})
 
 
@@ -67,12 +55,7 @@ def approval_decide(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect("approval_list")
     else:
-        record(
-            actor=user,
-            action=Action.VIEW,
-            obj=account_request,
-            fields=["user", "kind", "role", "email", "requested_by"],
-        )
+        record_account_request(user, account_request)
     return render(
         request,
         "accounts/approval_decide.html",

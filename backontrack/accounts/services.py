@@ -706,6 +706,26 @@ def verify_second_factor(*, user: User, token: str) -> bool:
     return recovery_code_use(user=user, code=token)
 
 
+def signin_record(*, user: User) -> None:
+    """Both factors passed: the sign-in is recorded."""
+    record(actor=user, action=Action.SIGN_IN)
+
+
+def signin_failure_record(*, username: str, locked: bool = False, detail: str = "") -> None:
+    """A sign-in refused, by the step that refused it (`detail`), or blocked by the lockout;
+    recorded under the user name typed, since nobody is signed in."""
+    record(
+        actor=None,
+        username=username,
+        action=Action.LOCKOUT if locked else Action.SIGN_IN_FAILED,
+        detail=detail,
+    )
+
+
+def signout_record(*, user: object) -> None:
+    record(actor=user, action=Action.SIGN_OUT)
+
+
 @transaction.atomic
 def organisation_save(
     *,

@@ -25,8 +25,6 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from backontrack.accounts.models import Authenticator
-from backontrack.audit.models import Action
-from backontrack.audit.services import record
 from backontrack.core.access import authenticated_user, signed_in_user
 
 from . import services
@@ -93,7 +91,7 @@ def _finish_signin(request: HttpRequest, user: User) -> str:
     """Both factors passed: sign in (which gives the session a new key) and start its clocks."""
     pending = request.session.pop(PENDING, {})
     login(request, user, backend="backontrack.accounts.backends.AccountBackend")
-    record(actor=user, action=Action.SIGN_IN)
+    services.signin_record(user=user)
     now = time.time()
     request.session[SIGNED_IN_AT] = now
     request.session["last_seen"] = now
@@ -106,10 +104,9 @@ def _record_failure(request: HttpRequest, user: User) -> bool:
     credentials = {"username": user.username}
     user_login_failed.send(sender=__name__, credentials=credentials, request=request)
     locked = AxesProxyHandler.is_locked(request, credentials)
-    record(
-        actor=None,
+    services.signin_failure_record(
         username=user.username,
-        action=Action.LOCKOUT if locked else Action.SIGN_IN_FAILED,
+        locked=locked,
         detail=(request.resolver_match.url_name or "") if request.resolver_match else "",
     )
     return locked
@@ -137,16 +134,13 @@ def signin(request: HttpRequest) -> HttpResponse:
             password=form.cleaned_data["password"],
         )
         if getattr(request, "axes_locked_out", False):
-            record(actor=None, username=form.cleaned_data["username"], action=Action.LOCKOUT)
+            services.signin_failure_record(username=form.cleaned_data["username"], locked=True)
             return _render_locked(request)
         if user is None and _is_deactivated(
             form.cleaned_data["username"], form.cleaned_data["password"]
         ):
-            record(
-                actor=None,
-                username=form.cleaned_data["username"],
-                action=Action.SIGN_IN_FAILED,
-                detail="deactivated",
+            services.signin_failure_record(
+                username=form.cleaned_data["username"], detail="deactivated"
             )
             form.add_error(
                 None,
@@ -156,11 +150,8 @@ def signin(request: HttpRequest) -> HttpResponse:
                 ),
             )
         elif user is None:
-            record(
-                actor=None,
-                username=form.cleaned_data["username"],
-                action=Action.SIGN_IN_FAILED,
-                detail="password",
+            services.signin_failure_record(
+                username=form.cleaned_data["username"], detail="password"
             )
             form.add_error(
                 None,
@@ -372,7 +363,7 @@ def _link_proof_holds(step: str, user: User, form: LinkForm) -> bool:
 
 @require_POST
 def signout(request: HttpRequest) -> HttpResponse:
-    record(actor=request.user, action=Action.SIGN_OUT)
+    services.signout_record(user=request.user)
     logout(request)
     messages.success(request, _("You have signed out."))
     return redirect("signin")

@@ -1,9 +1,7 @@
 import csv
 from collections.abc import Iterator
-from datetime import datetime, time, timedelta
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -13,50 +11,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from backontrack.core import access
 from backontrack.core.access import can_read_audit_trail, require, signed_in_user
-from backontrack.mentees import identity
 
-from . import checkpoints as checkpoint_log
 from . import purposes
-from .checkpoints import Checkpoint
 from .context import PurposeRequired
 from .describe import describe
 from .forms import AuditSearchForm, ExportForm, PersonLookupForm, StatedPurposeForm
-from .models import Action, AuditEvent
-from .services import ChainProblem, record, verify_chain
-
-PAGE_SIZE = 50
-
-
-def _search(user: object, form: AuditSearchForm) -> tuple[QuerySet[AuditEvent], list[str]]:
-    """The events the auditor's filters select, newest first, and the filters used. A record
-    is found through the index of records concerned, so lists and searches that showed it
-    are found as well as the events about it alone."""
-    events = access.audit_events_visible_to(user).order_by("-id")
-    if not (form.is_bound and form.is_valid()):
-        return events, []
-    data = form.cleaned_data
-    if data["username"]:
-        events = events.filter(actor_username__iexact=data["username"].strip())
-    if data["action"]:
-        events = events.filter(action=data["action"])
-    object_id = data["object_id"].strip()
-    if object_id:
-        is_number = object_id.isascii() and object_id.isdigit()
-        if is_number and data["object_type"] in ("", "mentees.mentee"):
-            # A person's accesses, found by number, are their access history: say why.
-            access.require_stated_purpose(f"mentee:{int(object_id)}")
-        events = events & access.audit_events_concerning(user, object_id, data["object_type"])
-    elif data["object_type"]:
-        events = events.filter(object_type=data["object_type"])
-    if data["date_from"]:
-        start = timezone.make_aware(datetime.combine(data["date_from"], time.min))
-        events = events.filter(occurred_at__gte=start)
-    if data["date_to"]:
-        end = timezone.make_aware(datetime.combine(data["date_to"] + timedelta(days=1), time.min))
-        events = events.filter(occurred_at__lt=end)
-    return events, [name for name, value in data.items() if value]
+from .models import AuditEvent
+from .selectors import chain_checked, person_accesses, person_found, trail_exported, trail_searched
 
 
 @require_GET
@@ -70,17 +32,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 def _render_log(
     request: HttpRequest, user: object, form: AuditSearchForm, export_form: ExportForm
 ) -> HttpResponse:
-    events, used = _search(user, form)
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
-    described = [describe(event) for event in page.object_list]
-    # Reading the audit trail is itself recorded.
-    record(
-        actor=user,
-        action=Action.SEARCH if used else Action.LIST,
-        object_type=AuditEvent._meta.label_lower,
-        object_ids=[item.event.pk for item in described],
-        fields=used,
-    )
+    found = trail_searched(user, form, request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -88,8 +40,8 @@ def _render_log(
         "audit/audit_log.html",
         {
             "form": form,
-            "page": page,
-            "events": described,
+            "page": found.page,
+            "events": found.events,
             "querystring": params.urlencode(),
             "export_form": export_form,
         },
@@ -152,19 +104,7 @@ def audit_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     export_form = ExportForm(request.POST)
     if not export_form.is_valid() or (form.is_bound and not form.is_valid()):
         return _render_log(request, user, form, export_form)
-    events, used = _search(user, form)
-    # The export covers the trail as it is now: later events are left out.
-    newest = events.values_list("id", flat=True).first() or 0
-    events = events.filter(id__lte=newest)
-    count = events.count()
-    record(
-        actor=user,
-        action=Action.EXPORT,
-        object_type=AuditEvent._meta.label_lower,
-        fields=used,
-        justification=export_form.cleaned_data["purpose"],
-        detail=f"csv:{count}",
-    )
+    events = trail_exported(user, form, export_form.cleaned_data["purpose"])
     writer = csv.writer(_Echo())
     response = StreamingHttpResponse(
         (writer.writerow(row) for row in _export_rows(events)), content_type="text/csv"
@@ -178,18 +118,7 @@ def audit_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
 def audit_verify(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     require(can_read_audit_trail(user))
-    found: list[Checkpoint] = []
-    problems: list[str] = []
-    path = checkpoint_log.configured_file()
-    if path is not None and path.exists():
-        found, problems = checkpoint_log.read(path)
-    checked = 0
-    for step in verify_chain(checkpoints=found):
-        if isinstance(step, ChainProblem):
-            problems.insert(0, step.message())
-            break
-        checked = step
-    record(actor=user, action=Action.VIEW, object_type="audit.chain", detail="verified")
+    checked, problems = chain_checked(user)
     if not problems:
         messages.success(
             request, _("The audit trail is intact: %(count)s events checked.") % {"count": checked}
@@ -207,17 +136,8 @@ def person_lookup(request: HttpRequest) -> HttpResponse:
     require(can_read_audit_trail(user))
     form = PersonLookupForm(request.POST or None, prefix="id")
     if request.method == "POST" and form.is_valid():
-        index = identity.index_for(form.cleaned_data["personal_id"])
-        found = access.mentee_by_personal_id_for_audit(user, index)
         stated = purposes.justification(form.cleaned_data["reason"], form.cleaned_data["details"])
-        record(
-            actor=user,
-            action=Action.SEARCH,
-            object_type="mentees.mentee",
-            object_ids=[found.pk] if found else [],
-            fields=["personal_id"],
-            justification=stated,
-        )
+        found = person_found(user, form.cleaned_data["personal_id"], stated)
         if found is not None:
             purposes.state(request.session, f"mentee:{found.pk}", stated)
             return redirect("audit_person", pk=found.pk)
@@ -229,23 +149,11 @@ def person_lookup(request: HttpRequest) -> HttpResponse:
 def audit_person(request: HttpRequest, pk: int) -> HttpResponse:
     """Every access to one person's record, newest first."""
     user = signed_in_user(request)
-    mentee = access.mentee_for_audit(user, pk)
-    events = access.audit_events_about(user, mentee).order_by("-id")
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
-    # Fix the page before this visit's own events are written.
-    described = [describe(event) for event in page.object_list]
-    record(actor=user, action=Action.VIEW, obj=mentee, fields=["first_name", "last_name"])
-    record(
-        actor=user,
-        action=Action.LIST,
-        object_type=AuditEvent._meta.label_lower,
-        object_ids=[item.event.pk for item in described],
-        detail=f"accesses to mentees.mentee #{mentee.pk}",
-    )
+    shown = person_accesses(user, pk, request.GET.get("page"))
     return render(
         request,
         "audit/audit_person.html",
-        {"mentee": mentee, "page": page, "events": described, "querystring": ""},
+        {"mentee": shown.mentee, "page": shown.page, "events": shown.events, "querystring": ""},
     )
 
 

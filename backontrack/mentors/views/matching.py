@@ -3,7 +3,6 @@
 from collections.abc import Sequence
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,17 +10,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from backontrack.audit.models import Action
-from backontrack.audit.services import record
 from backontrack.core import access
 from backontrack.core.concurrency import ConcurrentEditError
-from backontrack.referrals.models import Referral, Status
+from backontrack.referrals.models import Status
 
 from .. import matching, pool, services
 from ..forms import MatchForm, MoveForm
 from ..models import PoolDraft
-
-PROPOSALS_PER_PAGE = 50
+from ..selectors import pool_draft_shown, record_suggestions, referrals_waiting_for_pool
 
 
 @require_http_methods(["GET", "POST"])
@@ -72,7 +68,7 @@ def referral_match(request: HttpRequest, pk: int) -> HttpResponse:
                 % {"name": referral.mentee, "mentor": mentorship.mentor, "coach": mentorship.coach},
             )
             return redirect("referral_detail", pk=referral.pk)
-    _record_suggestions(user, referral, suggestions)
+    record_suggestions(user, referral, suggestions)
     return render(
         request,
         "mentors/match.html",
@@ -89,39 +85,12 @@ def referral_match(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _record_suggestions(
-    user: object, referral: Referral, suggestions: list[matching.Suggestion]
-) -> None:
-    """The match pages show the referral and every mentor's score and readiness."""
-    record(
-        actor=user,
-        action=Action.VIEW,
-        obj=referral,
-        fields=["mentee", "orientation", "languages", "institution", "suggestions"],
-    )
-    record(
-        actor=user,
-        action=Action.LIST,
-        object_type="mentors.mentor",
-        object_ids=[s.mentor.pk for s in suggestions],
-        fields=["score", "readiness"],
-        detail=f"suggestions for referrals.referral #{referral.pk}",
-    )
-
-
 @require_GET
 def pool_overview(request: HttpRequest) -> HttpResponse:
     user = access.signed_in_user(request)
     access.require(access.can_screen_referrals(user))
-    waiting = pool.open_referrals()
+    waiting = referrals_waiting_for_pool(user)
     current = access.pool_drafts_visible_to(user).filter(state=PoolDraft.State.OPEN).first()
-    record(
-        actor=user,
-        action=Action.LIST,
-        object_type="referrals.referral",
-        object_ids=[referral.pk for referral in waiting],
-        fields=["status"],
-    )
     return render(
         request,
         "mentors/pool_overview.html",
@@ -150,21 +119,8 @@ def pool_draft_create(request: HttpRequest) -> HttpResponse:
 @require_GET
 def pool_draft(request: HttpRequest, pk: int) -> HttpResponse:
     user = access.signed_in_user(request)
-    draft = access.pool_draft_for(user, pk)
-    proposals = draft.proposals.select_related(
-        "referral", "referral__mentee", "referral__mentee__institution", "mentor", "coach"
-    ).order_by("referral__referred_on", "referral_id")
-    page = Paginator(proposals, PROPOSALS_PER_PAGE).get_page(request.GET.get("page"))
-    rows = list(page.object_list)
-    record(actor=user, action=Action.VIEW, obj=draft, fields=["proposals"])
-    record(
-        actor=user,
-        action=Action.LIST,
-        object_type="referrals.referral",
-        object_ids=[proposal.referral_id for proposal in rows],
-        fields=["mentee", "institution", "proposed_mentor", "proposed_coach"],
-        detail=f"in mentors.pooldraft #{draft.pk}",
-    )
+    shown = pool_draft_shown(user, pk, request.GET.get("page"))
+    draft = shown.draft
     totals = draft.proposals.aggregate(
         total=Sum("score"), count=Count("id"), matched=Count("id", filter=Q(mentor__isnull=False))
     )
@@ -173,8 +129,8 @@ def pool_draft(request: HttpRequest, pk: int) -> HttpResponse:
         "mentors/pool_draft.html",
         {
             "draft": draft,
-            "page": page,
-            "rows": rows,
+            "page": shown.page,
+            "rows": shown.rows,
             "querystring": "",
             "total": totals["total"] or 0,
             "matched": totals["matched"],
@@ -240,7 +196,7 @@ def pool_proposal_edit(request: HttpRequest, pk: int, proposal_pk: int) -> HttpR
             return redirect("pool_draft", pk=draft.pk)
         if not form.errors:
             return redirect("pool_draft", pk=draft.pk)
-    _record_suggestions(user, proposal.referral, suggestions)
+    record_suggestions(user, proposal.referral, suggestions)
     return _proposal_page(request, draft, proposal, form, possible, coaches)
 
 

@@ -2,8 +2,6 @@
 each mentor's own profile."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,20 +10,22 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
-from backontrack.audit.models import Action
-from backontrack.audit.services import record
-from backontrack.core import access, form_tokens, name_search
+from backontrack.core import access, name_search
 from backontrack.core.concurrency import ConcurrentEditError
-from backontrack.mentees.identity import index_for
+from backontrack.core.saving import save_or_say_why
 
 from .. import services
 from ..forms import CheckForm, ConflictForm, MentorFilterForm, MentorForm, MoveForm
-from ..models import STATUS_MOVES, Mentor, MentorStatus
-from ..readiness import readiness_for, readiness_of
-from ..selectors import open_caseload
+from ..models import STATUS_MOVES, MentorStatus
+from ..readiness import readiness_for
+from ..selectors import (
+    mentee_by_personal_id,
+    mentor_shown,
+    mentors_found,
+    open_caseload,
+    record_mentor,
+)
 
-PAGE_SIZE = 25
-MENTOR = Mentor._meta.label_lower
 # What the page for each status move asks, what it says will happen, and its button.
 MOVE_QUESTIONS = {
     MentorStatus.IN_TRAINING: (
@@ -71,38 +71,13 @@ def mentor_list(request: HttpRequest) -> HttpResponse:
     access.require(access.can_see_training(user))
     if request.method == "POST":
         form = MentorFilterForm(request.POST)
-        if (done := name_search.remember_and_redirect(request, "mentor_list", form)) is not None:
-            return done
+        remembered = name_search.remember_and_redirect(request, "mentor_list", form)
+        if remembered is not None:
+            return remembered
     else:
         form = MentorFilterForm(name_search.search_data(request, "mentor_list"))
-    mentors = access.mentors_visible_to(user).defer("prior_experience")
     data = form.cleaned_data if form.is_valid() else {}
-    used = []
-    if status := data.get("status"):
-        mentors = mentors.filter(status=status)
-        used.append("status")
-    else:
-        mentors = mentors.exclude(status=MentorStatus.LEFT)
-    if region := data.get("region"):
-        mentors = mentors.filter(
-            Q(regions__icontains=f'"{region}"') | Q(institutions__region=region)
-        ).distinct()
-        used.append("region")
-    if query := data.get("q"):
-        for word in query.split():
-            mentors = mentors.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
-        used.append("name")
-    page = Paginator(mentors.order_by("last_name", "first_name", "id"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    readiness = readiness_of(page.object_list)
-    record(
-        actor=user,
-        action=Action.SEARCH if used else Action.LIST,
-        object_type=MENTOR,
-        object_ids=[mentor.pk for mentor in page.object_list],
-        fields=[*used, "status", "readiness"],
-    )
+    found = mentors_found(user, data, request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     params.pop(name_search.NAME, None)
@@ -111,8 +86,8 @@ def mentor_list(request: HttpRequest) -> HttpResponse:
         "mentors/mentor_list.html",
         {
             "form": form,
-            "page": page,
-            "rows": [(mentor, readiness[mentor.pk]) for mentor in page.object_list],
+            "page": found.page,
+            "rows": found.rows,
             "querystring": params.urlencode(),
             "can_manage": access.can_manage_mentors(user),
         },
@@ -126,25 +101,22 @@ def mentor_create(request: HttpRequest) -> HttpResponse:
     access.require(access.can_manage_mentors(user))
     form = MentorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            with form_tokens.spend(form, actor=user) as spending:
-                mentor = services.mentor_create(
-                    actor=user,
-                    data=form.mentor_data(),
-                    institutions=list(form.cleaned_data["institutions"]),
-                )
-                spending.made(reverse("mentor_detail", args=[mentor.pk]))
-        except form_tokens.AlreadySubmitted as submitted:
-            return form_tokens.already_submitted(request, submitted)
-        except services.Refused as refused:
-            form.add_error(None, str(refused))
-        else:
-            messages.success(
-                request,
+        done = save_or_say_why(
+            request,
+            form,
+            lambda: services.mentor_create(
+                actor=user,
+                data=form.mentor_data(),
+                institutions=list(form.cleaned_data["institutions"]),
+            ),
+            then=lambda mentor: reverse("mentor_detail", args=[mentor.pk]),
+            said=lambda mentor: (
                 _("%(mentor)s is registered as an applicant. Record the screening checks next.")
-                % {"mentor": mentor},
-            )
-            return redirect("mentor_detail", pk=mentor.pk)
+                % {"mentor": mentor}
+            ),
+        )
+        if done is not None:
+            return done
     return render(request, "mentors/mentor_form.html", {"form": form})
 
 
@@ -160,55 +132,29 @@ def my_mentor_profile(request: HttpRequest) -> HttpResponse:
 @require_GET
 def mentor_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = access.signed_in_user(request)
-    mentor = access.mentor_for(user, pk)
-    readiness = readiness_for(mentor)
-    screening = access.can_see_screening(user, mentor)
+    shown = mentor_shown(user, pk)
+    mentor = shown.mentor
     manage = access.can_manage_mentors(user)
-    own = access.is_own_mentor_profile(user, mentor)
-    details = manage or own
-    conflicts = list(access.conflicts_of(user, mentor))
-    record(
-        actor=user,
-        action=Action.VIEW,
-        obj=mentor,
-        fields=[
-            "profile",
-            "status",
-            "training",
-            *(["prior_experience", "status_history"] if details else []),
-            *(["screening_checks"] if screening else []),
-            *(["conflicts"] if conflicts else []),
-        ],
-    )
-    if conflicts:
-        record(
-            actor=user,
-            action=Action.VIEW,
-            object_type="mentees.mentee",
-            object_ids=[conflict.mentee_id for conflict in conflicts],
-            fields=["name", "conflict_of_interest"],
-            detail=f"on mentors.mentor #{mentor.pk}",
-        )
     return render(
         request,
         "mentors/mentor_detail.html",
         {
             "mentor": mentor,
-            "readiness": readiness,
-            "details": details,
-            "screening": screening,
+            "readiness": readiness_for(mentor),
+            "details": shown.details,
+            "screening": shown.screening,
             "checks": list(access.checks_of(user, mentor)),
-            "conflicts": conflicts,
+            "conflicts": shown.conflicts,
             "institutions": list(mentor.institutions.all()),
             "status_changes": list(mentor.status_changes.select_related("actor"))
-            if details
+            if shown.details
             else [],
             "moves": [(s, MentorStatus(s).label) for s in STATUS_MOVES[mentor.status]]
             if manage
             else [],
             "can_manage": manage,
             "can_edit": access.can_edit_mentor(user, mentor),
-            "own": own,
+            "own": access.is_own_mentor_profile(user, mentor),
             "is_trainer": access.can_manage_training(user),
         },
     )
@@ -241,7 +187,7 @@ def mentor_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The profile is saved."))
             return redirect("mentor_detail", pk=mentor.pk)
     if request.method == "GET":
-        record(actor=user, action=Action.VIEW, obj=mentor, fields=["profile", "prior_experience"])
+        record_mentor(user, mentor, ["profile", "prior_experience"])
     return render(request, "mentors/mentor_form.html", {"form": form, "mentor": mentor})
 
 
@@ -277,7 +223,7 @@ def mentor_move(request: HttpRequest, pk: int, to: str) -> HttpResponse:
                 % {"mentor": mentor, "status": MentorStatus(to).label},
             )
             return redirect("mentor_detail", pk=mentor.pk)
-    record(actor=user, action=Action.VIEW, obj=mentor, fields=["status"])
+    record_mentor(user, mentor, ["status"])
     question, consequence, confirm = MOVE_QUESTIONS[MentorStatus(to)]
     # A leaver's open mentorships are listed, each with the page that hands it over.
     caseload = open_caseload(user, mentor) if to == MentorStatus.LEFT else None
@@ -304,25 +250,23 @@ def check_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = CheckForm(request.POST or None, initial={"kind": request.GET.get("kind")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            with form_tokens.spend(form, actor=user) as spending:
-                services.check_record(
-                    actor=user,
-                    mentor=mentor,
-                    kind=data["kind"],
-                    result=data["result"],
-                    checked_on=data["checked_on"],
-                    expires_on=data["expires_on"],
-                    note=data["note"],
-                )
-                spending.made(reverse("mentor_detail", args=[mentor.pk]))
-        except form_tokens.AlreadySubmitted as submitted:
-            return form_tokens.already_submitted(request, submitted)
-        except services.Refused as refused:
-            form.add_error(None, str(refused))
-        else:
-            messages.success(request, _("The check is recorded."))
-            return redirect("mentor_detail", pk=mentor.pk)
+        done = save_or_say_why(
+            request,
+            form,
+            lambda: services.check_record(
+                actor=user,
+                mentor=mentor,
+                kind=data["kind"],
+                result=data["result"],
+                checked_on=data["checked_on"],
+                expires_on=data["expires_on"],
+                note=data["note"],
+            ),
+            then=reverse("mentor_detail", args=[mentor.pk]),
+            said=_("The check is recorded."),
+        )
+        if done is not None:
+            return done
     return render(request, "mentors/check_form.html", {"mentor": mentor, "form": form})
 
 
@@ -335,39 +279,27 @@ def conflict_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = ConflictForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        mentee = access.mentee_by_personal_id(user, index_for(data["personal_id"]))
-        record(
-            actor=user,
-            action=Action.SEARCH,
-            object_type="mentees.mentee",
-            object_ids=[mentee.pk] if mentee else [],
-            fields=["personal_id"],
-        )
+        mentee = mentee_by_personal_id(user, data["personal_id"])
         if mentee is None:
             form.add_error(
                 "personal_id",
                 _("Nobody in the register has this number. Register the person first."),
             )
         else:
-            try:
-                with form_tokens.spend(form, actor=user) as spending:
-                    services.conflict_record(
-                        actor=user,
-                        mentor=mentor,
-                        mentee=mentee,
-                        side=data["side"],
-                        description=data["description"],
-                    )
-                    spending.made(reverse("mentor_detail", args=[mentor.pk]))
-            except form_tokens.AlreadySubmitted as submitted:
-                return form_tokens.already_submitted(request, submitted)
-            except services.Refused as refused:
-                form.add_error(None, str(refused))
-            else:
-                messages.success(
-                    request,
-                    _("The conflict is recorded: %(mentor)s will not be matched with %(name)s.")
-                    % {"mentor": mentor, "name": mentee},
-                )
-                return redirect("mentor_detail", pk=mentor.pk)
+            done = save_or_say_why(
+                request,
+                form,
+                lambda: services.conflict_record(
+                    actor=user,
+                    mentor=mentor,
+                    mentee=mentee,
+                    side=data["side"],
+                    description=data["description"],
+                ),
+                then=reverse("mentor_detail", args=[mentor.pk]),
+                said=_("The conflict is recorded: %(mentor)s will not be matched with %(name)s.")
+                % {"mentor": mentor, "name": mentee},
+            )
+            if done is not None:
+                return done
     return render(request, "mentors/conflict_form.html", {"mentor": mentor, "form": form})

@@ -1,8 +1,6 @@
 """Training: the curriculum, courses and sessions, attendance and module sign-off. The
 trainer manages it; coordinators read it. No case files here."""
 
-from decimal import Decimal
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Min, Q
@@ -13,14 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from backontrack.audit.models import Action
-from backontrack.audit.services import record
-from backontrack.core import access, form_tokens
+from backontrack.core import access
 from backontrack.core.concurrency import ConcurrentEditError
+from backontrack.core.saving import save_or_say_why
 
 from .. import services
 from ..forms import AttendanceForm, CourseForm, SessionForm, SignOffForm
 from ..models import MentorStatus, TrainingModule
+from ..selectors import course_participants, record_mentors
 
 PAGE_SIZE = 20
 
@@ -54,14 +52,15 @@ def course_create(request: HttpRequest) -> HttpResponse:
     access.require(access.can_manage_training(user))
     form = CourseForm(request.POST or None, initial={"module": request.GET.get("module")})
     if request.method == "POST" and form.is_valid():
-        try:
-            with form_tokens.spend(form, actor=user) as spending:
-                course = services.course_create(actor=user, data=form.course_data())
-                spending.made(reverse("course_detail", args=[course.pk]))
-        except form_tokens.AlreadySubmitted as submitted:
-            return form_tokens.already_submitted(request, submitted)
-        messages.success(request, _("The course is created. Add its sessions next."))
-        return redirect("course_detail", pk=course.pk)
+        done = save_or_say_why(
+            request,
+            form,
+            lambda: services.course_create(actor=user, data=form.course_data()),
+            then=lambda course: reverse("course_detail", args=[course.pk]),
+            said=_("The course is created. Add its sessions next."),
+        )
+        if done is not None:
+            return done
     return render(request, "mentors/course_form.html", {"form": form})
 
 
@@ -96,42 +95,13 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = access.signed_in_user(request)
     course = access.course_for(user, pk)
     sessions = list(course.sessions.annotate(present=Count("attendance")))
-    attendance = list(
-        access.attendance_visible_to(user)
-        .filter(session__course=course)
-        .select_related("mentor", "session")
-        .order_by("mentor__last_name", "mentor__first_name", "session__starts_at")
-    )
-    hours: dict[int, Decimal] = {}
-    people = {}
-    for row in attendance:
-        hours[row.mentor_id] = hours.get(row.mentor_id, Decimal("0")) + row.hours
-        people[row.mentor_id] = row.mentor
-    signed = set(
-        access.sign_offs_visible_to(user)
-        .filter(module=course.module, mentor_id__in=list(people))
-        .values_list("mentor_id", flat=True)
-    )
-    record(
-        actor=user,
-        action=Action.LIST,
-        object_type="mentors.mentor",
-        object_ids=sorted(people),
-        fields=["attendance", "sign_off"],
-        detail=f"course mentors.course #{course.pk}",
-    )
     return render(
         request,
         "mentors/course_detail.html",
         {
             "course": course,
             "sessions": sessions,
-            "participants": [
-                (mentor, hours[mentor_id], mentor_id in signed)
-                for mentor_id, mentor in sorted(
-                    people.items(), key=lambda item: (item[1].last_name, item[1].first_name)
-                )
-            ],
+            "participants": course_participants(user, course),
             "now": timezone.now(),
             "can_manage": access.can_manage_training(user),
         },
@@ -146,19 +116,17 @@ def session_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = SessionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         starts_at, ends_at = form.period()
-        try:
-            with form_tokens.spend(form, actor=user) as spending:
-                services.session_add(
-                    actor=user, course=course, starts_at=starts_at, ends_at=ends_at
-                )
-                spending.made(reverse("course_detail", args=[course.pk]))
-        except form_tokens.AlreadySubmitted as submitted:
-            return form_tokens.already_submitted(request, submitted)
-        except services.Refused as refused:
-            form.add_error(None, str(refused))
-        else:
-            messages.success(request, _("The session is added."))
-            return redirect("course_detail", pk=course.pk)
+        done = save_or_say_why(
+            request,
+            form,
+            lambda: services.session_add(
+                actor=user, course=course, starts_at=starts_at, ends_at=ends_at
+            ),
+            then=reverse("course_detail", args=[course.pk]),
+            said=_("The session is added."),
+        )
+        if done is not None:
+            return done
     return render(request, "mentors/session_form.html", {"form": form, "course": course})
 
 
@@ -190,13 +158,7 @@ def session_attendance(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Attendance is saved."))
             return redirect("course_detail", pk=session.course_id)
-    record(
-        actor=user,
-        action=Action.LIST,
-        object_type="mentors.mentor",
-        object_ids=[mentor.pk for mentor in mentors],
-        fields=["name", "attendance"],
-    )
+    record_mentors(user, [mentor.pk for mentor in mentors], ["name", "attendance"])
     return render(
         request,
         "mentors/attendance_form.html",
@@ -221,32 +183,23 @@ def course_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            with form_tokens.spend(form, actor=user) as spending:
-                sign_off = services.module_sign_off(
-                    actor=user,
-                    mentor=data["mentor"],
-                    module=course.module,
-                    signed_off_on=data["signed_off_on"],
-                    note=data["note"],
-                )
-                spending.made(reverse("course_detail", args=[course.pk]))
-        except form_tokens.AlreadySubmitted as submitted:
-            return form_tokens.already_submitted(request, submitted)
-        except services.Refused as refused:
-            form.add_error(None, str(refused))
-        else:
-            messages.success(
-                request,
+        done = save_or_say_why(
+            request,
+            form,
+            lambda: services.module_sign_off(
+                actor=user,
+                mentor=data["mentor"],
+                module=course.module,
+                signed_off_on=data["signed_off_on"],
+                note=data["note"],
+            ),
+            then=reverse("course_detail", args=[course.pk]),
+            said=lambda sign_off: (
                 _("%(module)s is signed off for %(mentor)s.")
-                % {"module": course.module, "mentor": sign_off.mentor},
-            )
-            return redirect("course_detail", pk=course.pk)
-    record(
-        actor=user,
-        action=Action.LIST,
-        object_type="mentors.mentor",
-        object_ids=list(mentors.values_list("pk", flat=True)),
-        fields=["name"],
-    )
+                % {"module": course.module, "mentor": sign_off.mentor}
+            ),
+        )
+        if done is not None:
+            return done
+    record_mentors(user, mentors.values_list("pk", flat=True), ["name"])
     return render(request, "mentors/sign_off_form.html", {"form": form, "course": course})
