@@ -43,6 +43,8 @@ def _default_language_after() -> Iterator[None]:
 PO_FILE = settings.PACKAGE_DIR / "locale" / "da" / "LC_MESSAGES" / "django.po"
 WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 EMAIL = re.compile(r"\S+@\S+")
+# Hashes, ids and codes ("046766a3…") are in no language.
+CODE = re.compile(r"\w*\d\w*")
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{[^}]*\}|<[^>]*>")
 # Words of the English messages that say nothing about the language of a page: units,
 # abbreviations, letters, and words that are Danish as well.
@@ -152,7 +154,7 @@ def danish_on(text: str) -> dict[str, str]:
 
 
 def _foreign_on(text: str, english: frozenset[str]) -> dict[str, str]:
-    text = EMAIL.sub(" ", text)
+    text = CODE.sub(" ", EMAIL.sub(" ", text))
     for name in proper_names():
         text = text.replace(name, " ")
     found: dict[str, str] = {}

@@ -70,8 +70,17 @@ def test_every_persona_signs_in_to_their_own_home_page(
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         check_accessibility(page, axe_source, f"{username}{str(href).replace('/', '-')}")
 
-    page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_text("You have signed out.")).to_be_visible()
+    # And again in Danish on a phone (390 by 844): the same pages, in Danish all through.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.get_by_role("button", name="Dansk").click()
+    expect(page.locator("html")).to_have_attribute("lang", "da")
+    for href in ["/", *hrefs]:
+        page.goto(str(href))
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        check_accessibility(page, axe_source, f"{username}{str(href).replace('/', '-')}-da-phone")
+
+    page.get_by_role("button", name="Log ud").click()
+    expect(page.get_by_text("Du er logget ud.")).to_be_visible()
 
 
 def test_every_admin_page_is_accessible(page: Page, axe_source: str) -> None:
