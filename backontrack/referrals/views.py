@@ -29,6 +29,7 @@ from .forms import (
 from .models import NotEligibleReason, Referral, Status
 from .transitions import REASON_REQUIRED, next_statuses
 
+# Said when the referral moved on while its form was open.
 STALE = gettext_lazy("Someone else moved this referral meanwhile. Check its status and try again.")
 # What the page for each generic move asks, what it says will happen, and its button.
 MOVE_QUESTIONS = {
