@@ -11,6 +11,7 @@ from backontrack.audit.models import Action
 from backontrack.audit.services import record
 from backontrack.core import dates
 from backontrack.core.concurrency import claim_version
+from backontrack.mentorships.services import follow_custody_event, reentry_release_follow
 
 from .identity import formatted, index_for
 from .models import STATUS_AFTER, Consent, CustodyEvent, Mentee
@@ -124,8 +125,6 @@ def mentee_update(*, actor: User, mentee: Mentee, version: int, data: MenteeData
     mentee.save()
     record(actor=actor, action=Action.CHANGE, obj=mentee, fields=changed)
     if "expected_release_date" in changed:
-        from backontrack.mentorships.services import reentry_release_follow
-
         reentry_release_follow(mentee, mentee.expected_release_date)
     return mentee
 
@@ -173,8 +172,6 @@ def custody_event_record(
     )
     if updates:
         record(actor=actor, action=Action.CHANGE, obj=mentee, fields=sorted(updates))
-    from backontrack.mentorships.services import follow_custody_event
-
     follow_custody_event(actor=actor, event=event)
     return event
 
@@ -227,11 +224,10 @@ def consent_record(
 
 @transaction.atomic
 def consent_withdraw(*, actor: User, consent: Consent, withdrawn_on: date, note: str) -> Consent:
-    """Record that the mentee withdrew this consent. Processing that depended on it stops:
-    a referral accepted on the strength of it (and not yet matched) is withdrawn."""
+    """Record that the mentee withdrew this consent. What depended on it is stopped by the
+    caller in the same transaction (referrals.services.consent_withdraw): the register does
+    not know what rests on its consents."""
     dates.PROGRAMME_EVENT.require(withdrawn_on)
-    from backontrack.referrals.services import withdraw_for_lost_consent
-
     # Locked as recording contact with the network locks it: the two never cross.
     Mentee.objects.select_for_update().filter(pk=consent.mentee_id).first()
     consent.withdrawn_on = withdrawn_on
@@ -244,6 +240,4 @@ def consent_withdraw(*, actor: User, consent: Consent, withdrawn_on: date, note:
         fields=["withdrawn_on", *(["withdrawal_note"] if note else [])],
         detail=f"for mentees.mentee #{consent.mentee_id}",
     )
-    if consent.participation and not has_participation_consent(consent.mentee):
-        withdraw_for_lost_consent(actor=actor, mentee=consent.mentee)
     return consent

@@ -5,30 +5,22 @@ import math
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
-from backontrack.audit.models import Action
-from backontrack.audit.services import record
-from backontrack.core import access, form_tokens
-from backontrack.core.concurrency import ConcurrentEditError
-from backontrack.core.forms import VersionedFormMixin
-from backontrack.mentorships.models import Mentorship
+from backontrack.core import access
+from backontrack.core.saving import save_or_say_why
 from backontrack.mentorships.selectors import record_mentees
-from backontrack.mentorships.services import Refused
 
-from . import services
+from . import selectors, services
 from .forms import InvolvementForm, MemberForm, WithdrawForm
 from .models import Closeness, NetworkMember
 
-INVOLVEMENTS_PER_PAGE = 20
-MEMBER_FIELDS = ["name", "relation", "influence", "closeness", "contact_details", "consent"]
 # The picture: rings by closeness around the mentee.
 RADIUS: dict[str, int] = {Closeness.CLOSE: 70, Closeness.SOME: 125, Closeness.DISTANT: 180}
 CENTRE = 210
@@ -59,70 +51,24 @@ def picture(members: list[NetworkMember]) -> list[Dot]:
 @require_GET
 def network(request: HttpRequest, pk: int) -> HttpResponse:
     user = access.signed_in_user(request)
-    mentorship = access.mentorship_for(user, pk)
-    members = sorted(
-        access.network_of(user, mentorship), key=lambda m: (list(RADIUS).index(m.closeness), m.pk)
-    )
-    network_consent = services.network_consent(mentorship.mentee, timezone.localdate())
-    for member in members:
-        # Shown per person: may they be contacted today (both consents and the mentee's
-        # consent to contacting the network)?
-        member.may_contact = network_consent and member.consent_state == "given"  # type: ignore[attr-defined]
-    involvements = Paginator(access.involvements_of(user, mentorship), INVOLVEMENTS_PER_PAGE)
-    page = involvements.get_page(request.GET.get("page"))
-    record_mentees(user, [mentorship], ["name"], f"network of mentorship #{mentorship.pk}")
-    record(
-        actor=user,
-        action=Action.LIST,
-        object_type=NetworkMember._meta.label_lower,
-        object_ids=[m.pk for m in members],
-        fields=MEMBER_FIELDS,
-        detail=f"network of mentorships.mentorship #{mentorship.pk}",
-    )
-    if page.object_list:
-        record(
-            actor=user,
-            action=Action.LIST,
-            object_type="network.involvement",
-            object_ids=[i.pk for i in page.object_list],
-            fields=["member", "kind", "occurred_on", "note"],
-            detail=f"of mentorships.mentorship #{mentorship.pk}",
-        )
+    shown = selectors.network_page(user, pk, request.GET.get("page"))
+    mentorship = shown.mentorship
     return render(
         request,
         "network/network.html",
         {
             "mentorship": mentorship,
-            "members": members,
-            "dots": picture(members),
+            "members": shown.members,
+            "dots": picture(shown.members),
             "centre": CENTRE,
             "rings": list(RADIUS.values()),
-            "page": page,
+            "page": shown.involvements,
             "querystring": "",
-            "network_consent": network_consent,
+            "network_consent": shown.network_consent,
             "can_edit": access.can_edit_network(user, mentorship),
             "can_record": access.can_record_meetings(user, mentorship),
         },
     )
-
-
-def _save(
-    request: HttpRequest, mentorship: Mentorship, form: VersionedFormMixin, write: object
-) -> HttpResponse | None:
-    done = redirect("network", pk=mentorship.pk)
-    try:
-        with form_tokens.spend(form, actor=request.user) as spending:
-            write()  # type: ignore[operator]
-            spending.made(done.url)
-    except form_tokens.AlreadySubmitted as submitted:
-        return form_tokens.already_submitted(request, submitted)
-    except ConcurrentEditError:
-        messages.error(request, str(VersionedFormMixin.concurrent_edit_message))
-        return done
-    except Refused as refused:
-        form.add_error(None, str(refused))
-        return None
-    return done
 
 
 @sensitive_post_parameters("name", "contact_details", "notes")
@@ -133,16 +79,16 @@ def member_create(request: HttpRequest, pk: int) -> HttpResponse:
     access.require(access.can_edit_network(user, mentorship))
     form = MemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        done = _save(
+        done = save_or_say_why(
             request,
-            mentorship,
             form,
             lambda: services.member_create(
                 actor=user, mentorship=mentorship, data=form.member_data()
             ),
+            then=reverse("network", args=[mentorship.pk]),
+            said=_("The person is added to the network."),
         )
-        if done:
-            messages.success(request, _("The person is added to the network."))
+        if done is not None:
             return done
     record_mentees(user, [mentorship], ["name"])
     return render(request, "network/member_form.html", {"mentorship": mentorship, "form": form})
@@ -157,9 +103,8 @@ def member_edit(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
     member = access.network_member_for(user, mentorship, member_pk)
     form = MemberForm(request.POST or None, member=member)
     if request.method == "POST" and form.is_valid():
-        done = _save(
+        done = save_or_say_why(
             request,
-            mentorship,
             form,
             lambda: services.member_update(
                 actor=user,
@@ -168,13 +113,16 @@ def member_edit(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
                 version=form.cleaned_data["version"],
                 data=form.member_data(),
             ),
+            then=reverse("network", args=[mentorship.pk]),
+            said=_("The change is saved."),
         )
-        if done:
-            messages.success(request, _("The change is saved."))
+        if done is not None:
             return done
     if request.method == "GET":
-        record(actor=user, action=Action.VIEW, obj=member, fields=[*MEMBER_FIELDS, "notes"])
-    record_mentees(user, [mentorship], ["name"])
+        selectors.member_shown(user, mentorship, member, [*selectors.MEMBER_FIELDS, "notes"])
+    else:
+        # The form shows again what was typed, not the stored member.
+        record_mentees(user, [mentorship], ["name"])
     return render(
         request,
         "network/member_form.html",
@@ -190,9 +138,8 @@ def member_withdraw(request: HttpRequest, pk: int, member_pk: int) -> HttpRespon
     member = access.network_member_for(user, mentorship, member_pk)
     form = WithdrawForm(request.POST or None, initial={"version": member.version})
     if request.method == "POST" and form.is_valid():
-        done = _save(
+        done = save_or_say_why(
             request,
-            mentorship,
             form,
             lambda: services.consent_withdraw(
                 actor=user,
@@ -202,14 +149,12 @@ def member_withdraw(request: HttpRequest, pk: int, member_pk: int) -> HttpRespon
                 withdrawn_on=form.cleaned_data["withdrawn_on"],
                 withdrawn_by=form.cleaned_data["withdrawn_by"],
             ),
+            then=reverse("network", args=[mentorship.pk]),
+            said=_("Consent is withdrawn: nobody contacts this person from now on."),
         )
-        if done:
-            messages.success(
-                request, _("Consent is withdrawn: nobody contacts this person from now on.")
-            )
+        if done is not None:
             return done
-    record(actor=user, action=Action.VIEW, obj=member, fields=["name", "consent"])
-    record_mentees(user, [mentorship], ["name"])
+    selectors.member_shown(user, mentorship, member, ["name", "consent"])
     return render(
         request,
         "network/withdraw.html",
@@ -238,10 +183,9 @@ def involvement_create(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        done = _save(
+        done = save_or_say_why(
             request,
-            mentorship,
-            form,  # type: ignore[arg-type]
+            form,
             lambda: services.involvement_record(
                 actor=user,
                 mentorship=mentorship,
@@ -251,18 +195,15 @@ def involvement_create(request: HttpRequest, pk: int) -> HttpResponse:
                 meeting=data["meeting"],
                 note=data["note"],
             ),
+            then=reverse("network", args=[mentorship.pk]),
+            said=_("The involvement is recorded."),
         )
-        if done:
-            messages.success(request, _("The involvement is recorded."))
+        if done is not None:
             return done
-    record_mentees(user, [mentorship], ["name"])
-    record(
-        actor=user,
-        action=Action.LIST,
-        object_type=NetworkMember._meta.label_lower,
-        object_ids=[m.pk for m in form.fields["member"].queryset],  # type: ignore[attr-defined]
-        fields=["name", "relation"],
-        detail=f"to record involvement in mentorships.mentorship #{mentorship.pk}",
+    selectors.involvement_form_shown(
+        user,
+        mentorship,
+        form.fields["member"].queryset,  # type: ignore[attr-defined]
     )
     return render(
         request,

@@ -16,7 +16,7 @@ from backontrack.core.concurrency import claim_version
 from backontrack.core.errors import Refused
 from backontrack.mentees import services as mentee_services
 from backontrack.mentees.identity import index_for
-from backontrack.mentees.models import Mentee
+from backontrack.mentees.models import Consent, Mentee
 
 from .eligibility import recommend
 from .models import OPEN_STATUSES, Referral, ReferralTransition, Screening, Status
@@ -270,7 +270,20 @@ def referral_mark_matched(*, actor: User, referral: Referral, version: int) -> R
     return referral
 
 
-def withdraw_for_lost_consent(*, actor: User, mentee: Mentee) -> None:
+@transaction.atomic
+def consent_withdraw(*, actor: User, consent: Consent, withdrawn_on: date, note: str) -> Consent:
+    """Withdraw the mentee's consent and stop the processing that depended on it: a referral
+    accepted on the strength of it (and not yet matched) is withdrawn. Here rather than in
+    the register, because the referral needs the register and not the other way round."""
+    consent = mentee_services.consent_withdraw(
+        actor=actor, consent=consent, withdrawn_on=withdrawn_on, note=note
+    )
+    if consent.participation and not mentee_services.has_participation_consent(consent.mentee):
+        _withdraw_for_lost_consent(actor=actor, mentee=consent.mentee)
+    return consent
+
+
+def _withdraw_for_lost_consent(*, actor: User, mentee: Mentee) -> None:
     """Consent to take part was withdrawn: open referrals of this person that depended on
     it (accepted, not yet matched) are withdrawn, saying why."""
     for referral in Referral.objects.filter(mentee=mentee, status=Status.ACCEPTED):

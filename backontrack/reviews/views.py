@@ -3,26 +3,21 @@
 from datetime import date
 from typing import Any
 
-from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
-from backontrack.audit.models import Action
-from backontrack.audit.services import record
-from backontrack.core import access, form_tokens
+from backontrack.core import access
+from backontrack.core.saving import save_or_say_why
 from backontrack.mentorships.selectors import record_mentees
-from backontrack.mentorships.services import Refused
 
-from . import services
+from . import selectors, services
 from .forms import ReviewForm
 from .models import Occasion, Review
-
-# The reviews shown side by side: the latest ones (the page says how many there are).
-COLUMNS = 8
 
 
 def _release(mentorship: Any) -> date | None:
@@ -67,28 +62,17 @@ def trajectory(reviews: list[Review]) -> list[dict[str, Any]]:
 @require_GET
 def reviews(request: HttpRequest, pk: int) -> HttpResponse:
     user = access.signed_in_user(request)
-    mentorship = access.mentorship_for(user, pk)
-    every = list(access.reviews_of(user, mentorship))
-    shown = every[-COLUMNS:]
-    record_mentees(user, [mentorship], ["name"], f"reviews of mentorship #{mentorship.pk}")
-    if shown:
-        record(
-            actor=user,
-            action=Action.LIST,
-            object_type=Review._meta.label_lower,
-            object_ids=[r.pk for r in shown],
-            fields=["occasion", "held_on", "ratings", "evidence", "summary"],
-            detail=f"of mentorships.mentorship #{mentorship.pk}",
-        )
-    due = services.due(mentorship, every, _release(mentorship), timezone.localdate())
+    shown = selectors.reviews_page(user, pk)
+    mentorship = shown.mentorship
+    due = services.due(mentorship, shown.every, _release(mentorship), timezone.localdate())
     return render(
         request,
         "reviews/reviews.html",
         {
             "mentorship": mentorship,
-            "reviews": shown,
-            "earlier": len(every) - len(shown),
-            "rows": trajectory(shown),
+            "reviews": shown.shown,
+            "earlier": len(shown.every) - len(shown.shown),
+            "rows": trajectory(shown.shown),
             "due": [Occasion(o).label for o in due],
             "can_record": access.can_record_reviews(user, mentorship),
         },
@@ -114,25 +98,22 @@ def review_create(request: HttpRequest, pk: int) -> HttpResponse:
         initial={"occasion": due[0] if due else Occasion.PERIODIC},
     )
     if request.method == "POST" and form.is_valid():
-        done = redirect("reviews", pk=mentorship.pk)
-        try:
-            with form_tokens.spend(form, actor=user) as spending:
-                services.review_record(
-                    actor=user,
-                    mentorship=mentorship,
-                    instrument=instrument,
-                    occasion=form.cleaned_data["occasion"],
-                    held_on=form.cleaned_data["held_on"],
-                    ratings=form.ratings(),
-                    summary=form.cleaned_data["summary"],
-                )
-                spending.made(done.url)
-        except form_tokens.AlreadySubmitted as submitted:
-            return form_tokens.already_submitted(request, submitted)
-        except Refused as refused:
-            form.add_error(None, str(refused))
-        else:
-            messages.success(request, _("The review is recorded."))
+        done = save_or_say_why(
+            request,
+            form,
+            lambda: services.review_record(
+                actor=user,
+                mentorship=mentorship,
+                instrument=instrument,
+                occasion=form.cleaned_data["occasion"],
+                held_on=form.cleaned_data["held_on"],
+                ratings=form.ratings(),
+                summary=form.cleaned_data["summary"],
+            ),
+            then=reverse("reviews", args=[mentorship.pk]),
+            said=_("The review is recorded."),
+        )
+        if done is not None:
             return done
     record_mentees(user, [mentorship], ["name"])
     return render(
