@@ -15,12 +15,7 @@ from backontrack.core import access, dates
 from backontrack.core.concurrency import claim_version
 from backontrack.core.errors import Refused
 
-from ..models import (
-    Goal,
-    Meeting,
-    MeetingRevision,
-    Mentorship,
-)
+from ..models import Goal, Meeting, MeetingRevision, Mentorship
 
 # A meeting changed later than this after it was recorded keeps its earlier version.
 EDIT_GRACE = timedelta(hours=48)

@@ -13,14 +13,7 @@ from backontrack.core import access, dates
 from backontrack.core.concurrency import ConcurrentEditError, claim_version
 from backontrack.core.errors import Refused
 
-from ..models import (
-    AimArea,
-    Goal,
-    GoalStatus,
-    Mentorship,
-    MentorshipChange,
-    Plan,
-)
+from ..models import AimArea, Goal, GoalStatus, Mentorship, MentorshipChange, Plan
 from .shared import plan_change
 
 

@@ -5,11 +5,7 @@ from django.utils import timezone
 
 from backontrack.accounts.models import User
 
-from ..models import (
-    Mentorship,
-    MentorshipChange,
-    MentorshipStatus,
-)
+from ..models import Mentorship, MentorshipChange, MentorshipStatus
 
 ONGOING = (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED)
 

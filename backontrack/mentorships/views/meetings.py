@@ -65,9 +65,9 @@ def meeting_edit(request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse
 
     def latest() -> HttpResponse:
         # Show the latest version, so that the change can be made again on top of it.
-        latest = access.meeting_for(user, mentorship, meeting_pk)
-        again = MeetingForm(meeting=latest, late=late, goals=goals.distinct())
-        return _meeting_form(request, user, mentorship, again, latest, late)
+        saved = access.meeting_for(user, mentorship, meeting_pk)
+        again = MeetingForm(meeting=saved, late=late, goals=goals.distinct())
+        return _meeting_form(request, user, mentorship, again, saved, late)
 
     if request.method == "POST" and form.is_valid():
         done = save_or_say_why(
