@@ -521,6 +521,31 @@ def can_manage_mentorship(user: object, mentorship: Mentorship) -> bool:
     return has_role(user, Role.COORDINATOR)
 
 
+def can_activate_mentorship(user: object, mentorship: Mentorship) -> bool:
+    """The coordinator activates a proposed mentorship."""
+    return can_manage_mentorship(user, mentorship) and mentorship.status == "proposed"
+
+
+def pause_or_resume_to(user: object, mentorship: Mentorship) -> str | None:
+    """The status the coordinator may move the mentorship to by pausing an active one or
+    resuming a paused one; None when they may not."""
+    if not can_manage_mentorship(user, mentorship):
+        return None
+    return {"active": "paused", "paused": "active"}.get(mentorship.status)
+
+
+def can_steer_ongoing_mentorship(user: object, mentorship: Mentorship) -> bool:
+    """Check-ins and moving the phase by hand are the coordinator's, while the mentorship
+    is active or paused."""
+    return can_manage_mentorship(user, mentorship) and mentorship.status in ("active", "paused")
+
+
+def can_change_open_mentorship(user: object, mentorship: Mentorship) -> bool:
+    """Reallocating, changing the coach and closing are the coordinator's, until the
+    mentorship is closed."""
+    return can_manage_mentorship(user, mentorship) and mentorship.status != "closed"
+
+
 def is_mentor_of(user: object, mentorship: Mentorship) -> bool:
     account = _mentor_account(user)
     return account is not None and mentorship.mentor.user_id == account.pk

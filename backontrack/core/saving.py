@@ -31,6 +31,7 @@ def save_or_say_why(
     said: str | Callable[[T], str] = "",
     stale: str = "",
     stale_then: str = "",
+    stale_shows: Callable[[], HttpResponse] | None = None,
 ) -> HttpResponse | None:
     """Run `write` once for this form, in one transaction with spending its token.
 
@@ -39,7 +40,8 @@ def save_or_say_why(
     go after saving (or a function of what the write returned), `said` the message that
     says it was saved, `stale` the message when someone else changed the record meanwhile
     and `stale_then` where to send the person then (default: `then`, when it is known
-    before writing)."""
+    before writing). A form that is shown again from the latest version instead (so that
+    the change can be made again on top of it) passes `stale_shows`, which answers then."""
     try:
         with form_tokens.spend(form, actor=request.user) as spending:
             result = write()
@@ -49,6 +51,8 @@ def save_or_say_why(
         return form_tokens.already_submitted(request, submitted)
     except ConcurrentEditError:
         messages.error(request, stale or str(VersionedFormMixin.concurrent_edit_message))
+        if stale_shows is not None:
+            return stale_shows()
         return redirect(stale_then or (then if isinstance(then, str) else request.path))
     except Refused as refused:
         form.add_error(None, str(refused))

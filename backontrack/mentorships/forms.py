@@ -44,6 +44,10 @@ MEETING_LENGTH = _(
 )
 
 
+# What a coordinator's form says when the mentorship changed after it was opened.
+STALE = _("Someone else changed this mentorship meanwhile. Check it and try again.")
+
+
 class ActivationForm(VersionedFormMixin, DesignSystemForm):
     initial_meeting_on = forms.DateField(
         label=_("Date of the initial meeting"),

@@ -1,12 +1,11 @@
-"""Every write to a mentorship and its meetings, audited in the same transaction."""
+"""A mentorship's life: activation, pause and resume, phases, reallocation, the coach, closure
+and the coordinator's check-ins, each audited in the same transaction."""
 
-import json
 from dataclasses import asdict, dataclass, fields
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,45 +13,23 @@ from backontrack.accounts.models import User
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
 from backontrack.core import access, dates
-from backontrack.core.concurrency import ConcurrentEditError, claim_version
+from backontrack.core.concurrency import claim_version
 from backontrack.core.errors import Refused
 from backontrack.mentees.models import CustodyEvent, CustodyStatus, Mentee
 from backontrack.mentors.models import ConflictOfInterest, Mentor
 from backontrack.mentors.readiness import Readiness, readiness_of
 
-from .models import (
-    NEED_DUE_DAYS,
-    AimArea,
+from ..models import (
     CheckIn,
     ClosureType,
-    Goal,
-    GoalStatus,
-    Meeting,
-    MeetingRevision,
     Mentorship,
     MentorshipChange,
     MentorshipStatus,
-    NeedDomain,
-    NeedOwner,
-    NeedStatus,
     Phase,
-    Plan,
     ReallocationReason,
-    ReentryNeed,
-    ReentryPlan,
 )
-
-# A meeting changed later than this after it was recorded keeps its earlier version.
-EDIT_GRACE = timedelta(hours=48)
-
-
-class SameDayMeeting(Exception):
-    """A meeting of the same kind is already recorded on that day: a second one is
-    recorded only when the person says it is one."""
-
-    def __init__(self, meeting: Meeting) -> None:
-        super().__init__(meeting.pk)
-        self.meeting = meeting
+from .reentry import reentry_plan_ensure
+from .shared import ONGOING
 
 
 def phase_for(mentee: Mentee, *, today: date | None = None) -> str:
@@ -78,7 +55,6 @@ PHASE_AFTER_EVENT: dict[str, dict[str, str]] = {
     "acquittal": {Phase.REMAND: Phase.RE_ENTRY},
     "admission": {Phase.AFTERCARE: Phase.REMAND, Phase.RE_ENTRY: Phase.REMAND},
 }
-ONGOING = (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED)
 
 
 def _in_release_window(mentee: Mentee, today: date) -> bool:
@@ -191,7 +167,7 @@ def mentorship_activate(
         detail="proposed -> active",
     )
     if mentorship.phase == Phase.RE_ENTRY:
-        _reentry_plan_ensure(mentorship, actor)
+        reentry_plan_ensure(mentorship, actor)
     return mentorship
 
 
@@ -231,156 +207,6 @@ def mentorship_pause_or_resume(
     return mentorship
 
 
-@dataclass
-class MeetingData:
-    occurred_on: date
-    kind: str
-    outcome: str
-    not_held_reason: str
-    duration_minutes: int | None
-    participants: list[str]
-    topics: list[str]
-    engagement: str
-    facts: str
-    assessment: str
-    follow_up: str
-
-    def clean(self) -> "MeetingData":
-        """Normalise and check; a meeting that did not take place keeps only why."""
-        if (
-            self.kind not in Meeting.Kind.values
-            or self.outcome not in Meeting.Outcome.values
-            or self.not_held_reason not in ("", *Meeting.NotHeldReason.values)
-            or self.engagement not in ("", *Meeting.Engagement.values)
-            or not set(self.topics) <= set(Meeting.Topic.values)
-            or not set(self.participants) <= set(Meeting.Participant.values)
-        ):
-            raise Refused(_("Choose from the options given."))
-        if self.occurred_on > timezone.localdate():
-            raise Refused(_("A meeting cannot be recorded before it has taken place."))
-        dates.PROGRAMME_EVENT.require(self.occurred_on)
-        if self.outcome == Meeting.Outcome.HELD:
-            if not self.duration_minutes:
-                raise Refused(_("Say how long the meeting lasted."))
-            self.not_held_reason = ""
-        else:
-            if not self.not_held_reason:
-                raise Refused(_("Say why the meeting did not take place."))
-            self.duration_minutes = None
-            self.engagement = ""
-            self.topics = []
-        self.participants = sorted(set(self.participants))
-        self.topics = sorted(set(self.topics))
-        self.facts = self.facts.strip()
-        self.assessment = self.assessment.strip()
-        self.follow_up = self.follow_up.strip()
-        return self
-
-
-def _filled(data: MeetingData) -> list[str]:
-    return [name for name, value in asdict(data).items() if value not in ("", [], None)]
-
-
-def _check_goals(mentorship: Mentorship, goals: list[Goal]) -> None:
-    if any(goal.mentorship_id != mentorship.pk for goal in goals):
-        raise Refused(_("Choose from the options given."))
-
-
-@transaction.atomic
-def meeting_record(
-    *,
-    actor: User,
-    mentorship: Mentorship,
-    data: MeetingData,
-    goals: list[Goal] | None = None,
-    second_on_the_day: bool = False,
-) -> Meeting:
-    """Record a meeting, with the goals of the plan it worked on. When a meeting of the
-    same kind is already recorded on that day, SameDayMeeting is raised unless
-    `second_on_the_day` says this is a second meeting, not the same one again."""
-    if not access.can_record_meetings(actor, mentorship):
-        raise Refused(_("Meetings are recorded by the mentor of an active mentorship."))
-    if data.occurred_on < (mentorship.initial_meeting_on or date.min):
-        raise Refused(_("The meeting is before the mentorship's initial meeting."))
-    goals = goals or []
-    _check_goals(mentorship, goals)
-    same_day = (
-        Meeting.objects.select_related("recorded_by")
-        .filter(mentorship=mentorship, occurred_on=data.occurred_on, kind=data.kind)
-        .order_by("recorded_at", "id")
-        .first()
-    )
-    if same_day is not None and not second_on_the_day:
-        raise SameDayMeeting(same_day)
-    meeting = Meeting.objects.create(
-        mentorship=mentorship, recorded_by=actor, **asdict(data.clean())
-    )
-    meeting.goals.set(goals)
-    record(
-        actor=actor,
-        action=Action.CREATE,
-        obj=meeting,
-        fields=[*_filled(data), *(["goals"] if goals else [])],
-        detail=f"for mentorships.mentorship #{mentorship.pk}",
-    )
-    return meeting
-
-
-def needs_reason(meeting: Meeting, actor: User) -> bool:
-    """A change more than 48 hours after the meeting was recorded, or by anyone but the
-    person who recorded it, keeps the earlier version and needs a reason."""
-    return timezone.now() - meeting.recorded_at > EDIT_GRACE or meeting.recorded_by_id != actor.pk
-
-
-@transaction.atomic
-def meeting_edit(
-    *,
-    actor: User,
-    meeting: Meeting,
-    version: int,
-    data: MeetingData,
-    reason: str,
-    goals: list[Goal] | None = None,
-) -> Meeting:
-    if not access.can_edit_meeting(actor, meeting):
-        raise Refused(
-            _("A meeting is changed by the mentor who recorded it, or by the coordinator.")
-        )
-    data.clean()
-    if data.occurred_on < (meeting.mentorship.initial_meeting_on or date.min):
-        raise Refused(_("The meeting is before the mentorship's initial meeting."))
-    late = needs_reason(meeting, actor)
-    if late and not reason.strip():
-        raise Refused(_("Say why you change the meeting: the earlier version is kept."))
-    goals = goals or []
-    _check_goals(meeting.mentorship, goals)
-    claim_version(meeting, version)
-    before: dict[str, object] = {f.name: getattr(meeting, f.name) for f in fields(MeetingData)}
-    changed = [name for name, value in asdict(data).items() if before[name] != value]
-    before["goals"] = sorted(meeting.goals.values_list("pk", flat=True))
-    if before["goals"] != sorted(goal.pk for goal in goals):
-        changed.append("goals")
-    if late and changed:
-        MeetingRevision.objects.create(
-            meeting=meeting,
-            earlier=json.dumps(before, default=str, sort_keys=True),
-            reason=reason.strip(),
-            changed_by=actor,
-        )
-    for name, value in asdict(data).items():
-        setattr(meeting, name, value)
-    meeting.save()
-    meeting.goals.set(goals)
-    record(
-        actor=actor,
-        action=Action.CHANGE,
-        obj=meeting,
-        fields=[*changed, *(["reason"] if late and changed else [])],
-        detail=f"for mentorships.mentorship #{meeting.mentorship_id}",
-    )
-    return meeting
-
-
 def _move_phase(
     *,
     mentorship: Mentorship,
@@ -404,7 +230,7 @@ def _move_phase(
     mentorship.version += 1
     mentorship.save(update_fields=["phase", "version"])
     if to == Phase.RE_ENTRY:
-        _reentry_plan_ensure(mentorship, actor)
+        reentry_plan_ensure(mentorship, actor)
     record(
         actor=actor,
         action=Action.CHANGE,
@@ -739,307 +565,3 @@ def check_in_record(
 
 
 # --- Plan and goals -------------------------------------------------------------------------
-
-
-def _plan_change(
-    *,
-    mentorship: Mentorship,
-    actor: User | None,
-    kind: str,
-    to: str,
-    reason: str = "",
-    reason_code: str = "",
-    params: dict[str, object] | None = None,
-) -> None:
-    """`to` is a goal's "status:id" or, for the plans, a code of models.CHANGE_WORDINGS."""
-    MentorshipChange.objects.create(
-        mentorship=mentorship,
-        kind=kind,
-        to_value=to,
-        reason=reason,
-        reason_code=reason_code,
-        params=params or {},
-        actor=actor,
-        occurred_at=timezone.now(),
-    )
-
-
-@transaction.atomic
-def plan_save(
-    *, actor: User, mentorship: Mentorship, version: int | None, custody_constraints: str
-) -> Plan:
-    """Write the plan's custody constraints. `version` is the plan's version the form was
-    based on (None when there was no plan yet): a stale one is refused, never overwritten."""
-    if not access.can_edit_plan(actor, mentorship):
-        raise Refused(_("The plan is kept by the mentor and the coordinator."))
-    plan = Plan.objects.select_for_update().filter(mentorship=mentorship).first()
-    if plan is None:
-        if version not in (None, 0):
-            raise ConcurrentEditError
-        plan = Plan.objects.create(
-            mentorship=mentorship,
-            custody_constraints=custody_constraints.strip(),
-            updated_by=actor,
-        )
-    else:
-        claim_version(plan, version if version is not None else -1)
-        plan.custody_constraints = custody_constraints.strip()
-        plan.updated_by = actor
-        plan.save(update_fields=["custody_constraints", "updated_by", "updated_at"])
-    _plan_change(
-        mentorship=mentorship,
-        actor=actor,
-        kind=MentorshipChange.Kind.PLAN,
-        to="constraints_updated",
-    )
-    record(
-        actor=actor,
-        action=Action.CHANGE,
-        obj=plan,
-        fields=["custody_constraints"],
-        detail=f"for mentorships.mentorship #{mentorship.pk}",
-    )
-    return plan
-
-
-@dataclass
-class GoalData:
-    area: str
-    title: str
-    steps: str
-    target_date: date | None
-    progress: int
-    status: str
-    outcome_reason: str
-
-    def clean(self) -> "GoalData":
-        if self.area not in AimArea.values or self.status not in GoalStatus.values:
-            raise Refused(_("Choose from the options given."))
-        if not self.title.strip():
-            raise Refused(_("Say what the goal is."))
-        if not 0 <= self.progress <= 100:
-            raise Refused(_("Progress is between 0 and 100 per cent."))
-        dates.GOAL_TARGET.require(self.target_date)
-        if self.status == GoalStatus.DROPPED and not self.outcome_reason.strip():
-            raise Refused(_("Say why the goal was dropped."))
-        if self.status == GoalStatus.ACHIEVED:
-            self.progress = 100
-        self.title = self.title.strip()
-        self.steps = self.steps.strip()
-        self.outcome_reason = self.outcome_reason.strip()
-        return self
-
-
-@transaction.atomic
-def goal_create(*, actor: User, mentorship: Mentorship, data: GoalData) -> Goal:
-    if not access.can_edit_plan(actor, mentorship):
-        raise Refused(_("The plan is kept by the mentor and the coordinator."))
-    goal = Goal.objects.create(mentorship=mentorship, created_by=actor, **asdict(data.clean()))
-    _plan_change(
-        mentorship=mentorship,
-        actor=actor,
-        kind=MentorshipChange.Kind.GOAL,
-        to=f"{goal.status}:{goal.pk}",
-        reason_code="new_goal",
-        params={"area": goal.area},
-    )
-    record(
-        actor=actor,
-        action=Action.CREATE,
-        obj=goal,
-        fields=_filled_goal(data),
-        detail=f"for mentorships.mentorship #{mentorship.pk}",
-    )
-    return goal
-
-
-def _filled_goal(data: GoalData) -> list[str]:
-    return [name for name, value in asdict(data).items() if value not in ("", None)]
-
-
-@transaction.atomic
-def goal_update(*, actor: User, goal: Goal, version: int, data: GoalData) -> Goal:
-    """Change a goal; a change of status (achieved, partly, not achieved, dropped) goes into
-    the mentorship's history. A stale form is refused."""
-    if not access.can_edit_plan(actor, goal.mentorship):
-        raise Refused(_("The plan is kept by the mentor and the coordinator."))
-    data.clean()
-    claim_version(goal, version)
-    before = goal.status
-    changed = [name for name, value in asdict(data).items() if getattr(goal, name) != value]
-    for name, value in asdict(data).items():
-        setattr(goal, name, value)
-    goal.save()
-    if goal.status != before:
-        _plan_change(
-            mentorship=goal.mentorship,
-            actor=actor,
-            kind=MentorshipChange.Kind.GOAL,
-            to=f"{goal.status}:{goal.pk}",
-            reason=goal.outcome_reason,
-            reason_code="goal_area",
-            params={"area": goal.area},
-        )
-    record(
-        actor=actor,
-        action=Action.CHANGE,
-        obj=goal,
-        fields=changed,
-        detail=f"for mentorships.mentorship #{goal.mentorship_id}",
-    )
-    return goal
-
-
-# --- The re-entry plan -----------------------------------------------------------------------
-
-
-def _reentry_plan_ensure(mentorship: Mentorship, actor: User | None) -> ReentryPlan:
-    """The mentorship's re-entry plan, made with a need per domain (not started, the mentor
-    arranging it, due the default number of days before release) if there is none yet.
-    The release date comes from the person's record."""
-    plan = ReentryPlan.objects.filter(mentorship=mentorship).first()
-    if plan is not None:
-        return plan
-    release = Mentee.objects.values_list("expected_release_date", flat=True).get(
-        pk=mentorship.mentee_id
-    )
-    plan = ReentryPlan.objects.create(mentorship=mentorship, release_date=release, created_by=actor)
-    ReentryNeed.objects.bulk_create(
-        ReentryNeed(plan=plan, domain=domain, due_days_before=NEED_DUE_DAYS[domain])
-        for domain in NeedDomain.values
-    )
-    _plan_change(
-        mentorship=mentorship,
-        actor=actor,
-        kind=MentorshipChange.Kind.REENTRY,
-        to="reentry_plan_made",
-    )
-    record(
-        actor=actor,
-        action=Action.CREATE,
-        obj=plan,
-        fields=["release_date", "needs"],
-        detail=f"for mentorships.mentorship #{mentorship.pk}",
-        username="" if actor else "(backontrack phases)",
-    )
-    return plan
-
-
-@transaction.atomic
-def reentry_plan_create(*, actor: User, mentorship: Mentorship) -> ReentryPlan:
-    """Start the re-entry plan by hand, before the re-entry phase."""
-    if not access.can_edit_plan(actor, mentorship):
-        raise Refused(_("The re-entry plan is kept by the mentor and the coordinator."))
-    if ReentryPlan.objects.filter(mentorship=mentorship).exists():
-        raise Refused(_("The mentorship has a re-entry plan already."))
-    return _reentry_plan_ensure(mentorship, actor)
-
-
-@transaction.atomic
-def reentry_release_set(
-    *, actor: User, mentorship: Mentorship, plan: ReentryPlan, version: int, release_date: date
-) -> ReentryPlan:
-    """A new release date; every need's due date moves with it."""
-    if not access.can_edit_plan(actor, mentorship) or plan.mentorship_id != mentorship.pk:
-        raise Refused(_("The re-entry plan is kept by the mentor and the coordinator."))
-    dates.RELEASE.require(release_date)
-    claim_version(plan, version)
-    before = plan.release_date
-    plan.release_date = release_date
-    plan.save(update_fields=["release_date", "updated_at"])
-    _plan_change(
-        mentorship=mentorship,
-        actor=actor,
-        kind=MentorshipChange.Kind.REENTRY,
-        to="release_date",
-        reason_code="release_was",
-        params={"date": release_date.isoformat(), "was": before.isoformat() if before else ""},
-    )
-    record(
-        actor=actor,
-        action=Action.CHANGE,
-        obj=plan,
-        fields=["release_date"],
-        detail=f"for mentorships.mentorship #{mentorship.pk}",
-    )
-    return plan
-
-
-def reentry_release_follow(mentee: Mentee, release: date | None) -> None:
-    """The person's record has a new expected release: the re-entry plans of their ongoing
-    mentorship follow it. Called in the transaction that changes the record."""
-    if release is None:
-        return
-    for plan in ReentryPlan.objects.select_for_update().filter(
-        mentorship__mentee=mentee, mentorship__status__in=ONGOING
-    ):
-        if plan.release_date == release:
-            continue
-        before = plan.release_date
-        ReentryPlan.objects.filter(pk=plan.pk).update(
-            release_date=release, version=F("version") + 1
-        )
-        MentorshipChange.objects.create(
-            mentorship_id=plan.mentorship_id,
-            kind=MentorshipChange.Kind.REENTRY,
-            to_value="release_date",
-            reason_code="release_from_record",
-            params={"date": release.isoformat(), "was": before.isoformat() if before else ""},
-            actor=None,
-            occurred_at=timezone.now(),
-        )
-        record(
-            actor=None,
-            action=Action.CHANGE,
-            obj=plan,
-            fields=["release_date"],
-            detail=f"from mentees.mentee #{mentee.pk}",
-            username="(backontrack: the person's record)",
-        )
-
-
-@dataclass
-class NeedData:
-    status: str
-    owner: str
-    due_days_before: int
-    notes: str
-
-    def clean(self) -> "NeedData":
-        if self.status not in NeedStatus.values or self.owner not in NeedOwner.values:
-            raise Refused(_("Choose from the options given."))
-        if not 0 <= self.due_days_before <= 365:
-            raise Refused(_("Due between 0 and 365 days before the release."))
-        self.notes = self.notes.strip()
-        return self
-
-
-@transaction.atomic
-def reentry_need_update(
-    *, actor: User, mentorship: Mentorship, need: ReentryNeed, version: int, data: NeedData
-) -> ReentryNeed:
-    if not access.can_edit_plan(actor, mentorship) or need.plan.mentorship_id != mentorship.pk:
-        raise Refused(_("The re-entry plan is kept by the mentor and the coordinator."))
-    data.clean()
-    claim_version(need, version)
-    before = need.status
-    changed = [name for name, value in asdict(data).items() if getattr(need, name) != value]
-    for name, value in asdict(data).items():
-        setattr(need, name, value)
-    need.save()
-    if need.status != before:
-        _plan_change(
-            mentorship=mentorship,
-            actor=actor,
-            kind=MentorshipChange.Kind.REENTRY,
-            to="need_status",
-            params={"domain": need.domain, "status": need.status},
-        )
-    record(
-        actor=actor,
-        action=Action.CHANGE,
-        obj=need,
-        fields=changed,
-        detail=f"for mentorships.mentorship #{mentorship.pk}",
-    )
-    return need

@@ -1,0 +1,1 @@
+"""The mentorship pages, by part: lifecycle, meetings, plan, re-entry and timeline."""
