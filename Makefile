@@ -37,6 +37,7 @@ check: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy backontrack tests
+	$(BIN)/lint-imports
 	$(BIN)/backontrack makemigrations --check --dry-run
 	SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') BACKONTRACK_AUDIT_KEY=$$($(KEY)) BACKONTRACK_FIELD_KEYS=$$($(KEY)) \
 	  BACKONTRACK_INDEX_KEY=$$($(KEY)) ALLOWED_HOSTS=backontrack.example.org \

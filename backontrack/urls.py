@@ -3,9 +3,10 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from backontrack.core import views as core_views
+from backontrack.home import views as home_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", home_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("", include("backontrack.accounts.urls")),

@@ -26,7 +26,7 @@ from django.db import connection, connections
 from django.test import Client
 
 from backontrack.accounts.models import Authenticator, User
-from backontrack.core.demo import DEFAULT_DEMO_PASSWORD, PERSONAS, load_demo_data
+from backontrack.demo.loader import DEFAULT_DEMO_PASSWORD, PERSONAS, load_demo_data
 from backontrack.mentorships.models import Mentorship
 
 PASSWORD = DEFAULT_DEMO_PASSWORD

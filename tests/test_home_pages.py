@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from backontrack.core.demo import PERSONAS
+from backontrack.demo.loader import PERSONAS
 from backontrack.mentors.models import Mentor
 from backontrack.mentors.readiness import readiness_for
 from backontrack.mentorships.models import OPEN_MENTORSHIP_STATUSES

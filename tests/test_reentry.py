@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from backontrack.accounts.models import User
 from backontrack.audit.models import AuditEvent
+from backontrack.demo.referrals import mentee_data
 from backontrack.mentees import services as mentees
 from backontrack.mentees.models import Mentee
 from backontrack.mentorships import alerts, services
@@ -20,7 +21,6 @@ from backontrack.mentorships.models import (
     ReentryNeed,
     ReentryPlan,
 )
-from backontrack.referrals.demo import mentee_data
 
 from .conftest import demo_mentorship, signed_in_client
 

@@ -20,11 +20,8 @@ from backontrack.accounts.models import Institution, User
 from backontrack.mentees import services as mentees
 from backontrack.mentees.models import CustodyStatus, Mentee
 from backontrack.mentors.models import Mentor
-from backontrack.referrals.demo import date_moves, demo_only, mentee_data, refer
-from backontrack.referrals.models import Status
-
-from . import services
-from .models import (
+from backontrack.mentorships import services
+from backontrack.mentorships.models import (
     CheckIn,
     Goal,
     GoalStatus,
@@ -36,6 +33,10 @@ from .models import (
     Plan,
     ReentryPlan,
 )
+from backontrack.referrals.models import Status
+
+from .guard import demo_only
+from .referrals import date_moves, mentee_data, refer
 
 # What the mentor and the mentee talked about, by topic. One sentence per topic touched.
 FACTS = {

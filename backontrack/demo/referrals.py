@@ -8,9 +8,10 @@ from backontrack.accounts.models import User
 from backontrack.mentees import services as mentees
 from backontrack.mentees.models import Mentee
 from backontrack.mentors.models import Mentor
+from backontrack.referrals import services as referrals
+from backontrack.referrals.models import Finding, Referral, ReferralTransition, Screening, Status
 
-from . import services as referrals
-from .models import Finding, Referral, ReferralTransition, Screening, Status
+from .guard import demo_only
 
 
 def mentee_data(mentee: Mentee, **changes: object) -> mentees.MenteeData:
@@ -179,12 +180,3 @@ def _advance(
             coach=coach,
             score=score,
         )
-
-
-def demo_only() -> None:
-    """Demo data goes into a demo database only (see `core.demo.load_demo_data`)."""
-    from backontrack.core.demo import NotADemoDatabase
-    from backontrack.core.models import Installation
-
-    if not Installation.current_is_demo():
-        raise NotADemoDatabase("Demo data is only ever loaded into a demo database.")

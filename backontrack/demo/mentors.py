@@ -9,9 +9,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from backontrack.accounts.models import Institution, User
-
-from . import curriculum, services
-from .models import (
+from backontrack.mentors import curriculum, services
+from backontrack.mentors.models import (
     CheckKind,
     CheckResult,
     CourseSession,

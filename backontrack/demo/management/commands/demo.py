@@ -4,7 +4,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from backontrack.core.demo import PERSONAS, NotADemoDatabase, demo_password, load_demo_data
+from backontrack.demo.guard import NotADemoDatabase
+from backontrack.demo.loader import PERSONAS, demo_password, load_demo_data
 
 
 class Command(BaseCommand):

@@ -9,6 +9,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
+from backontrack.accounts import services as accounts
 from backontrack.accounts.models import (
     Authenticator,
     Institution,
@@ -18,9 +19,18 @@ from backontrack.accounts.models import (
     RoleGrant,
     User,
 )
+from backontrack.core.models import Installation
 from backontrack.mentees import synthetic
+from backontrack.mentees.models import Mentee
+from backontrack.mentors import pool
+from backontrack.mentors import services as mentors
+from backontrack.mentors.models import Mentor
+from backontrack.referrals.models import Referral, Status
 
-from .models import Installation
+from . import mentors as mentor_stories
+from . import mentorships as mentorship_stories
+from .guard import NotADemoDatabase
+from .referrals import refer
 
 DEMO_MENTEES = 48
 DEFAULT_DEMO_PASSWORD = "demo-back-on-track"  # noqa: S105 - stated in the README, demo only
@@ -28,10 +38,6 @@ DEFAULT_DEMO_PASSWORD = "demo-back-on-track"  # noqa: S105 - stated in the READM
 
 def demo_password() -> str:
     return os.environ.get("BACKONTRACK_DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
-
-
-class NotADemoDatabase(Exception):
-    pass
 
 
 @dataclass(frozen=True)
@@ -74,7 +80,7 @@ INSTITUTIONS = [
     ("Storstrøm Fængsel", Institution.Kind.CLOSED_PRISON, Region.SJAELLAND),
 ]
 
-# The ten mentors of the pilot, each at a stage of screening and training (mentors/demo.py).
+# The ten mentors of the pilot, each at a stage of screening and training (demo/mentors.py).
 _MENTORS = [
     ("Henrik", "Lund", "mentor and mentor coach; ready"),
     ("Aisha", "Karimi", "mentor and mentor coach; ready"),
@@ -217,9 +223,7 @@ def load_demo_data(*, password: str | None = None) -> bool:
             )
         )
     )
-    from backontrack.mentors import demo as mentor_demo
-
-    mentor_demo.load(today=timezone.localdate())
+    mentor_stories.load(today=timezone.localdate())
     _demo_referrals()
     _demo_account_request()
     return True
@@ -228,8 +232,6 @@ def load_demo_data(*, password: str | None = None) -> bool:
 def _demo_account_request() -> None:
     """The administrator has asked for mentor03 to become a coach too; a coordinator's
     approval is waiting (separation of duties, docs/guide/accounts.md)."""
-    from backontrack.accounts import services as accounts
-
     mentor = User.objects.get(username="mentor03")
     accounts.user_update(
         actor=User.objects.get(username="admin"),
@@ -246,11 +248,6 @@ def _demo_account_request() -> None:
 def _demo_referrals() -> None:
     """Referrals by the demo referrer in the states that can be reached today, and the
     mentorships that grew out of the matched ones."""
-    from backontrack.mentees.models import Mentee
-    from backontrack.mentorships import demo as mentorship_demo
-    from backontrack.referrals.demo import refer
-    from backontrack.referrals.models import Status
-
     coordinator = User.objects.get(username="coordinator")
     today = timezone.localdate()
     plans = [
@@ -270,20 +267,14 @@ def _demo_referrals() -> None:
         Mentee.objects.order_by("id")[: len(plans)], plans, strict=True
     ):
         refer(mentee, days_ago=days_ago, criterion=criterion, status=status, today=today)
-    mentorship_demo.load(today=today, skip=len(plans))
+    mentorship_stories.load(today=today, skip=len(plans))
     _demo_conflict(coordinator)
-    from backontrack.mentors import pool
-
     # A draft of the pool matching, waiting for the coordinator's review.
     pool.draft_create(actor=coordinator)
 
 
 def _demo_conflict(coordinator: User) -> None:
     """One mentor knows the family of a person waiting for a mentor."""
-    from backontrack.mentors import services as mentors
-    from backontrack.mentors.models import Mentor
-    from backontrack.referrals.models import Referral, Status
-
     waiting = Referral.objects.filter(status=Status.ACCEPTED).order_by("id").first()
     if waiting is None:
         return

@@ -1,0 +1,133 @@
+"""The home page's reads: the summaries of each section, loaded through the access policy and,
+where they name people, recorded in the audit trail in the same call."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from backontrack.accounts.models import User
+from backontrack.audit.models import Action
+from backontrack.audit.services import record
+from backontrack.core.access import (
+    can_screen_referrals,
+    courses_visible_to,
+    mentors_visible_to,
+    mentorships_visible_to,
+    own_mentor_profile,
+    referrals_visible_to,
+)
+from backontrack.mentors.models import CourseSession, MentorStatus
+from backontrack.mentors.readiness import readiness_for, sign_offs_waiting
+from backontrack.mentorships.alerts import Alert, audience_of, visible_alerts
+from backontrack.mentorships.models import OPEN_MENTORSHIP_STATUSES, MentorshipStatus
+from backontrack.mentorships.selectors import is_quiet, record_mentees, with_last_meeting
+from backontrack.referrals.models import OPEN_STATUSES, Status
+
+HOME_ALERTS = 30
+
+
+def referral_summary(user: object) -> dict[str, int]:
+    """Open referrals and those that have waited too long, for the coordinator's home."""
+    open_referrals = referrals_visible_to(user).filter(status__in=OPEN_STATUSES)
+    cutoff = timezone.localdate() - timedelta(days=settings.BACKONTRACK_REFERRAL_WAIT_DAYS)
+    return {
+        "new": open_referrals.filter(status=Status.RECEIVED).count(),
+        "open": open_referrals.count(),
+        "overdue": open_referrals.filter(referred_on__lt=cutoff).count(),
+        "to_match": open_referrals.filter(status=Status.ACCEPTED).count(),
+        "wait_days": settings.BACKONTRACK_REFERRAL_WAIT_DAYS,
+    }
+
+
+def authenticated_user_with_profile(user: object) -> User | None:
+    """The signed-in mentor or coach who has a mentor profile, or None."""
+    profile = own_mentor_profile(user)
+    return profile.user if profile is not None else None
+
+
+def training_summary(user: object) -> dict[str, object]:
+    """For the trainer's home: who is in training, whose sign-off waits, the sessions coming
+    up."""
+    waiting = sign_offs_waiting(mentors_visible_to(user))
+    if waiting:
+        record(
+            actor=user,
+            action=Action.LIST,
+            object_type="mentors.mentor",
+            object_ids=[item.mentor.pk for item in waiting],
+            fields=["name", "training"],
+        )
+    return {
+        "sign_offs_waiting": waiting,
+        "in_training": mentors_visible_to(user).filter(status=MentorStatus.IN_TRAINING).count(),
+        "upcoming": list(
+            CourseSession.objects.filter(
+                course__in=courses_visible_to(user), starts_at__gte=timezone.now()
+            )
+            .select_related("course")
+            .order_by("starts_at")[:5]
+        ),
+    }
+
+
+def mentorship_summary(user: object) -> dict[str, object]:
+    """The mentor's own mentorships and the coach's supervised ones, each with whether a
+    meeting is overdue; the coordinator's count of proposed mentorships to activate."""
+    if can_screen_referrals(user):
+        visible = mentorships_visible_to(user)
+        overdue = visible_alerts(user, visible)
+        _record_alerts(user, overdue)
+        return {
+            "to_activate": visible.filter(status=MentorshipStatus.PROPOSED).count(),
+            "active_mentorships": visible.filter(status=MentorshipStatus.ACTIVE).count(),
+            "overdue": overdue[:HOME_ALERTS],
+            "overdue_count": len(overdue),
+        }
+    account = authenticated_user_with_profile(user)
+    if account is None:
+        return {}
+    open_ones = with_last_meeting(
+        mentorships_visible_to(user)
+        .filter(status__in=OPEN_MENTORSHIP_STATUSES)
+        .select_related("mentee", "mentee__institution", "mentor", "coach")
+        .order_by("mentee__last_name", "id")
+    )[:50]
+    rows = [(m, is_quiet(m)) for m in open_ones]
+    own_alerts = visible_alerts(user, mentorships_visible_to(user))
+    _record_alerts(user, own_alerts)
+    mine = [row for row in rows if row[0].mentor.user_id == account.pk]
+    supervised = [row for row in rows if row[0].coach.user_id == account.pk]
+    if rows:
+        record(
+            actor=user,
+            action=Action.LIST,
+            object_type="mentorships.mentorship",
+            object_ids=[m.pk for m, _quiet in rows],
+            fields=["mentee", "status", "phase", "last_meeting"],
+        )
+        record_mentees(user, [m for m, _quiet in rows], ["name", "institution"], "home page")
+    return {
+        "my_mentorships": mine,
+        "supervised_mentorships": supervised,
+        "mentor_alerts": [a for a in own_alerts if "mentor" in audience_of(a, account.pk)],
+        "coach_alerts": [a for a in own_alerts if "coach" in audience_of(a, account.pk)],
+    }
+
+
+def _record_alerts(user: object, shown: list[Alert]) -> None:
+    record_mentees(user, [alert.mentorship for alert in shown[:HOME_ALERTS]], ["name", "alerts"])
+    if shown:
+        record(
+            actor=user,
+            action=Action.LIST,
+            object_type="mentorships.mentorship",
+            object_ids=sorted({alert.mentorship.pk for alert in shown[:HOME_ALERTS]}),
+            fields=["mentee", "alerts"],
+        )
+
+
+def own_readiness(user: object) -> object:
+    """The signed-in mentor's own progress towards readiness, or None without a profile."""
+    mentor = own_mentor_profile(user)
+    return readiness_for(mentor) if mentor is not None else None

@@ -1,0 +1,39 @@
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from backontrack.accounts.admin_views import admin_summary
+from backontrack.accounts.models import Role
+from backontrack.accounts.selectors import account_oversight, approvals_waiting
+from backontrack.accounts.services import pending_roles
+from backontrack.core.access import (
+    can_administer_accounts,
+    can_approve_account_changes,
+    can_manage_training,
+    can_read_audit_trail,
+    can_screen_referrals,
+    signed_in_user,
+)
+
+from . import selectors
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """One home page per role; a person with several roles sees a section for each."""
+    user = signed_in_user(request)
+    roles = user.roles
+    context = {
+        "roles": [Role(role) for role in roles],
+        "admin_summary": admin_summary() if can_administer_accounts(user) else None,
+        "approvals_waiting": approvals_waiting(user) if can_approve_account_changes(user) else 0,
+        "account_oversight": account_oversight(user) if can_read_audit_trail(user) else None,
+        "own_pending_roles": [] if roles else [Role(role).label for role in pending_roles(user)],
+        "referral_summary": (
+            selectors.referral_summary(user) if can_screen_referrals(user) else None
+        ),
+        "training_summary": (
+            selectors.training_summary(user) if can_manage_training(user) else None
+        ),
+        "own_readiness": selectors.own_readiness(user),
+        **selectors.mentorship_summary(user),
+    }
+    return render(request, "home/home.html", context)
