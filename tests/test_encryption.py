@@ -460,9 +460,9 @@ def test_the_binding_migration_gives_each_row_a_key_and_reseals_its_values() -> 
 def test_the_inbox_says_when_it_compared_only_the_oldest_referrals(
     as_persona, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from backontrack.referrals import views
+    from backontrack.referrals import selectors
 
-    monkeypatch.setattr(views, "ENCRYPTED_FILTER_LIMIT", 1)
+    monkeypatch.setattr(selectors, "ENCRYPTED_FILTER_LIMIT", 1)
     coordinator = as_persona("coordinator")
     response = coordinator.get("/referrals/", {"orientation": "religious"})
     assert response.context["too_many"]

@@ -5,7 +5,7 @@ from smtplib import SMTPException
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from backontrack.accounts.models import Authenticator
 from backontrack.core import form_tokens
 from backontrack.core.access import can_administer_accounts, require, signed_in_user
 from backontrack.core.concurrency import ConcurrentEditError
@@ -22,7 +21,7 @@ from backontrack.mentors.selectors import open_caseload_counts
 from . import services
 from .forms import InstitutionForm, OrganisationForm, UserForm, UserSearchForm
 from .models import AccountRequest, Institution, Organisation, Role, User
-from .selectors import account_shown, lockouts, users_found
+from .selectors import account_shown, users_found
 
 PAGE_SIZE = 25
 
@@ -401,16 +400,3 @@ def institution_form(request: HttpRequest, pk: int | None = None) -> HttpRespons
         "accounts/admin/institution_form.html",
         {"form": form, "institution": institution},
     )
-
-
-def admin_summary() -> dict[str, int]:
-    """Figures for the administrator's home page."""
-    active = User.objects.filter(is_active=True)
-    return {
-        "active_users": active.count(),
-        "without_authenticator": active.exclude(
-            Exists(Authenticator.objects.filter(user=OuterRef("pk"), confirmed=True))
-        ).count(),
-        "locked": lockouts().values("username").distinct().count(),
-        "organisations": Organisation.objects.filter(is_active=True).count(),
-    }

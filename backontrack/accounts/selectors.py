@@ -14,7 +14,7 @@ from backontrack.audit.services import record
 from backontrack.core import access
 
 from .forms import UserSearchForm
-from .models import AccountRequest, Authenticator, SignInLink, User
+from .models import AccountRequest, Authenticator, Organisation, SignInLink, User
 
 OVERSIGHT_ROWS = 10
 USERS_PER_PAGE = 25
@@ -139,3 +139,16 @@ def approvals_listed(user: User) -> list[AccountRequest]:
 def record_account_request(user: User, account_request: AccountRequest) -> None:
     """The page that decides a request shows it, and whom it is about."""
     record(actor=user, action=Action.VIEW, obj=account_request, fields=ACCOUNT_REQUEST_FIELDS)
+
+
+def admin_summary() -> dict[str, int]:
+    """Figures for the administrator's home page."""
+    active = User.objects.filter(is_active=True)
+    return {
+        "active_users": active.count(),
+        "without_authenticator": active.exclude(
+            Exists(Authenticator.objects.filter(user=OuterRef("pk"), confirmed=True))
+        ).count(),
+        "locked": lockouts().values("username").distinct().count(),
+        "organisations": Organisation.objects.filter(is_active=True).count(),
+    }

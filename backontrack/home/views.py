@@ -1,9 +1,8 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from backontrack.accounts.admin_views import admin_summary
 from backontrack.accounts.models import Role
-from backontrack.accounts.selectors import account_oversight, approvals_waiting
+from backontrack.accounts.selectors import account_oversight, admin_summary, approvals_waiting
 from backontrack.accounts.services import pending_roles
 from backontrack.core.access import (
     can_administer_accounts,
