@@ -465,6 +465,32 @@ def test_a_second_meeting_of_the_same_kind_on_the_same_day_asks_for_confirmation
     assert mentorship.meetings.count() == before + 2
 
 
+def test_a_meeting_changed_onto_another_meetings_day_and_kind_asks_too() -> None:
+    mentorship = active()
+    mentor = signed_in_client(username(mentorship))
+    new = f"/mentorships/{mentorship.pk}/meetings/new/"
+    assert mentor.post(new, _meeting()).status_code == 302
+    assert mentor.post(new, _meeting(kind="phone", facts="A call.")).status_code == 302
+    call = mentorship.meetings.filter(kind="phone").latest("recorded_at", "id")
+    edit = f"/mentorships/{mentorship.pk}/meetings/{call.pk}/edit/"
+    # The call was a visit after all: that day already has a visit, so the mentor is asked.
+    asked = mentor.post(edit, _meeting(version=call.version, facts="A call."))
+    assert asked.status_code == 200
+    assert "is already recorded for this mentorship" in asked.content.decode()
+    call.refresh_from_db()
+    assert call.kind == "phone"
+    # Other changes that leave the day and kind as they are ask nothing.
+    changed = _meeting(kind="phone", version=call.version, facts="A call, about work.")
+    assert mentor.post(edit, changed).status_code == 302
+    call.refresh_from_db()
+    assert call.facts == "A call, about work."
+    # Ticked: there really were two visits.
+    ticked = _meeting(version=call.version, facts="A call.", second_meeting="on")
+    assert mentor.post(edit, ticked).status_code == 302
+    call.refresh_from_db()
+    assert call.kind == "prison_visit"
+
+
 def test_a_meeting_too_long_gets_one_clear_message() -> None:
     mentorship = active()
     mentor = signed_in_client(username(mentorship))

@@ -240,7 +240,7 @@ class MeetingForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
         else:
             del self.fields["reason"]
         self.same_day_warning = ""
-        if meeting is None and self.is_bound and SECOND_MEETING in self.data:
+        if self.is_bound and SECOND_MEETING in self.data:
             # The box was shown (see ask_about_second_meeting) and ticked.
             self.fields = {SECOND_MEETING: _second_meeting_field(), **self.fields}
 

@@ -5,6 +5,7 @@ from dataclasses import asdict, dataclass, fields
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -80,6 +81,15 @@ def _filled(data: MeetingData) -> list[str]:
     return [name for name, value in asdict(data).items() if value not in ("", [], None)]
 
 
+def _same_day(mentorship: Mentorship, data: MeetingData) -> QuerySet[Meeting]:
+    """The mentorship's meetings of the kind on the day, the earliest recorded first."""
+    return (
+        Meeting.objects.select_related("recorded_by")
+        .filter(mentorship=mentorship, occurred_on=data.occurred_on, kind=data.kind)
+        .order_by("recorded_at", "id")
+    )
+
+
 def _check_goals(mentorship: Mentorship, goals: list[Goal]) -> None:
     if any(goal.mentorship_id != mentorship.pk for goal in goals):
         raise Refused(_("Choose from the options given."))
@@ -103,12 +113,7 @@ def meeting_record(
         raise Refused(_("The meeting is before the mentorship's initial meeting."))
     goals = goals or []
     _check_goals(mentorship, goals)
-    same_day = (
-        Meeting.objects.select_related("recorded_by")
-        .filter(mentorship=mentorship, occurred_on=data.occurred_on, kind=data.kind)
-        .order_by("recorded_at", "id")
-        .first()
-    )
+    same_day = _same_day(mentorship, data).first()
     if same_day is not None and not second_on_the_day:
         raise SameDayMeeting(same_day)
     meeting = Meeting.objects.create(
@@ -140,7 +145,11 @@ def meeting_edit(
     data: MeetingData,
     reason: str,
     goals: list[Goal] | None = None,
+    second_on_the_day: bool = False,
 ) -> Meeting:
+    """Change a recorded meeting. Moved onto a day and kind that another meeting of the
+    mentorship already has, SameDayMeeting is raised unless `second_on_the_day` says there
+    really were two."""
     if not access.can_edit_meeting(actor, meeting):
         raise Refused(
             _("A meeting is changed by the mentor who recorded it, or by the coordinator.")
@@ -153,6 +162,10 @@ def meeting_edit(
         raise Refused(_("Say why you change the meeting: the earlier version is kept."))
     goals = goals or []
     _check_goals(meeting.mentorship, goals)
+    if (data.occurred_on, data.kind) != (meeting.occurred_on, meeting.kind):
+        same_day = _same_day(meeting.mentorship, data).exclude(pk=meeting.pk).first()
+        if same_day is not None and not second_on_the_day:
+            raise SameDayMeeting(same_day)
     claim_version(meeting, version)
     before: dict[str, object] = {f.name: getattr(meeting, f.name) for f in fields(MeetingData)}
     changed = [name for name, value in asdict(data).items() if before[name] != value]

@@ -70,23 +70,29 @@ def meeting_edit(request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse
         return _meeting_form(request, user, mentorship, again, saved, late)
 
     if request.method == "POST" and form.is_valid():
-        done = save_or_say_why(
-            request,
-            form,
-            lambda: services.meeting_edit(
-                actor=user,
-                meeting=meeting,
-                version=form.cleaned_data["version"],
-                data=form.meeting_data(),
-                reason=form.cleaned_data.get("reason", ""),
-                goals=form.chosen_goals(),
-            ),
-            then=reverse("mentorship_detail", args=[mentorship.pk]),
-            said=_("The meeting is changed."),
-            stale_shows=latest,
-        )
-        if done is not None:
-            return done
+        try:
+            done = save_or_say_why(
+                request,
+                form,
+                lambda: services.meeting_edit(
+                    actor=user,
+                    meeting=meeting,
+                    version=form.cleaned_data["version"],
+                    data=form.meeting_data(),
+                    reason=form.cleaned_data.get("reason", ""),
+                    goals=form.chosen_goals(),
+                    second_on_the_day=form.second_on_the_day(),
+                ),
+                then=reverse("mentorship_detail", args=[mentorship.pk]),
+                said=_("The meeting is changed."),
+                stale_shows=latest,
+            )
+        except services.SameDayMeeting as same_day:
+            form.ask_about_second_meeting(same_day.meeting)
+            selectors.same_day_meeting_shown(user, same_day.meeting)
+        else:
+            if done is not None:
+                return done
     return _meeting_form(request, user, mentorship, form, meeting, late)
 
 
