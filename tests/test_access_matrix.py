@@ -276,14 +276,24 @@ READS = [Action.VIEW, Action.LIST, Action.SEARCH]
 
 @cache
 def _mentees_by_name() -> tuple[re.Pattern[str], dict[str, str]]:
-    """Each mentee's name as a page renders it, and one pattern finding any of them. The
-    synthetic mentees who share a staff member's name (the demo mentors Omar Haddad and
-    Leyla Demir) are left out: a page naming the mentor would seem to name the mentee."""
-    staff = {escape(user.get_full_name()) for user in User.objects.all()}
-    named = {escape(str(mentee)): str(mentee.pk) for mentee in Mentee.objects.all()}
+    """Each mentee's name as the pages render it ("Ada Lovelace", and "Lovelace, Ada" in the
+    lists), and one pattern finding any of them. The synthetic mentees who share a staff
+    member's name (the demo mentors Omar Haddad and Leyla Demir) are left out: a page naming
+    the mentor would seem to name the mentee."""
+    staff = {name for user in User.objects.all() for name in _renderings(user)}
+    named = {
+        name: str(mentee.pk) for mentee in Mentee.objects.all() for name in _renderings(mentee)
+    }
     ids: dict[str, str] = {name: pk for name, pk in named.items() if name not in staff}
     longest_first = sorted(ids, key=len, reverse=True)
     return re.compile("|".join(re.escape(name) for name in longest_first)), ids
+
+
+def _renderings(person: User | Mentee) -> list[str]:
+    return [
+        escape(f"{person.first_name} {person.last_name}"),
+        escape(f"{person.last_name}, {person.first_name}"),
+    ]
 
 
 def _people_shown_unaudited(page: str, request_id: str) -> set[str]:
