@@ -1,17 +1,21 @@
-"""Every URL, for every persona: who gets the page, who gets 404, who is sent to sign in.
+"""Every URL, for every persona: who gets the page, who gets 404, who is sent to sign in,
+and that every page it gets filed a read under each person it shows.
 
 A new URL pattern that is not listed here fails `test_every_url_is_in_the_matrix`.
 """
 
+import re
 import time
 from functools import cache
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils.html import escape
 
 from backontrack.accounts.models import AccountRequest, Institution, Organisation, User
 from backontrack.audit import purposes
+from backontrack.audit.models import Action, AuditEventSubject
 from backontrack.mentees.models import Consent, Mentee
 from backontrack.mentors.models import Course, CourseSession, DraftProposal, Mentor, PoolDraft
 from backontrack.mentorships.models import Goal, Meeting, Mentorship, ReentryNeed
@@ -262,6 +266,50 @@ def _url_names(patterns: list[URLPattern | URLResolver]) -> set[str]:
     return names
 
 
+# Pages that show a person without filing the read under them, as (url name, persona): to be
+# emptied as the views read through their app's selectors (issue #14). A listed page that
+# files its reads fails too, so that it is taken off.
+KNOWN_UNAUDITED: set[tuple[str, str]] = set()
+
+READS = [Action.VIEW, Action.LIST, Action.SEARCH]
+
+
+@cache
+def _mentees_by_name() -> tuple[re.Pattern[str], dict[str, str]]:
+    """Each mentee's name as the pages render it ("Ada Lovelace", and "Lovelace, Ada" in the
+    lists), and one pattern finding any of them. The synthetic mentees who share a staff
+    member's name (the demo mentors Omar Haddad and Leyla Demir) are left out: a page naming
+    the mentor would seem to name the mentee."""
+    staff = {name for user in User.objects.all() for name in _renderings(user)}
+    named = {
+        name: str(mentee.pk) for mentee in Mentee.objects.all() for name in _renderings(mentee)
+    }
+    ids: dict[str, str] = {name: pk for name, pk in named.items() if name not in staff}
+    longest_first = sorted(ids, key=len, reverse=True)
+    return re.compile("|".join(re.escape(name) for name in longest_first)), ids
+
+
+def _renderings(person: User | Mentee) -> list[str]:
+    return [
+        escape(f"{person.first_name} {person.last_name}"),
+        escape(f"{person.last_name}, {person.first_name}"),
+    ]
+
+
+def _people_shown_unaudited(page: str, request_id: str) -> set[str]:
+    """The mentees whose name the page shows and under whom its request filed no read."""
+    pattern, ids = _mentees_by_name()
+    shown = {ids[name] for name in pattern.findall(page)}
+    if not shown:
+        return set()
+    filed = AuditEventSubject.objects.filter(
+        object_type="mentees.mentee",
+        event__request_id=request_id,
+        event__action__in=READS,
+    ).values_list("object_id", flat=True)
+    return shown - set(filed)
+
+
 def test_every_url_is_in_the_matrix() -> None:
     assert _url_names(get_resolver().url_patterns) == set(MATRIX)
 
@@ -309,6 +357,13 @@ def test_each_persona_gets_exactly_what_the_matrix_says(name: str, username: str
         assert response.status_code == 404
     else:
         pytest.fail(f"{access!r} is not checked")
+    if response.status_code != 200:
+        return
+    unaudited = _people_shown_unaudited(response.content.decode(), response["X-Request-ID"])
+    if (name, username) in KNOWN_UNAUDITED:
+        assert unaudited, f"{name} as {username} files its reads: take it off KNOWN_UNAUDITED"
+    else:
+        assert not unaudited, f"{name} as {username} shows mentees {sorted(unaudited)} unaudited"
 
 
 @pytest.mark.parametrize("username", PERSONA_NAMES)
