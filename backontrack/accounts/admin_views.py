@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from backontrack.core import form_tokens
 from backontrack.core.access import can_administer_accounts, require, signed_in_user
 from backontrack.core.concurrency import ConcurrentEditError
+from backontrack.core.saving import save_or_say_why
 from backontrack.mentors.selectors import open_caseload_counts
 
 from . import services
@@ -326,29 +327,37 @@ def organisation_form(request: HttpRequest, pk: int | None = None) -> HttpRespon
     actor = _admin(request)
     organisation = get_object_or_404(Organisation, pk=pk) if pk is not None else None
     form = OrganisationForm(request.POST or None, instance=organisation)
+
+    def latest() -> HttpResponse:
+        # Show the latest version, so that the change can be made again on top of it.
+        if organisation is not None:
+            organisation.refresh_from_db()
+        again = OrganisationForm(instance=organisation)
+        return render(
+            request,
+            "accounts/admin/organisation_form.html",
+            {"form": again, "organisation": organisation},
+        )
+
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            with form_tokens.spend(form, actor=actor) as spending:
-                saved = services.organisation_save(
-                    actor=actor,
-                    organisation=organisation,
-                    version=data.get("version") or 0,
-                    name=data["name"],
-                    kind=data["kind"],
-                    is_active=data["is_active"],
-                )
-                spending.made(reverse("organisation_list"))
-        except form_tokens.AlreadySubmitted as submitted:
-            return form_tokens.already_submitted(request, submitted)
-        except ConcurrentEditError:
-            if organisation is not None:
-                organisation.refresh_from_db()
-            form = OrganisationForm(instance=organisation)
-            messages.error(request, str(OrganisationForm.concurrent_edit_message))
-        else:
-            messages.success(request, _("%(name)s is saved.") % {"name": saved.name})
-            return redirect("organisation_list")
+        done = save_or_say_why(
+            request,
+            form,
+            lambda: services.organisation_save(
+                actor=actor,
+                organisation=organisation,
+                version=data.get("version") or 0,
+                name=data["name"],
+                kind=data["kind"],
+                is_active=data["is_active"],
+            ),
+            then=reverse("organisation_list"),
+            said=lambda saved: _("%(name)s is saved.") % {"name": saved.name},
+            stale_shows=latest,
+        )
+        if done is not None:
+            return done
     return render(
         request,
         "accounts/admin/organisation_form.html",
@@ -370,31 +379,39 @@ def institution_form(request: HttpRequest, pk: int | None = None) -> HttpRespons
     actor = _admin(request)
     institution = get_object_or_404(Institution, pk=pk) if pk is not None else None
     form = InstitutionForm(request.POST or None, instance=institution)
+
+    def latest() -> HttpResponse:
+        # Show the latest version, so that the change can be made again on top of it.
+        if institution is not None:
+            institution.refresh_from_db()
+        again = InstitutionForm(instance=institution)
+        return render(
+            request,
+            "accounts/admin/institution_form.html",
+            {"form": again, "institution": institution},
+        )
+
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            with form_tokens.spend(form, actor=actor) as spending:
-                saved = services.institution_save(
-                    actor=actor,
-                    institution=institution,
-                    version=data.get("version") or 0,
-                    name=data["name"],
-                    kind=data["kind"],
-                    region=data["region"],
-                    organisation=data["organisation"],
-                    is_active=data["is_active"],
-                )
-                spending.made(reverse("institution_list"))
-        except form_tokens.AlreadySubmitted as submitted:
-            return form_tokens.already_submitted(request, submitted)
-        except ConcurrentEditError:
-            if institution is not None:
-                institution.refresh_from_db()
-            form = InstitutionForm(instance=institution)
-            messages.error(request, str(InstitutionForm.concurrent_edit_message))
-        else:
-            messages.success(request, _("%(name)s is saved.") % {"name": saved.name})
-            return redirect("institution_list")
+        done = save_or_say_why(
+            request,
+            form,
+            lambda: services.institution_save(
+                actor=actor,
+                institution=institution,
+                version=data.get("version") or 0,
+                name=data["name"],
+                kind=data["kind"],
+                region=data["region"],
+                organisation=data["organisation"],
+                is_active=data["is_active"],
+            ),
+            then=reverse("institution_list"),
+            said=lambda saved: _("%(name)s is saved.") % {"name": saved.name},
+            stale_shows=latest,
+        )
+        if done is not None:
+            return done
     return render(
         request,
         "accounts/admin/institution_form.html",
