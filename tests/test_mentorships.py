@@ -232,6 +232,22 @@ def test_a_change_after_48_hours_keeps_the_earlier_version_and_asks_why() -> Non
     assert meeting.facts.startswith("Corrected")
 
 
+def test_a_stale_edit_shows_the_latest_meeting_and_files_that_read() -> None:
+    """Someone else saved meanwhile: the form comes back with the latest notes, and showing
+    them is a read of the meeting like opening the form."""
+    mentorship = active()
+    mentor = signed_in_client(username(mentorship))
+    mentor.post(f"/mentorships/{mentorship.pk}/meetings/new/", _meeting())
+    meeting = mentorship.meetings.latest("id")
+    edit = f"/mentorships/{mentorship.pk}/meetings/{meeting.pk}/edit/"
+    assert mentor.post(edit, _meeting(version=meeting.version, facts="Newer.")).status_code == 302
+    last = AuditEvent.objects.latest("id").pk
+    stale = mentor.post(edit, _meeting(version=meeting.version, facts="Older."))
+    assert stale.status_code == 200 and "Newer." in stale.content.decode()
+    shown = AuditEvent.objects.filter(pk__gt=last, action=Action.VIEW, object_id=str(meeting.pk))
+    assert shown.filter(object_type="mentorships.meeting").exists()
+
+
 def test_a_change_within_48_hours_needs_no_reason_and_keeps_no_copy() -> None:
     mentorship = active()
     client = signed_in_client(username(mentorship))

@@ -1,3 +1,4 @@
+from datetime import date
 from itertools import product
 from typing import Any
 
@@ -9,6 +10,7 @@ from django.utils import timezone
 
 from backontrack.accounts.models import Institution, Organisation, Role, RoleGrant, User
 from backontrack.audit.models import Action, AuditEvent
+from backontrack.core.errors import Refused
 from backontrack.mentees.models import Mentee
 from backontrack.referrals import services
 from backontrack.referrals.models import Referral, ReferralTransition, Status
@@ -419,6 +421,17 @@ def test_acceptance_needs_recorded_consent_and_lost_consent_stops_it(referrer: C
         .values_list("action", flat=True)
     )
     assert actions[-2:] == ["create", "change"]
+    # Sent again from a page opened before (the consent object as it was then): refused,
+    # the withdrawal recorded once.
+    with pytest.raises(Refused, match="withdrawn already"):
+        services.consent_withdraw(
+            actor=User.objects.get(username="coordinator"),
+            consent=consent,
+            withdrawn_on=date(2026, 11, 21),
+            note="",
+        )
+    consent.refresh_from_db()
+    assert consent.withdrawn_on == date(2026, 11, 20)
 
 
 @pytest.mark.parametrize("username", [n for n in PERSONA_NAMES if n != "coordinator"])

@@ -5,12 +5,14 @@ from datetime import date
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from backontrack.accounts.models import Institution, User
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
 from backontrack.core import dates
 from backontrack.core.concurrency import claim_version
+from backontrack.core.errors import Refused
 from backontrack.mentorships.services import follow_custody_event, reentry_release_follow
 
 from .identity import formatted, index_for
@@ -223,13 +225,17 @@ def consent_record(
 
 
 @transaction.atomic
-def consent_withdraw(*, actor: User, consent: Consent, withdrawn_on: date, note: str) -> Consent:
-    """Record that the mentee withdrew this consent. What depended on it is stopped by the
-    caller in the same transaction (referrals.services.consent_withdraw): the register does
-    not know what rests on its consents."""
+def register_consent_withdrawal(
+    *, actor: User, consent: Consent, withdrawn_on: date, note: str
+) -> Consent:
+    """The register's half of a withdrawal: only `referrals.services.consent_withdraw`
+    calls this, in the same transaction as stopping what rested on the consent (the
+    register does not know what that is). Call that one."""
     dates.PROGRAMME_EVENT.require(withdrawn_on)
     # Locked as recording contact with the network locks it: the two never cross.
     Mentee.objects.select_for_update().filter(pk=consent.mentee_id).first()
+    if Consent.objects.filter(pk=consent.pk, withdrawn_on__isnull=False).exists():
+        raise Refused(_("This consent is withdrawn already."))
     consent.withdrawn_on = withdrawn_on
     consent.withdrawal_note = note
     consent.save(update_fields=["withdrawn_on", "withdrawal_note"])

@@ -275,7 +275,7 @@ def consent_withdraw(*, actor: User, consent: Consent, withdrawn_on: date, note:
     """Withdraw the mentee's consent and stop the processing that depended on it: a referral
     accepted on the strength of it (and not yet matched) is withdrawn. Here rather than in
     the register, because the referral needs the register and not the other way round."""
-    consent = mentee_services.consent_withdraw(
+    consent = mentee_services.register_consent_withdrawal(
         actor=actor, consent=consent, withdrawn_on=withdrawn_on, note=note
     )
     if consent.participation and not mentee_services.has_participation_consent(consent.mentee):

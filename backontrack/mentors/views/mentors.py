@@ -186,7 +186,9 @@ def mentor_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The profile is saved."))
             return redirect("mentor_detail", pk=mentor.pk)
-    if request.method == "GET":
+    if not form.is_bound:
+        # The form shows the profile as saved (first opened, or the latest after someone
+        # else's change), not what the person typed.
         record_mentor(user, mentor, ["profile", "prior_experience"])
     return render(request, "mentors/mentor_form.html", {"form": form, "mentor": mentor})
 

@@ -65,7 +65,7 @@ def meeting_edit(request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse
 
     def latest() -> HttpResponse:
         # Show the latest version, so that the change can be made again on top of it.
-        saved = access.meeting_for(user, mentorship, meeting_pk)
+        saved = selectors.meeting_to_edit(user, mentorship, meeting_pk, shown=True)
         again = MeetingForm(meeting=saved, late=late, goals=goals.distinct())
         return _meeting_form(request, user, mentorship, again, saved, late)
 

@@ -32,7 +32,8 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = PlanForm(request.POST or None, initial=_plan_initial(plan))
 
     def latest() -> HttpResponse:
-        again = PlanForm(initial=_plan_initial(access.plan_of(user, mentorship)))
+        saved = selectors.plan_to_edit(user, mentorship, shown=True)
+        again = PlanForm(initial=_plan_initial(saved))
         return _plan_form(request, user, mentorship, again)
 
     if request.method == "POST" and form.is_valid():
