@@ -29,6 +29,7 @@ from backontrack.mentors.models import (
 )
 from backontrack.mentorships.models import (
     OPEN_MENTORSHIP_STATUSES,
+    PAUSE_MOVES,
     CheckIn,
     Goal,
     Meeting,
@@ -531,7 +532,7 @@ def pause_or_resume_to(user: object, mentorship: Mentorship) -> str | None:
     resuming a paused one; None when they may not."""
     if not can_manage_mentorship(user, mentorship):
         return None
-    return {"active": "paused", "paused": "active"}.get(mentorship.status)
+    return PAUSE_MOVES.get(mentorship.status)
 
 
 def can_steer_ongoing_mentorship(user: object, mentorship: Mentorship) -> bool:

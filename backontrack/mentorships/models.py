@@ -85,6 +85,11 @@ OPEN_MENTORSHIP_STATUSES = (
     MentorshipStatus.ACTIVE,
     MentorshipStatus.PAUSED,
 )
+# Pausing an active mentorship and resuming a paused one: the one move each way.
+PAUSE_MOVES: dict[str, str] = {
+    MentorshipStatus.ACTIVE: MentorshipStatus.PAUSED,
+    MentorshipStatus.PAUSED: MentorshipStatus.ACTIVE,
+}
 
 
 class Mentorship(RowKeyed):

@@ -20,6 +20,7 @@ from backontrack.mentors.models import ConflictOfInterest, Mentor
 from backontrack.mentors.readiness import Readiness, readiness_of
 
 from ..models import (
+    PAUSE_MOVES,
     CheckIn,
     ClosureType,
     Mentorship,
@@ -169,12 +170,6 @@ def mentorship_activate(
     if mentorship.phase == Phase.RE_ENTRY:
         reentry_plan_ensure(mentorship, actor)
     return mentorship
-
-
-PAUSE_MOVES: dict[str, str] = {
-    MentorshipStatus.ACTIVE: MentorshipStatus.PAUSED,
-    MentorshipStatus.PAUSED: MentorshipStatus.ACTIVE,
-}
 
 
 @transaction.atomic
