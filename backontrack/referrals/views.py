@@ -295,9 +295,10 @@ def referral_accept(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if done is not None:
             return done
-        # Without consent the page shows no form: say the reason where it is seen.
-        for reason in form.non_field_errors():
-            messages.error(request, str(reason))
+        if not consented:
+            # Without consent the page shows no form: say the reason where it is seen.
+            for reason in form.non_field_errors():
+                messages.error(request, str(reason))
     selectors.referral_shown(user, referral, ["mentee", "status", "consent"])
     return render(
         request,
