@@ -28,6 +28,7 @@ from backontrack.mentors.models import (
     ScreeningCheck,
 )
 from backontrack.mentorships.models import (
+    ONGOING,
     OPEN_MENTORSHIP_STATUSES,
     PAUSE_MOVES,
     CheckIn,
@@ -538,7 +539,7 @@ def pause_or_resume_to(user: object, mentorship: Mentorship) -> str | None:
 def can_steer_ongoing_mentorship(user: object, mentorship: Mentorship) -> bool:
     """Check-ins and moving the phase by hand are the coordinator's, while the mentorship
     is active or paused."""
-    return can_manage_mentorship(user, mentorship) and mentorship.status in ("active", "paused")
+    return can_manage_mentorship(user, mentorship) and mentorship.status in ONGOING
 
 
 def can_change_open_mentorship(user: object, mentorship: Mentorship) -> bool:
@@ -602,7 +603,7 @@ def editable_meetings(
 def can_edit_plan(user: object, mentorship: Mentorship) -> bool:
     """The mentor and the coordinator keep the plan and its goals while the mentorship is
     active or paused; the coach reads it."""
-    if mentorship.status not in ("active", "paused"):
+    if mentorship.status not in ONGOING:
         return False
     return is_mentor_of(user, mentorship) or has_role(user, Role.COORDINATOR)
 

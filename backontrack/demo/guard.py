@@ -6,7 +6,7 @@ from backontrack.core.models import Installation
 
 
 class NotADemoDatabase(Exception):
-    pass
+    """The database is not a demo one: the demo writes nothing to it."""
 
 
 def demo_only() -> None:

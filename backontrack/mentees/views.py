@@ -16,7 +16,7 @@ from backontrack.core import access, dates, name_search
 from backontrack.core.concurrency import ConcurrentEditError
 from backontrack.core.forms import is_database_id
 from backontrack.core.saving import save_or_say_why
-from backontrack.mentorships.models import MentorshipStatus
+from backontrack.mentorships.models import ONGOING, MentorshipStatus
 from backontrack.referrals import services as referral_services
 
 from . import selectors, services
@@ -161,9 +161,7 @@ def custody_event_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = CustodyEventForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        ongoing = access.mentorships_visible_to(user).filter(
-            mentee=mentee, status__in=("active", "paused")
-        )
+        ongoing = access.mentorships_visible_to(user).filter(mentee=mentee, status__in=ONGOING)
         before = {m.pk: m.phase for m in ongoing}
         try:
             done = save_or_say_why(

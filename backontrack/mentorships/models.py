@@ -85,6 +85,8 @@ OPEN_MENTORSHIP_STATUSES = (
     MentorshipStatus.ACTIVE,
     MentorshipStatus.PAUSED,
 )
+# A mentorship in one of these goes on: meetings, check-ins and phase moves.
+ONGOING = (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED)
 # Pausing an active mentorship and resuming a paused one: the one move each way.
 PAUSE_MOVES: dict[str, str] = {
     MentorshipStatus.ACTIVE: MentorshipStatus.PAUSED,

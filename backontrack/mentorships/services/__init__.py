@@ -3,6 +3,7 @@ re-entry. Callers keep using `services.<name>`: the public names are here."""
 
 from backontrack.core.errors import Refused
 
+from ..models import ONGOING
 from .lifecycle import (
     PAUSE_MOVES,
     PHASE_AFTER_EVENT,
@@ -39,7 +40,6 @@ from .reentry import (
     reentry_release_follow,
     reentry_release_set,
 )
-from .shared import ONGOING
 
 __all__ = [
     "EDIT_GRACE",

@@ -20,6 +20,7 @@ from backontrack.mentors.models import ConflictOfInterest, Mentor
 from backontrack.mentors.readiness import Readiness, readiness_of
 
 from ..models import (
+    ONGOING,
     PAUSE_MOVES,
     CheckIn,
     ClosureType,
@@ -30,7 +31,6 @@ from ..models import (
     ReallocationReason,
 )
 from .reentry import reentry_plan_ensure
-from .shared import ONGOING
 
 
 def phase_for(mentee: Mentee, *, today: date | None = None) -> str:

@@ -18,6 +18,7 @@ from backontrack.mentees.models import Mentee
 
 from ..models import (
     NEED_DUE_DAYS,
+    ONGOING,
     Mentorship,
     MentorshipChange,
     NeedDomain,
@@ -26,7 +27,7 @@ from ..models import (
     ReentryNeed,
     ReentryPlan,
 )
-from .shared import ONGOING, plan_change
+from .shared import plan_change
 
 
 def reentry_plan_ensure(mentorship: Mentorship, actor: User | None) -> ReentryPlan:

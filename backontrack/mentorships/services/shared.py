@@ -1,13 +1,11 @@
-"""What the parts of a mentorship share: the statuses in which it goes on, and the history
-line that a plan, goal or re-entry change writes."""
+"""What the parts of a mentorship share: the history line that a plan, goal or re-entry
+change writes."""
 
 from django.utils import timezone
 
 from backontrack.accounts.models import User
 
-from ..models import Mentorship, MentorshipChange, MentorshipStatus
-
-ONGOING = (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED)
+from ..models import Mentorship, MentorshipChange
 
 
 def plan_change(
