@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "backontrack.core",
     "backontrack.accounts",
     "backontrack.audit",
+    "backontrack.programmes",
     "backontrack.mentees",
     "backontrack.referrals",
     "backontrack.mentors",
@@ -202,6 +203,9 @@ BACKONTRACK_REVIEW_MONTHS = int(os.environ.get("BACKONTRACK_REVIEW_MONTHS", "6")
 BACKONTRACK_POOL_DRAFT_DAYS = int(os.environ.get("BACKONTRACK_POOL_DRAFT_DAYS", "30"))
 # A proposed mentorship not activated after this many days is flagged.
 BACKONTRACK_ACTIVATION_DAYS = int(os.environ.get("BACKONTRACK_ACTIVATION_DAYS", "7"))
+
+# A mentor not supervised by their coach for this many days is overdue (a programme's default).
+BACKONTRACK_SUPERVISION_DAYS = int(os.environ.get("BACKONTRACK_SUPERVISION_DAYS", "14"))
 
 # E-mail for alerts (send-alerts): printed to the console unless an SMTP server is set.
 EMAIL_BACKEND = os.environ.get(

@@ -1,5 +1,9 @@
 """Every URL, for every persona: who gets the page, who gets 404, who is sent to sign in,
-and that every page it gets filed a read under each person it shows.
+and that every page it gets filed a read under each person it shows. Each record is tried in
+three relations: the persona's own (the mentor's mentorship, the referrer's referral),
+another's in the same programme (another mentor's), and another programme's (the special
+scheme's coordinator on Back on Track's records; every persona once the records are moved to
+a programme nobody takes part in).
 
 A new URL pattern that is not listed here fails `test_every_url_is_in_the_matrix`.
 """
@@ -20,6 +24,7 @@ from backontrack.mentees.models import Consent, Mentee
 from backontrack.mentors.models import Course, CourseSession, DraftProposal, Mentor, PoolDraft
 from backontrack.mentorships.models import Goal, Meeting, Mentorship, ReentryNeed
 from backontrack.network.models import NetworkMember
+from backontrack.programmes.models import Programme
 from backontrack.referrals.models import Referral
 
 from .conftest import PERSONA_NAMES, signed_in_client
@@ -246,12 +251,47 @@ ALLOWED = {
 }
 
 
-def _allowed(access: str) -> set[str] | None:
+# The ids of records that belong to a programme: the demo's are Back on Track's, which the
+# special scheme's coordinator does not take part in. Every other record (accounts, the mentor
+# corps, organisations) is the installation's, the same for every programme.
+PROGRAMME_SCOPED = {
+    "mentee",
+    "consent_mentee",
+    "referral",
+    "screening",
+    "eligible",
+    "accepted",
+    "course",
+    "session",
+    "draft",
+    "proposal",
+    "active",
+    "proposed",
+    "goal",
+    "meeting",
+    "member",
+    "need",
+}
+
+
+def _scoped(path: str) -> bool:
+    return any(f"{{{key}}}" in path for key in PROGRAMME_SCOPED)
+
+
+def _allowed(access: str, path: str) -> set[str] | None:
+    """Who may GET the path: a coordinator of another programme is allowed wherever the
+    programme's coordinator is, except on a record of the programme."""
     if access == ITS_PEOPLE:
-        return _people(coach=True)
-    if access == ITS_RECORDERS:
-        return _people(coach=False)
-    return ALLOWED.get(access)
+        allowed = _people(coach=True)
+    elif access == ITS_RECORDERS:
+        allowed = _people(coach=False)
+    elif access in ALLOWED:
+        allowed = ALLOWED[access]
+    else:
+        return None
+    if "coordinator" in allowed and not _scoped(path):
+        return allowed | {"coordinator-special"}
+    return allowed
 
 
 def _url_names(patterns: list[URLPattern | URLResolver]) -> set[str]:
@@ -340,7 +380,7 @@ def test_each_persona_gets_exactly_what_the_matrix_says(name: str, username: str
     response = with_purposes_stated(signed_in_client(username), ids).get(path.format(**ids))
     if access == EVERYONE:
         assert response.status_code == 200
-    elif (allowed := _allowed(access)) is not None:
+    elif (allowed := _allowed(access, path)) is not None:
         assert response.status_code == (200 if username in allowed else 404), access
     elif access == POST_ONLY:
         assert response.status_code == 405
@@ -364,6 +404,27 @@ def test_each_persona_gets_exactly_what_the_matrix_says(name: str, username: str
         assert unaudited, f"{name} as {username} files its reads: take it off KNOWN_UNAUDITED"
     else:
         assert not unaudited, f"{name} as {username} shows mentees {sorted(unaudited)} unaudited"
+
+
+# A referrer follows the referrals they made, whichever programme they went to.
+OWN_SUBMISSIONS = {("referral_detail", "referrer"), ("referral_move", "referrer")}
+
+
+@pytest.mark.parametrize("username", PERSONA_NAMES)
+@pytest.mark.parametrize(
+    "name", sorted(n for n, (p, a) in MATRIX.items() if _scoped(p) and a != POST_ONLY)
+)
+def test_another_programmes_records_are_not_found(name: str, username: str) -> None:
+    """The same records, once they belong to a programme nobody here takes part in: every
+    persona gets 404 (the referrer still sees what they sent)."""
+    elsewhere = Programme.objects.create(name="Elsewhere")
+    for model in (Mentee, Referral, Mentorship, PoolDraft, Course):
+        model.objects.update(programme=elsewhere)
+    path, access = MATRIX[name]
+    ids = _ids()
+    response = with_purposes_stated(signed_in_client(username), ids).get(path.format(**ids))
+    expected = 200 if (name, username) in OWN_SUBMISSIONS else 404
+    assert response.status_code == expected, access
 
 
 @pytest.mark.parametrize("username", PERSONA_NAMES)

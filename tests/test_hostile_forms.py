@@ -195,7 +195,7 @@ def _refused(status: int, page: str) -> bool:
     return status >= 400 or (status == 200 and 'id="error-summary"' in page)
 
 
-def _personas(access: str) -> list[str | None]:
+def _personas(access: str, template: str) -> list[str | None]:
     if access == PUBLIC:
         return [None]
     if access in {POST_ONLY, PENDING_SIGNIN}:
@@ -203,7 +203,7 @@ def _personas(access: str) -> list[str | None]:
     everyone: list[str | None] = [*PERSONA_NAMES]
     if access in {EVERYONE, MENTORS_REDIRECTED}:
         return everyone
-    allowed = _allowed(access) or set()
+    allowed = _allowed(access, template) or set()
     return [username for username in everyone if username in allowed]
 
 
@@ -258,7 +258,7 @@ def test_no_form_answers_hostile_input_with_an_error_or_a_partial_write(name: st
     template, access = MATRIX[name]
     ids = _ids()
     path = template.format(**ids)
-    for username in _personas(access):
+    for username in _personas(access, template):
         client = _client(username)
         response = client.get(path)
         assert response.status_code != 500

@@ -190,7 +190,7 @@ CREATE_PAGES = sorted(
 @pytest.mark.parametrize("name", CREATE_PAGES)
 def test_every_create_form_carries_a_one_time_token(name: str) -> None:
     template, access = MATRIX[name]
-    username = sorted(_allowed(access) or set())[0]
+    username = sorted(_allowed(access, template) or set())[0]
     page = signed_in_client(username).get(template.format(**_ids())).content.decode()
     form = next(form for form in read_forms(page) if form.method == "post" and not form.action)
     token = form.values()[FIELD][0]

@@ -17,6 +17,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import QuerySet
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -25,6 +26,7 @@ from backontrack.audit.models import Action, AuditEvent
 from backontrack.mentors import matching, pool, services
 from backontrack.mentors.models import ConflictOfInterest, DraftProposal, Mentor, PoolDraft
 from backontrack.mentorships.models import Mentorship, MentorshipStatus
+from backontrack.programmes.models import Programme
 from backontrack.referrals.models import Referral, Status
 
 from .conftest import signed_in_client
@@ -131,7 +133,9 @@ def test_the_match_pages_defaults_are_always_a_valid_choice(
 def test_a_coordinator_matches_a_referral_and_a_mentorship_is_proposed() -> None:
     referral = accepted()[0]
     best = next(s for s in matching.suggestions_for(referral) if not s.excluded)
-    coach = matching.coach_options(best.mentor, mentee_id=referral.mentee_id)[0].mentor
+    coach = matching.coach_options(
+        best.mentor, mentee_id=referral.mentee_id, programme_id=referral.programme_id
+    )[0].mentor
     client = signed_in_client("coordinator")
     assert client.get(f"/referrals/{referral.pk}/match/").status_code == 200
     response = client.post(
@@ -199,7 +203,9 @@ def test_a_coach_with_a_conflict_of_interest_is_neither_offered_nor_accepted() -
         side="mentee",
         description="Threatened the coach's family.",
     )
-    offered = matching.coach_options(None, mentee_id=referral.mentee_id)
+    offered = matching.coach_options(
+        None, mentee_id=referral.mentee_id, programme_id=referral.programme_id
+    )
     assert henrik.pk not in {option.mentor.pk for option in offered}
     with pytest.raises(services.Refused, match="coach Henrik Lund"):
         services.referral_match(
@@ -221,7 +227,7 @@ def test_a_person_is_never_matched_twice() -> None:
     second = accepted()[0]
     Referral.objects.filter(pk=second.pk).update(mentee=matched.mentee)
     second.refresh_from_db()
-    assert second.pk not in {r.pk for r in pool.open_referrals()}
+    assert second.pk not in {r.pk for r in pool.open_referrals(Programme.objects.default())}
     page = signed_in_client("coordinator").get(f"/referrals/{second.pk}/match/")
     assert "This person already has a mentorship" in page.content.decode()
     with pytest.raises(services.Refused, match="already has a mentorship"):
@@ -290,7 +296,7 @@ def _brute_force(problem: pool.Problem) -> float:
 
 
 def test_the_pool_draft_is_optimal_and_never_uses_an_excluded_pair() -> None:
-    problem = pool.build_problem()
+    problem = pool.build_problem(Programme.objects.default())
     assert len(problem.referrals) == 3
     draft = pool.draft_create(actor=coordinator())
     assert float(draft.optimal_score) == pytest.approx(_brute_force(problem), abs=0.05)
@@ -351,6 +357,11 @@ def test_the_draft_counts_its_own_lines_against_capacity() -> None:
         )
 
 
+def accepted_here() -> QuerySet[Referral]:
+    """Back on Track's accepted referrals (the pool the draft matches)."""
+    return Referral.objects.filter(programme__is_default=True, status=Status.ACCEPTED)
+
+
 def test_confirming_the_draft_matches_every_line_or_none() -> None:
     draft = pool.draft_create(actor=coordinator())
     client = signed_in_client("coordinator")
@@ -367,7 +378,7 @@ def test_confirming_the_draft_matches_every_line_or_none() -> None:
     )
     response = client.post(f"/matching/drafts/{draft.pk}/confirm/", {"version": draft.version})
     assert response.status_code == 302
-    assert Referral.objects.filter(status=Status.ACCEPTED).count() == 3
+    assert accepted_here().count() == 3
     draft.refresh_from_db()
     assert draft.state == PoolDraft.State.OPEN
     page = client.get(f"/matching/drafts/{draft.pk}/").content.decode()
@@ -378,10 +389,15 @@ def test_confirming_the_draft_matches_every_line_or_none() -> None:
     )
     response = client.post(f"/matching/drafts/{draft.pk}/confirm/", {"version": draft.version})
     assert response.status_code == 302
-    assert Referral.objects.filter(status=Status.ACCEPTED).count() == 0
+    assert accepted_here().count() == 0
     draft.refresh_from_db()
     assert draft.state == PoolDraft.State.CONFIRMED
-    assert Mentorship.objects.filter(status=MentorshipStatus.PROPOSED).count() == 4
+    assert (
+        Mentorship.objects.filter(
+            programme__is_default=True, status=MentorshipStatus.PROPOSED
+        ).count()
+        == 4
+    )
 
 
 def test_the_match_page_query_count_does_not_grow_with_the_corps() -> None:

@@ -17,6 +17,7 @@ from backontrack.core.models import Installation
 from backontrack.mentees import synthetic
 from backontrack.mentees.models import CustodyEvent, CustodyStatus, Mentee
 from backontrack.mentorships.models import Mentorship, MentorshipStatus
+from backontrack.programmes.models import Programme
 from backontrack.referrals.models import Referral
 
 from .conftest import demo_mentorship, signed_in_client
@@ -34,6 +35,8 @@ def coordinator() -> Client:
 def _form(**overrides: Any) -> dict[str, Any]:
     institution = Institution.objects.get(name="Københavns Fængsler")
     data = {
+        # The demo coordinator coordinates two programmes, so registering asks which.
+        "programme": Programme.objects.default().pk,
         "first_name": "Karim",
         "last_name": "Sørensen",
         "personal_id": PERSONAL_ID,
@@ -445,8 +448,10 @@ def test_the_record_query_count_does_not_grow_with_referrals(coordinator: Client
     path = f"/mentees/{mentee.pk}/"
     before = _count_queries(coordinator, path)
     referrer = User.objects.get(username="referrer")
+    programmes = list(Programme.objects.all())
     for day in range(1, 6):
         Referral.objects.create(
+            programme=programmes[day % 2],
             mentee=mentee,
             referred_name="Test Person",
             referred_by=referrer,

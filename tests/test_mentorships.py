@@ -24,6 +24,7 @@ from backontrack.mentorships.models import (
     MentorshipStatus,
     Phase,
 )
+from backontrack.programmes.models import Programme
 from backontrack.reviews.models import Instrument, Review
 
 from .conftest import PERSONA_NAMES, demo_mentorship, signed_in_client
@@ -441,15 +442,18 @@ def test_the_mentorship_list_query_count_does_not_grow() -> None:
     template = active()
     coordinator = User.objects.get(username="coordinator")
     taken = set(Mentorship.objects.values_list("mentee_id", flat=True))
+    programmes = list(Programme.objects.all())
     Mentorship.objects.bulk_create(
         Mentorship(
+            # Both programmes full of data: the coordinator sees the two.
+            programme=programmes[n % 2],
             mentee=mentee,
             mentor=template.mentor,
             coach=template.coach,
             status=MentorshipStatus.ACTIVE,
             created_by=coordinator,
         )
-        for mentee in Mentee.objects.exclude(pk__in=taken)[:10]
+        for n, mentee in enumerate(Mentee.objects.exclude(pk__in=taken)[:10])
     )
     assert count() == before
 

@@ -6,7 +6,9 @@ Default deny. Each predicate lists its conditions one per line. Views call these
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import Any
 
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
@@ -40,6 +42,7 @@ from backontrack.mentorships.models import (
     ReentryPlan,
 )
 from backontrack.network.models import Involvement, NetworkMember
+from backontrack.programmes.models import MEMBER_ROLES, Programme, ProgrammeMembership
 from backontrack.referrals.models import Referral, Screening
 from backontrack.referrals.transitions import roles_allowed
 from backontrack.reviews.models import Review
@@ -73,6 +76,85 @@ def has_role(user: object, role: Role) -> bool:
     if active is None:
         return False
     return active.has_role(role)
+
+
+# --- Programmes -----------------------------------------------------------------------------
+# Case data belongs to one programme; people take part in programmes through memberships.
+# The predicates below take the programme into account through these subqueries, so that a
+# coordinator of one programme reaches nothing of another's (docs/guide/programmes.md).
+
+
+def _taking_part(user: User, *roles: str) -> QuerySet[ProgrammeMembership, Any]:
+    """The ids of the programmes the user takes part in, in one of these roles (a subquery:
+    it costs no query of its own)."""
+    return ProgrammeMembership.objects.filter(
+        user=user, role__in=roles or MEMBER_ROLES, user__role_grants__role=models.F("role")
+    ).values("programme_id")
+
+
+def programmes_of(user: object, *roles: str) -> QuerySet[Programme]:
+    """The programmes the user takes part in (in one of these roles, or any)."""
+    active = _active(user)
+    if active is None:
+        return Programme.objects.none()
+    return Programme.objects.filter(pk__in=_taking_part(active, *roles))
+
+
+def programmes_coordinated_by(user: object) -> QuerySet[Programme]:
+    return programmes_of(user, Role.COORDINATOR)
+
+
+def _coordinated(user: object) -> frozenset[int]:
+    """The ids of the programmes the user coordinates, read once per user object (a page
+    asks this of many buttons)."""
+    active = _active(user)
+    if active is None or not active.has_role(Role.COORDINATOR):
+        return frozenset()
+    cached: frozenset[int] | None = getattr(active, "_coordinated_programmes", None)
+    if cached is None:
+        cached = frozenset(
+            ProgrammeMembership.objects.filter(user=active, role=Role.COORDINATOR).values_list(
+                "programme_id", flat=True
+            )
+        )
+        active._coordinated_programmes = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def coordinates(user: object, programme: Programme | int) -> bool:
+    """A coordinator of this programme: screens its referrals, matches, steers its cases."""
+    programme_id = programme if isinstance(programme, int) else programme.pk
+    return programme_id in _coordinated(user)
+
+
+def can_manage_programmes(user: object) -> bool:
+    """The administrator creates programmes and says who takes part in them; they see no
+    case data of any, and cannot add themselves."""
+    return has_role(user, Role.ADMIN)
+
+
+def programmes_visible_to(user: object) -> QuerySet[Programme]:
+    """The administrator sees every programme; everyone else those they take part in."""
+    if can_manage_programmes(user):
+        return Programme.objects.all()
+    return programmes_of(user)
+
+
+def programme_for(user: object, pk: int) -> Programme:
+    programme = programmes_visible_to(user).select_related("organisation").filter(pk=pk).first()
+    if programme is None:
+        raise Http404
+    return programme
+
+
+def can_change_programme_settings(user: object, programme: Programme) -> bool:
+    """A programme's coordinators set its thresholds (each change kept in its history)."""
+    return coordinates(user, programme)
+
+
+def can_invite_into(user: object, programme: Programme) -> bool:
+    """A coordinator of the programme may invite mentors of the corps into it."""
+    return coordinates(user, programme)
 
 
 def can_administer_accounts(user: object) -> bool:
@@ -147,12 +229,22 @@ def account_request_for(user: object, pk: int) -> AccountRequest:
 
 
 def mentees_visible_to(user: object) -> QuerySet[Mentee]:
-    """The mentees this user may see. Coordinators see the register. Mentors will see the
-    mentees of their own mentorships and coaches those of the mentors they supervise, when
-    mentorships exist; until then they see none, like every other role."""
-    if has_role(user, Role.COORDINATOR):
-        return Mentee.objects.all()
-    return Mentee.objects.none()
+    """The register's records this user may see: a coordinator those of the people registered
+    in, referred to or mentored in a programme they coordinate. Nobody else opens the
+    register (mentors and coaches see their mentee on the mentorship's page)."""
+    active = _active(user)
+    if active is None or not active.has_role(Role.COORDINATOR):
+        return Mentee.objects.none()
+    return Mentee.objects.filter(in_programmes(_taking_part(active, Role.COORDINATOR)))
+
+
+def in_programmes(programme_ids: QuerySet | list[int]) -> Q:
+    """The people registered in, referred to or mentored in these programmes."""
+    return (
+        Q(programme_id__in=programme_ids)
+        | Q(pk__in=Referral.objects.filter(programme_id__in=programme_ids).values("mentee_id"))
+        | Q(pk__in=Mentorship.objects.filter(programme_id__in=programme_ids).values("mentee_id"))
+    )
 
 
 def mentee_for(user: object, pk: int) -> Mentee:
@@ -254,12 +346,15 @@ def can_screen_referrals(user: object) -> bool:
 
 
 def referrals_visible_to(user: object) -> QuerySet[Referral]:
-    """Coordinators see every referral; a referrer sees the referrals they made."""
+    """A coordinator sees the referrals of the programmes they coordinate (and any they made
+    themselves); a referrer sees the referrals they made, whichever the programme."""
     active = _active(user)
     if active is None:
         return Referral.objects.none()
     if has_role(active, Role.COORDINATOR):
-        return Referral.objects.all()
+        return Referral.objects.filter(
+            Q(programme_id__in=_taking_part(active, Role.COORDINATOR)) | Q(referred_by=active)
+        )
     if has_role(active, Role.REFERRER):
         return Referral.objects.filter(referred_by=active)
     return Referral.objects.none()
@@ -268,7 +363,7 @@ def referrals_visible_to(user: object) -> QuerySet[Referral]:
 def referral_for(user: object, pk: int) -> Referral:
     referral = (
         referrals_visible_to(user)
-        .select_related("mentee", "mentee__institution", "referred_by")
+        .select_related("programme", "mentee", "mentee__institution", "referred_by")
         .filter(pk=pk)
         .first()
     )
@@ -288,14 +383,20 @@ def closed_mentorships_listed() -> None:
 
 
 def can_move_referral(user: object, referral: Referral, to_status: str) -> bool:
-    """The transition table (referrals/transitions.py) names the roles for each move; a
-    referrer acts only on referrals they made themselves."""
+    """The transition table (referrals/transitions.py) names the roles for each move. A
+    coordinator makes a coordinator's move only in a programme they coordinate; whoever made
+    the referral may take it back (withdraw it) where the table lets a referrer."""
     active = _active(user)
     if active is None:
         return False
-    if not any(active.has_role(role) for role in roles_allowed(referral.status, to_status)):
-        return False
-    return active.has_role(Role.COORDINATOR) or referral.referred_by_id == active.pk
+    allowed = roles_allowed(referral.status, to_status)
+    if Role.COORDINATOR in allowed and coordinates(active, referral.programme):
+        return True
+    return (
+        Role.REFERRER in allowed
+        and referral.referred_by_id == active.pk
+        and (active.has_role(Role.REFERRER) or active.has_role(Role.COORDINATOR))
+    )
 
 
 def screening_of(user: object, referral: Referral) -> Screening | None:
@@ -303,7 +404,7 @@ def screening_of(user: object, referral: Referral) -> Screening | None:
         Screening.objects.filter(referral__in=referrals_visible_to(user), referral=referral)
         .select_related("decided_by")
         .first()
-        if can_screen_referrals(user)
+        if coordinates(user, referral.programme_id)
         else None
     )
 
@@ -312,7 +413,7 @@ def can_see_referral_details(user: object, referral: Referral) -> bool:
     """The coordinator sees everything: the register's record, the screening, the history.
     The referrer sees the status and outcome of their referral and what they sent
     (can_see_own_submission), never the register's record or the screening."""
-    return can_screen_referrals(user)
+    return coordinates(user, referral.programme_id)
 
 
 def can_see_own_submission(user: object, referral: Referral) -> bool:
@@ -405,7 +506,8 @@ def open_mentorship_of(user: object, mentee_id: int) -> Mentorship | None:
     if not can_screen_referrals(user):
         return None
     return (
-        Mentorship.objects.filter(mentee_id=mentee_id, status__in=OPEN_MENTORSHIP_STATUSES)
+        mentorships_visible_to(user)
+        .filter(mentee_id=mentee_id, status__in=OPEN_MENTORSHIP_STATUSES)
         .select_related("mentor")
         .first()
     )
@@ -432,7 +534,9 @@ def conflicts_of(user: object, mentor: Mentor) -> QuerySet[ConflictOfInterest]:
     """Conflicts name a mentee, so only the coordinator sees them."""
     if not can_manage_mentors(user):
         return ConflictOfInterest.objects.none()
-    return ConflictOfInterest.objects.filter(mentor=mentor).select_related("mentee")
+    return ConflictOfInterest.objects.filter(
+        mentor=mentor, mentee__in=mentees_visible_to(user)
+    ).select_related("mentee")
 
 
 def mentee_by_personal_id(user: object, index: str) -> Mentee | None:
@@ -440,9 +544,13 @@ def mentee_by_personal_id(user: object, index: str) -> Mentee | None:
 
 
 def courses_visible_to(user: object) -> QuerySet[Course]:
-    if not can_see_training(user):
+    """The courses of the programmes the trainer or coordinator takes part in."""
+    active = _active(user)
+    if active is None or not can_see_training(active):
         return Course.objects.none()
-    return Course.objects.all()
+    return Course.objects.filter(
+        programme_id__in=_taking_part(active, Role.TRAINER, Role.COORDINATOR)
+    )
 
 
 def course_for(user: object, pk: int) -> Course:
@@ -466,14 +574,19 @@ def session_for(user: object, pk: int) -> CourseSession:
 def mentorship_of_referral(user: object, referral: Referral) -> Mentorship | None:
     if not can_screen_referrals(user):
         return None
-    return Mentorship.objects.filter(referral=referral).select_related("mentor", "coach").first()
+    return (
+        mentorships_visible_to(user)
+        .filter(referral=referral)
+        .select_related("mentor", "coach")
+        .first()
+    )
 
 
 def attendance_visible_to(user: object) -> QuerySet[Attendance]:
     """Training records are read by the trainer and the coordinators."""
     if not can_see_training(user):
         return Attendance.objects.none()
-    return Attendance.objects.all()
+    return Attendance.objects.filter(session__course__in=courses_visible_to(user))
 
 
 def sign_offs_visible_to(user: object) -> QuerySet[ModuleSignOff]:
@@ -486,21 +599,26 @@ def sign_offs_visible_to(user: object) -> QuerySet[ModuleSignOff]:
 
 
 def mentorships_visible_to(user: object) -> QuerySet[Mentorship]:
-    """The coordinator sees every mentorship; a mentor sees the mentorships they mentor; a
-    coach also those of the mentors they supervise. A mentor or coach who has left the corps
-    sees none, and a closed mentorship is the coordinator's alone: nobody follows a person
-    after the work with them has ended. Nobody else sees any."""
+    """The coordinator sees the mentorships of the programmes they coordinate; a mentor the
+    ones they mentor and a coach also those they supervise, in programmes they take part in.
+    A mentor or coach who has left the corps sees none, and a closed mentorship is the
+    coordinator's alone: nobody follows a person after the work with them has ended. Nobody
+    else sees any."""
     active = _active(user)
     if active is None:
         return Mentorship.objects.none()
     if has_role(active, Role.COORDINATOR):
-        return Mentorship.objects.all()
+        return Mentorship.objects.filter(programme_id__in=_taking_part(active, Role.COORDINATOR))
     mine = Q(pk__in=[])
     if active.has_role(Role.MENTOR) or active.has_role(Role.COACH):
         mine |= Q(mentor__user=active) & ~Q(mentor__status="left")
     if active.has_role(Role.COACH):
         mine |= Q(coach__user=active) & ~Q(coach__status="left")
-    return Mentorship.objects.filter(mine).exclude(status="closed")
+    return (
+        Mentorship.objects.filter(mine)
+        .filter(programme_id__in=_taking_part(active, Role.MENTOR, Role.COACH))
+        .exclude(status="closed")
+    )
 
 
 def mentorship_for(user: object, pk: int) -> Mentorship:
@@ -519,8 +637,9 @@ def mentorship_for(user: object, pk: int) -> Mentorship:
 
 
 def can_manage_mentorship(user: object, mentorship: Mentorship) -> bool:
-    """Activation, pausing and resuming are the coordinator's."""
-    return has_role(user, Role.COORDINATOR)
+    """Activation, pausing and resuming are the coordinator's (of the mentorship's
+    programme)."""
+    return coordinates(user, mentorship.programme_id)
 
 
 def can_activate_mentorship(user: object, mentorship: Mentorship) -> bool:
@@ -556,7 +675,7 @@ def is_mentor_of(user: object, mentorship: Mentorship) -> bool:
 def can_see_coach_change_reasons(user: object, mentorship: Mentorship) -> bool:
     """Why a coach was changed is often about the previous coach: the coordinator and the
     supervising coach read it; the mentor sees only that the coach changed."""
-    if has_role(user, Role.COORDINATOR):
+    if coordinates(user, mentorship.programme_id):
         return True
     account = _active(user)
     return (
@@ -578,7 +697,7 @@ def can_record_meetings(user: object, mentorship: Mentorship) -> bool:
     (a meeting they attended). The coach reads them."""
     if mentorship.status != "active":
         return False
-    return is_mentor_of(user, mentorship) or has_role(user, Role.COORDINATOR)
+    return is_mentor_of(user, mentorship) or coordinates(user, mentorship.programme_id)
 
 
 def can_edit_meeting(user: object, meeting: Meeting) -> bool:
@@ -595,7 +714,7 @@ def editable_meetings(
     `can_edit_meeting`)."""
     if not can_record_meetings(user, mentorship):
         return set()
-    coordinator = has_role(user, Role.COORDINATOR)
+    coordinator = coordinates(user, mentorship.programme_id)
     me = getattr(user, "pk", None)
     return {m.pk for m in meetings if coordinator or m.recorded_by_id == me}
 
@@ -605,7 +724,7 @@ def can_edit_plan(user: object, mentorship: Mentorship) -> bool:
     active or paused; the coach reads it."""
     if mentorship.status not in ONGOING:
         return False
-    return is_mentor_of(user, mentorship) or has_role(user, Role.COORDINATOR)
+    return is_mentor_of(user, mentorship) or coordinates(user, mentorship.programme_id)
 
 
 def can_record_reviews(user: object, mentorship: Mentorship) -> bool:
@@ -721,10 +840,10 @@ def check_ins_of(user: object, mentorship: Mentorship) -> QuerySet[CheckIn]:
 
 
 def pool_drafts_visible_to(user: object) -> QuerySet[PoolDraft]:
-    """Pool drafts name referrals and mentors: the coordinator's alone."""
+    """Pool drafts name referrals and mentors: the programme's coordinators' alone."""
     if not can_screen_referrals(user):
         return PoolDraft.objects.none()
-    return PoolDraft.objects.all()
+    return PoolDraft.objects.filter(programme__in=programmes_of(user, Role.COORDINATOR))
 
 
 def pool_draft_for(user: object, pk: int) -> PoolDraft:

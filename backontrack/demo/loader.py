@@ -4,6 +4,7 @@ them is marked as a demo database and every page says so."""
 import os
 import random
 from dataclasses import dataclass
+from datetime import date
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -25,6 +26,13 @@ from backontrack.mentees.models import Mentee
 from backontrack.mentors import pool
 from backontrack.mentors import services as mentors
 from backontrack.mentors.models import Mentor
+from backontrack.mentorships.models import Mentorship
+from backontrack.programmes.models import (
+    MEMBER_ROLES,
+    Programme,
+    ProgrammeChange,
+    ProgrammeMembership,
+)
 from backontrack.referrals.models import Referral, Status
 
 from . import mentors as mentor_stories
@@ -109,7 +117,15 @@ PERSONAS: list[Persona] = [
         "Holm",
         PRISON_SERVICE,
         (Role.COORDINATOR,),
-        "screens referrals, matches mentors, runs the programme",
+        "screens referrals, matches mentors, runs both programmes",
+    ),
+    Persona(
+        "coordinator-special",
+        "Sofie",
+        "Lund",
+        PRISON_SERVICE,
+        (Role.COORDINATOR,),
+        "coordinates the special mentoring scheme only; sees nothing of Back on Track's cases",
     ),
     *[
         Persona(
@@ -212,6 +228,7 @@ def load_demo_data(*, password: str | None = None) -> bool:
         RoleGrant.objects.bulk_create(RoleGrant(user=user, role=role) for role in persona.roles)
         # Demo personas are enrolled already; their secrets exist only in this database.
         Authenticator.objects.create(user=user, name="Authenticator app", confirmed=True)
+    _demo_programmes(organisations[PRISON_SERVICE])
     synthetic.save_batch(
         list(
             synthetic.generate(
@@ -227,6 +244,49 @@ def load_demo_data(*, password: str | None = None) -> bool:
     _demo_referrals()
     _demo_account_request()
     return True
+
+
+SPECIAL_SCHEME = "Special mentoring scheme"
+# The mentors who take part in the special scheme as well (the first two coach in both).
+SPECIAL_MENTORS = ("mentor01", "mentor02", "mentor03", "mentor04")
+
+
+def _demo_programmes(owner: Organisation) -> None:
+    """Back on Track (the installation's default programme, made by the migrations) and the
+    special mentoring scheme beside it: Camilla Holm coordinates both, Sofie Lund only the
+    special scheme; four mentors and the trainer take part in both."""
+    back_on_track = Programme.objects.default()
+    back_on_track.organisation = owner
+    back_on_track.description = (
+        "Kriminalforsorgens mentorindsats for indsatte og varetægtsfængslede, der er sigtet "
+        "eller dømt for terror eller hadforbrydelser eller er i risiko for radikalisering."
+    )
+    back_on_track.save()
+    special = Programme.objects.create(
+        name=SPECIAL_SCHEME,
+        organisation=owner,
+        description=(
+            "Den særlige mentorordning for personer i særlig risiko, bygget på erfaringerne "
+            "fra Back on Track."
+        ),
+        no_meeting_days=7,
+    )
+    ProgrammeChange.objects.create(programme=special, kind=ProgrammeChange.Kind.CREATED)
+    memberships = []
+    for persona in PERSONAS:
+        user = User.objects.get(username=persona.username)
+        programmes = [back_on_track]
+        if persona.username == "coordinator-special":
+            programmes = [special]
+        elif persona.username in ("coordinator", "trainer", *SPECIAL_MENTORS):
+            programmes = [back_on_track, special]
+        memberships += [
+            ProgrammeMembership(programme=programme, user=user, role=role)
+            for programme in programmes
+            for role in persona.roles
+            if role in MEMBER_ROLES
+        ]
+    ProgrammeMembership.objects.bulk_create(memberships)
 
 
 def _demo_account_request() -> None:
@@ -271,6 +331,37 @@ def _demo_referrals() -> None:
     _demo_conflict(coordinator)
     # A draft of the pool matching, waiting for the coordinator's review.
     pool.draft_create(actor=coordinator)
+    _demo_special_scheme(today)
+
+
+def _demo_special_scheme(today: date) -> None:
+    """The special scheme's own cases, with the last people of the register: one referral
+    just received, one accepted and waiting for a mentor, one matched to mentor02 (who
+    mentors in both programmes) with mentor01 as coach."""
+    special = Programme.objects.get(name=SPECIAL_SCHEME)
+    people = list(Mentee.objects.order_by("-id")[:3])
+    for mentee, (days_ago, criterion, status) in zip(
+        people,
+        [
+            (2, "convicted_of_terrorism", Status.RECEIVED),
+            (20, "charged_with_terrorism", Status.ACCEPTED),
+            (45, "convicted_of_terrorism", Status.MATCHED),
+        ],
+        strict=True,
+    ):
+        began = timezone.now()
+        referral = refer(
+            mentee,
+            days_ago=days_ago,
+            criterion=criterion,
+            status=status,
+            today=today,
+            programme=special,
+            mentor=Mentor.objects.get(user__username="mentor02"),
+            coach=Mentor.objects.get(user__username="mentor01"),
+        )
+        if status == Status.MATCHED:
+            mentorship_stories.date_proposal(Mentorship.objects.get(referral=referral), began)
 
 
 def _demo_conflict(coordinator: User) -> None:

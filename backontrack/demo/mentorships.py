@@ -1065,6 +1065,12 @@ def close(m: Mentorship, day: date, detail: dict[str, object], coordinator: User
     )
 
 
+def date_proposal(mentorship: Mentorship, began: datetime) -> None:
+    """A mentorship just proposed by matching is dated on the day its referral was matched."""
+    assert mentorship.referral is not None  # noqa: S101 - matching always names the referral
+    _Dating(mentorship, began).to(timezone.localdate(mentorship.referral.status_changed_at))
+
+
 def load(*, today: date, skip: int) -> None:
     """The earliest demo match becomes the six-week-old mentorship; then each story gets
     a person of its custody status from those not referred yet."""

@@ -8,6 +8,7 @@ from backontrack.accounts.models import User
 from backontrack.mentees import services as mentees
 from backontrack.mentees.models import Mentee
 from backontrack.mentors.models import Mentor
+from backontrack.programmes.models import Programme
 from backontrack.referrals import services as referrals
 from backontrack.referrals.models import Finding, Referral, ReferralTransition, Screening, Status
 
@@ -45,6 +46,7 @@ def refer(
     today: date,
     mentor: Mentor | None = None,
     coach: Mentor | None = None,
+    programme: Programme | None = None,
 ) -> Referral:
     """The demo referrer refers the person `days_ago`; the coordinator takes the referral
     on to `status`. A matched referral goes to the given mentor and coach, or else to the
@@ -68,6 +70,7 @@ def refer(
             if criterion == "vulnerable"
             else "",
             orientation="right_wing" if criterion == "hate_crime" else "religious",
+            programme=programme,
         ),
     )
     _advance(referral, status, coordinator, today, mentor=mentor, coach=coach)
@@ -171,7 +174,9 @@ def _advance(
         else:
             score = next(s.score for s in matching.suggestions_for(referral) if s.mentor == mentor)
         if coach is None:
-            coach = matching.coach_options(mentor, mentee_id=referral.mentee_id)[0].mentor
+            coach = matching.coach_options(
+                mentor, mentee_id=referral.mentee_id, programme_id=referral.programme_id
+            )[0].mentor
         mentors.referral_match(
             actor=coordinator,
             referral=referral,

@@ -2,6 +2,7 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from backontrack.accounts.models import Institution
@@ -14,7 +15,9 @@ from backontrack.core.forms import (
     VersionedFormMixin,
     require_filled,
     required_when,
+    style_fields,
 )
+from backontrack.programmes.models import Programme
 
 from . import identity
 from .models import (
@@ -191,7 +194,13 @@ class MenteeForm(SubmitOnceMixin, VersionedFormMixin, PersonForm):
         "notes",
     ]
 
-    def __init__(self, *args: Any, instance: Mentee | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        instance: Mentee | None = None,
+        programmes: QuerySet[Programme] | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.instance = instance
         if instance is not None:
             kwargs.setdefault(
@@ -216,6 +225,27 @@ class MenteeForm(SubmitOnceMixin, VersionedFormMixin, PersonForm):
         super().__init__(*args, **kwargs)
         if instance is None:
             self.fields["version"].required = False
+        self.only_programme = None
+        if instance is None and programmes is not None:
+            choices = list(programmes)
+            if len(choices) == 1:
+                self.only_programme = choices[0]
+            else:
+                # Registering chooses the programme the person comes into, when there is a
+                # choice; a coordinator of none is told whom to ask.
+                self.fields["programme"] = ModelChoiceField(
+                    label=_("Programme"),
+                    queryset=programmes,
+                    help_text=_("The programme whose coordinators will see the record.")
+                    if choices
+                    else _("You coordinate no programme yet: ask the administrator to add you."),
+                )
+                self.order_fields(["programme", *self.field_order])
+                style_fields(self)
+
+    def registered_in(self) -> Programme | None:
+        """The programme the new record is registered in."""
+        return self.cleaned_data.get("programme") or self.only_programme
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

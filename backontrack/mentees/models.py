@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from backontrack.accounts.models import Institution
 from backontrack.core.fields import EncryptedTextField
 from backontrack.core.models import RowKeyed
+from backontrack.programmes.models import Programme
 
 
 class Gender(models.TextChoices):
@@ -64,6 +65,11 @@ class Mentee(RowKeyed):
     """A person in the programme. The personal identification number is stored encrypted;
     `personal_id_index` (a keyed hash) finds it by exact match and keeps it unique."""
 
+    # The programme whose coordinator registered the person (a referral brings them into its
+    # own programme too: a person may take part in several over time).
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("registered in"), on_delete=models.PROTECT, related_name="+"
+    )
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
     date_of_birth = models.DateField(_("date of birth"))

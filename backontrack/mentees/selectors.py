@@ -26,6 +26,8 @@ def register_page(user: object, criteria: dict[str, Any], page_number: str | Non
     register); a filtered page is a search by the fields used."""
     mentees = access.mentees_visible_to(user).select_related("institution")
     used: list[str] = []
+    if programme := criteria.get("programme"):
+        mentees = mentees.filter(access.in_programmes([programme.pk]))
     if query := criteria.get("q", "").strip():
         for word in query.split():
             mentees = mentees.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))

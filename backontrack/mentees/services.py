@@ -14,6 +14,7 @@ from backontrack.core import dates
 from backontrack.core.concurrency import claim_version
 from backontrack.core.errors import Refused
 from backontrack.mentorships.services import follow_custody_event, reentry_release_follow
+from backontrack.programmes.models import Programme
 
 from .identity import formatted, index_for
 from .models import STATUS_AFTER, Consent, CustodyEvent, Mentee
@@ -93,12 +94,14 @@ def _check_dates(data: MenteeData) -> None:
             raise dates.DateOutOfRange(problem)
 
 
-def mentee_create(*, actor: User, data: MenteeData) -> Mentee:
+def mentee_create(*, actor: User, data: MenteeData, programme: Programme | None = None) -> Mentee:
+    """Register a person in the programme (the installation's default when none is named)."""
     _check_dates(data)
     if existing := _existing_with_id(data.personal_id_digits):
         raise DuplicatePerson(existing)
     mentee = Mentee(
         **data.values(),
+        programme=programme or Programme.objects.default(),
         personal_id_index=index_for(data.personal_id_digits),
         created_by=actor,
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from backontrack.accounts.models import Institution
+from backontrack.programmes.models import Programme
 
 from .identity import formatted, index_for
 from .models import CustodyEvent, CustodyStatus, DataSubjectCategory, Gender, Mentee
@@ -203,8 +204,12 @@ def existing_indexes() -> set[str]:
     return set(Mentee.objects.values_list("personal_id_index", flat=True))
 
 
-def save_batch(batch: list[SyntheticMentee]) -> list[int]:
-    """Insert one batch (mentees, then their custody events). Returns the new ids."""
+def save_batch(batch: list[SyntheticMentee], programme: Programme | None = None) -> list[int]:
+    """Insert one batch (mentees, then their custody events), registered in the programme
+    (the installation's default when none is named). Returns the new ids."""
+    programme = programme or Programme.objects.default()
+    for item in batch:
+        item.mentee.programme = programme
     mentees = Mentee.objects.bulk_create([item.mentee for item in batch])
     events = []
     for item, mentee in zip(batch, mentees, strict=True):

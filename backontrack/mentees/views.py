@@ -17,6 +17,7 @@ from backontrack.core.concurrency import ConcurrentEditError
 from backontrack.core.forms import is_database_id
 from backontrack.core.saving import save_or_say_why
 from backontrack.mentorships.models import ONGOING, MentorshipStatus
+from backontrack.programmes.switch import programme_switch
 from backontrack.referrals import services as referral_services
 
 from . import selectors, services
@@ -60,14 +61,23 @@ def mentee_list(request: HttpRequest) -> HttpResponse:
     else:
         search = MenteeSearchForm(name_search.search_data(request, "mentee_list"))
     criteria = search.cleaned_data if search.is_valid() else {}
-    page = selectors.register_page(user, criteria, request.GET.get("page"))
+    switch = programme_switch(request, access.programmes_coordinated_by(user))
+    page = selectors.register_page(
+        user, {**criteria, "programme": switch.chosen}, request.GET.get("page")
+    )
     params = request.GET.copy()
     params.pop("page", None)
     params.pop(name_search.NAME, None)
     return render(
         request,
         "mentees/mentee_list.html",
-        {"page": page, "search": search, "id_form": id_form, "querystring": params.urlencode()},
+        {
+            "page": page,
+            "switch": switch,
+            "search": search,
+            "id_form": id_form,
+            "querystring": params.urlencode(),
+        },
     )
 
 
@@ -86,13 +96,15 @@ def _duplicate_message(user: User, form: MenteeForm, existing: Mentee) -> None:
 @require_http_methods(["GET", "POST"])
 def mentee_create(request: HttpRequest) -> HttpResponse:
     user = _coordinator(request)
-    form = MenteeForm(request.POST or None)
+    form = MenteeForm(request.POST or None, programmes=access.programmes_coordinated_by(user))
     if request.method == "POST" and form.is_valid():
         try:
             done = save_or_say_why(
                 request,
                 form,
-                lambda: services.mentee_create(actor=user, data=form.mentee_data()),
+                lambda: services.mentee_create(
+                    actor=user, data=form.mentee_data(), programme=form.registered_in()
+                ),
                 then=lambda mentee: reverse("mentee_detail", args=[mentee.pk]),
                 said=lambda mentee: _("%(name)s is registered.") % {"name": mentee},
             )

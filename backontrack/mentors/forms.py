@@ -3,6 +3,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
@@ -16,10 +17,12 @@ from backontrack.core.forms import (
     ModelChoiceField,
     ModelMultipleChoiceField,
     VersionedFormMixin,
+    style_fields,
 )
 from backontrack.mentees import identity
 from backontrack.mentees.forms import DateInput
 from backontrack.mentees.models import Gender, Language
+from backontrack.programmes.models import Programme
 
 from .models import (
     MAX_CAPACITY,
@@ -256,11 +259,18 @@ class CourseForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
     )
     location = forms.CharField(label=_("Place"), max_length=200, required=False)
 
-    def __init__(self, *args: Any, instance: Course | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        instance: Course | None = None,
+        programmes: QuerySet[Programme] | None = None,
+        **kwargs: Any,
+    ) -> None:
         if instance is not None:
             kwargs.setdefault(
                 "initial",
                 {
+                    "programme": instance.programme_id,
                     "module": instance.module,
                     "title": instance.title,
                     "trainer_name": instance.trainer_name,
@@ -276,10 +286,22 @@ class CourseForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
         )
         if instance is None:
             self.fields["version"].required = False
+        choices = list(programmes) if programmes is not None else []
+        self.only_programme = choices[0] if len(choices) == 1 else None
+        if len(choices) > 1:
+            # A trainer in several programmes says whose mentors the course is for.
+            self.fields["programme"] = ModelChoiceField(
+                label=_("Programme"),
+                queryset=programmes,
+                help_text=_("The programme whose mentors the course is for."),
+            )
+            self.order_fields(["programme"])
+            style_fields(self)
 
     def course_data(self) -> CourseData:
         data = self.cleaned_data
         return CourseData(
+            programme=data.get("programme") or self.only_programme,
             module=data["module"],
             title=data["title"].strip(),
             trainer_name=data["trainer_name"].strip(),

@@ -191,10 +191,20 @@ def mentor_side(mentors: Sequence[Mentor], readiness: dict[int, Readiness]) -> M
     )
 
 
-def candidate_mentors() -> list[Mentor]:
-    """Every mentor who could be matched at all: those who have not left the corps."""
+def taking_part(programme_id: int, role: str) -> Q:
+    """Mentors whose account takes part in the programme in this role (mentor or coach)."""
+    return Q(
+        user__programme_memberships__programme_id=programme_id,
+        user__programme_memberships__role=role,
+    )
+
+
+def candidate_mentors(*, programme_id: int) -> list[Mentor]:
+    """Every mentor of the programme who could be matched at all: those who take part in it
+    as mentors and have not left the corps."""
     return list(
-        Mentor.objects.exclude(status="left")
+        Mentor.objects.filter(taking_part(programme_id, Role.MENTOR))
+        .exclude(status="left")
         .defer("prior_experience")
         .prefetch_related("institutions")
         .order_by("last_name", "first_name", "id")
@@ -233,7 +243,7 @@ class Suggestion:
 def suggestions_for(referral: Referral, *, today: date | None = None) -> list[Suggestion]:
     """Every mentor for one referral: the ones who can be matched, best first, each with the
     parts of their score; then the excluded ones with the reasons."""
-    mentors = candidate_mentors()
+    mentors = candidate_mentors(programme_id=referral.programme_id)
     readiness = readiness_of(mentors, today=today)
     side = mentor_side(mentors, readiness)
     mentee_id = referral.mentee_id
@@ -262,12 +272,13 @@ def coach_options(
     mentor: Mentor | None,
     *,
     mentee_id: int,
+    programme_id: int,
     today: date | None = None,
     extra_coach_load: dict[int, int] | None = None,
 ) -> list[Readiness]:
-    """Coaches who may supervise a new mentorship of `mentor` with this mentee: ready as
-    coach, places left, not the mentor, no conflict of interest with the mentee. Those with
-    most places left first."""
+    """Coaches of the programme who may supervise a new mentorship of `mentor` with this
+    mentee: ready as coach, places left, not the mentor, no conflict of interest with the
+    mentee. Those with most places left first."""
     conflicted = ConflictOfInterest.objects.filter(mentee_id=mentee_id).values("mentor_id")
     coaches = list(
         # A coach's account must hold the coach role: without it they could not see the
@@ -275,6 +286,7 @@ def coach_options(
         Mentor.objects.filter(
             coach_capacity__gt=0, user__is_active=True, user__role_grants__role=Role.COACH
         )
+        .filter(taking_part(programme_id, Role.COACH))
         .exclude(status="left")
         .exclude(Q(pk=mentor.pk) if mentor else Q(pk__in=[]))
         .exclude(pk__in=conflicted)

@@ -14,6 +14,7 @@ from backontrack.accounts.models import Institution, Region
 from backontrack.core.fields import EncryptedTextField
 from backontrack.core.models import RowKeyed
 from backontrack.mentees.models import Gender, Language, Mentee
+from backontrack.programmes.models import Programme
 
 MAX_CAPACITY = 10
 
@@ -220,6 +221,9 @@ class TrainerKind(models.TextChoices):
 class Course(models.Model):
     """A course that teaches one module, run by a trainer from an organisation."""
 
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="courses"
+    )
     module = models.ForeignKey(
         TrainingModule, verbose_name=_("module"), on_delete=models.PROTECT, related_name="courses"
     )
@@ -346,6 +350,9 @@ class PoolDraft(models.Model):
         CONFIRMED = "confirmed", _("Confirmed")
         DISCARDED = "discarded", _("Discarded")
 
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="pool_drafts"
+    )
     state = models.CharField(max_length=16, choices=State.choices, default=State.OPEN)
     optimal_score = models.DecimalField(max_digits=10, decimal_places=1)
     created_by = models.ForeignKey(

@@ -19,6 +19,7 @@ from backontrack.core import access
 from backontrack.core.concurrency import claim_version
 from backontrack.mentees.models import Consent
 from backontrack.mentorships.models import OPEN_MENTORSHIP_STATUSES, Mentorship
+from backontrack.programmes.models import Programme
 from backontrack.referrals.models import Referral, Status
 
 from . import matching, services
@@ -28,15 +29,18 @@ from .services import Refused
 from .solver import assign
 
 
-def open_referrals() -> list[Referral]:
-    """Accepted referrals whose mentee still consents to take part and has no mentorship
-    yet: the pool to match. A person referred twice is in the pool once (the earliest)."""
+def open_referrals(programme: Programme) -> list[Referral]:
+    """The programme's accepted referrals whose mentee still consents to take part and has no
+    mentorship yet: the pool to match. A person referred twice is in the pool once (the
+    earliest)."""
     consenting = Consent.objects.filter(participation=True, withdrawn_on__isnull=True).values(
         "mentee_id"
     )
     mentored = Mentorship.objects.filter(status__in=OPEN_MENTORSHIP_STATUSES).values("mentee_id")
     referrals = (
-        Referral.objects.filter(status=Status.ACCEPTED, mentee_id__in=consenting)
+        Referral.objects.filter(
+            programme=programme, status=Status.ACCEPTED, mentee_id__in=consenting
+        )
         .exclude(mentee_id__in=mentored)
         .select_related("mentee", "mentee__institution")
         .order_by("referred_on", "id")
@@ -60,9 +64,9 @@ class Problem:
     capacity: np.ndarray
 
 
-def build_problem() -> Problem:
-    referrals = open_referrals()
-    mentors = matching.candidate_mentors()
+def build_problem(programme: Programme) -> Problem:
+    referrals = open_referrals(programme)
+    mentors = matching.candidate_mentors(programme_id=programme.pk)
     readiness = readiness_of(mentors)
     side = matching.mentor_side(mentors, readiness)
     rside = matching.referral_side(referrals)
@@ -111,21 +115,25 @@ def drafts_purge(*, now: datetime | None = None) -> int:
 
 
 @transaction.atomic
-def draft_create(*, actor: User) -> PoolDraft:
-    """Solve the pool and keep the result as the one open draft (an older open draft is
-    discarded). Coaches are proposed per match — ready, with places left, not the mentor —
-    and can be changed before confirming."""
-    if not access.can_screen_referrals(actor):
-        raise Refused(_("Only a coordinator matches referrals."))
-    problem = build_problem()
+def draft_create(*, actor: User, programme: Programme | None = None) -> PoolDraft:
+    """Solve the programme's pool (the installation's default programme when none is named)
+    and keep the result as its one open draft (an older open draft is discarded). Coaches
+    are proposed per match — ready, with places left, not the mentor — and can be changed
+    before confirming."""
+    programme = programme or Programme.objects.default()
+    if not access.coordinates(actor, programme):
+        raise Refused(_("Only a coordinator of the programme matches its referrals."))
+    problem = build_problem(programme)
     if not problem.referrals:
         raise Refused(_("There are no accepted referrals waiting for a mentor."))
-    for older in PoolDraft.objects.select_for_update().filter(state=PoolDraft.State.OPEN):
+    for older in PoolDraft.objects.select_for_update().filter(
+        programme=programme, state=PoolDraft.State.OPEN
+    ):
         _close(actor, older, PoolDraft.State.DISCARDED, "replaced by a new draft")
     assignment = assign(problem.scores, problem.allowed, problem.capacity)
     optimal = sum(float(problem.scores[i, j]) for i, j in enumerate(assignment) if j is not None)
     draft = PoolDraft.objects.create(
-        created_by=actor, optimal_score=Decimal(str(round(optimal, 1)))
+        programme=programme, created_by=actor, optimal_score=Decimal(str(round(optimal, 1)))
     )
     coach_load: Counter[int] = Counter()
     proposals = []
@@ -136,7 +144,10 @@ def draft_create(*, actor: User) -> PoolDraft:
             continue
         mentor = problem.mentors[j]
         options = matching.coach_options(
-            mentor, mentee_id=referral.mentee_id, extra_coach_load=dict(coach_load)
+            mentor,
+            mentee_id=referral.mentee_id,
+            programme_id=programme.pk,
+            extra_coach_load=dict(coach_load),
         )
         coach = options[0].mentor if options else None
         if coach is not None:
@@ -206,8 +217,8 @@ def proposal_change(
 ) -> DraftProposal:
     """Change one line of the draft: another mentor and coach, or no match for now. The
     same readiness rules apply as for a single match, counting the draft's other lines."""
-    if not access.can_screen_referrals(actor):
-        raise Refused(_("Only a coordinator matches referrals."))
+    if not access.coordinates(actor, draft.programme_id):
+        raise Refused(_("Only a coordinator of the programme matches its referrals."))
     if draft.state != PoolDraft.State.OPEN:
         raise Refused(_("This draft is closed."))
     if mentor is not None:
@@ -243,8 +254,8 @@ def proposal_change(
 def draft_confirm(*, actor: User, draft: PoolDraft, version: int) -> int:
     """Make every proposed match at once, or none: each goes through the same service and
     checks as a single match. Returns how many mentorships were proposed."""
-    if not access.can_screen_referrals(actor):
-        raise Refused(_("Only a coordinator matches referrals."))
+    if not access.coordinates(actor, draft.programme_id):
+        raise Refused(_("Only a coordinator of the programme matches its referrals."))
     if draft.state != PoolDraft.State.OPEN:
         raise Refused(_("This draft is closed."))
     claim_version(draft, version)
@@ -288,8 +299,8 @@ def _close(actor: User, draft: PoolDraft, state: str, why: str) -> None:
 
 @transaction.atomic
 def draft_discard(*, actor: User, draft: PoolDraft, version: int) -> None:
-    if not access.can_screen_referrals(actor):
-        raise Refused(_("Only a coordinator matches referrals."))
+    if not access.coordinates(actor, draft.programme_id):
+        raise Refused(_("Only a coordinator of the programme matches its referrals."))
     if draft.state != PoolDraft.State.OPEN:
         raise Refused(_("This draft is closed."))
     claim_version(draft, version)

@@ -16,6 +16,7 @@ from backontrack.core import access
 from backontrack.mentees.identity import index_for
 from backontrack.mentees.models import Mentee
 from backontrack.mentorships.models import OPEN_MENTORSHIP_STATUSES, Mentorship
+from backontrack.programmes.models import Programme
 from backontrack.referrals.models import Referral
 
 from . import matching, pool
@@ -42,8 +43,10 @@ class Caseload:
 def open_caseload(actor: User, mentor: Mentor) -> Caseload:
     """The mentor's open mentorships with the person's name, for the coordinator; the read
     is recorded."""
-    open_ones = Mentorship.objects.filter(status__in=OPEN_MENTORSHIP_STATUSES).select_related(
-        "mentee", "mentor", "coach"
+    open_ones = (
+        access.mentorships_visible_to(actor)
+        .filter(status__in=OPEN_MENTORSHIP_STATUSES)
+        .select_related("mentee", "mentor", "coach")
     )
     caseload = Caseload(
         mentoring=list(open_ones.filter(mentor=mentor).order_by("mentee__last_name", "id")),
@@ -237,9 +240,9 @@ def record_suggestions(
     )
 
 
-def referrals_waiting_for_pool(user: User) -> list[Referral]:
-    """The open referrals a pool draft would match, their listing recorded."""
-    waiting = pool.open_referrals()
+def referrals_waiting_for_pool(user: User, programme: Programme) -> list[Referral]:
+    """The programme's open referrals a pool draft would match, their listing recorded."""
+    waiting = pool.open_referrals(programme)
     record(
         actor=user,
         action=Action.LIST,

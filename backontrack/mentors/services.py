@@ -19,6 +19,7 @@ from backontrack.mentees.models import Mentee
 from backontrack.mentees.services import has_participation_consent
 from backontrack.mentorships import services as mentorship_services
 from backontrack.mentorships.models import OPEN_MENTORSHIP_STATUSES, Mentorship
+from backontrack.programmes.models import Programme
 from backontrack.referrals import services as referral_services
 from backontrack.referrals.models import Referral, Status
 
@@ -285,13 +286,16 @@ class CourseData:
     trainer_organisation: str
     trainer_kind: str
     location: str
+    # The programme whose mentors the course is for; the installation's default when not chosen.
+    programme: Programme | None = None
 
 
 @transaction.atomic
 def course_create(*, actor: User, data: CourseData) -> Course:
     if not access.can_manage_training(actor):
         raise Refused(_("Only a trainer plans courses."))
-    course = Course.objects.create(created_by=actor, **data.__dict__)
+    values = {**data.__dict__, "programme": data.programme or Programme.objects.default()}
+    course = Course.objects.create(created_by=actor, **values)
     record(actor=actor, action=Action.CREATE, obj=course, fields=list(data.__dict__))
     return course
 
@@ -305,6 +309,8 @@ def course_update(*, actor: User, course: Course, version: int, data: CourseData
     claim_version(course, version)
     changed = []
     for name, value in data.__dict__.items():
+        if name == "programme" and value is None:
+            continue
         if getattr(course, name) != value:
             changed.append(name)
             setattr(course, name, value)
@@ -515,6 +521,30 @@ def match_problems(
             _("A conflict of interest is recorded between coach %(coach)s and this person.")
             % {"coach": coach}
         )
+    taking_part = set(
+        Mentor.objects.filter(pk__in=list(current))
+        .filter(
+            user__programme_memberships__programme_id=referral.programme_id,
+            user__programme_memberships__role=Role.MENTOR,
+        )
+        .values_list("pk", flat=True)
+    )
+    if mentor.pk not in taking_part:
+        problems.append(
+            _("%(mentor)s does not take part in the referral's programme as a mentor.")
+            % {"mentor": mentor}
+        )
+    if coach is not None and coach.pk != mentor.pk:
+        coaching = Mentor.objects.filter(
+            pk=coach.pk,
+            user__programme_memberships__programme_id=referral.programme_id,
+            user__programme_memberships__role=Role.COACH,
+        )
+        if not coaching.exists():
+            problems.append(
+                _("%(coach)s does not take part in the referral's programme as a coach.")
+                % {"coach": coach}
+            )
     if coach is None:
         problems.append(_("Choose a supervising coach."))
     elif coach.pk == mentor.pk:
@@ -538,6 +568,7 @@ def _match(
     if problems:
         raise Refused(" ".join(problems))
     mentorship = Mentorship.objects.create(
+        programme_id=referral.programme_id,
         mentee_id=referral.mentee_id,
         referral=referral,
         mentor=mentor,

@@ -13,6 +13,7 @@ from backontrack.core.models import RowKeyed
 from backontrack.core.wording import Wording, in_words, with_typed
 from backontrack.mentees.models import CustodyEvent, Mentee
 from backontrack.mentors.models import Mentor
+from backontrack.programmes.models import Programme
 
 
 class MentorshipStatus(models.TextChoices):
@@ -95,6 +96,9 @@ PAUSE_MOVES: dict[str, str] = {
 
 
 class Mentorship(RowKeyed):
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="mentorships"
+    )
     mentee = models.ForeignKey(
         Mentee, verbose_name=_("mentee"), on_delete=models.PROTECT, related_name="mentorships"
     )

@@ -77,6 +77,8 @@ def mentorships_listed(user: object, filters: dict[str, Any], page_number: str |
     for; the page's mentorships and people recorded as listed (searched, when filtered)."""
     mentorships = access.mentorships_visible_to(user)
     used = []
+    if programme := filters.get("programme"):
+        mentorships = mentorships.filter(programme=programme)
     status = filters.get("status")
     if status:
         if status == MentorshipStatus.CLOSED:
@@ -90,7 +92,7 @@ def mentorships_listed(user: object, filters: dict[str, Any], page_number: str |
         mentorships = mentorships.filter(phase=phase)
         used.append("phase")
     mentorships = with_last_meeting(
-        mentorships.select_related("mentee", "mentee__institution", "mentor", "coach")
+        mentorships.select_related("programme", "mentee", "mentee__institution", "mentor", "coach")
     ).order_by("mentee__last_name", "mentee__first_name", "id")
     page = Paginator(mentorships, PAGE_SIZE).get_page(page_number)
     record(

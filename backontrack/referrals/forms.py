@@ -15,6 +15,7 @@ from backontrack.core.forms import (
     style_fields,
 )
 from backontrack.mentees.forms import DateInput, PersonForm
+from backontrack.programmes.models import Programme, ProgrammeStatus
 
 from .eligibility import recommend
 from .models import Finding, HateCrimeMotive, NotEligibleReason, Orientation, Status
@@ -73,6 +74,28 @@ class ReferralForm(SubmitOnceMixin, PersonForm):
         help_text=_("What you have seen or heard. Stored encrypted."),
     )
 
+    programme = ModelChoiceField(
+        label=_("Programme"),
+        queryset=Programme.objects.none(),
+        empty_label=None,
+        required=False,
+        help_text=_(
+            "The scheme you refer the person to. If unsure, keep the installation's default, "
+            "chosen here already: its coordinators pass the referral on if it belongs elsewhere."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        running = Programme.objects.filter(status=ProgrammeStatus.ACTIVE)
+        if running.count() > 1:
+            field = self.fields["programme"]
+            field.queryset = running  # type: ignore[attr-defined]
+            field.initial = running.filter(is_default=True).first()
+        else:
+            # One programme: nothing to choose, the referral goes to the installation's default.
+            del self.fields["programme"]
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         criteria = ("charged_with_terrorism", "convicted_of_terrorism", "hate_crime", "vulnerable")
@@ -112,6 +135,7 @@ class ReferralForm(SubmitOnceMixin, PersonForm):
             if data["vulnerable"]
             else "",
             orientation=data["orientation"],
+            programme=data.get("programme"),
         )
 
 

@@ -8,6 +8,7 @@ from backontrack.core.fields import EncryptedBooleanField, EncryptedTextField
 from backontrack.core.models import RowKeyed
 from backontrack.core.wording import Wording, in_words, with_typed
 from backontrack.mentees.models import Mentee
+from backontrack.programmes.models import Programme
 
 
 class Status(models.TextChoices):
@@ -46,6 +47,9 @@ class Referral(RowKeyed):
     """A person referred to the programme by prison or probation staff."""
 
     mentee = models.ForeignKey(Mentee, on_delete=models.PROTECT, related_name="referrals")
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="referrals"
+    )
     referred_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="referrals_made"
     )

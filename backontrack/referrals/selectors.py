@@ -14,6 +14,7 @@ from backontrack.audit.models import Action
 from backontrack.audit.services import record
 from backontrack.core import access
 from backontrack.mentorships.models import Mentorship
+from backontrack.programmes.models import Programme
 
 from .models import OPEN_STATUSES, Referral, ReferralTransition, Screening
 
@@ -94,13 +95,22 @@ class Inbox:
     referred_twice: set[int]  # the mentees with more than one open referral
 
 
-def inbox_page(user: object, criteria: dict[str, Any], page_number: str | None) -> Inbox:
-    """Open referrals (or those of the status asked for), oldest first, filtered by the
-    inbox form's criteria; a filtered page is a search by the fields used."""
+def inbox_page(
+    user: object,
+    criteria: dict[str, Any],
+    page_number: str | None,
+    *,
+    programme: Programme | None = None,
+) -> Inbox:
+    """Open referrals (or those of the status asked for), oldest first, of one programme or
+    all the user's, filtered by the inbox form's criteria; a filtered page is a search by the
+    fields used."""
     referrals = access.referrals_visible_to(user).select_related(
-        "mentee", "mentee__institution", "referred_by"
+        "programme", "mentee", "mentee__institution", "referred_by"
     )
     used: list[str] = []
+    if programme is not None:
+        referrals = referrals.filter(programme=programme)
     if status := criteria.get("status"):
         referrals = referrals.filter(status=status)
         used.append("status")

@@ -17,6 +17,7 @@ from backontrack.core.errors import Refused
 from backontrack.mentees import services as mentee_services
 from backontrack.mentees.identity import index_for
 from backontrack.mentees.models import Consent, Mentee
+from backontrack.programmes.models import Programme
 
 from .eligibility import recommend
 from .models import OPEN_STATUSES, Referral, ReferralTransition, Screening, Status
@@ -53,6 +54,8 @@ class ReferralData:
     vulnerable: bool
     vulnerability_rationale: str
     orientation: str
+    # The programme the person is referred to; the installation's default when not chosen.
+    programme: Programme | None = None
 
 
 @transaction.atomic
@@ -83,15 +86,16 @@ def referral_submit(
         if existing is not None:
             raise OpenReferralExists(existing)
     else:
-        mentee = mentee_services.mentee_create(actor=actor, data=person)
+        mentee = mentee_services.mentee_create(actor=actor, data=person, programme=data.programme)
     now = timezone.now()
+    values = {**data.__dict__, "programme": data.programme or Programme.objects.default()}
     referral = Referral.objects.create(
         mentee=mentee,
         referred_name=f"{person.first_name} {person.last_name}",
         referred_by=actor,
         status=Status.RECEIVED,
         status_changed_at=now,
-        **data.__dict__,
+        **values,
     )
     ReferralTransition.objects.create(
         referral=referral, from_status="", to_status=Status.RECEIVED, actor=actor, occurred_at=now

@@ -15,6 +15,7 @@ from backontrack.core import access
 from backontrack.core.saving import save_or_say_why
 from backontrack.mentees.forms import PersonForm
 from backontrack.mentees.services import has_participation_consent
+from backontrack.programmes.switch import programme_switch
 
 from . import selectors, services
 from .eligibility import recommend
@@ -107,15 +108,17 @@ def referral_inbox(request: HttpRequest) -> HttpResponse:
     """Open referrals for the coordinator, oldest first, with how long each has waited."""
     user = access.signed_in_user(request)
     access.require(access.can_screen_referrals(user))
+    switch = programme_switch(request, access.programmes_coordinated_by(user))
     form = InboxFilterForm(request.GET or None)
     criteria = form.cleaned_data if form.is_valid() else {}
-    inbox = selectors.inbox_page(user, criteria, request.GET.get("page"))
+    inbox = selectors.inbox_page(user, criteria, request.GET.get("page"), programme=switch.chosen)
     params = request.GET.copy()
     params.pop("page", None)
     return render(
         request,
         "referrals/inbox.html",
         {
+            "switch": switch,
             "form": form,
             "page": inbox.page,
             "querystring": params.urlencode(),

@@ -6,12 +6,15 @@ from django.contrib import messages
 from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from backontrack.core import access
 from backontrack.core.concurrency import ConcurrentEditError
+from backontrack.core.forms import is_database_id
+from backontrack.programmes.switch import programme_switch
 from backontrack.referrals.models import Status
 
 from .. import matching, pool, services
@@ -28,7 +31,9 @@ def referral_match(request: HttpRequest, pk: int) -> HttpResponse:
     suggestions = matching.suggestions_for(referral)
     possible = [s for s in suggestions if not s.excluded]
     excluded = [s for s in suggestions if s.excluded]
-    coaches = matching.coach_options(None, mentee_id=referral.mentee_id)
+    coaches = matching.coach_options(
+        None, mentee_id=referral.mentee_id, programme_id=referral.programme_id
+    )
     best_mentor = possible[0].mentor.pk if possible else None
     # The default is always a valid choice: the best coach who is not the best mentor.
     best_coach = next((c.mentor.pk for c in coaches if c.mentor.pk != best_mentor), None)
@@ -89,30 +94,45 @@ def referral_match(request: HttpRequest, pk: int) -> HttpResponse:
 def pool_overview(request: HttpRequest) -> HttpResponse:
     user = access.signed_in_user(request)
     access.require(access.can_screen_referrals(user))
-    waiting = referrals_waiting_for_pool(user)
-    current = access.pool_drafts_visible_to(user).filter(state=PoolDraft.State.OPEN).first()
+    switch = programme_switch(request, access.programmes_coordinated_by(user), one_at_a_time=True)
+    if switch.chosen is None:
+        # A coordinator who takes part in no programme has no pool.
+        return render(request, "mentors/pool_overview.html", {"switch": switch})
+    waiting = referrals_waiting_for_pool(user, switch.chosen)
+    drafts = access.pool_drafts_visible_to(user).filter(programme=switch.chosen)
     return render(
         request,
         "mentors/pool_overview.html",
         {
+            "switch": switch,
             "waiting": waiting,
-            "current": current,
-            "recent": list(
-                access.pool_drafts_visible_to(user).exclude(state=PoolDraft.State.OPEN)[:5]
-            ),
+            "current": drafts.filter(state=PoolDraft.State.OPEN).first(),
+            "recent": list(drafts.exclude(state=PoolDraft.State.OPEN)[:5]),
         },
     )
+
+
+def _pool_of(programme_id: int) -> HttpResponse:
+    return redirect(f"{reverse('pool_overview')}?programme={programme_id}")
 
 
 @require_POST
 def pool_draft_create(request: HttpRequest) -> HttpResponse:
     user = access.signed_in_user(request)
     access.require(access.can_screen_referrals(user))
+    asked = request.POST.get("programme", "")
+    programme = (
+        access.programmes_coordinated_by(user).filter(pk=asked).first()
+        if is_database_id(asked)
+        else None
+    )
+    if programme is None:
+        raise Http404
     try:
-        draft = pool.draft_create(actor=user)
+        draft = pool.draft_create(actor=user, programme=programme)
     except services.Refused as refused:
         messages.error(request, str(refused))
-        return redirect("pool_overview")
+        return _pool_of(programme.pk)
     return redirect("pool_draft", pk=draft.pk)
 
 
@@ -160,7 +180,10 @@ def pool_proposal_edit(request: HttpRequest, pk: int, proposal_pk: int) -> HttpR
         if not s.excluded and s.readiness.places_left > extra_load.get(s.mentor.pk, 0)
     ]
     coaches = matching.coach_options(
-        None, mentee_id=proposal.referral.mentee_id, extra_coach_load=extra_coach_load
+        None,
+        mentee_id=proposal.referral.mentee_id,
+        programme_id=proposal.referral.programme_id,
+        extra_coach_load=extra_coach_load,
     )
     visible = access.mentors_visible_to(user)
     form = MatchForm(
@@ -249,7 +272,7 @@ def pool_draft_confirm(request: HttpRequest, pk: int) -> HttpResponse:
             )
             % {"count": made},
         )
-        return redirect("pool_overview")
+        return _pool_of(draft.programme_id)
     return redirect("pool_draft", pk=draft.pk)
 
 
@@ -265,4 +288,4 @@ def pool_draft_discard(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, _("The draft could not be discarded; it changed meanwhile."))
         else:
             messages.success(request, _("The draft is discarded. Nothing was matched."))
-    return redirect("pool_overview")
+    return _pool_of(draft.programme_id)

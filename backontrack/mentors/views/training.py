@@ -11,9 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from backontrack.accounts.models import Role
 from backontrack.core import access
 from backontrack.core.concurrency import ConcurrentEditError
 from backontrack.core.saving import save_or_say_why
+from backontrack.programmes.switch import programme_switch
 
 from .. import services
 from ..forms import AttendanceForm, CourseForm, SessionForm, SignOffForm
@@ -27,9 +29,11 @@ PAGE_SIZE = 20
 def training(request: HttpRequest) -> HttpResponse:
     user = access.signed_in_user(request)
     access.require(access.can_see_training(user))
+    switch = programme_switch(request, access.programmes_of(user, Role.TRAINER, Role.COORDINATOR))
     courses = (
         access.courses_visible_to(user)
-        .select_related("module")
+        .filter(**({"programme": switch.chosen} if switch.chosen else {}))
+        .select_related("programme", "module")
         .annotate(session_count=Count("sessions"), first_session=Min("sessions__starts_at"))
         .order_by("-first_session", "-id")
     )
@@ -39,8 +43,9 @@ def training(request: HttpRequest) -> HttpResponse:
         "mentors/training.html",
         {
             "modules": list(TrainingModule.objects.filter(is_active=True)),
+            "switch": switch,
             "page": page,
-            "querystring": "",
+            "querystring": f"programme={switch.chosen.pk}" if switch.chosen else "",
             "can_manage": access.can_manage_training(user),
         },
     )
@@ -50,7 +55,11 @@ def training(request: HttpRequest) -> HttpResponse:
 def course_create(request: HttpRequest) -> HttpResponse:
     user = access.signed_in_user(request)
     access.require(access.can_manage_training(user))
-    form = CourseForm(request.POST or None, initial={"module": request.GET.get("module")})
+    form = CourseForm(
+        request.POST or None,
+        initial={"module": request.GET.get("module")},
+        programmes=access.programmes_of(user, Role.TRAINER),
+    )
     if request.method == "POST" and form.is_valid():
         done = save_or_say_why(
             request,
@@ -69,7 +78,8 @@ def course_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = access.signed_in_user(request)
     course = access.course_for(user, pk)
     access.require(access.can_manage_training(user))
-    form = CourseForm(request.POST or None, instance=course)
+    programmes = access.programmes_of(user, Role.TRAINER)
+    form = CourseForm(request.POST or None, instance=course, programmes=programmes)
     if request.method == "POST" and form.is_valid():
         try:
             services.course_update(
@@ -80,7 +90,7 @@ def course_edit(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ConcurrentEditError:
             course = access.course_for(user, pk)
-            form = CourseForm(instance=course)
+            form = CourseForm(instance=course, programmes=programmes)
             messages.error(request, str(CourseForm.concurrent_edit_message))
         except services.Refused as refused:
             form.add_error(None, str(refused))

@@ -326,7 +326,7 @@ def reallocation_candidates(mentorship: Mentorship) -> list[Mentor]:
     interest with the person."""
     from backontrack.mentors.matching import candidate_mentors
 
-    mentors = candidate_mentors()
+    mentors = candidate_mentors(programme_id=mentorship.programme_id)
     readiness = readiness_of(mentors)
     conflicted = set(
         ConflictOfInterest.objects.filter(
@@ -403,7 +403,11 @@ def coach_candidates(mentorship: Mentorship) -> list[Mentor]:
 
     return [
         option.mentor
-        for option in coach_options(mentorship.mentor, mentee_id=mentorship.mentee_id)
+        for option in coach_options(
+            mentorship.mentor,
+            mentee_id=mentorship.mentee_id,
+            programme_id=mentorship.programme_id,
+        )
         if option.mentor.pk != mentorship.coach_id
     ]
 

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from backontrack.accounts.models import Role
 from backontrack.core import access
 from backontrack.core.saving import save_or_say_why
+from backontrack.programmes.switch import programme_switch
 
 from .. import selectors, services
 from ..alerts import visible_alerts
@@ -36,13 +37,17 @@ def mentorship_list(request: HttpRequest) -> HttpResponse:
     )
     form = MentorshipFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    page = selectors.mentorships_listed(user, filters, request.GET.get("page"))
+    switch = programme_switch(request, access.programmes_of(user))
+    page = selectors.mentorships_listed(
+        user, {**filters, "programme": switch.chosen}, request.GET.get("page")
+    )
     params = request.GET.copy()
     params.pop("page", None)
     return render(
         request,
         "mentorships/list.html",
         {
+            "switch": switch,
             "form": form,
             "page": page,
             "rows": [(m, selectors.is_quiet(m)) for m in page.object_list],
