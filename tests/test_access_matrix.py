@@ -406,8 +406,13 @@ def test_each_persona_gets_exactly_what_the_matrix_says(name: str, username: str
         assert not unaudited, f"{name} as {username} shows mentees {sorted(unaudited)} unaudited"
 
 
-# A referrer follows the referrals they made, whichever programme they went to.
-OWN_SUBMISSIONS = {("referral_detail", "referrer"), ("referral_move", "referrer")}
+# A referrer follows the referrals they made, whichever programme they went to; the auditor
+# answers for the whole installation who looked at a person.
+NOT_BY_PROGRAMME = {
+    ("referral_detail", "referrer"),
+    ("referral_move", "referrer"),
+    ("audit_person", "auditor"),
+}
 
 
 @pytest.mark.parametrize("username", PERSONA_NAMES)
@@ -416,14 +421,15 @@ OWN_SUBMISSIONS = {("referral_detail", "referrer"), ("referral_move", "referrer"
 )
 def test_another_programmes_records_are_not_found(name: str, username: str) -> None:
     """The same records, once they belong to a programme nobody here takes part in: every
-    persona gets 404 (the referrer still sees what they sent)."""
+    persona gets 404 (the referrer still sees what they sent; the auditor still answers who
+    looked at the person)."""
     elsewhere = Programme.objects.create(name="Elsewhere")
     for model in (Mentee, Referral, Mentorship, PoolDraft, Course):
         model.objects.update(programme=elsewhere)
     path, access = MATRIX[name]
     ids = _ids()
     response = with_purposes_stated(signed_in_client(username), ids).get(path.format(**ids))
-    expected = 200 if (name, username) in OWN_SUBMISSIONS else 404
+    expected = 200 if (name, username) in NOT_BY_PROGRAMME else 404
     assert response.status_code == expected, access
 
 

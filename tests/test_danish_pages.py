@@ -26,6 +26,7 @@ from backontrack.mentors.curriculum import MODULES
 from backontrack.mentors.models import Mentor
 from backontrack.mentorships.models import Mentorship, MentorshipChange
 from backontrack.network.models import NetworkMember
+from backontrack.programmes.models import Programme
 
 from .conftest import PERSONA_NAMES, demo_mentorship, signed_in_client
 from .test_access_matrix import MATRIX, PUBLIC, _ids
@@ -130,7 +131,8 @@ def visible_text(html: str, language: str = "da") -> str:
 
 @cache
 def proper_names() -> tuple[str, ...]:
-    """The names of the demo's people and the persona's user names, longest first."""
+    """The names of the demo's people and the persona's user names, of its organisations,
+    institutions and programmes, longest first."""
     names = set(PERSONA_NAMES)
     for user in User.objects.all():
         names |= {user.get_full_name(), user.first_name, user.last_name}
@@ -140,6 +142,7 @@ def proper_names() -> tuple[str, ...]:
     names |= {member.name for member in NetworkMember.objects.all()}
     names |= set(Organisation.objects.values_list("name", flat=True))
     names |= set(Institution.objects.values_list("name", flat=True))
+    names |= set(Programme.objects.values_list("name", flat=True))
     return tuple(sorted((n for n in names if n), key=len, reverse=True))
 
 

@@ -17,6 +17,7 @@ from backontrack.mentors.models import (
     TrainingModule,
 )
 from backontrack.mentors.readiness import readiness_for
+from backontrack.programmes.models import Programme
 
 from .conftest import signed_in_client
 
@@ -81,6 +82,8 @@ def test_the_trainer_plans_a_course_and_its_sessions_through_the_pages() -> None
     response = client.post(
         "/training/courses/new/",
         {
+            # The demo trainer trains for both programmes, so the course says whose it is.
+            "programme": Programme.objects.default().pk,
             "module": module.pk,
             "title": "Conflict management, spring",
             "trainer_name": "Karen Vinther",

@@ -6,6 +6,7 @@ from django.core import mail
 from playwright.sync_api import Page, expect
 
 from backontrack.accounts.models import Authenticator, Institution, Organisation, User
+from backontrack.demo.loader import PERSONAS
 from tests.conftest import PASSWORD, PERSONA_NAMES
 
 from .helpers import check_accessibility, sign_in
@@ -13,6 +14,7 @@ from .helpers import check_accessibility, sign_in
 ROLE_HEADINGS = {
     "referrer": ["As referrer"],
     "coordinator": ["As coordinator"],
+    "coordinator-special": ["As coordinator"],
     "mentor01": ["As mentor", "As coach"],
     "mentor05": ["As mentor"],
     "trainer": ["As trainer"],
@@ -22,6 +24,11 @@ ROLE_HEADINGS = {
     "auditor": ["As auditor"],
     "admin": ["As administrator"],
 }
+# The Danish phone pass walks one persona of each set of roles: the other mentors' (and the
+# second liaison's, the second coordinator's) pages are the same pages with other rows.
+DANISH_PHONE_PERSONAS = set(
+    {persona.roles: persona.username for persona in reversed(PERSONAS)}.values()
+)
 
 
 def test_the_sign_in_pages_are_accessible_and_say_what_went_wrong(
@@ -70,6 +77,10 @@ def test_every_persona_signs_in_to_their_own_home_page(
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         check_accessibility(page, axe_source, f"{username}{str(href).replace('/', '-')}")
 
+    if username not in DANISH_PHONE_PERSONAS:
+        page.get_by_role("button", name="Sign out").click()
+        expect(page.get_by_text("You have signed out.")).to_be_visible()
+        return
     # And again in Danish on a phone (390 by 844): the same pages, in Danish all through.
     page.set_viewport_size({"width": 390, "height": 844})
     page.get_by_role("button", name="Dansk").click()

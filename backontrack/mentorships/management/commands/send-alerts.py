@@ -14,6 +14,7 @@ from backontrack.mentors import pool
 from backontrack.mentorships import services
 from backontrack.mentorships.alerts import COACH, COORDINATOR, MENTOR, Alert, alerts
 from backontrack.mentorships.models import Mentorship, SentAlert
+from backontrack.programmes.models import ProgrammeMembership
 
 
 class Command(BaseCommand):
@@ -29,13 +30,24 @@ class Command(BaseCommand):
         today = timezone.localdate()
         moved = services.phases_due(today=today)
         found = alerts(Mentorship.objects.all(), today=today)
-        coordinators = list(
-            User.objects.filter(is_active=True, role_grants__role=Role.COORDINATOR).distinct()
-        )
-        people: dict[int, User] = {u.pk: u for u in coordinators}
+        # Each programme's alerts go to its own coordinators, nobody else's.
+        coordinating = ProgrammeMembership.objects.filter(
+            role=Role.COORDINATOR,
+            user__is_active=True,
+            user__role_grants__role=Role.COORDINATOR,
+        ).select_related("user")
+        coordinators_of: dict[int, set[int]] = {}
+        people: dict[int, User] = {}
+        for membership in coordinating:
+            coordinators_of.setdefault(membership.programme_id, set()).add(membership.user_id)
+            people[membership.user_id] = membership.user
         due: dict[int, list[Alert]] = {}
         for alert in found:
-            recipients = {u.pk for u in coordinators} if COORDINATOR in alert.audience else set()
+            recipients = (
+                set(coordinators_of.get(alert.mentorship.programme_id, set()))
+                if COORDINATOR in alert.audience
+                else set()
+            )
             for role, profile in (
                 (MENTOR, alert.mentorship.mentor),
                 (COACH, alert.mentorship.coach),
