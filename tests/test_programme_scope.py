@@ -289,5 +289,5 @@ def test_send_alerts_tells_only_the_programmes_own_coordinators() -> None:
     assert to_special, "the special scheme's proposal waiting to be activated reaches its own"
     special_cases = set(Mentorship.objects.filter(programme=special()).values_list("pk", flat=True))
     for message in to_special:
-        linked = {int(pk) for pk in re.findall(r"/mentorships/(\d+)/", message.body)}
+        linked = {int(pk) for pk in re.findall(r"/mentorships/(\d+)/", str(message.body))}
         assert linked <= special_cases, message.body
