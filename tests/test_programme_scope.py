@@ -291,3 +291,20 @@ def test_send_alerts_tells_only_the_programmes_own_coordinators() -> None:
     for message in to_special:
         linked = {int(pk) for pk in re.findall(r"/mentorships/(\d+)/", str(message.body))}
         assert linked <= special_cases, message.body
+
+
+def test_registering_another_programmes_person_names_no_one_and_says_how_to_refer_them() -> None:
+    from .test_mentees import _form as mentee_form
+
+    theirs = Mentee.objects.exclude(
+        pk__in=Referral.objects.filter(programme=special()).values("mentee_id")
+    ).first()
+    assert theirs is not None
+    data = mentee_form(personal_id=theirs.personal_id, date_of_birth=theirs.date_of_birth)
+    data.pop("programme")
+    response = signed_in_client("coordinator-special").post("/mentees/new/", data)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "in a programme you do not coordinate" in page
+    assert theirs.last_name not in page
+    assert f"/mentees/{theirs.pk}/" not in page

@@ -121,8 +121,8 @@ PERSONAS: list[Persona] = [
     ),
     Persona(
         "coordinator-special",
-        "Sofie",
-        "Lund",
+        "Maja",
+        "Friis",
         PRISON_SERVICE,
         (Role.COORDINATOR,),
         "coordinates the special mentoring scheme only; sees nothing of Back on Track's cases",
@@ -253,7 +253,7 @@ SPECIAL_MENTORS = ("mentor01", "mentor02", "mentor03", "mentor04")
 
 def _demo_programmes(owner: Organisation) -> None:
     """Back on Track (the installation's default programme, made by the migrations) and the
-    special mentoring scheme beside it: Camilla Holm coordinates both, Sofie Lund only the
+    special mentoring scheme beside it: Camilla Holm coordinates both, Maja Friis only the
     special scheme; four mentors and the trainer take part in both."""
     back_on_track = Programme.objects.default()
     back_on_track.organisation = owner

@@ -236,6 +236,7 @@ class MenteeForm(SubmitOnceMixin, VersionedFormMixin, PersonForm):
                 self.fields["programme"] = ModelChoiceField(
                     label=_("Programme"),
                     queryset=programmes,
+                    empty_label=CHOOSE,
                     help_text=_("The programme whose coordinators will see the record.")
                     if choices
                     else _("You coordinate no programme yet: ask the administrator to add you."),

@@ -82,6 +82,17 @@ def mentee_list(request: HttpRequest) -> HttpResponse:
 
 
 def _duplicate_message(user: User, form: MenteeForm, existing: Mentee) -> None:
+    if not access.mentees_visible_to(user).filter(pk=existing.pk).exists():
+        # Another programme's person: not named, not linked. A referral brings them in.
+        form.add_error(
+            "personal_id",
+            _(
+                "This person is already in the register, in a programme you do not "
+                "coordinate. To work with them in yours, refer them (Refer a person): the "
+                "referral is added to their record and you will see it."
+            ),
+        )
+        return
     form.add_error(
         "personal_id",
         _(

@@ -293,6 +293,7 @@ class CourseForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
             self.fields["programme"] = ModelChoiceField(
                 label=_("Programme"),
                 queryset=programmes,
+                empty_label=CHOOSE,
                 help_text=_("The programme whose mentors the course is for."),
             )
             self.order_fields(["programme"])

@@ -251,3 +251,31 @@ def test_on_a_phone_the_menus_overflow_speaks_the_pages_language(page: Page) -> 
     expect(more).to_have_text("More")
     page.get_by_role("button", name="Dansk").click()
     expect(more).to_have_text("Mere")
+
+
+def test_on_a_phone_a_lists_filters_fold_away_until_asked_for(page: Page, axe_source: str) -> None:
+    """390 by 844: the referrals, mentees, mentorships and mentors start on the first screen;
+    the filters are one tap away, and stay open while a filter is in use."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, "coordinator")
+    for path, first in [
+        ("/referrals/", "table"),
+        ("/mentees/", "table"),
+        ("/mentorships/", "table"),
+        ("/mentors/", "table"),
+    ]:
+        page.goto(path)
+        panel = page.locator("details.bot-filter-panel")
+        expect(panel).not_to_have_attribute("open", "")
+        box = page.locator(first).first.bounding_box()
+        assert box is not None and box["y"] < 844, (path, box)
+        page.get_by_text("Filters", exact=True).click()
+        expect(page.locator("details.bot-filter-panel .button-secondary").first).to_be_visible()
+        check_accessibility(page, axe_source, f"filters-open{path.replace('/', '-')}phone")
+    page.goto("/mentorships/?status=paused")
+    expect(page.locator("details.bot-filter-panel")).to_have_attribute("open", "")
+    expect(page.get_by_text("Filters (in use)")).to_be_visible()
+    # On a wide screen the filters are simply there.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto("/referrals/")
+    expect(page.get_by_role("button", name="Filter")).to_be_visible()

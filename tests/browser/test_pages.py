@@ -200,6 +200,8 @@ def test_a_coordinator_registers_finds_and_updates_a_mentee(page: Page, axe_sour
     expect(page.get_by_role("heading", name="Please correct the following")).to_be_visible()
     check_accessibility(page, axe_source, "mentee-new-errors")
 
+    # The coordinator coordinates two programmes: the record says which one it is in.
+    page.get_by_label("Programme").select_option(label="Back on Track")
     page.get_by_label("First name").fill("Karim")
     page.get_by_label("Last name").fill("Sørensen")
     page.get_by_label("Personal identification number (CPR)").fill("150390-1235")

@@ -9,6 +9,12 @@ document.addEventListener("DOMContentLoaded", function () {
   if (nav && more) {
     more.textContent = nav.getAttribute("data-more-label");
   }
+  // On a phone a list's filters fold away unless one is in use: the list comes first.
+  if (window.matchMedia("(max-width: 575.98px)").matches) {
+    document.querySelectorAll(".bot-filter-panel[open]:not([data-in-use])").forEach(function (panel) {
+      panel.removeAttribute("open");
+    });
+  }
   var summary = document.getElementById("error-summary");
   if (summary) {
     summary.focus();
