@@ -249,7 +249,9 @@ def in_programmes(programme_ids: QuerySet | list[int]) -> Q:
 
 def mentee_for(user: object, pk: int) -> Mentee:
     """One mentee the user may see, or 404 whether it is missing or not theirs to see."""
-    mentee = mentees_visible_to(user).select_related("institution").filter(pk=pk).first()
+    mentee = (
+        mentees_visible_to(user).select_related("institution", "programme").filter(pk=pk).first()
+    )
     if mentee is None:
         raise Http404
     return mentee
@@ -271,7 +273,8 @@ def referrals_of_mentee(user: object, mentee: Mentee) -> QuerySet[Referral]:
     return (
         referrals_visible_to(user)
         .filter(mentee=mentee)
-        .only("id", "mentee_id", "referred_on", "status")
+        .select_related("programme")
+        .only("id", "mentee_id", "referred_on", "status", "programme__name")
         .order_by("-referred_on", "-id")
     )
 
@@ -281,7 +284,7 @@ def mentorships_of_mentee(user: object, mentee: Mentee) -> QuerySet[Mentorship]:
     return (
         mentorships_visible_to(user)
         .filter(mentee=mentee)
-        .select_related("mentor", "coach")
+        .select_related("programme", "mentor", "coach")
         .order_by("-created_at", "-id")
     )
 
@@ -624,7 +627,7 @@ def mentorships_visible_to(user: object) -> QuerySet[Mentorship]:
 def mentorship_for(user: object, pk: int) -> Mentorship:
     mentorship = (
         mentorships_visible_to(user)
-        .select_related("mentee", "mentee__institution", "mentor", "coach", "referral")
+        .select_related("programme", "mentee", "mentee__institution", "mentor", "coach", "referral")
         .filter(pk=pk)
         .first()
     )
