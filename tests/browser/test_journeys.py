@@ -28,6 +28,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from backontrack.mentees.models import Mentee
+from backontrack.mentors.models import ConflictOfInterest
 from backontrack.mentorships.models import Mentorship, MentorshipStatus
 from backontrack.programmes.models import Programme
 from backontrack.referrals.models import OPEN_STATUSES, Referral
@@ -39,6 +40,11 @@ CASE_PAGE = re.compile(r"^/(mentorships|mentees|referrals)/\d+/")
 
 def _base(page: Page) -> str:
     return "/".join(page.url.split("/", 3)[:3])
+
+
+def _case_links(page: Page) -> set[str]:
+    hrefs = [a.get_attribute("href") or "" for a in page.locator("main a").all()]
+    return {href for href in hrefs if CASE_PAGE.match(href)}
 
 
 def _opens(page: Page, path: str) -> int:
@@ -153,6 +159,11 @@ def test_the_coordinator_screens_accepts_matches_and_reviews_the_pool(
     expect(page.get_by_role("heading", name="Pool matching draft")).to_be_visible()
     for name in waiting:
         expect(page.get_by_role("row").filter(has_text=name)).to_have_count(1)
+    # The person with a recorded conflict of interest is never given that mentor.
+    conflict = ConflictOfInterest.objects.select_related("mentee", "mentor").get()
+    assert str(conflict.mentee) in waiting
+    line = page.get_by_role("row").filter(has_text=str(conflict.mentee))
+    expect(line).not_to_contain_text(str(conflict.mentor))
     check_accessibility(page, axe_source, "journey-coordinator-pool-draft")
     page.get_by_role("button", name=re.compile(r"^Confirm \d+ match")).click()
     expect(page.get_by_text(re.compile(r"mentorships? (is|are) proposed"))).to_be_visible()
@@ -164,8 +175,17 @@ def test_the_mentor_records_a_visit_from_a_phone_and_adds_the_brother(
     mentorship = Mentorship.objects.select_related("mentee").get(
         mentor__user__username="mentor05", status=MentorshipStatus.ACTIVE
     )
+    own = Mentorship.objects.filter(mentor__user__username="mentor05").exclude(
+        status=MentorshipStatus.CLOSED
+    )
+    other = Mentorship.objects.exclude(mentor__user__username="mentor05").first()
+    assert other is not None
     page.set_viewport_size({"width": 390, "height": 844})
     sign_in(page, "mentor05")
+    # Only their own mentees, and no one else's case opens.
+    assert _case_links(page) == {f"/mentorships/{m.pk}/" for m in own}
+    assert _opens(page, f"/mentorships/{other.pk}/") == 404
+    page.goto("/")
     page.get_by_role("link", name=str(mentorship.mentee)).click()
     page.get_by_role("link", name="Record a meeting").click()
     # Today's prison visit that took place: date, kind and outcome are offered as they are.
@@ -370,9 +390,7 @@ def test_the_roles_waiting_for_wave_2_have_a_home_page_in_both_languages(
             page.get_by_role("button", name="Dansk").click()
         assert _opens(page, "/") == 200
         expect(page.locator("html")).to_have_attribute("lang", language)
-        hrefs = [a.get_attribute("href") or "" for a in page.locator("main a").all()]
-        linked = {href for href in hrefs if CASE_PAGE.match(href)}
-        assert linked == {f"/mentorships/{m.pk}/" for m in theirs}
+        assert _case_links(page) == {f"/mentorships/{m.pk}/" for m in theirs}
         if not theirs:
             shown = page.inner_text("main")
             assert not [name for name in names if name in shown], shown
