@@ -126,7 +126,7 @@ def signed_in_client(username: str) -> Client:
     session["signed_in_at"] = session["last_seen"] = time.time()
     session.save(must_create=True)
     client = Client()
-    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    client.cookies[settings.SESSION_COOKIE_NAME] = str(session.session_key)
     return client
 
 
