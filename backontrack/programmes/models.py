@@ -111,6 +111,13 @@ SETTINGS = (
 )
 
 
+def setting_field(name: str) -> models.Field:
+    """The model field of one of the programme's settings (its label, limits and help)."""
+    field = Programme._meta.get_field(name)
+    assert isinstance(field, models.Field)  # noqa: S101 (the settings are plain columns)
+    return field
+
+
 class ProgrammeQuerySet(models.QuerySet["Programme"]):
     def default(self) -> "Programme":
         """The installation's default programme (a migration creates it; there is one)."""
