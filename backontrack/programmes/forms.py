@@ -1,6 +1,7 @@
 from typing import Any
 
 from django import forms
+from django.core.validators import BaseValidator, MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from backontrack.accounts.models import Organisation, Role, User
@@ -51,7 +52,15 @@ class SettingsForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
         for name in SETTINGS:
             field = setting_field(name)
             label = str(field.verbose_name)
-            self.fields[name] = field.formfield(label=label[:1].upper() + label[1:])  # type: ignore[assignment]
+            limits = {
+                type(v): v.limit_value for v in field.validators if isinstance(v, BaseValidator)
+            }
+            self.fields[name] = forms.IntegerField(
+                label=label[:1].upper() + label[1:],
+                help_text=field.help_text,
+                min_value=limits[MinValueValidator],
+                max_value=limits[MaxValueValidator],
+            )
 
 
 class MembershipForm(SubmitOnceMixin, DesignSystemForm):

@@ -174,7 +174,7 @@ def membership_remove(request: HttpRequest, pk: int, membership_id: int) -> Http
     user = signed_in_user(request)
     programme = access.programme_for(user, pk)
     membership = membership_for(user, programme, membership_id)
-    form = RemoveForm(request.POST or None)
+    form = RemoveForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         done = save_or_say_why(
             request,
