@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("backontrack.mentorships.urls")),
     path("", include("backontrack.network.urls")),
     path("", include("backontrack.reviews.urls")),
+    path("", include("backontrack.programmes.urls")),
 ]

@@ -52,6 +52,10 @@ MENTORS_AND_COORDINATOR = "coordinator and every mentor"
 # The demo's active mentorship: the coordinator, its mentor and its coach.
 ITS_PEOPLE = "coordinator, the mentor and the coach"
 ITS_RECORDERS = "coordinator and the mentor"
+# Back on Track's pages for its coordinators: the special scheme's coordinator gets 404.
+ITS_COORDINATOR = "the programme's coordinator"
+ADMIN_OR_ITS_COORDINATOR = "admin or the programme's coordinator"
+ADMIN_OR_COORDINATORS = "admin or any coordinator"
 
 
 # The demo rows are loaded once per session and every test here rolls back, so their ids
@@ -89,6 +93,10 @@ def _ids() -> dict[str, str]:
             ReentryNeed.objects.filter(plan__mentorship=_mentorship("active")).first().pk  # type: ignore[union-attr]
         ),
         "token": "AAAAnot-a-real-sign-in-link-token",
+        "programme": str(Programme.objects.default().pk),
+        "programme_membership": str(
+            Programme.objects.default().memberships.filter(role="mentor").first().pk  # type: ignore[union-attr]
+        ),
         "account_request": str(AccountRequest.objects.get(user__username="mentor03").pk),
         "consent_mentee": str(
             Consent.objects.filter(withdrawn_on__isnull=True).first().mentee_id  # type: ignore[union-attr]
@@ -157,6 +165,17 @@ MATRIX: dict[str, tuple[str, str]] = {
     "user_edit": ("/admin/users/{user}/edit/", ADMIN_ONLY),
     "user_action": ("/admin/users/{user}/reset-authenticator/", ADMIN_ONLY),
     "organisation_list": ("/admin/organisations/", ADMIN_ONLY),
+    "programme_list": ("/programmes/", ADMIN_OR_COORDINATORS),
+    "programme_create": ("/programmes/new/", ADMIN_ONLY),
+    "programme_detail": ("/programmes/{programme}/", ADMIN_OR_ITS_COORDINATOR),
+    "programme_edit": ("/programmes/{programme}/edit/", ADMIN_ONLY),
+    "programme_settings": ("/programmes/{programme}/settings/", ITS_COORDINATOR),
+    "membership_create": ("/programmes/{programme}/members/new/", ADMIN_ONLY),
+    "membership_remove": (
+        "/programmes/{programme}/members/{programme_membership}/remove/",
+        ADMIN_ONLY,
+    ),
+    "mentor_invite": ("/programmes/{programme}/invite/", ITS_COORDINATOR),
     "organisation_create": ("/admin/organisations/new/", ADMIN_ONLY),
     "organisation_edit": ("/admin/organisations/{organisation}/edit/", ADMIN_ONLY),
     "institution_list": ("/admin/institutions/", ADMIN_ONLY),
@@ -285,6 +304,12 @@ def _allowed(access: str, path: str) -> set[str] | None:
         allowed = _people(coach=True)
     elif access == ITS_RECORDERS:
         allowed = _people(coach=False)
+    elif access == ITS_COORDINATOR:
+        return {"coordinator"}
+    elif access == ADMIN_OR_ITS_COORDINATOR:
+        return {"admin", "coordinator"}
+    elif access == ADMIN_OR_COORDINATORS:
+        return {"admin", "coordinator", "coordinator-special"}
     elif access in ALLOWED:
         allowed = ALLOWED[access]
     else:

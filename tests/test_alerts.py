@@ -18,6 +18,7 @@ from backontrack.mentorships.models import (
     Phase,
     SentAlert,
 )
+from backontrack.programmes.models import SETTINGS, Programme
 
 from .conftest import demo_mentorship, signed_in_client
 
@@ -56,12 +57,13 @@ def test_no_meeting_alert_at_its_boundary_per_phase(phase: str, days: int, alert
     assert ("no_meeting" in kinds(mentorship)) is alert
 
 
-def test_check_ins_are_due_on_day_14_and_30_then_monthly() -> None:
+def test_check_ins_follow_the_programmes_cadence() -> None:
     start = date(2026, 1, 1)
-    assert alerts.check_ins_due(start, start + timedelta(days=13)) == []
-    assert alerts.check_ins_due(start, start + timedelta(days=14)) == [date(2026, 1, 15)]
-    assert len(alerts.check_ins_due(start, start + timedelta(days=59))) == 2
-    assert len(alerts.check_ins_due(start, start + timedelta(days=60))) == 3
+    cadence = Programme(check_in_first_days=14, check_in_second_days=30, check_in_every_days=30)
+    assert alerts.check_ins_due(cadence, start, start + timedelta(days=13)) == []
+    assert alerts.check_ins_due(cadence, start, start + timedelta(days=14)) == [date(2026, 1, 15)]
+    assert len(alerts.check_ins_due(cadence, start, start + timedelta(days=59))) == 2
+    assert len(alerts.check_ins_due(cadence, start, start + timedelta(days=60))) == 3
     mentorship = active()
     Mentorship.objects.filter(pk=mentorship.pk).update(
         initial_meeting_on=TODAY - timedelta(days=30)
@@ -163,3 +165,37 @@ def test_a_coordinator_records_a_check_in() -> None:
         f"/mentorships/{mentorship.pk}/"
     )
     assert "All well." not in mentor_page.content.decode()
+
+
+def test_a_programmes_no_meeting_threshold_changes_its_alerts_only() -> None:
+    """The special scheme's coordinator sets 23 days; its mentorship is flagged on day 24,
+    not 23, while Back on Track keeps its own 14."""
+    special = Programme.objects.get(name="Special mentoring scheme")
+    ours, theirs = Mentorship.objects.filter(
+        status=MentorshipStatus.ACTIVE, programme=Programme.objects.default()
+    ).order_by("id")[:2]
+    Mentorship.objects.filter(pk=theirs.pk).update(programme=special, phase=Phase.SENTENCE)
+    Mentorship.objects.filter(pk=ours.pk).update(phase=Phase.SENTENCE)
+    values: dict[str, object] = {name: getattr(special, name) for name in SETTINGS}
+    values.update(no_meeting_days=23, version=special.version)
+    coordinator = signed_in_client("coordinator")
+    coordinator.post(f"/programmes/{special.pk}/settings/", values)
+    today = timezone.localdate()
+
+    def quiet_for(mentorship: Mentorship, days: int) -> None:
+        Meeting.objects.filter(mentorship=mentorship).update(
+            occurred_on=today - timedelta(days=days)
+        )
+        Mentorship.objects.filter(pk=mentorship.pk).update(
+            initial_meeting_on=today - timedelta(days=days)
+        )
+
+    quiet_for(theirs, 23)
+    quiet_for(ours, 23)
+    scheme_page = signed_in_client("coordinator-special").get("/").content.decode()
+    assert "(more than 23 days)" not in scheme_page
+    assert "(more than 14 days)" in coordinator.get("/").content.decode()
+    quiet_for(theirs, 24)
+    scheme_page = signed_in_client("coordinator-special").get("/").content.decode()
+    assert "(more than 23 days)" in scheme_page
+    assert "(more than 14 days)" not in scheme_page

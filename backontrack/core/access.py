@@ -157,6 +157,16 @@ def can_invite_into(user: object, programme: Programme) -> bool:
     return coordinates(user, programme)
 
 
+def open_mentorships_held(user: User, programme: Programme) -> int:
+    """How many open mentorships of the programme the person holds as mentor or coach (they
+    must be reallocated before the person leaves the programme)."""
+    return (
+        Mentorship.objects.filter(programme=programme, status__in=OPEN_MENTORSHIP_STATUSES)
+        .filter(Q(mentor__user=user) | Q(coach__user=user))
+        .count()
+    )
+
+
 def can_administer_accounts(user: object) -> bool:
     """Admins manage users, organisations and institutions. They never see case files."""
     return has_role(user, Role.ADMIN)
@@ -919,6 +929,8 @@ def navigation_for(user: object) -> list[NavItem]:
         items.append(NavItem("my_mentor_profile", _("My mentor profile")))
     if can_approve_account_changes(user):
         items.append(NavItem("approval_list", _("Approvals")))
+    if can_manage_programmes(user) or has_role(user, Role.COORDINATOR):
+        items.append(NavItem("programme_list", _("Programmes")))
     if can_administer_accounts(user):
         items += [
             NavItem("user_list", _("Users")),

@@ -434,3 +434,11 @@ class MentorFilterForm(forms.Form):
         label=_("Region"), required=False, choices=[("", _("All regions")), *Region.choices]
     )
     q = forms.CharField(label=_("Name"), required=False, max_length=100)
+
+
+class InviteForm(SubmitOnceMixin, DesignSystemForm):
+    mentor = forms.TypedChoiceField(label=_("Mentor"), coerce=int)
+
+    def __init__(self, *args: Any, mentors: list[Mentor], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["mentor"].choices = [("", "")] + [(m.pk, str(m)) for m in mentors]  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import Q
 
-from backontrack.accounts.models import User
+from backontrack.accounts.models import Role, User
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
 from backontrack.core import access
@@ -279,3 +279,21 @@ def pool_draft_shown(user: User, pk: int, page_number: str | None) -> DraftPage:
         detail=f"in mentors.pooldraft #{draft.pk}",
     )
     return DraftPage(draft=draft, page=page, rows=rows)
+
+
+def mentors_to_invite(user: User, programme: Programme) -> list[Mentor]:
+    """The mentors of the corps with an account who have not left and do not yet take part in
+    the programme as mentors: the choices of the invitation, recorded as read."""
+    mentors = list(
+        Mentor.objects.filter(user__isnull=False, user__is_active=True)
+        .exclude(status=MentorStatus.LEFT)
+        .exclude(
+            user__programme_memberships__programme=programme,
+            user__programme_memberships__role=Role.MENTOR,
+        )
+        .select_related("user")
+        .order_by("last_name", "first_name", "id")
+    )
+    if mentors:
+        record_mentors(user, [m.pk for m in mentors], ["first_name", "last_name"])
+    return mentors

@@ -19,7 +19,8 @@ from backontrack.mentees.models import Mentee
 from backontrack.mentees.services import has_participation_consent
 from backontrack.mentorships import services as mentorship_services
 from backontrack.mentorships.models import OPEN_MENTORSHIP_STATUSES, Mentorship
-from backontrack.programmes.models import Programme
+from backontrack.programmes import services as programme_services
+from backontrack.programmes.models import Programme, ProgrammeMembership
 from backontrack.referrals import services as referral_services
 from backontrack.referrals.models import Referral, Status
 
@@ -147,6 +148,21 @@ def mentor_update(
     mentor.save()
     record(actor=actor, action=Action.CHANGE, obj=mentor, fields=changed)
     return mentor
+
+
+@transaction.atomic
+def mentor_invite(
+    *, actor: User, programme: Programme, mentor: Mentor
+) -> list[ProgrammeMembership]:
+    """A coordinator of the programme brings a mentor of the corps into it."""
+    if mentor.status == MentorStatus.LEFT:
+        raise Refused(_("%(name)s has left the corps.") % {"name": str(mentor)})
+    if mentor.user is None:
+        raise Refused(
+            _("%(name)s has no account: ask an administrator to create one first.")
+            % {"name": str(mentor)}
+        )
+    return programme_services.members_invite(actor=actor, programme=programme, user=mentor.user)
 
 
 @transaction.atomic

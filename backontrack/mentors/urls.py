@@ -11,6 +11,7 @@ urlpatterns = [
     path("mentors/<int:pk>/status/<str:to>/", mentors.mentor_move, name="mentor_move"),
     path("mentors/<int:pk>/checks/new/", mentors.check_create, name="check_create"),
     path("mentors/<int:pk>/conflicts/new/", mentors.conflict_create, name="conflict_create"),
+    path("programmes/<int:pk>/invite/", mentors.mentor_invite, name="mentor_invite"),
     path("training/", training.training, name="training"),
     path("training/courses/new/", training.course_create, name="course_create"),
     path("training/courses/<int:pk>/", training.course_detail, name="course_detail"),

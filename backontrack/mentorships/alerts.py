@@ -18,7 +18,6 @@ once, and a new one (another month's check-in, a new quiet spell) is sent again.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -26,6 +25,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from backontrack.programmes.models import Programme
 from backontrack.reviews.models import Occasion, Review
 
 from .models import (
@@ -40,7 +40,6 @@ from .models import (
 )
 
 MENTOR, COACH, COORDINATOR = "mentor", "coach", "coordinator"
-CHECK_IN_FIRST, CHECK_IN_SECOND, CHECK_IN_EVERY = 14, 30, 30
 
 
 @dataclass(frozen=True)
@@ -74,23 +73,29 @@ REVIEW_TEXTS: dict[str, str | Promise] = {
 }
 
 
-def quiet_limit(phase: str) -> int:
-    if phase == Phase.AFTERCARE:
-        return int(settings.BACKONTRACK_NO_MEETING_DAYS_AFTERCARE)
-    return int(settings.BACKONTRACK_NO_MEETING_DAYS)
+def quiet_limit(mentorship: Mentorship) -> int:
+    """The days without a meeting the mentorship's programme allows in its phase."""
+    if mentorship.phase == Phase.AFTERCARE:
+        return mentorship.programme.no_meeting_days_aftercare
+    return mentorship.programme.no_meeting_days
 
 
-def check_ins_due(started: date, today: date) -> list[date]:
-    """The dates by which the coordinator's check-ins are due, up to today."""
-    due = [started + timedelta(days=CHECK_IN_FIRST), started + timedelta(days=CHECK_IN_SECOND)]
-    while due[-1] + timedelta(days=CHECK_IN_EVERY) <= today:
-        due.append(due[-1] + timedelta(days=CHECK_IN_EVERY))
+def check_ins_due(programme: Programme, started: date, today: date) -> list[date]:
+    """The dates by which the coordinator's check-ins are due, up to today, by the cadence of
+    the programme."""
+    due = [
+        started + timedelta(days=programme.check_in_first_days),
+        started + timedelta(days=programme.check_in_second_days),
+    ]
+    while due[-1] + timedelta(days=programme.check_in_every_days) <= today:
+        due.append(due[-1] + timedelta(days=programme.check_in_every_days))
     return [day for day in due if day <= today]
 
 
 def annotated(mentorships: QuerySet[Mentorship]) -> QuerySet[Mentorship]:
     """What alerts need, in the same query: the last meeting held and the check-ins."""
-    return mentorships.select_related("mentee", "mentor__user", "coach__user").annotate(
+    related = ("programme", "mentee", "mentor__user", "coach__user")
+    return mentorships.select_related(*related).annotate(
         last_meeting=Max("meetings__occurred_on", filter=Q(meetings__outcome=Meeting.Outcome.HELD)),
         check_in_count=Count(
             "checkins",
@@ -133,7 +138,7 @@ def quiet_since(mentorship: Mentorship, today: date) -> date | None:
     if mentorship.status != MentorshipStatus.ACTIVE:
         return None
     since = getattr(mentorship, "last_meeting", None) or mentorship.initial_meeting_on
-    if since is None or (today - since).days <= quiet_limit(mentorship.phase):
+    if since is None or (today - since).days <= quiet_limit(mentorship):
         return None
     return since
 
@@ -142,7 +147,7 @@ def alerts_for(mentorship: Mentorship, today: date) -> list[Alert]:
     """Alerts of one mentorship loaded through `annotated`."""
     found = []
     if mentorship.status == MentorshipStatus.ACTIVE:
-        limit = quiet_limit(mentorship.phase)
+        limit = quiet_limit(mentorship)
         if (since := quiet_since(mentorship, today)) is not None:
             found.append(
                 Alert(
@@ -160,7 +165,7 @@ def alerts_for(mentorship: Mentorship, today: date) -> list[Alert]:
             )
         started = mentorship.initial_meeting_on
         if started is not None:
-            due = check_ins_due(started, today)
+            due = check_ins_due(mentorship.programme, started, today)
             done = getattr(mentorship, "check_in_count", 0)
             if len(due) > done:
                 found.append(
@@ -175,7 +180,7 @@ def alerts_for(mentorship: Mentorship, today: date) -> list[Alert]:
                 )
     if mentorship.status in (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED):
         release = mentorship.mentee.expected_release_date
-        window = settings.BACKONTRACK_RELEASE_ALERT_DAYS
+        window = mentorship.programme.release_alert_days
         if release is not None and today <= release <= today + timedelta(days=window):
             found.append(
                 Alert(
@@ -192,7 +197,7 @@ def alerts_for(mentorship: Mentorship, today: date) -> list[Alert]:
         found += _review_alerts(mentorship, today)
     if mentorship.status == MentorshipStatus.PROPOSED and mentorship.status_changed_at:
         proposed_on = timezone.localdate(mentorship.status_changed_at)
-        if (today - proposed_on).days > settings.BACKONTRACK_ACTIVATION_DAYS:
+        if (today - proposed_on).days > mentorship.programme.activation_days:
             found.append(
                 Alert(
                     key=f"activation:{mentorship.pk}:{proposed_on.isoformat()}",
@@ -244,7 +249,7 @@ def _reentry_alerts(mentorship: Mentorship, today: date) -> list[Alert]:
         return found
     days = (release - today).days
     if not getattr(mentorship, "has_reentry_plan", False):
-        if days <= settings.BACKONTRACK_REENTRY_PLAN_ALERT_DAYS:
+        if days <= mentorship.programme.reentry_plan_alert_days:
             found.append(
                 Alert(
                     key=f"reentry_plan:{mentorship.pk}:{release.isoformat()}",
@@ -255,7 +260,7 @@ def _reentry_alerts(mentorship: Mentorship, today: date) -> list[Alert]:
                     audience=frozenset({MENTOR, COORDINATOR}),
                 )
             )
-    elif days <= settings.BACKONTRACK_HOUSING_ALERT_DAYS and getattr(
+    elif days <= mentorship.programme.housing_alert_days and getattr(
         mentorship, "housing_status", None
     ) not in (NeedStatus.SECURED, NeedStatus.NOT_NEEDED):
         found.append(

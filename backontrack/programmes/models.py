@@ -111,6 +111,13 @@ SETTINGS = (
 )
 
 
+def setting_field(name: str) -> models.Field:
+    """The model field of one of the programme's settings (its label, limits and help)."""
+    field = Programme._meta.get_field(name)
+    assert isinstance(field, models.Field)  # noqa: S101 (the settings are plain columns)
+    return field
+
+
 class ProgrammeQuerySet(models.QuerySet["Programme"]):
     def default(self) -> "Programme":
         """The installation's default programme (a migration creates it; there is one)."""
@@ -146,7 +153,7 @@ class Programme(models.Model):
     )
     check_in_first_days = _setting(
         _("first check-in, days after the first meeting"),
-        30,
+        14,
         _(
             "The coordinator's first check-in with mentor and mentee falls due this long "
             "after the first meeting."
@@ -154,12 +161,12 @@ class Programme(models.Model):
     )
     check_in_second_days = _setting(
         _("second check-in, days after the first meeting"),
-        90,
+        30,
         _("The second check-in falls due this long after the first meeting."),
     )
     check_in_every_days = _setting(
         _("later check-ins, every so many days"),
-        90,
+        30,
         _("After the second, check-ins fall due this often."),
     )
     activation_days = _setting(

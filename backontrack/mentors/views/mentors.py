@@ -15,13 +15,14 @@ from backontrack.core.concurrency import ConcurrentEditError
 from backontrack.core.saving import save_or_say_why
 
 from .. import services
-from ..forms import CheckForm, ConflictForm, MentorFilterForm, MentorForm, MoveForm
+from ..forms import CheckForm, ConflictForm, InviteForm, MentorFilterForm, MentorForm, MoveForm
 from ..models import STATUS_MOVES, MentorStatus
 from ..readiness import readiness_for
 from ..selectors import (
     mentee_by_personal_id,
     mentor_shown,
     mentors_found,
+    mentors_to_invite,
     open_caseload,
     record_mentor,
 )
@@ -305,3 +306,30 @@ def conflict_create(request: HttpRequest, pk: int) -> HttpResponse:
             if done is not None:
                 return done
     return render(request, "mentors/conflict_form.html", {"mentor": mentor, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def mentor_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    """A coordinator of the programme invites a mentor of the corps into it."""
+    user = access.signed_in_user(request)
+    programme = access.programme_for(user, pk)
+    access.require(access.can_invite_into(user, programme))
+    mentors = mentors_to_invite(user, programme)
+    form = InviteForm(request.POST or None, mentors=mentors)
+    if request.method == "POST" and form.is_valid():
+        mentor = next(m for m in mentors if m.pk == form.cleaned_data["mentor"])
+        done = save_or_say_why(
+            request,
+            form,
+            lambda: services.mentor_invite(actor=user, programme=programme, mentor=mentor),
+            then=reverse("programme_detail", args=[programme.pk]),
+            said=_("%(name)s now takes part in %(programme)s.")
+            % {"name": str(mentor), "programme": programme.name},
+        )
+        if done is not None:
+            return done
+    return render(
+        request,
+        "programmes/invite_form.html",
+        {"form": form, "programme": programme, "mentors": mentors},
+    )

@@ -73,7 +73,7 @@ class Migration(migrations.Migration):
                 (
                     "check_in_first_days",
                     models.PositiveSmallIntegerField(
-                        default=30,
+                        default=14,
                         help_text="The coordinator's first check-in with mentor and mentee falls due this long after the first meeting.",
                         validators=[
                             django.core.validators.MinValueValidator(1),
@@ -85,7 +85,7 @@ class Migration(migrations.Migration):
                 (
                     "check_in_second_days",
                     models.PositiveSmallIntegerField(
-                        default=90,
+                        default=30,
                         help_text="The second check-in falls due this long after the first meeting.",
                         validators=[
                             django.core.validators.MinValueValidator(1),
@@ -97,7 +97,7 @@ class Migration(migrations.Migration):
                 (
                     "check_in_every_days",
                     models.PositiveSmallIntegerField(
-                        default=90,
+                        default=30,
                         help_text="After the second, check-ins fall due this often.",
                         validators=[
                             django.core.validators.MinValueValidator(1),
