@@ -31,6 +31,7 @@ from backontrack.mentorships.models import (
     MentorshipStatus,
     Phase,
 )
+from backontrack.programmes.models import Programme
 
 from .conftest import demo_mentorship, signed_in_client
 
@@ -114,7 +115,7 @@ def test_a_meeting_recorded_just_after_midnight_is_dated_the_copenhagen_day(
 def test_the_no_meeting_alert_starts_on_the_copenhagen_day(
     settings: Any, moment: datetime, local_day: date
 ) -> None:
-    settings.BACKONTRACK_NO_MEETING_DAYS = 14
+    Programme.objects.update(no_meeting_days=14)
     mentorship = started_mentorship(Phase.SENTENCE)
     # Fifteen days before the new day: quiet for too long from Copenhagen's midnight on.
     Meeting.objects.filter(mentorship=mentorship).update(
@@ -135,7 +136,7 @@ def test_the_no_meeting_alert_starts_on_the_copenhagen_day(
 def test_the_daily_move_into_re_entry_happens_on_the_copenhagen_day(
     settings: Any, moment: datetime, local_day: date
 ) -> None:
-    settings.BACKONTRACK_RE_ENTRY_DAYS = 90
+    Programme.objects.update(re_entry_days=90)
     mentorship = started_mentorship(Phase.SENTENCE)
     Mentee.objects.filter(pk=mentorship.mentee_id).update(
         expected_release_date=NEW_DAY + timedelta(days=90)

@@ -19,6 +19,7 @@ from backontrack.mentorships.models import (
     MentorshipStatus,
     Phase,
 )
+from backontrack.programmes.models import Programme
 
 from .conftest import demo_mentorship, signed_in_client
 
@@ -85,7 +86,7 @@ def test_sentencing_close_to_the_release_goes_straight_to_re_entry() -> None:
 
 
 def test_re_entry_starts_the_configured_number_of_days_before_release(settings) -> None:
-    settings.BACKONTRACK_RE_ENTRY_DAYS = 90
+    Programme.objects.update(re_entry_days=90)
     mentorship = in_phase(Phase.SENTENCE, release_in_days=91)
     assert services.phases_due() == []
     Mentee.objects.filter(pk=mentorship.mentee_id).update(

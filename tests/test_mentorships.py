@@ -88,7 +88,7 @@ def test_activation_needs_the_initial_meeting_and_the_agreement() -> None:
     assert response.status_code == 302
     mentorship.refresh_from_db()
     assert mentorship.status == MentorshipStatus.ACTIVE
-    assert mentorship.phase == services.phase_for(mentorship.mentee)
+    assert mentorship.phase == services.phase_for(mentorship)
     assert mentorship.safety_rules == "No private phone numbers."
     kinds = list(mentorship.changes.values_list("kind", "to_value"))
     assert kinds[-2:] == [("status", "active"), ("phase", mentorship.phase)]
@@ -331,16 +331,23 @@ def test_each_person_sees_only_the_mentorships_that_are_theirs() -> None:
     assert str(mentorship.mentee) not in page
 
 
-def test_the_phase_starts_from_the_custody_status() -> None:
+def test_the_phase_starts_from_the_custody_status_and_the_programmes_lead_days() -> None:
     today = date(2026, 6, 1)
-    person = Mentee(custody_status="remand")
-    assert services.phase_for(person, today=today) == Phase.REMAND
+    programme = Programme(re_entry_days=90)
+
+    def phase(person: Mentee) -> str:
+        return services.phase_for(Mentorship(mentee=person, programme=programme), today=today)
+
+    assert phase(Mentee(custody_status="remand")) == Phase.REMAND
     person = Mentee(custody_status="sentenced", expected_release_date=today + timedelta(days=91))
-    assert services.phase_for(person, today=today) == Phase.SENTENCE
+    assert phase(person) == Phase.SENTENCE
     person.expected_release_date = today + timedelta(days=90)
-    assert services.phase_for(person, today=today) == Phase.RE_ENTRY
+    assert phase(person) == Phase.RE_ENTRY
+    # Another programme begins re-entry later: the same person is still in the sentence.
+    programme.re_entry_days = 60
+    assert phase(person) == Phase.SENTENCE
     for status in ("on_licence", "released"):
-        assert services.phase_for(Mentee(custody_status=status), today=today) == Phase.AFTERCARE
+        assert phase(Mentee(custody_status=status)) == Phase.AFTERCARE
 
 
 def test_the_mentors_home_page_lists_their_mentee_with_the_next_step() -> None:

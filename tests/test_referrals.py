@@ -238,7 +238,7 @@ def test_every_move_is_allowed_only_to_the_roles_in_the_table(username: str) -> 
 
 
 def test_the_inbox_filters_and_shows_who_has_waited_too_long(settings: Any) -> None:
-    settings.BACKONTRACK_REFERRAL_WAIT_DAYS = 10
+    Programme.objects.update(referral_wait_days=10)
     coordinator = signed_in_client("coordinator")
     page = coordinator.get("/referrals/")
     shown = list(page.context["page"].object_list)

@@ -3,7 +3,7 @@ where they name people, recorded in the audit trail in the same call."""
 
 from datetime import timedelta
 
-from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from backontrack.accounts.models import User
@@ -15,6 +15,7 @@ from backontrack.core.access import (
     mentors_visible_to,
     mentorships_visible_to,
     own_mentor_profile,
+    programmes_coordinated_by,
     referrals_visible_to,
 )
 from backontrack.mentors.models import CourseSession, MentorStatus
@@ -27,16 +28,24 @@ from backontrack.referrals.models import OPEN_STATUSES, Status
 HOME_ALERTS = 30
 
 
-def referral_summary(user: object) -> dict[str, int]:
-    """Open referrals and those that have waited too long, for the coordinator's home."""
+def referral_summary(user: object) -> dict[str, int | None]:
+    """Open referrals and those that have waited longer than their programme allows, for the
+    coordinator's home. `wait_days` is the limit when all the coordinator's programmes share
+    one, else None."""
     open_referrals = referrals_visible_to(user).filter(status__in=OPEN_STATUSES)
-    cutoff = timezone.localdate() - timedelta(days=settings.BACKONTRACK_REFERRAL_WAIT_DAYS)
+    today = timezone.localdate()
+    programmes = list(programmes_coordinated_by(user).only("id", "referral_wait_days"))
+    overdue = Q(pk__in=[])
+    for programme in programmes:
+        cutoff = today - timedelta(days=programme.referral_wait_days)
+        overdue |= Q(programme=programme, referred_on__lt=cutoff)
+    limits = {programme.referral_wait_days for programme in programmes}
     return {
         "new": open_referrals.filter(status=Status.RECEIVED).count(),
         "open": open_referrals.count(),
-        "overdue": open_referrals.filter(referred_on__lt=cutoff).count(),
+        "overdue": open_referrals.filter(overdue).count(),
         "to_match": open_referrals.filter(status=Status.ACCEPTED).count(),
-        "wait_days": settings.BACKONTRACK_REFERRAL_WAIT_DAYS,
+        "wait_days": limits.pop() if len(limits) == 1 else None,
     }
 
 

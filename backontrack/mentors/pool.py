@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import numpy as np
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -91,16 +90,22 @@ def build_problem(programme: Programme) -> Problem:
 
 @transaction.atomic
 def drafts_purge(*, now: datetime | None = None) -> int:
-    """Remove confirmed and discarded drafts BACKONTRACK_POOL_DRAFT_DAYS after they closed.
-    A closed draft is a working paper: what it decided lives on in the referrals, the
-    mentorships and the audit trail, so its lines naming people and mentors are not kept."""
-    cutoff = (now or timezone.now()) - timedelta(days=settings.BACKONTRACK_POOL_DRAFT_DAYS)
-    old = list(
-        PoolDraft.objects.exclude(state=PoolDraft.State.OPEN)
-        .filter(closed_at__lt=cutoff)
-        .values_list("pk", flat=True)
-    )
-    if old:
+    """Remove confirmed and discarded drafts their programme's pool draft days after they
+    closed. A closed draft is a working paper: what it decided lives on in the referrals,
+    the mentorships and the audit trail, so its lines naming people and mentors are not
+    kept."""
+    removed = 0
+    for programme in Programme.objects.only("id", "pool_draft_days"):
+        days = programme.pool_draft_days
+        cutoff = (now or timezone.now()) - timedelta(days=days)
+        old = list(
+            PoolDraft.objects.filter(programme=programme)
+            .exclude(state=PoolDraft.State.OPEN)
+            .filter(closed_at__lt=cutoff)
+            .values_list("pk", flat=True)
+        )
+        if not old:
+            continue
         PoolDraft.objects.filter(pk__in=old).delete()
         record(
             actor=None,
@@ -109,9 +114,10 @@ def drafts_purge(*, now: datetime | None = None) -> int:
             object_type=PoolDraft._meta.label_lower,
             object_ids=old,
             fields=["proposals"],
-            detail=f"closed more than {settings.BACKONTRACK_POOL_DRAFT_DAYS} days ago",
+            detail=f"closed more than {days} days ago",
         )
-    return len(old)
+        removed += len(old)
+    return removed
 
 
 @transaction.atomic

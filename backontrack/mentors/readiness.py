@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.db.models import Count, Max, Min, QuerySet, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from backontrack.accounts.models import Role
 from backontrack.mentorships.models import OPEN_MENTORSHIP_STATUSES, Mentorship
+from backontrack.programmes.models import Programme, ProgrammeMembership
 
 from .models import (
     Attendance,
@@ -120,9 +121,19 @@ def readiness_of(
     """Readiness of many mentors in a fixed number of queries. `extra_load` counts places
     taken by a draft that is not confirmed yet (the pool draft), per mentor id."""
     today = today or timezone.localdate()
-    warn_until = today + timedelta(days=settings.BACKONTRACK_EXPIRY_WARNING_DAYS)
     mentors = list(mentors)
     ids = [mentor.pk for mentor in mentors]
+    # A check or sign-off is flagged as early as the mentor's earliest-warning programme asks
+    # (the installation's default programme for a mentor in none yet).
+    default_warning = Programme.objects.default().expiry_warning_days
+    warning_days = dict(
+        ProgrammeMembership.objects.filter(
+            user__mentor_profile__in=ids, role__in=[Role.MENTOR, Role.COACH]
+        )
+        .values("user__mentor_profile")
+        .annotate(days=Max("programme__expiry_warning_days"))
+        .values_list("user__mentor_profile", "days")
+    )
     modules = list(TrainingModule.objects.filter(is_active=True))
     latest_check: dict[tuple[int, str], ScreeningCheck] = {}
     for row in (
@@ -136,6 +147,10 @@ def readiness_of(
         "mentor_id", "module_id", "-signed_off_on", "-id"
     ):
         latest_sign_off.setdefault((done.mentor_id, done.module_id), done)
+
+    def warn_until(mentor: Mentor) -> date:
+        return today + timedelta(days=warning_days.get(mentor.pk, default_warning))
+
     load: dict[int, int] = defaultdict(int)
     open_mentorships = Mentorship.objects.filter(status__in=OPEN_MENTORSHIP_STATUSES)
     for mentor_id, n in (
@@ -186,7 +201,7 @@ def readiness_of(
                     "date": _day(check.expires_on),
                 }
             else:
-                if check.expires_on and check.expires_on <= warn_until:
+                if check.expires_on and check.expires_on <= warn_until(mentor):
                     expiring_checks.append(
                         _("%(check)s runs out on %(date)s")
                         % {"check": label, "date": _day(check.expires_on)}
@@ -206,7 +221,7 @@ def readiness_of(
                     "module": module,
                     "date": _day(sign_off.expires_on),
                 }
-            elif sign_off.expires_on and sign_off.expires_on <= warn_until:
+            elif sign_off.expires_on and sign_off.expires_on <= warn_until(mentor):
                 expiring_training.append(
                     _("%(module)s: refresher due by %(date)s")
                     % {"module": module, "date": _day(sign_off.expires_on)}

@@ -298,6 +298,7 @@ def _review_alerts(mentorship: Mentorship, today: date) -> list[Alert]:
         last_pre_release=getattr(mentorship, "last_pre_release", None),
         release=release,
         today=today,
+        review_months=mentorship.programme.review_months,
     ):
         if occasion == Occasion.INTAKE and (today - started).days < INTAKE_REVIEW_DAYS:
             continue

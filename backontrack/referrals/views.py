@@ -1,6 +1,5 @@
 """Referrals: submit, follow (referrer), inbox and moves (coordinator)."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -126,7 +125,6 @@ def referral_inbox(request: HttpRequest) -> HttpResponse:
             "referred_twice": inbox.referred_twice,
             "filter_limit": selectors.ENCRYPTED_FILTER_LIMIT,
             "today": timezone.localdate(),
-            "wait_days": settings.BACKONTRACK_REFERRAL_WAIT_DAYS,
         },
     )
 

@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -45,9 +44,10 @@ def due_from(
     last_pre_release: date | None,
     release: date | None,
     today: date,
+    review_months: int,
 ) -> list[str]:
     """Which reviews are due — one rule for the reviews page and the alerts: the intake
-    review once the mentorship is active; then one BACKONTRACK_REVIEW_MONTHS after the last;
+    review once the mentorship is active; then one the programme's review months after the last;
     one before release (when the release is within 60 days). The closure review is recorded
     as part of closing (while the mentorship is still open), not flagged."""
     if started is None:
@@ -55,9 +55,7 @@ def due_from(
     found: list[str] = []
     if not has_intake:
         found.append(Occasion.INTAKE)
-    elif last_held is not None and today >= last_held + timedelta(
-        days=30 * settings.BACKONTRACK_REVIEW_MONTHS
-    ):
+    elif last_held is not None and today >= last_held + timedelta(days=30 * review_months):
         found.append(Occasion.PERIODIC)
     if (
         release is not None
@@ -84,6 +82,7 @@ def due(
         last_pre_release=max(pre_release, default=None),
         release=release,
         today=today,
+        review_months=mentorship.programme.review_months,
     )
 
 

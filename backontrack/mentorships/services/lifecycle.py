@@ -4,8 +4,8 @@ and the coordinator's check-ins, each audited in the same transaction."""
 from dataclasses import asdict, dataclass, fields
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +18,7 @@ from backontrack.core.errors import Refused
 from backontrack.mentees.models import CustodyEvent, CustodyStatus, Mentee
 from backontrack.mentors.models import ConflictOfInterest, Mentor
 from backontrack.mentors.readiness import Readiness, readiness_of
+from backontrack.programmes.models import Programme
 
 from ..models import (
     ONGOING,
@@ -33,15 +34,17 @@ from ..models import (
 from .reentry import reentry_plan_ensure
 
 
-def phase_for(mentee: Mentee, *, today: date | None = None) -> str:
+def phase_for(mentorship: Mentorship, *, today: date | None = None) -> str:
     """The phase a mentorship starts in, from the person's custody status: re-entry begins
-    BACKONTRACK_RE_ENTRY_DAYS before the expected release."""
+    the programme's re-entry lead days before the expected release."""
     today = today or timezone.localdate()
+    mentee = mentorship.mentee
     status = mentee.custody_status
     if status == CustodyStatus.REMAND:
         return Phase.REMAND
     if status == CustodyStatus.SENTENCED:
-        return Phase.RE_ENTRY if _in_release_window(mentee, today) else Phase.SENTENCE
+        in_window = _in_release_window(mentee, today, mentorship.programme.re_entry_days)
+        return Phase.RE_ENTRY if in_window else Phase.SENTENCE
     return Phase.AFTERCARE
 
 
@@ -58,10 +61,9 @@ PHASE_AFTER_EVENT: dict[str, dict[str, str]] = {
 }
 
 
-def _in_release_window(mentee: Mentee, today: date) -> bool:
+def _in_release_window(mentee: Mentee, today: date, days: int) -> bool:
     release = mentee.expected_release_date
-    window = timedelta(days=settings.BACKONTRACK_RE_ENTRY_DAYS)
-    return release is not None and release - today <= window
+    return release is not None and release - today <= timedelta(days=days)
 
 
 def _change(
@@ -155,7 +157,7 @@ def mentorship_activate(
     _change(
         mentorship=mentorship,
         kind=MentorshipChange.Kind.PHASE,
-        to=phase_for(mentorship.mentee),
+        to=phase_for(mentorship),
         actor=actor,
         reason_code="custody_status",
     )
@@ -242,11 +244,14 @@ def follow_custody_event(*, actor: User, event: CustodyEvent) -> list[Mentorship
     records the event."""
     moved = []
     mentee = Mentee.objects.get(pk=event.mentee_id)
-    for mentorship in Mentorship.objects.select_for_update().filter(
-        mentee=mentee, status__in=ONGOING
+    for mentorship in (
+        Mentorship.objects.select_for_update()
+        .select_related("programme")
+        .filter(mentee=mentee, status__in=ONGOING)
     ):
         to = PHASE_AFTER_EVENT.get(event.kind, {}).get(mentorship.phase)
-        if to == Phase.SENTENCE and _in_release_window(mentee, event.occurred_on):
+        lead = mentorship.programme.re_entry_days
+        if to == Phase.SENTENCE and _in_release_window(mentee, event.occurred_on, lead):
             to = Phase.RE_ENTRY
         if to is None or to == mentorship.phase:
             continue
@@ -263,23 +268,31 @@ def follow_custody_event(*, actor: User, event: CustodyEvent) -> list[Mentorship
 
 @transaction.atomic
 def phases_due(*, today: date | None = None) -> list[Mentorship]:
-    """The date-driven move: a mentorship in the sentence phase enters re-entry
-    BACKONTRACK_RE_ENTRY_DAYS before the expected release. Run daily (send-alerts does)."""
+    """The date-driven move: a mentorship in the sentence phase enters re-entry its
+    programme's re-entry lead days before the expected release. Run daily (send-alerts
+    does)."""
     today = today or timezone.localdate()
-    window_end = today + timedelta(days=settings.BACKONTRACK_RE_ENTRY_DAYS)
-    due = Mentorship.objects.select_for_update().filter(
-        status__in=ONGOING,
-        phase=Phase.SENTENCE,
-        mentee__expected_release_date__lte=window_end,
+    longest = Programme.objects.aggregate(days=Max("re_entry_days"))["days"] or 0
+    due = (
+        Mentorship.objects.select_for_update()
+        .select_related("programme", "mentee")
+        .filter(
+            status__in=ONGOING,
+            phase=Phase.SENTENCE,
+            mentee__expected_release_date__lte=today + timedelta(days=longest),
+        )
     )
     moved = []
     for mentorship in due:
+        lead = mentorship.programme.re_entry_days
+        if not _in_release_window(mentorship.mentee, today, lead):
+            continue
         _move_phase(
             mentorship=mentorship,
             to=Phase.RE_ENTRY,
             actor=None,
             reason_code="release_window",
-            params={"days": settings.BACKONTRACK_RE_ENTRY_DAYS},
+            params={"days": lead},
         )
         moved.append(mentorship)
     return moved
