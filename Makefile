@@ -8,15 +8,16 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 PORT ?= 8000
 KEY := $(BIN)/python -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())'
 
-.PHONY: demo test install check pytest pytest-postgres messages clean
+.PHONY: demo test install check pytest pytest-postgres pytest-browser postgres-pass messages clean
 
 demo: install
 	$(BIN)/backontrack demo --port $(PORT)
 
-# The two passes share no files or databases, so they run side by side; each one's output is
-# printed whole when it ends.
+# The three passes share no files or databases, so they run side by side (the browser pass
+# waits on Chromium and the database much of the time); each one's output is printed whole
+# when it ends.
 test: install check
-	$(MAKE) --no-print-directory --jobs=2 --output-sync=target pytest pytest-postgres
+	$(MAKE) --no-print-directory --jobs=3 --output-sync=target pytest-postgres pytest-browser pytest
 
 install: $(STAMP) node_modules/.package-lock.json messages
 
@@ -47,15 +48,26 @@ check: install
 pytest: install
 	$(BIN)/pytest
 
-# Again on PostgreSQL when a server is reachable (with CI=true it must be): the browser suite
-# runs here and the engine-independent tests do not (see tests/conftest.py).
+# Again on PostgreSQL when a server is reachable (with CI=true it must be), in two parts that
+# run side by side with the SQLite pass, each in its own test database: the browser suite,
+# and the rest but the engine-independent tests (see tests/conftest.py).
+PG_REACHABLE = $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null
+
 pytest-postgres: install
-	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
-	  echo "== tests on PostgreSQL =="; DATABASE_URL=$(PG_URL) $(BIN)/pytest; \
+	@$(MAKE) --no-print-directory postgres-pass PASS_NAME="tests on PostgreSQL" \
+	  PASS_DB=$(PG_URL) PASS_ARGS="--ignore=tests/browser"
+
+pytest-browser: install
+	@$(MAKE) --no-print-directory postgres-pass PASS_NAME="browser tests on PostgreSQL" \
+	  PASS_DB=$(PG_URL)_browser PASS_ARGS="tests/browser"
+
+postgres-pass:
+	@if $(PG_REACHABLE); then \
+	  echo "== $(PASS_NAME) =="; DATABASE_URL=$(PASS_DB) $(BIN)/pytest $(PASS_ARGS); \
 	elif [ "$$CI" = "true" ]; then \
 	  echo "PostgreSQL is not reachable at $(PG_URL) and CI=true: failing." >&2; exit 1; \
 	else \
-	  echo "PostgreSQL is not reachable at $(PG_URL): the tests ran on SQLite only, without the browser suite."; \
+	  echo "PostgreSQL is not reachable at $(PG_URL): the $(PASS_NAME) did not run."; \
 	fi
 
 clean:

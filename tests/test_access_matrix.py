@@ -20,6 +20,7 @@ from django.utils.html import escape
 from backontrack.accounts.models import AccountRequest, Institution, Organisation, User
 from backontrack.audit import purposes
 from backontrack.audit.models import Action, AuditEventSubject
+from backontrack.demo.loader import PERSONAS
 from backontrack.mentees.models import Consent, Mentee
 from backontrack.mentors.models import Course, CourseSession, DraftProposal, Mentor, PoolDraft
 from backontrack.mentorships.models import Goal, Meeting, Mentorship, ReentryNeed
@@ -431,6 +432,15 @@ def test_each_persona_gets_exactly_what_the_matrix_says(name: str, username: str
         assert not unaudited, f"{name} as {username} shows mentees {sorted(unaudited)} unaudited"
 
 
+# Where every persona must get the same answer (not found), one persona of each set of roles
+# answers for the others who hold the same roles, and the active mentorship's own mentor and
+# coach (mentor03 and mentor02, docs/guide/demo.md) answer for themselves: the record is theirs.
+ONE_OF_EACH_KIND = sorted(
+    set({persona.roles: persona.username for persona in reversed(PERSONAS)}.values())
+    | {"mentor02", "mentor03"}
+)
+
+
 # A referrer follows the referrals they made, whichever programme they went to; the auditor
 # answers for the whole installation who looked at a person.
 NOT_BY_PROGRAMME = {
@@ -440,7 +450,7 @@ NOT_BY_PROGRAMME = {
 }
 
 
-@pytest.mark.parametrize("username", PERSONA_NAMES)
+@pytest.mark.parametrize("username", ONE_OF_EACH_KIND)
 @pytest.mark.parametrize(
     "name", sorted(n for n, (p, a) in MATRIX.items() if _scoped(p) and a != POST_ONLY)
 )
@@ -458,7 +468,7 @@ def test_another_programmes_records_are_not_found(name: str, username: str) -> N
     assert response.status_code == expected, access
 
 
-@pytest.mark.parametrize("username", PERSONA_NAMES)
+@pytest.mark.parametrize("username", ONE_OF_EACH_KIND)
 @pytest.mark.parametrize("name", sorted(n for n, (p, _) in MATRIX.items() if "{" in p))
 def test_a_record_that_does_not_exist_is_not_found_for_anyone(name: str, username: str) -> None:
     path, access = MATRIX[name]
