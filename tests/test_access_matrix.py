@@ -30,7 +30,7 @@ from backontrack.referrals.models import Referral
 
 from .conftest import PERSONA_NAMES, signed_in_client
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.every_page]
 
 EVERYONE = "everyone"
 ADMIN_ONLY = "admin only"

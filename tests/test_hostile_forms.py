@@ -30,7 +30,7 @@ from .test_access_matrix import (
     _ids,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.every_page]
 
 # Forms of the page layout itself, on every page: sent hostile values on the home page only.
 LAYOUT_ACTIONS = {"/signout/", "/i18n/setlang/"}
