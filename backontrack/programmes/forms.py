@@ -92,4 +92,4 @@ class MembershipForm(SubmitOnceMixin, DesignSystemForm):
 
 
 class RemoveForm(SubmitOnceMixin, DesignSystemForm):
-    pass
+    """Nothing to fill in: the one-time token that makes a second click remove nothing."""

@@ -1,5 +1,7 @@
 """The programme's history worded in the reader's language (it is stored as codes)."""
 
+from collections.abc import Iterable
+
 from django.utils.translation import gettext as _
 
 from backontrack.accounts.models import Organisation, Role
@@ -14,20 +16,41 @@ DETAIL_LABELS = {
 }
 
 
-def _detail_value(field: str, value: str) -> str:
+def _detail_value(field: str, value: str, organisations: dict[str, str]) -> str:
     if field == "status" and value in ProgrammeStatus.values:
         return str(ProgrammeStatus(value).label)
     if field == "organisation":
-        found = Organisation.objects.filter(pk=value).first() if value.isdigit() else None
-        return found.name if found else _("none")
+        return organisations.get(value) or _("none")
     return value or _("none")
+
+
+def worded_page(changes: Iterable[ProgrammeChange]) -> list[tuple[ProgrammeChange, str]]:
+    """Each change of a page of history with its wording; the organisations the page names
+    are read in one query."""
+    changes = list(changes)
+    ids = {
+        value
+        for c in changes
+        if c.kind == ProgrammeChange.Kind.DETAILS and c.field == "organisation"
+        for value in (c.old_value, c.new_value)
+        if value.isdigit()
+    }
+    organisations = (
+        {
+            str(pk): name
+            for pk, name in Organisation.objects.filter(pk__in=ids).values_list("pk", "name")
+        }
+        if ids
+        else {}
+    )
+    return [(change, worded(change, organisations)) for change in changes]
 
 
 def _role(code: str) -> str:
     return str(Role(code).label) if code in Role.values else code
 
 
-def worded(change: ProgrammeChange) -> str:
+def worded(change: ProgrammeChange, organisations: dict[str, str]) -> str:
     member = change.member.get_full_name() if change.member else ""
     if change.kind == ProgrammeChange.Kind.CREATED:
         return _("The programme was created.")
@@ -42,8 +65,8 @@ def worded(change: ProgrammeChange) -> str:
     if change.kind == ProgrammeChange.Kind.DETAILS:
         return _("“%(field)s” changed from %(old)s to %(new)s.") % {
             "field": DETAIL_LABELS.get(change.field, change.field),
-            "old": _detail_value(change.field, change.old_value),
-            "new": _detail_value(change.field, change.new_value),
+            "old": _detail_value(change.field, change.old_value, organisations),
+            "new": _detail_value(change.field, change.new_value, organisations),
         }
     if change.kind == ProgrammeChange.Kind.MEMBER_ADDED:
         return _("%(name)s now takes part as %(role)s.") % {

@@ -13,7 +13,7 @@ from backontrack.core.saving import save_or_say_why
 
 from . import services
 from .forms import MembershipForm, ProgrammeForm, RemoveForm, SettingsForm
-from .history import worded
+from .history import worded_page
 from .models import SETTINGS, Programme, setting_field
 from .selectors import membership_for, programme_shown, programmes_listed
 
@@ -54,7 +54,7 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "settings": settings,
             "members": shown.members,
             "history": shown.history,
-            "history_rows": [(change, worded(change)) for change in shown.history],
+            "history_rows": worded_page(shown.history),
             "can_manage": access.can_manage_programmes(user),
             "can_change_settings": access.can_change_programme_settings(user, programme),
             "can_invite": access.can_invite_into(user, programme),
