@@ -120,6 +120,54 @@ def test_a_coordinator_of_another_programme_cannot_move_or_match_by_the_services
     assert Referral.objects.get(pk=referral.pk).status == Status.ACCEPTED
 
 
+def test_the_register_services_refuse_a_coordinator_of_another_programme() -> None:
+    from backontrack.demo.referrals import mentee_data
+    from backontrack.mentees import services as mentee_services
+
+    outsider = User.objects.get(username="coordinator-special")
+    theirs = Mentee.objects.filter(programme=back_on_track()).exclude(
+        pk__in=Referral.objects.filter(programme=special()).values("mentee")
+    )[0]
+    version = theirs.version
+    events, consents = theirs.custody_events.count(), theirs.consents.count()
+    with pytest.raises(mentee_services.Refused, match="do not keep"):
+        mentee_services.custody_event_record(
+            actor=outsider,
+            mentee=theirs,
+            kind="transfer",
+            occurred_on=timezone.localdate(),
+            institution=None,
+            note="",
+        )
+    with pytest.raises(mentee_services.Refused, match="do not keep"):
+        mentee_services.consent_record(
+            actor=outsider,
+            mentee=theirs,
+            given_on=timezone.localdate(),
+            how="written",
+            participation=True,
+            contact_network=False,
+            share_with_agencies=False,
+            agencies="",
+        )
+    with pytest.raises(mentee_services.Refused, match="do not keep"):
+        mentee_services.mentee_update(
+            actor=outsider, mentee=theirs, version=version, data=mentee_data(theirs)
+        )
+    theirs.refresh_from_db()
+    assert theirs.version == version
+    assert (theirs.custody_events.count(), theirs.consents.count()) == (events, consents)
+    # Nor may they register someone in a programme they do not coordinate.
+    registered = Mentee.objects.count()
+    with pytest.raises(mentee_services.Refused, match="only in a programme you coordinate"):
+        mentee_services.mentee_create(
+            actor=outsider,
+            data=mentee_data(theirs, personal_id_digits="0101901235", last_name="Unregistered"),
+            programme=back_on_track(),
+        )
+    assert Mentee.objects.count() == registered
+
+
 def test_the_referrer_chooses_the_programme_and_the_default_is_preselected() -> None:
     referrer = signed_in_client("referrer")
     form = names_on(referrer, "/referrals/new/")

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from backontrack.accounts.models import Institution, User
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
-from backontrack.core import dates
+from backontrack.core import access, dates
 from backontrack.core.concurrency import claim_version
 from backontrack.core.errors import Refused
 from backontrack.mentorships.services import follow_custody_event, reentry_release_follow
@@ -85,7 +85,6 @@ def _existing_with_id(digits: str, *, other_than: int | None = None) -> Mentee |
     return found.first()
 
 
-@transaction.atomic
 def _check_dates(data: MenteeData) -> None:
     dates.BIRTH.require(data.date_of_birth)
     for release in (data.expected_release_date, data.earliest_release_date):
@@ -94,8 +93,29 @@ def _check_dates(data: MenteeData) -> None:
             raise dates.DateOutOfRange(problem)
 
 
+def _keeps_record(actor: User, mentee: Mentee) -> None:
+    """The pages check this too: a service called from anywhere else refuses a coordinator
+    of another programme just the same."""
+    if not access.mentees_visible_to(actor).filter(pk=mentee.pk).exists():
+        raise Refused(_("You do not keep this person's record."))
+
+
 def mentee_create(*, actor: User, data: MenteeData, programme: Programme | None = None) -> Mentee:
-    """Register a person in the programme (the installation's default when none is named)."""
+    """A coordinator registers a person in a programme they coordinate (the installation's
+    default when none is named)."""
+    programme = programme or Programme.objects.default()
+    if not access.coordinates(actor, programme):
+        raise Refused(_("You can register people only in a programme you coordinate."))
+    return mentee_create_referred(actor=actor, data=data, programme=programme)
+
+
+@transaction.atomic
+def mentee_create_referred(
+    *, actor: User, data: MenteeData, programme: Programme | None = None
+) -> Mentee:
+    """The register's half of a referral of someone not yet registered: only
+    `referrals.services.referral_create` calls this (the referrer coordinates nothing), in
+    the same transaction as the referral. Call that one."""
     _check_dates(data)
     if existing := _existing_with_id(data.personal_id_digits):
         raise DuplicatePerson(existing)
@@ -117,6 +137,7 @@ def mentee_create(*, actor: User, data: MenteeData, programme: Programme | None 
 
 @transaction.atomic
 def mentee_update(*, actor: User, mentee: Mentee, version: int, data: MenteeData) -> Mentee:
+    _keeps_record(actor, mentee)
     _check_dates(data)
     if existing := _existing_with_id(data.personal_id_digits, other_than=mentee.pk):
         raise DuplicatePerson(existing)
@@ -147,6 +168,7 @@ def custody_event_record(
     """Record a custody event; it moves the custody status (and, for an admission or a
     transfer, the institution) of the mentee, whose version moves on so that an open edit
     form cannot overwrite it."""
+    _keeps_record(actor, mentee)
     dates.LIFE_EVENT.require(occurred_on)
     if problem := dates.not_before_birth(occurred_on, mentee.date_of_birth):
         raise dates.DateOutOfRange(problem)
@@ -199,6 +221,7 @@ def consent_record(
     share_with_agencies: bool,
     agencies: str,
 ) -> Consent:
+    _keeps_record(actor, mentee)
     dates.PROGRAMME_EVENT.require(given_on)
     consent = Consent.objects.create(
         mentee=mentee,

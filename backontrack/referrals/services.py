@@ -86,7 +86,9 @@ def referral_submit(
         if existing is not None:
             raise OpenReferralExists(existing)
     else:
-        mentee = mentee_services.mentee_create(actor=actor, data=person, programme=data.programme)
+        mentee = mentee_services.mentee_create_referred(
+            actor=actor, data=person, programme=data.programme
+        )
     now = timezone.now()
     values = {**data.__dict__, "programme": data.programme or Programme.objects.default()}
     referral = Referral.objects.create(
