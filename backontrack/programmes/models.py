@@ -107,6 +107,8 @@ SETTINGS = (
     "referral_wait_days",
     "expiry_warning_days",
     "supervision_days",
+    "triage_hours_high",
+    "triage_minutes_immediate",
     "pool_draft_days",
 )
 
@@ -220,6 +222,21 @@ class Programme(models.Model):
         _("days between coach supervision sessions"),
         default_supervision_days,
         _("A mentor not supervised for this many days is overdue for supervision."),
+    )
+    triage_hours_high = _setting(
+        _("hours a high concern may wait for triage"),
+        24,
+        _(
+            "A concern raised as high that no coordinator has triaged after this many hours "
+            "raises an alert on every home page that can act on it, and by e-mail."
+        ),
+        most=168,
+    )
+    triage_minutes_immediate = _setting(
+        _("minutes a concern of immediate danger may wait for triage"),
+        60,
+        _("The same for a concern raised as immediate danger, counted in minutes."),
+        most=1440,
     )
     pool_draft_days = _setting(
         _("days a closed pool draft is kept"),
