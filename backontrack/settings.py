@@ -3,6 +3,7 @@
 See README.md "Configuration" for the variables and their defaults.
 """
 
+import json
 import os
 import secrets
 from datetime import timedelta
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "backontrack.mentorships",
     "backontrack.network",
     "backontrack.reviews",
+    "backontrack.concerns",
     "backontrack.home",
     "backontrack.demo",
     "django.contrib.auth",
@@ -206,6 +208,22 @@ BACKONTRACK_ACTIVATION_DAYS = int(os.environ.get("BACKONTRACK_ACTIVATION_DAYS", 
 
 # A mentor not supervised by their coach for this many days is overdue (a programme's default).
 BACKONTRACK_SUPERVISION_DAYS = int(os.environ.get("BACKONTRACK_SUPERVISION_DAYS", "14"))
+
+# Concerns: whom to call in immediate danger (the system is no emergency channel) and the
+# agencies a concern can be escalated to. Each is a JSON list of [label, number] or
+# [code, name] pairs to replace the Danish defaults for an installation.
+BACKONTRACK_EMERGENCY_CALLS = json.loads(os.environ.get("BACKONTRACK_EMERGENCY_CALLS", "null")) or [
+    (_("Police, in immediate danger"), "112"),
+    (_("The institution's duty officer (vagthavende)"), _("the institution's switchboard")),
+    (_("Police, when it is not urgent"), "114"),
+]
+BACKONTRACK_AGENCY_ROUTES = json.loads(os.environ.get("BACKONTRACK_AGENCY_ROUTES", "null")) or [
+    ("police", _("The police")),
+    ("security_service", _("The security and intelligence service (PET)")),
+    ("prison_security", _("The prison's security department")),
+    ("social_services", _("The municipality's social services")),
+    ("health", _("Health services")),
+]
 
 # E-mail for alerts (send-alerts): printed to the console unless an SMTP server is set.
 EMAIL_BACKEND = os.environ.get(

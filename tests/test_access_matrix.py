@@ -20,6 +20,7 @@ from django.utils.html import escape
 from backontrack.accounts.models import AccountRequest, Institution, Organisation, User
 from backontrack.audit import purposes
 from backontrack.audit.models import Action, AuditEventSubject
+from backontrack.concerns.models import Concern
 from backontrack.demo.loader import PERSONAS
 from backontrack.mentees.models import Consent, Mentee
 from backontrack.mentors.models import Course, CourseSession, DraftProposal, Mentor, PoolDraft
@@ -57,6 +58,8 @@ ITS_RECORDERS = "coordinator and the mentor"
 ITS_COORDINATOR = "the programme's coordinator"
 ADMIN_OR_ITS_COORDINATOR = "admin or the programme's coordinator"
 ADMIN_OR_COORDINATORS = "admin or any coordinator"
+# The demo's untriaged concern on the active mentorship was raised by its mentor, mentor03.
+CONCERN_RAISER = "whoever raised the concern"
 
 
 # The demo rows are loaded once per session and every test here rolls back, so their ids
@@ -102,7 +105,21 @@ def _ids() -> dict[str, str]:
         "consent_mentee": str(
             Consent.objects.filter(withdrawn_on__isnull=True).first().mentee_id  # type: ignore[union-attr]
         ),
+        # The demo's concerns on the active mentorship: one its mentor raised, untriaged,
+        # and one the coordinator triaged (docs/guide/demo.md).
+        "concern": _concern("raised"),
+        "concern_triaged": _concern("triaged"),
     }
+
+
+def _concern(status: str) -> str:
+    concern = (
+        Concern.objects.filter(mentorship=_mentorship("active"), status=status)
+        .order_by("id")
+        .first()
+    )
+    assert concern is not None
+    return str(concern.pk)
 
 
 def with_purposes_stated(client: Client, ids: dict[str, str]) -> Client:
@@ -256,6 +273,14 @@ MATRIX: dict[str, tuple[str, str]] = {
         ITS_RECORDERS,
     ),
     "involvement_create": ("/mentorships/{active}/involvement/new/", ITS_RECORDERS),
+    "concern_create": ("/mentorships/{active}/concerns/new/", ITS_PEOPLE),
+    "concern_list": ("/concerns/", MENTORS_AND_COORDINATOR),
+    "concern_detail": ("/concerns/{concern}/", ITS_PEOPLE),
+    "concern_triage": ("/concerns/{concern}/triage/", COORDINATOR_ONLY),
+    "concern_close": ("/concerns/{concern}/close/", COORDINATOR_ONLY),
+    "concern_correct": ("/concerns/{concern}/correct/", CONCERN_RAISER),
+    "concern_escalate": ("/concerns/{concern_triaged}/escalate/", COORDINATOR_ONLY),
+    "concern_resolve": ("/concerns/{concern_triaged}/resolve/", COORDINATOR_ONLY),
 }
 ALLOWED = {
     ADMIN_ONLY: {"admin"},
@@ -268,6 +293,7 @@ ALLOWED = {
     PROFILE_READERS: {"coordinator", "trainer", "mentor05"},
     PROFILE_EDITORS: {"coordinator", "mentor05"},
     MENTORS_AND_COORDINATOR: {"coordinator", *(f"mentor{n:02d}" for n in range(1, 11))},
+    CONCERN_RAISER: {"mentor03"},
 }
 
 
@@ -291,6 +317,8 @@ PROGRAMME_SCOPED = {
     "meeting",
     "member",
     "need",
+    "concern",
+    "concern_triaged",
 }
 
 

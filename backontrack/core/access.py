@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from backontrack.accounts.models import AccountRequest, Role, SignInLink, User
 from backontrack.audit import context as audit_context
 from backontrack.audit.models import AuditEvent, AuditEventSubject
+from backontrack.concerns.models import Concern, ConcernRevision
 from backontrack.mentees.models import Consent, CustodyEvent, Mentee
 from backontrack.mentors.models import (
     Attendance,
@@ -922,6 +923,7 @@ def navigation_for(user: object) -> list[NavItem]:
         items.append(NavItem("mentee_list", _("Mentees")))
     if has_role(user, Role.COORDINATOR) or _mentor_account(user) is not None:
         items.append(NavItem("mentorship_list", _("Mentorships")))
+        items.append(NavItem("concern_list", _("Concerns")))
     if can_see_training(user):
         items.append(NavItem("mentor_list", _("Mentors")))
         items.append(NavItem("training", _("Training")))
@@ -941,3 +943,120 @@ def navigation_for(user: object) -> list[NavItem]:
         items.append(NavItem("audit_log", _("Audit trail")))
     items.append(NavItem("account", _("My account")))
     return items
+
+
+# --- Concerns --------------------------------------------------------------------------------
+# A concern is read — what was observed included — by whoever raised it, the mentorship's
+# mentor and coach, and the coordinators of its programme; by nobody else. Coordinators
+# triage, escalate and end it; the coach triages nothing alone (docs/guide/concerns.md).
+
+
+def concerns_visible_to(user: object) -> QuerySet[Concern]:
+    """The concerns on the mentorships the user sees (the coordinator's programmes, the
+    mentor's and the coach's own), and those the user raised on a mentorship of a programme
+    they still take part in that is not closed (a mentor reallocated away still follows what
+    they reported)."""
+    active = _active(user)
+    if active is None:
+        return Concern.objects.none()
+    raised = (
+        Q(raised_by=active)
+        & Q(mentorship__programme_id__in=_taking_part(active))
+        & ~Q(mentorship__status="closed")
+    )
+    return Concern.objects.filter(
+        Q(mentorship__in=mentorships_visible_to(active).values("pk")) | raised
+    )
+
+
+def concern_for(user: object, pk: int) -> Concern:
+    concern = (
+        concerns_visible_to(user)
+        .select_related(
+            "mentorship",
+            "mentorship__programme",
+            "mentorship__mentee",
+            "mentorship__mentor",
+            "mentorship__coach",
+            "raised_by",
+            "triaged_by",
+            "escalated_by",
+            "ended_by",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if concern is None:
+        raise Http404
+    if concern.mentorship.status == "closed":
+        # As the closed mentorship itself: the coordinator's, with a stated purpose.
+        require_stated_purpose(f"mentorship:{concern.mentorship_id}")
+    return concern
+
+
+def concerns_on(user: object, mentorship: Mentorship) -> QuerySet[Concern]:
+    """The concerns on one mentorship the user may see (its timeline)."""
+    return concerns_visible_to(user).filter(mentorship=mentorship)
+
+
+def can_read_concern(user: object, concern: Concern) -> bool:
+    """What was observed, the triage and the outcome: the same people who see the concern."""
+    return concerns_visible_to(user).filter(pk=concern.pk).exists()
+
+
+def can_raise_concern(user: object, mentorship: Mentorship) -> bool:
+    """The mentorship's mentor, its coach and a coordinator of its programme raise concerns
+    while it is open."""
+    if mentorship.status == "closed":
+        return False
+    if coordinates(user, mentorship.programme_id):
+        return True
+    account = _mentor_account(user)
+    if account is None:
+        return False
+    if not mentorships_visible_to(account).filter(pk=mentorship.pk).exists():
+        return False
+    return is_mentor_of(account, mentorship) or (
+        account.has_role(Role.COACH) and mentorship.coach.user_id == account.pk
+    )
+
+
+def can_triage_concern(user: object, concern: Concern) -> bool:
+    """A coordinator of the programme triages a concern that waits for it."""
+    return concern.status == "raised" and coordinates(user, concern.mentorship.programme_id)
+
+
+def can_escalate_concern(user: object, concern: Concern) -> bool:
+    """A coordinator of the programme escalates a triaged concern."""
+    return concern.status == "triaged" and coordinates(user, concern.mentorship.programme_id)
+
+
+def can_resolve_concern(user: object, concern: Concern) -> bool:
+    """A coordinator of the programme resolves a triaged or escalated concern."""
+    return concern.status in ("triaged", "escalated") and coordinates(
+        user, concern.mentorship.programme_id
+    )
+
+
+def can_close_concern(user: object, concern: Concern) -> bool:
+    """A coordinator of the programme closes a concern that needs no action, before it is
+    escalated."""
+    return concern.status in ("raised", "triaged") and coordinates(
+        user, concern.mentorship.programme_id
+    )
+
+
+def can_correct_concern(user: object, concern: Concern) -> bool:
+    """Whoever raised the concern corrects what they observed while it is open (the earlier
+    text is kept)."""
+    return (
+        concern.status in ("raised", "triaged", "escalated")
+        and concern.raised_by_id == getattr(_active(user), "pk", None)
+        and can_read_concern(user, concern)
+    )
+
+
+def concern_revisions_of(user: object, concern: Concern) -> QuerySet[ConcernRevision]:
+    if not can_read_concern(user, concern):
+        return ConcernRevision.objects.none()
+    return ConcernRevision.objects.filter(concern=concern).select_related("changed_by")

@@ -35,6 +35,7 @@ from backontrack.programmes.models import (
 )
 from backontrack.referrals.models import Referral, Status
 
+from . import concerns as concern_stories
 from . import mentors as mentor_stories
 from . import mentorships as mentorship_stories
 from .guard import NotADemoDatabase
@@ -332,6 +333,7 @@ def _demo_referrals() -> None:
     # A draft of the pool matching, waiting for the coordinator's review.
     pool.draft_create(actor=coordinator)
     _demo_special_scheme(today)
+    concern_stories.load()
 
 
 def _demo_special_scheme(today: date) -> None:

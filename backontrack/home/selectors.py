@@ -9,6 +9,7 @@ from django.utils import timezone
 from backontrack.accounts.models import User
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
+from backontrack.concerns.selectors import own_concerns_for_home, untriaged_for_home
 from backontrack.core.access import (
     can_screen_referrals,
     courses_visible_to,
@@ -140,3 +141,18 @@ def own_readiness(user: object) -> object:
     """The signed-in mentor's own progress towards readiness, or None without a profile."""
     mentor = own_mentor_profile(user)
     return readiness_for(mentor) if mentor is not None else None
+
+
+def concern_summary(user: object) -> dict[str, object]:
+    """The coordinator's concerns waiting for triage (overdue ones flagged); the open concerns
+    on a mentor's own mentorships and on those a coach supervises, with their state."""
+    if programmes_coordinated_by(user).exists():
+        return {"untriaged": untriaged_for_home(user)}
+    if own_mentor_profile(user) is None:
+        return {}
+    me = getattr(user, "pk", None)
+    own = own_concerns_for_home(user)
+    return {
+        "my_concerns": [c for c in own if c.mentorship.coach.user_id != me],
+        "supervised_concerns": [c for c in own if c.mentorship.coach.user_id == me],
+    }

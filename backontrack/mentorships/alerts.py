@@ -49,6 +49,8 @@ class Alert:
     mentorship: Mentorship
     text: str
     audience: frozenset[str]
+    # The page the alert's e-mail links to, when not the mentorship's (a concern's).
+    path: str = ""
 
     @property
     def title(self) -> str | Promise:
@@ -64,6 +66,7 @@ TITLES: dict[str, str | Promise] = {
     "housing": _("Housing not secured"),
     "review": _("Review due"),
     "leaver": _("Needs a new mentor"),
+    "concern_triage": _("Concern waiting for triage"),
 }
 INTAKE_REVIEW_DAYS = 30
 REVIEW_TEXTS: dict[str, str | Promise] = {

@@ -278,6 +278,7 @@ TIMELINE_READS = (
     ("review", "reviews.review", ["occasion", "held_on", "instrument"]),
     ("check_in", CheckIn._meta.label_lower, ["occurred_on", "how", "note"]),
     ("meeting", Meeting._meta.label_lower, ["facts", "assessment", "topics"]),
+    ("concern", "concerns.concern", ["category", "severity", "status", "observed_at"]),
 )
 
 
@@ -311,6 +312,11 @@ def timeline(user: object, mentorship: Mentorship, kind: str, page_number: str |
         entries += [
             (e.occurred_on, e.pk, "custody", e)
             for e in access.custody_events_for_mentorship(user, mentorship)
+        ]
+    if kind in ("", "concern"):
+        entries += [
+            (timezone.localdate(c.observed_at), c.pk, "concern", c)
+            for c in access.concerns_on(user, mentorship)
         ]
     # Newest day first; within a day, in the order things were recorded (a custody event
     # before the phase move it caused).

@@ -84,6 +84,7 @@ def mentorship_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "is_mentor": access.is_mentor_of(user, mentorship),
             "coach_reasons": access.can_see_coach_change_reasons(user, mentorship),
             "mentor_reasons": access.can_see_reallocation_reasons(user, mentorship),
+            "can_raise_concern": access.can_raise_concern(user, mentorship),
         },
     )
 

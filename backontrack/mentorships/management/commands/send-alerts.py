@@ -10,6 +10,7 @@ from django.utils import timezone
 from backontrack.accounts.models import Role, User
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
+from backontrack.concerns.alerts import triage_overdue_alerts
 from backontrack.mentors import pool
 from backontrack.mentorships import services
 from backontrack.mentorships.alerts import COACH, COORDINATOR, MENTOR, Alert, alerts
@@ -29,7 +30,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         today = timezone.localdate()
         moved = services.phases_due(today=today)
-        found = alerts(Mentorship.objects.all(), today=today)
+        found = alerts(Mentorship.objects.all(), today=today) + triage_overdue_alerts()
         # Each programme's alerts go to its own coordinators, nobody else's.
         coordinating = ProgrammeMembership.objects.filter(
             role=Role.COORDINATOR,
@@ -120,7 +121,8 @@ class Command(BaseCommand):
 def _body(new: list[Alert]) -> str:
     lines = ["These mentorships need your attention:", ""]
     for alert in new:
-        url = f"{settings.BACKONTRACK_BASE_URL.rstrip('/')}/mentorships/{alert.mentorship.pk}/"
+        path = alert.path or f"/mentorships/{alert.mentorship.pk}/"
+        url = f"{settings.BACKONTRACK_BASE_URL.rstrip('/')}{path}"
         lines.append(f"- {alert.title}: {url}")
     lines += [
         "",
