@@ -38,12 +38,12 @@ READ_FIELDS = [
     "assessment",
     "triage_assessment",
     "next_step",
-    "escalation",
+    "escalation_target",
     "passed_on",
     "outcome",
     "history",
 ]
-LISTED_FIELDS = ["mentee", "category", "severity", "status", "raised_at"]
+LISTED_FIELDS = ["mentorship", "category", "severity", "status", "raised_at"]
 
 
 def most_severe_first(concerns: QuerySet[Concern]) -> QuerySet[Concern]:
@@ -96,10 +96,12 @@ def concern_page(user: object, pk: int) -> ConcernPage:
         actor=user,
         action=Action.VIEW,
         obj=concern,
-        fields=[*READ_FIELDS, *(["revisions"] if revisions else [])],
+        fields=READ_FIELDS,
         detail=f"on mentorships.mentorship #{concern.mentorship_id}",
     )
-    record_mentees(user, [concern.mentorship], ["name", "institution"], f"concern #{concern.pk}")
+    record_mentees(
+        user, [concern.mentorship], ["name", "institution"], f"on concerns.concern #{concern.pk}"
+    )
     return ConcernPage(
         concern=concern,
         events=list(concern.events.select_related("actor")),
@@ -111,7 +113,7 @@ def concern_form_shown(user: object, concern: Concern, fields: list[str]) -> Con
     """A form that changes the concern (loaded by the view for its write) shows these fields
     of it and the person's name: recorded."""
     record(actor=user, action=Action.VIEW, obj=concern, fields=fields)
-    record_mentees(user, [concern.mentorship], ["name"], f"concern #{concern.pk}")
+    record_mentees(user, [concern.mentorship], ["name"], f"on concerns.concern #{concern.pk}")
     return concern
 
 
@@ -132,7 +134,7 @@ def concerns_listed(user: object, filters: dict[str, Any], page_number: str | No
             concerns = concerns.filter(**{name: value})
             used.append(name)
     page = Paginator(most_severe_first(_listed(concerns)), PAGE_SIZE).get_page(page_number)
-    _record_listed(user, page.object_list, "concern list", bool(used))
+    _record_listed(user, page.object_list, "", bool(used))
     return page
 
 
@@ -188,5 +190,5 @@ def open_concerns_by_mentor(coach: object) -> dict[int, list[Concern]]:
     by_mentor: dict[int, list[Concern]] = {}
     for concern in concerns:
         by_mentor.setdefault(concern.mentorship.mentor_id, []).append(concern)
-    _record_listed(coach, concerns, "supervised mentors' concerns", False)
+    _record_listed(coach, concerns, "home page", False)
     return by_mentor

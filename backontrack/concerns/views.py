@@ -188,7 +188,7 @@ def concern_resolve(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         template="concerns/resolve.html",
         said=_("The concern is resolved."),
-        shows=["category", "severity", "facts", "triage_assessment", "escalation"],
+        shows=["category", "severity", "facts", "triage_assessment", "escalation_target"],
     )
 
 
