@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backontrack.core.form_tokens import SubmitOnceMixin
-from backontrack.core.forms import CHOOSE, DesignSystemForm, VersionedFormMixin
+from backontrack.core.forms import CHOOSE, DesignSystemForm, VersionedFormMixin, required_when
 from backontrack.mentees.forms import DateInput
 
 from .models import Category, ConcernStatus, EscalationTarget, Severity, agency_routes
@@ -110,10 +110,9 @@ class EscalateForm(WhenMixin, VersionedFormMixin, DesignSystemForm):
     target = forms.ChoiceField(
         label=_("Escalate to"), choices=EscalationTarget.choices, widget=forms.RadioSelect
     )
-    agency_route = forms.ChoiceField(
-        label=_("Agency"),
-        required=False,
-        help_text=_("When it goes to an agency."),
+    agency_route = required_when(
+        forms.ChoiceField(label=_("Agency"), required=False),
+        _("Needed when it goes to an agency."),
     )
     passed_on = forms.CharField(
         label=_("What was passed on"),
