@@ -10,6 +10,7 @@ from backontrack.accounts.models import User
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
 from backontrack.core.access import (
+    can_manage_training,
     can_screen_referrals,
     courses_visible_to,
     mentors_visible_to,
@@ -18,6 +19,7 @@ from backontrack.core.access import (
     programmes_coordinated_by,
     referrals_visible_to,
 )
+from backontrack.lessons import selectors as lessons
 from backontrack.mentors.models import CourseSession, MentorStatus
 from backontrack.mentors.readiness import readiness_for, sign_offs_waiting
 from backontrack.mentorships.alerts import Alert, audience_of, visible_alerts
@@ -140,3 +142,10 @@ def own_readiness(user: object) -> object:
     """The signed-in mentor's own progress towards readiness, or None without a profile."""
     mentor = own_mentor_profile(user)
     return readiness_for(mentor) if mentor is not None else None
+
+
+def lessons_summary(user: object) -> dict[str, object]:
+    """For the trainer's home: the latest lessons tagged training in their programmes."""
+    if not can_manage_training(user):
+        return {}
+    return {"training_lessons": lessons.training_lessons(user)}
