@@ -67,7 +67,7 @@ STORIES = [
         470,
         "Inddrag familien allerede i varetægtsfasen",
         "Familien hørte først om mentorforløbet ved dommen. Da var forældrene mistroiske "
-        "over for alle fra systemet, og det tog måneder at få en aftale i stand.",
+        "over for alle fra systemet, og der gik måneder, før en aftale kom på plads.",
         "Spørg den indsatte tidligt, om familien må kontaktes, og tilbyd et fælles møde "
         "inden dommen, når samtykket er på plads.",
         (BuiltInTag.FAMILY,),
