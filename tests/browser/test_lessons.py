@@ -3,7 +3,7 @@ the coordinator discusses and adopts it, the trainer finds it on their home page
 evaluator reads it among the adopted lessons by the author's role. Each page passes axe, in
 English and Danish, on a phone and on a desktop."""
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from backontrack.lessons.models import Lesson
 from backontrack.mentorships.models import Mentorship
@@ -11,8 +11,8 @@ from backontrack.programmes.models import Programme
 
 from .helpers import check_accessibility, sign_in
 
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
+PHONE = ViewportSize(width=390, height=844)
+DESKTOP = ViewportSize(width=1280, height=900)
 TITLE = "Aftal besøgstid, før der bliver lukket ned"
 
 
