@@ -2,6 +2,7 @@
 coordinators' decisions with their history, search and filters, the programme's tags, the
 trainer's home, the adopted lessons that evaluators and liaisons read, and query counts."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -343,6 +344,20 @@ def test_the_trainer_sees_the_lessons_tagged_training_on_their_home() -> None:
     assert "Øvelse i konfliktnedtrapning" in page
     assert declined.title not in page
     assert f"/lessons/{lesson.pk}/" in page
+
+
+def test_the_coordinators_home_says_how_many_lessons_wait_for_a_decision() -> None:
+    def waiting(username: str) -> int:
+        page = signed_in_client(username).get("/").content.decode()
+        found = re.search(r'bot-figure">(\d+)</span> lessons? waiting for discussion', page)
+        assert found is not None
+        return int(found.group(1))
+
+    before = waiting("coordinator")
+    move(propose(), "discussed")
+    move(propose(), "declined")
+    assert waiting("coordinator") == before + 1
+    assert waiting("coordinator-special") == 2  # the special scheme's own, proposed or discussed
 
 
 def test_evaluators_and_liaisons_read_adopted_lessons_by_the_authors_role_only() -> None:

@@ -145,7 +145,11 @@ def own_readiness(user: object) -> object:
 
 
 def lessons_summary(user: object) -> dict[str, object]:
-    """For the trainer's home: the latest lessons tagged training in their programmes."""
-    if not can_manage_training(user):
-        return {}
-    return {"training_lessons": lessons.training_lessons(user)}
+    """For the trainer's home, the latest lessons tagged training in their programmes; for
+    the coordinator's, how many lessons wait for a decision."""
+    summary: dict[str, object] = {}
+    if can_manage_training(user):
+        summary["training_lessons"] = lessons.training_lessons(user)
+    if can_screen_referrals(user):
+        summary["lessons_to_decide"] = lessons.lessons_to_decide(user)
+    return summary

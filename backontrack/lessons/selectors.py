@@ -245,3 +245,16 @@ def training_lessons(user: object) -> list[Lesson]:
             detail="home page",
         )
     return lessons
+
+
+def lessons_to_decide(user: object) -> int:
+    """For the coordinator's home: the lessons of the programmes they coordinate that wait
+    for discussion or a decision."""
+    return (
+        access.lessons_visible_to(user)
+        .filter(
+            programme__in=access.programmes_coordinated_by(user),
+            status__in=[LessonStatus.PROPOSED, LessonStatus.DISCUSSED],
+        )
+        .count()
+    )
