@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "backontrack.network",
     "backontrack.reviews",
     "backontrack.concerns",
+    "backontrack.lessons",
     "backontrack.home",
     "backontrack.demo",
     "django.contrib.auth",

@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("backontrack.reviews.urls")),
     path("", include("backontrack.programmes.urls")),
     path("", include("backontrack.concerns.urls")),
+    path("", include("backontrack.lessons.urls")),
 ]

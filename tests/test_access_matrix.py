@@ -22,6 +22,7 @@ from backontrack.audit import purposes
 from backontrack.audit.models import Action, AuditEventSubject
 from backontrack.concerns.models import Concern
 from backontrack.demo.loader import PERSONAS
+from backontrack.lessons.models import Lesson
 from backontrack.mentees.models import Consent, Mentee
 from backontrack.mentors.models import Course, CourseSession, DraftProposal, Mentor, PoolDraft
 from backontrack.mentorships.models import Goal, Meeting, Mentorship, ReentryNeed
@@ -109,6 +110,8 @@ def _ids() -> dict[str, str]:
         # and one the coordinator triaged (docs/guide/demo.md).
         "concern": _concern("raised"),
         "concern_triaged": _concern("triaged"),
+        # The demo's lesson that mentor07 proposed and may still change.
+        "lesson": str(Lesson.objects.get(author__username="mentor07", status="proposed").pk),
     }
 
 
@@ -296,6 +299,39 @@ ALLOWED = {
     CONCERN_RAISER: {"mentor03"},
 }
 
+# --- Lessons learned: everyone in the programme reads its lessons, its mentors, coaches and
+# coordinators write them, the author changes their proposed one, the coordinators decide;
+# evaluators and liaisons read the adopted ones.
+LESSON_READERS = "everyone taking part in the programme"
+LESSON_WRITERS = "the programme's mentors, coaches and coordinators"
+ADOPTED_LESSON_READERS = "the programme's people, evaluators and liaisons"
+LESSON_AUTHOR = "the lesson's author"
+MATRIX.update(
+    {
+        "lesson_list": ("/lessons/", LESSON_READERS),
+        "lesson_create": ("/lessons/new/", LESSON_WRITERS),
+        "lesson_adopted": ("/lessons/adopted/", ADOPTED_LESSON_READERS),
+        "lesson_tags": ("/lessons/tags/", COORDINATOR_ONLY),
+        "lesson_detail": ("/lessons/{lesson}/", LESSON_READERS),
+        "lesson_edit": ("/lessons/{lesson}/edit/", LESSON_AUTHOR),
+        "lesson_move": ("/lessons/{lesson}/move/discussed/", COORDINATOR_ONLY),
+    }
+)
+ALLOWED.update(
+    {
+        LESSON_WRITERS: ALLOWED[MENTORS_AND_COORDINATOR],
+        LESSON_READERS: {*ALLOWED[MENTORS_AND_COORDINATOR], "trainer"},
+        ADOPTED_LESSON_READERS: {
+            *ALLOWED[MENTORS_AND_COORDINATOR],
+            "trainer",
+            "evaluator",
+            "liaison-ministry",
+            "liaison-security",
+        },
+        LESSON_AUTHOR: {"mentor07"},
+    }
+)
+
 
 # The ids of records that belong to a programme: the demo's are Back on Track's, which the
 # special scheme's coordinator does not take part in. Every other record (accounts, the mentor
@@ -319,6 +355,7 @@ PROGRAMME_SCOPED = {
     "need",
     "concern",
     "concern_triaged",
+    "lesson",
 }
 
 
@@ -487,7 +524,7 @@ def test_another_programmes_records_are_not_found(name: str, username: str) -> N
     persona gets 404 (the referrer still sees what they sent; the auditor still answers who
     looked at the person)."""
     elsewhere = Programme.objects.create(name="Elsewhere")
-    for model in (Mentee, Referral, Mentorship, PoolDraft, Course):
+    for model in (Mentee, Referral, Mentorship, PoolDraft, Course, Lesson):
         model.objects.update(programme=elsewhere)
     path, access = MATRIX[name]
     ids = _ids()

@@ -19,6 +19,7 @@ from backontrack.accounts.models import AccountRequest, Role, SignInLink, User
 from backontrack.audit import context as audit_context
 from backontrack.audit.models import AuditEvent, AuditEventSubject
 from backontrack.concerns.models import Concern, ConcernRevision
+from backontrack.lessons.models import MOVES, Lesson, LessonStatus
 from backontrack.mentees.models import Consent, CustodyEvent, Mentee
 from backontrack.mentors.models import (
     Attendance,
@@ -941,6 +942,10 @@ def navigation_for(user: object) -> list[NavItem]:
         ]
     if can_read_audit_trail(user):
         items.append(NavItem("audit_log", _("Audit trail")))
+    if any(has_role(user, role) for role in MEMBER_ROLES):
+        items.append(NavItem("lesson_list", _("Lessons learned")))
+    elif reads_adopted_lessons_everywhere(user):
+        items.append(NavItem("lesson_adopted", _("Adopted lessons")))
     items.append(NavItem("account", _("My account")))
     return items
 
@@ -1060,3 +1065,90 @@ def concern_revisions_of(user: object, concern: Concern) -> QuerySet[ConcernRevi
     if not can_read_concern(user, concern):
         return ConcernRevision.objects.none()
     return ConcernRevision.objects.filter(concern=concern).select_related("changed_by")
+
+
+# --- Lessons learned ------------------------------------------------------------------------
+# A programme's lessons are read by everyone who takes part in it (coordinators, coaches,
+# mentors, trainers) and written by its mentors, coaches and coordinators; its coordinators
+# discuss, adopt and decline them. An adopted lesson names nobody (its texts were checked
+# against the programme's names when saved): evaluators and liaisons read the adopted ones
+# of every programme, with each author shown by role only (docs/guide/lessons.md).
+
+LESSON_AUTHOR_ROLES = (Role.COORDINATOR, Role.COACH, Role.MENTOR)
+
+
+def lessons_visible_to(user: object) -> QuerySet[Lesson]:
+    active = _active(user)
+    if active is None:
+        return Lesson.objects.none()
+    return Lesson.objects.filter(programme_id__in=_taking_part(active))
+
+
+def lesson_for(user: object, pk: int) -> Lesson:
+    lesson = lessons_visible_to(user).select_related("programme", "author").filter(pk=pk).first()
+    if lesson is None:
+        raise Http404
+    return lesson
+
+
+def lesson_programmes_of(user: object) -> QuerySet[Programme]:
+    """The programmes the user may write lessons in."""
+    return programmes_of(user, *LESSON_AUTHOR_ROLES)
+
+
+def can_read_lessons(user: object) -> bool:
+    """Whoever takes part in a programme reads its lessons."""
+    return programmes_of(user).exists()
+
+
+def can_propose_lesson(user: object, programme: Programme) -> bool:
+    return lesson_programmes_of(user).filter(pk=programme.pk).exists()
+
+
+def can_edit_lesson(user: object, lesson: Lesson) -> bool:
+    """The author changes their lesson while it is proposed (not once it is discussed)."""
+    active = _active(user)
+    return (
+        active is not None
+        and lesson.author_id == active.pk
+        and lesson.status == LessonStatus.PROPOSED
+        and can_propose_lesson(active, lesson.programme)
+    )
+
+
+def lesson_moves_for(user: object, lesson: Lesson) -> tuple[str, ...]:
+    """The statuses the user may move the lesson to: a coordinator of its programme's."""
+    if not coordinates(user, lesson.programme_id):
+        return ()
+    return MOVES.get(lesson.status, ())
+
+
+def can_move_lesson(user: object, lesson: Lesson, to_status: str) -> bool:
+    return to_status in lesson_moves_for(user, lesson)
+
+
+def can_manage_lesson_tags(user: object, programme: Programme) -> bool:
+    """A programme's coordinators add its own tags beside the built-in ones."""
+    return coordinates(user, programme)
+
+
+def reads_adopted_lessons_everywhere(user: object) -> bool:
+    """Evaluators and liaisons read the adopted lessons of every programme, and nothing
+    else of lessons."""
+    return has_role(user, Role.EVALUATOR) or has_role(user, Role.LIAISON)
+
+
+def adopted_lessons_visible_to(user: object) -> QuerySet[Lesson]:
+    if reads_adopted_lessons_everywhere(user):
+        return Lesson.objects.filter(status=LessonStatus.ADOPTED)
+    return lessons_visible_to(user).filter(status=LessonStatus.ADOPTED)
+
+
+def adopted_lesson_programmes_for(user: object) -> QuerySet[Programme]:
+    if reads_adopted_lessons_everywhere(user):
+        return Programme.objects.all()
+    return programmes_of(user)
+
+
+def can_read_adopted_lessons(user: object) -> bool:
+    return reads_adopted_lessons_everywhere(user) or can_read_lessons(user)

@@ -11,6 +11,7 @@ from backontrack.audit.models import Action
 from backontrack.audit.services import record
 from backontrack.concerns.selectors import own_concerns_for_home, untriaged_for_home
 from backontrack.core.access import (
+    can_manage_training,
     can_screen_referrals,
     courses_visible_to,
     mentors_visible_to,
@@ -19,6 +20,7 @@ from backontrack.core.access import (
     programmes_coordinated_by,
     referrals_visible_to,
 )
+from backontrack.lessons import selectors as lessons
 from backontrack.mentors.models import CourseSession, MentorStatus
 from backontrack.mentors.readiness import readiness_for, sign_offs_waiting
 from backontrack.mentorships.alerts import Alert, audience_of, visible_alerts
@@ -156,3 +158,14 @@ def concern_summary(user: object) -> dict[str, object]:
         "my_concerns": [c for c in own if c.mentorship.coach.user_id != me],
         "supervised_concerns": [c for c in own if c.mentorship.coach.user_id == me],
     }
+
+
+def lessons_summary(user: object) -> dict[str, object]:
+    """For the trainer's home, the latest lessons tagged training in their programmes; for
+    the coordinator's, how many lessons wait for a decision."""
+    summary: dict[str, object] = {}
+    if can_manage_training(user):
+        summary["training_lessons"] = lessons.training_lessons(user)
+    if can_screen_referrals(user):
+        summary["lessons_to_decide"] = lessons.lessons_to_decide(user)
+    return summary

@@ -35,5 +35,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "own_readiness": selectors.own_readiness(user),
         **selectors.mentorship_summary(user),
         **selectors.concern_summary(user),
+        **selectors.lessons_summary(user),
     }
     return render(request, "home/home.html", context)
