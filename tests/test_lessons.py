@@ -162,6 +162,22 @@ def test_the_name_check_warns_on_a_mentees_name_without_saying_whose_it_is() -> 
     assert "the author confirmed it is not a person" in page
 
 
+def test_a_lesson_with_a_period_that_ends_before_it_begins_is_shown_again_with_the_reason() -> None:
+    before = Lesson.objects.count()
+    response = signed_in_client("mentor05").post(
+        "/lessons/new/",
+        form(
+            period_start=(TODAY - timedelta(days=3)).isoformat(),
+            period_end=(TODAY - timedelta(days=9)).isoformat(),
+        ),
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "The period ends before it begins." in page
+    assert "Aftal telefontid med kontaktpersonen fra starten." in page  # nothing lost
+    assert Lesson.objects.count() == before
+
+
 def test_the_name_check_finds_full_names_in_any_case_and_the_network_too() -> None:
     mentorship = demo_mentorship(MentorshipStatus.ACTIVE)
     mentee = mentorship.mentee
