@@ -36,6 +36,9 @@ PROTECTED = [
     "CheckIn",
     "Plan",
     "Goal",
+    "Concern",
+    "ConcernRevision",
+    "ConcernEvent",
 ]
 VIEW_MODULES = sorted(
     path

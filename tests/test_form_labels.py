@@ -96,6 +96,7 @@ SELECT = re.compile(r'<select name="(\w+)"([^>]*)>(.*?)</select>', re.S)
         ("coordinator", "/mentorships/{mentorship}/check-ins/new/"),
         ("mentor", "/mentorships/{mentorship}/goals/new/"),
         ("mentor", "/mentorships/{mentorship}/network/new/"),
+        ("mentor", "/mentorships/{mentorship}/concerns/new/"),
         ("trainer", "/training/courses/new/"),
     ],
 )

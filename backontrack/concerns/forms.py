@@ -6,7 +6,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backontrack.core.form_tokens import SubmitOnceMixin
-from backontrack.core.forms import CHOOSE, DesignSystemForm, VersionedFormMixin, required_when
+from backontrack.core.forms import (
+    CHOOSE,
+    DesignSystemForm,
+    VersionedFormMixin,
+    require_filled,
+    required_when,
+)
 from backontrack.mentees.forms import DateInput
 
 from .models import Category, ConcernStatus, EscalationTarget, Severity, agency_routes
@@ -49,9 +55,7 @@ class ConcernForm(SubmitOnceMixin, WhenMixin, DesignSystemForm):
     severity = forms.ChoiceField(
         label=_("How serious"), choices=Severity.choices, widget=forms.RadioSelect
     )
-    on = forms.DateField(
-        label=_("Observed on"), initial=lambda: _now_local().date(), widget=DateInput()
-    )
+    on = forms.DateField(label=_("Observed on"), initial=timezone.localdate, widget=DateInput())
     at = forms.TimeField(label=_("At"), initial=lambda: _now_local().time(), widget=TimeInput())
     facts = forms.CharField(
         label=_("What you observed (facts)"),
@@ -120,9 +124,7 @@ class EscalateForm(WhenMixin, VersionedFormMixin, DesignSystemForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("What you told them, to whom. Stored encrypted."),
     )
-    on = forms.DateField(
-        label=_("Passed on on"), initial=lambda: _now_local().date(), widget=DateInput()
-    )
+    on = forms.DateField(label=_("Passed on on"), initial=timezone.localdate, widget=DateInput())
     at = forms.TimeField(label=_("At"), initial=lambda: _now_local().time(), widget=TimeInput())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -131,8 +133,8 @@ class EscalateForm(WhenMixin, VersionedFormMixin, DesignSystemForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if cleaned.get("target") == EscalationTarget.AGENCY and not cleaned.get("agency_route"):
-            self.add_error("agency_route", _("Choose the agency the concern goes to."))
+        if cleaned.get("target") == EscalationTarget.AGENCY:
+            require_filled(self, "agency_route", _("Choose the agency the concern goes to."))
         return cleaned
 
 
