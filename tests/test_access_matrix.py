@@ -81,6 +81,7 @@ def _ids() -> dict[str, str]:
         "proposal": str(DraftProposal.objects.filter(draft__state="open").first().pk),  # type: ignore[union-attr]
         "active": str(_mentorship("active").pk),
         "proposed": str(_mentorship("proposed").pk),
+        "closed": str(_mentorship("closed").pk),
         "goal": str(Goal.objects.filter(mentorship=_mentorship("active")).first().pk),  # type: ignore[union-attr]
         "meeting": str(Meeting.objects.filter(mentorship=_mentorship("active")).first().pk),  # type: ignore[union-attr]
         "member": str(
@@ -256,6 +257,10 @@ MATRIX: dict[str, tuple[str, str]] = {
         ITS_RECORDERS,
     ),
     "involvement_create": ("/mentorships/{active}/involvement/new/", ITS_RECORDERS),
+    # Evaluation: follow-ups (of a closed mentorship, of the eligible referral never matched).
+    "follow_up_list": ("/evaluation/follow-ups/", COORDINATOR_ONLY),
+    "follow_up_mentorship": ("/evaluation/follow-ups/mentorships/{closed}/6/", COORDINATOR_ONLY),
+    "follow_up_referral": ("/evaluation/follow-ups/referrals/{eligible}/6/", COORDINATOR_ONLY),
 }
 ALLOWED = {
     ADMIN_ONLY: {"admin"},
@@ -287,6 +292,7 @@ PROGRAMME_SCOPED = {
     "proposal",
     "active",
     "proposed",
+    "closed",
     "goal",
     "meeting",
     "member",

@@ -18,6 +18,7 @@ from backontrack.core.access import (
     programmes_coordinated_by,
     referrals_visible_to,
 )
+from backontrack.evaluation import selectors as evaluation_selectors
 from backontrack.mentors.models import CourseSession, MentorStatus
 from backontrack.mentors.readiness import readiness_for, sign_offs_waiting
 from backontrack.mentorships.alerts import Alert, audience_of, visible_alerts
@@ -26,6 +27,7 @@ from backontrack.mentorships.selectors import is_quiet, record_mentees, with_las
 from backontrack.referrals.models import OPEN_STATUSES, Status
 
 HOME_ALERTS = 30
+HOME_FOLLOW_UPS = 5
 
 
 def referral_summary(user: object) -> dict[str, int | None]:
@@ -140,3 +142,11 @@ def own_readiness(user: object) -> object:
     """The signed-in mentor's own progress towards readiness, or None without a profile."""
     mentor = own_mentor_profile(user)
     return readiness_for(mentor) if mentor is not None else None
+
+
+def follow_up_summary(user: object) -> dict[str, object]:
+    """The coordinator's follow-ups due (evaluation), the oldest few with their number."""
+    due = evaluation_selectors.follow_ups_due(user)
+    shown = due[:HOME_FOLLOW_UPS]
+    evaluation_selectors.record_due_shown(user, shown)
+    return {"due": shown, "count": len(due)}

@@ -1,0 +1,49 @@
+"""Reads of follow-ups: each loads through the access policy and records what it showed in
+the same call. The due list names no one: it shows case numbers, the programme and the date."""
+
+from django.utils import timezone
+
+from backontrack.audit.models import Action
+from backontrack.audit.services import record
+from backontrack.core import access
+from backontrack.mentorships.models import Mentorship
+from backontrack.referrals.models import Referral
+
+from .followups import Due, due_follow_ups
+from .models import Group
+
+
+def follow_ups_due(user: object) -> list[Due]:
+    """The follow-ups due in the programmes the user coordinates (none for anyone else)."""
+    return due_follow_ups(
+        access.follow_up_mentorships_visible_to(user),
+        access.follow_up_referrals_visible_to(user),
+        timezone.localdate(),
+    )
+
+
+def record_due_shown(user: object, shown: list[Due]) -> None:
+    """File the listing of these cases' follow-up dates under the people concerned."""
+    for group, model in ((Group.MENTORED, Mentorship), (Group.COMPARISON, Referral)):
+        ids = sorted({due.case_id for due in shown if due.group == group})
+        if ids:
+            record(
+                actor=user,
+                action=Action.LIST,
+                object_type=model._meta.label_lower,
+                object_ids=ids,
+                fields=["follow_ups_due"],
+            )
+
+
+def follow_up_case(user: object, group: str, pk: int) -> Mentorship | Referral:
+    """The closed mentorship or comparison referral the user may follow up (404 otherwise)."""
+    case: Mentorship | Referral
+    if group == Group.MENTORED:
+        case = access.follow_up_mentorship_for(user, pk)
+        fields = ["closed_on", "closure_type"]
+    else:
+        case = access.follow_up_referral_for(user, pk)
+        fields = ["eligibility_decided"]
+    record(actor=user, action=Action.VIEW, obj=case, fields=fields, detail="follow-up")
+    return case

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("evaluation/follow-ups/", views.follow_up_list, name="follow_up_list"),
+    path(
+        "evaluation/follow-ups/mentorships/<int:pk>/<int:months>/",
+        views.follow_up_mentorship,
+        name="follow_up_mentorship",
+    ),
+    path(
+        "evaluation/follow-ups/referrals/<int:pk>/<int:months>/",
+        views.follow_up_referral,
+        name="follow_up_referral",
+    ),
+]

@@ -1,0 +1,81 @@
+"""Follow-ups: the coordinator's list of those due, and the form that records one."""
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from backontrack.core import access
+from backontrack.core.saving import save_or_say_why
+from backontrack.programmes.models import Programme
+
+from . import selectors, services
+from .followups import months_after
+from .forms import FollowUpForm
+from .models import Group, Point
+
+PAGE_SIZE = 25
+
+
+@require_GET
+def follow_up_list(request: HttpRequest) -> HttpResponse:
+    user = access.signed_in_user(request)
+    access.require(access.can_record_follow_ups(user))
+    page = Paginator(selectors.follow_ups_due(user), PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = list(page.object_list)
+    selectors.record_due_shown(user, shown)
+    names = dict(
+        Programme.objects.filter(pk__in={d.programme_id for d in shown}).values_list("pk", "name")
+    )
+    return render(
+        request,
+        "evaluation/follow_up_list.html",
+        {"page": page, "rows": [(due, names.get(due.programme_id, "")) for due in shown]},
+    )
+
+
+def _follow_up(request: HttpRequest, group: str, pk: int, months: int) -> HttpResponse:
+    user = access.signed_in_user(request)
+    if months not in Point.values:
+        raise Http404
+    case = selectors.follow_up_case(user, group, pk)
+    baseline = services.baseline_of(case)
+    if baseline is None:
+        raise Http404
+    form = FollowUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done = save_or_say_why(
+            request,
+            form,
+            lambda: services.follow_up_record(
+                actor=user, case=case, months=months, outcome=form.outcome()
+            ),
+            then=reverse("follow_up_list"),
+            said=_("The follow-up is recorded."),
+        )
+        if done is not None:
+            return done
+    return render(
+        request,
+        "evaluation/follow_up_form.html",
+        {
+            "form": form,
+            "case": case,
+            "mentored": group == Group.MENTORED,
+            "point": Point(months).label,
+            "baseline": baseline,
+            "due_on": months_after(baseline, months),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def follow_up_mentorship(request: HttpRequest, pk: int, months: int) -> HttpResponse:
+    return _follow_up(request, Group.MENTORED, pk, months)
+
+
+@require_http_methods(["GET", "POST"])
+def follow_up_referral(request: HttpRequest, pk: int, months: int) -> HttpResponse:
+    return _follow_up(request, Group.COMPARISON, pk, months)
