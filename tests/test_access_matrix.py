@@ -261,6 +261,9 @@ MATRIX: dict[str, tuple[str, str]] = {
     "follow_up_list": ("/evaluation/follow-ups/", COORDINATOR_ONLY),
     "follow_up_mentorship": ("/evaluation/follow-ups/mentorships/{closed}/6/", COORDINATOR_ONLY),
     "follow_up_referral": ("/evaluation/follow-ups/referrals/{eligible}/6/", COORDINATOR_ONLY),
+    # The dashboard: coordinators (of their programmes) and the evaluator (pseudonymised).
+    "evaluation_dashboard": ("/evaluation/", "coordinators and the evaluator"),
+    "evaluation_csv": ("/evaluation/figures/funnel.csv", "coordinators and the evaluator"),
 }
 ALLOWED = {
     ADMIN_ONLY: {"admin"},
@@ -273,6 +276,7 @@ ALLOWED = {
     PROFILE_READERS: {"coordinator", "trainer", "mentor05"},
     PROFILE_EDITORS: {"coordinator", "mentor05"},
     MENTORS_AND_COORDINATOR: {"coordinator", *(f"mentor{n:02d}" for n in range(1, 11))},
+    "coordinators and the evaluator": {"coordinator", "evaluator"},
 }
 
 

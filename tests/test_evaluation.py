@@ -1,6 +1,7 @@
 """Evaluation: follow-up outcomes 6, 12 and 24 months after a mentorship closes (and of
 eligible people never matched), the coordinator's due list, the home page and send-alerts."""
 
+import csv
 import io
 import re
 from datetime import date, timedelta
@@ -9,16 +10,20 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from backontrack.accounts.models import User
 from backontrack.audit.models import Action, AuditEvent
 from backontrack.core.errors import Refused
 from backontrack.evaluation import services
+from backontrack.evaluation.dashboard import SECTION_OF
 from backontrack.evaluation.followups import months_after, months_before
 from backontrack.evaluation.models import FollowUp, Group
 from backontrack.mentorships.models import Mentorship, MentorshipStatus
+from backontrack.programmes.models import Programme
 from backontrack.referrals.models import Referral, Screening
 
 from .conftest import signed_in_client
@@ -191,3 +196,96 @@ def test_the_due_list_s_queries_do_not_grow_with_the_cases(
     )
     with django_assert_max_num_queries(len(few.captured_queries)):  # type: ignore[operator]
         coordinator.get("/evaluation/follow-ups/")
+
+
+# --- The programme dashboard ---------------------------------------------------------------
+
+
+def dashboard_text(client: Client, query: str = "") -> str:
+    response = client.get(f"/evaluation/{query}")
+    assert response.status_code == 200
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+
+
+def criterion_count(name: str) -> int:
+    programme = Programme.objects.default()
+    start = months_before(timezone.localdate(), 24)
+    return sum(
+        1
+        for r in Referral.objects.filter(programme=programme, referred_on__gte=start)
+        if getattr(r, name)
+    )
+
+
+def test_the_coordinator_sees_the_programme_s_figures_exactly() -> None:
+    page = dashboard_text(signed_in_client("coordinator"))
+    charged = criterion_count("charged_with_terrorism")
+    assert 0 < charged < 5  # the demo has a small group to hide from the evaluator
+    assert f"Charged with terrorism {charged} " in page
+    received = Referral.objects.filter(
+        programme=Programme.objects.default(),
+        referred_on__gte=months_before(timezone.localdate(), 24),
+    ).count()
+    assert f"Received {received} " in page
+
+
+def test_the_evaluator_sees_every_count_under_5_as_hidden() -> None:
+    page = dashboard_text(signed_in_client("evaluator"))
+    assert "Charged with terrorism &lt;5 " in page
+    assert f"Convicted of terrorism {criterion_count('convicted_of_terrorism')} " in page
+    # No cell of any table holds a count from 1 to 4.
+    cells = re.findall(
+        r"<td>([^<]*)</td>", signed_in_client("evaluator").get("/evaluation/").content.decode()
+    )
+    assert cells
+    assert not [c for c in cells if c.strip() in {"0", "1", "2", "3", "4"}]
+
+
+def test_each_figure_downloads_as_csv_with_what_the_reader_may_see() -> None:
+    evaluator = signed_in_client("evaluator")
+    for key in SECTION_OF:
+        response = evaluator.get(f"/evaluation/figures/{key}.csv")
+        assert response.status_code == 200, key
+        assert response["Content-Type"].startswith("text/csv")
+        rows = list(csv.reader(io.StringIO(response.content.decode())))
+        assert len(rows) > 1
+        assert not [v for row in rows[1:] for v in row[1:] if v in {"0", "1", "2", "3", "4"}], key
+    assert evaluator.get("/evaluation/figures/nothing.csv").status_code == 404
+    exports = AuditEvent.objects.filter(action=Action.EXPORT, object_type="programmes.programme")
+    assert exports.count() == len(SECTION_OF)
+
+
+def test_the_dashboard_s_queries_do_not_grow_with_the_data() -> None:
+    coordinator = signed_in_client("coordinator")
+    special = Programme.objects.get(name="Special mentoring scheme")
+    counts = []
+    for programme in (special, Programme.objects.default()):
+        coordinator.get(f"/evaluation/?programme={programme.pk}")
+        with CaptureQueriesContext(connection) as queries:
+            assert "Referrals by criterion" in dashboard_text(
+                coordinator, f"?programme={programme.pk}"
+            )
+        counts.append(len(queries.captured_queries))
+    assert counts[0] == counts[1]
+    assert counts[1] <= 45
+
+
+def test_a_period_that_ends_before_it_starts_is_refused_with_a_message() -> None:
+    page = dashboard_text(signed_in_client("coordinator"), "?start=2026-01-01&end=2025-01-01")
+    assert "The end comes after the start." in page
+    assert "Referrals by criterion A referral" not in page
+
+
+@pytest.mark.parametrize(
+    "username", ["mentor01", "liaison-ministry", "auditor", "admin", "referrer"]
+)
+def test_nobody_else_reaches_the_dashboard(username: str) -> None:
+    client = signed_in_client(username)
+    assert client.get("/evaluation/").status_code == 404
+    assert client.get("/evaluation/figures/funnel.csv").status_code == 404
+
+
+def test_another_programme_s_coordinator_cannot_ask_for_it() -> None:
+    default = Programme.objects.default()
+    page = dashboard_text(signed_in_client("coordinator-special"), f"?programme={default.pk}")
+    assert "Select a valid choice" in page

@@ -939,6 +939,8 @@ def navigation_for(user: object) -> list[NavItem]:
         ]
     if can_read_audit_trail(user):
         items.append(NavItem("audit_log", _("Audit trail")))
+    if can_see_programme_dashboard(user):
+        items.append(NavItem("evaluation_dashboard", _("Evaluation")))
     items.append(NavItem("account", _("My account")))
     return items
 

@@ -1,14 +1,17 @@
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backontrack.core import dates
 from backontrack.core.form_tokens import SubmitOnceMixin
-from backontrack.core.forms import DesignSystemForm
+from backontrack.core.forms import DesignSystemForm, ModelChoiceField
 from backontrack.mentees.forms import DateInput
+from backontrack.programmes.models import Programme
 
+from .followups import months_before
 from .models import Custody, Housing, MilieuContact, Occupation, Reconviction, Source
 from .services import Outcome
 
@@ -40,3 +43,37 @@ class FollowUpForm(SubmitOnceMixin, DesignSystemForm):
 
     def outcome(self) -> Outcome:
         return Outcome(**{name: self.cleaned_data[name] for name in Outcome.__dataclass_fields__})
+
+
+class PeriodForm(DesignSystemForm):
+    """The programme and period of the dashboard and the data set (a GET form)."""
+
+    programme = ModelChoiceField(label=_("Programme"), queryset=Programme.objects.none())
+    start = forms.DateField(
+        label=_("From"), widget=DateInput(), validators=[dates.PROGRAMME_EVENT.validator()]
+    )
+    end = forms.DateField(
+        label=_("To"), widget=DateInput(), validators=[dates.PROGRAMME_EVENT.validator()]
+    )
+
+    def __init__(self, data: Any, *, programmes: QuerySet[Programme]) -> None:
+        today = timezone.localdate()
+        first = programmes.order_by("-is_default", "name").first()
+        defaults = {
+            "programme": str(first.pk) if first else "",
+            "start": months_before(today, 24).isoformat(),
+            "end": today.isoformat(),
+        }
+        super().__init__({**defaults, **{k: v for k, v in data.items() if k in defaults and v}})
+        cast(ModelChoiceField, self.fields["programme"]).queryset = programmes.order_by(
+            "-is_default", "name"
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and start > end:
+            self.add_error("end", _("The end comes after the start."))
+        elif start and end and months_before(end, 36) > start:
+            self.add_error("start", _("A period is at most 36 months long."))
+        return cleaned

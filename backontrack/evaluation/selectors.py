@@ -9,6 +9,8 @@ from backontrack.core import access
 from backontrack.mentorships.models import Mentorship
 from backontrack.referrals.models import Referral
 
+from . import dashboard as figures
+from .dashboard import Period, Table
 from .followups import Due, due_follow_ups
 from .models import Group
 
@@ -47,3 +49,34 @@ def follow_up_case(user: object, group: str, pk: int) -> Mentorship | Referral:
         fields = ["eligibility_decided"]
     record(actor=user, action=Action.VIEW, obj=case, fields=fields, detail="follow-up")
     return case
+
+
+def dashboard(user: object, period: Period) -> list[Table]:
+    """The programme's figures for the period: pseudonymised for whoever is not its
+    coordinator. The look is recorded (it names no one: the figures are aggregates)."""
+    access.require(access.can_see_programme_dashboard(user))
+    access.evaluation_programme_for(user, period.programme.pk)
+    found = figures.tables(period, pseudonymised=access.sees_pseudonymised_figures(user))
+    record(
+        actor=user,
+        action=Action.VIEW,
+        obj=period.programme,
+        fields=["dashboard"],
+        detail=f"{period.start}..{period.end}",
+    )
+    return found
+
+
+def dashboard_table(user: object, period: Period, key: str) -> Table:
+    """One figure of the dashboard, for its CSV download (recorded as an export)."""
+    access.require(access.can_see_programme_dashboard(user))
+    access.evaluation_programme_for(user, period.programme.pk)
+    found = figures.table(period, key, pseudonymised=access.sees_pseudonymised_figures(user))
+    record(
+        actor=user,
+        action=Action.EXPORT,
+        obj=period.programme,
+        fields=[f"dashboard:{key}"],
+        detail=f"{period.start}..{period.end}",
+    )
+    return found

@@ -3,6 +3,8 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    path("evaluation/", views.dashboard, name="evaluation_dashboard"),
+    path("evaluation/figures/<slug:key>.csv", views.dashboard_csv, name="evaluation_csv"),
     path("evaluation/follow-ups/", views.follow_up_list, name="follow_up_list"),
     path(
         "evaluation/follow-ups/mentorships/<int:pk>/<int:months>/",

@@ -1,4 +1,7 @@
-"""Follow-ups: the coordinator's list of those due, and the form that records one."""
+"""Evaluation: the coordinator's follow-ups (the list of those due, the form that records one)
+and the programme dashboard with a CSV download of each figure."""
+
+import csv
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,8 +15,9 @@ from backontrack.core.saving import save_or_say_why
 from backontrack.programmes.models import Programme
 
 from . import selectors, services
+from .dashboard import Period
 from .followups import months_after
-from .forms import FollowUpForm
+from .forms import FollowUpForm, PeriodForm
 from .models import Group, Point
 
 PAGE_SIZE = 25
@@ -79,3 +83,48 @@ def follow_up_mentorship(request: HttpRequest, pk: int, months: int) -> HttpResp
 @require_http_methods(["GET", "POST"])
 def follow_up_referral(request: HttpRequest, pk: int, months: int) -> HttpResponse:
     return _follow_up(request, Group.COMPARISON, pk, months)
+
+
+def _period(request: HttpRequest, user: object) -> tuple[PeriodForm, Period | None]:
+    form = PeriodForm(request.GET, programmes=access.evaluation_programmes_visible_to(user))
+    if not form.is_valid():
+        return form, None
+    data = form.cleaned_data
+    return form, Period(programme=data["programme"], start=data["start"], end=data["end"])
+
+
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = access.signed_in_user(request)
+    access.require(access.can_see_programme_dashboard(user))
+    form, period = _period(request, user)
+    return render(
+        request,
+        "evaluation/dashboard.html",
+        {
+            "form": form,
+            "period": period,
+            "tables": selectors.dashboard(user, period) if period else [],
+            "pseudonymised": access.sees_pseudonymised_figures(user),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@require_GET
+def dashboard_csv(request: HttpRequest, key: str) -> HttpResponse:
+    user = access.signed_in_user(request)
+    access.require(access.can_see_programme_dashboard(user))
+    _form, period = _period(request, user)
+    if period is None:
+        raise Http404
+    table = selectors.dashboard_table(user, period, key)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{key}-{period.start}-{period.end}.csv"'
+    )
+    writer = csv.writer(response)
+    writer.writerow(["", *(str(c) for c in table.columns)])
+    for label, values in table.rows:
+        writer.writerow([str(label), *values])
+    return response
