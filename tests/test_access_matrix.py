@@ -264,6 +264,7 @@ MATRIX: dict[str, tuple[str, str]] = {
     # The dashboard: coordinators (of their programmes) and the evaluator (pseudonymised).
     "evaluation_dashboard": ("/evaluation/", "coordinators and the evaluator"),
     "evaluation_csv": ("/evaluation/figures/funnel.csv", "coordinators and the evaluator"),
+    "evaluation_data_set": ("/evaluation/data-set/", "the evaluator"),
 }
 ALLOWED = {
     ADMIN_ONLY: {"admin"},
@@ -277,6 +278,7 @@ ALLOWED = {
     PROFILE_EDITORS: {"coordinator", "mentor05"},
     MENTORS_AND_COORDINATOR: {"coordinator", *(f"mentor{n:02d}" for n in range(1, 11))},
     "coordinators and the evaluator": {"coordinator", "evaluator"},
+    "the evaluator": {"evaluator"},
 }
 
 

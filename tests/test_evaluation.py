@@ -3,7 +3,10 @@ eligible people never matched), the coordinator's due list, the home page and se
 
 import csv
 import io
+import random
 import re
+import zipfile
+from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
@@ -15,13 +18,17 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from backontrack.accounts.models import User
+from backontrack.accounts.models import Institution, User
 from backontrack.audit.models import Action, AuditEvent
 from backontrack.core.errors import Refused
 from backontrack.evaluation import services
+from backontrack.evaluation import synthetic as case_histories
 from backontrack.evaluation.dashboard import SECTION_OF
+from backontrack.evaluation.dataset import AGE_BANDS, QUASI_IDENTIFIERS, make_k_anonymous
 from backontrack.evaluation.followups import months_after, months_before
 from backontrack.evaluation.models import FollowUp, Group
+from backontrack.mentees import synthetic
+from backontrack.mentees.models import Mentee
 from backontrack.mentorships.models import Mentorship, MentorshipStatus
 from backontrack.programmes.models import Programme
 from backontrack.referrals.models import Referral, Screening
@@ -289,3 +296,136 @@ def test_another_programme_s_coordinator_cannot_ask_for_it() -> None:
     default = Programme.objects.default()
     page = dashboard_text(signed_in_client("coordinator-special"), f"?programme={default.pk}")
     assert "Select a valid choice" in page
+
+
+# --- The evaluator's data set --------------------------------------------------------------
+
+
+def add_cases(count: int) -> None:
+    """`count` synthetic people with case histories in Back on Track (evaluation/synthetic.py)."""
+    rng = random.Random(2026)
+    people = synthetic.generate(
+        count,
+        institutions=list(Institution.objects.order_by("pk")),
+        rng=rng,
+        today=timezone.localdate(),
+        taken=synthetic.existing_indexes(),
+    )
+    ids = synthetic.save_batch(list(people))
+    case_histories.add_cases(
+        list(Mentee.objects.filter(pk__in=ids)),
+        programme=Programme.objects.default(),
+        rng=rng,
+        today=timezone.localdate(),
+    )
+
+
+def download(client: Client, file: str, purpose: str = "Annual evaluation 2026") -> Any:
+    start = months_before(timezone.localdate(), 36).isoformat()
+    return client.post(
+        "/evaluation/data-set/",
+        {
+            "programme": Programme.objects.default().pk,
+            "start": start,
+            "end": timezone.localdate().isoformat(),
+            "purpose": purpose,
+            "file": file,
+        },
+    )
+
+
+def csv_rows(response: Any) -> list[dict[str, str]]:
+    assert response.status_code == 200, response.content[:2000]
+    return list(csv.DictReader(io.StringIO(response.content.decode())))
+
+
+def every_person_s_identifiers() -> list[str]:
+    """Every name and ID number of the database's people, as they are stored or shown."""
+    found = []
+    for mentee in Mentee.objects.all():
+        found += [mentee.first_name, mentee.last_name, mentee.personal_id]
+        found.append(mentee.personal_id.replace("-", ""))
+    for referral in Referral.objects.all():
+        found += [referral.referred_name, referral.reason]
+    return [value for value in found if value and len(value) > 3]
+
+
+def test_every_quasi_identifier_combination_in_the_export_occurs_at_least_5_times() -> None:
+    add_cases(40)
+    rows = csv_rows(download(signed_in_client("evaluator"), "cases"))
+    assert rows
+    groups = Counter(tuple(row[q] for q in QUASI_IDENTIFIERS) for row in rows)
+    assert min(groups.values()) >= 5
+    report = {
+        r["measure"]: int(r["count"])
+        for r in csv_rows(download(signed_in_client("evaluator"), "suppression"))
+    }
+    assert report["cases exported"] == len(rows)
+    assert report["cases left out (group under k)"] + len(rows) >= 40
+
+
+def test_no_name_id_number_or_free_text_reaches_an_export_or_an_evaluator_page() -> None:
+    add_cases(40)
+    evaluator = signed_in_client("evaluator")
+    texts = [
+        download(evaluator, "cases").content.decode(),
+        download(evaluator, "follow-ups").content.decode(),
+        evaluator.get("/").content.decode(),
+        evaluator.get("/evaluation/").content.decode(),
+        evaluator.get("/evaluation/data-set/").content.decode(),
+        *(evaluator.get(f"/evaluation/figures/{key}.csv").content.decode() for key in SECTION_OF),
+    ]
+    workbook = download(evaluator, "xlsx")
+    assert workbook["Content-Type"].startswith("application/vnd.openxmlformats")
+    with zipfile.ZipFile(io.BytesIO(workbook.content)) as book:
+        texts += [book.read(name).decode() for name in book.namelist() if name.endswith(".xml")]
+        assert "xl/worksheets/sheet3.xml" in book.namelist()  # the data dictionary
+    identifiers = every_person_s_identifiers()
+    assert len(identifiers) > 100
+    for text in texts:
+        assert not [value for value in identifiers if value in text]
+
+
+def test_pseudonyms_are_stable_for_a_purpose_and_new_for_another() -> None:
+    add_cases(40)
+    evaluator = signed_in_client("evaluator")
+    first = {r["person"] for r in csv_rows(download(evaluator, "cases"))}
+    again = {r["person"] for r in csv_rows(download(evaluator, "cases", "annual  EVALUATION 2026"))}
+    other = {r["person"] for r in csv_rows(download(evaluator, "cases", "Reoffending study"))}
+    assert first == again
+    assert first and not first & other
+    assert not {str(pk) for pk in Mentee.objects.values_list("pk", flat=True)} & first
+
+
+def test_each_export_is_recorded_with_its_purpose_under_the_people_in_it() -> None:
+    add_cases(40)
+    rows = csv_rows(download(signed_in_client("evaluator"), "cases", "Reoffending study"))
+    event = AuditEvent.objects.filter(action=Action.EXPORT, object_type="mentees.mentee").get()
+    assert event.justification == "evaluation:reoffending study"
+    assert len(event.object_ids) == len(rows)
+
+
+def test_dates_are_months_and_ages_are_bands() -> None:
+    add_cases(40)
+    rows = csv_rows(download(signed_in_client("evaluator"), "cases"))
+    assert all(re.fullmatch(r"\d{4}-\d{2}", row["referred_month"]) for row in rows)
+    assert {row["age_band"] for row in rows} <= {"*", *(label for _l, label in AGE_BANDS)}
+
+
+def test_the_k_anonymity_check_suppresses_one_quasi_identifier_after_another() -> None:
+    rows = [
+        {"age_band": "25-34", "gender": "male", "region": "r1", "orientation": "o", "criteria": c}
+        for c in ["a", "a", "a", "b", "b", "c"]
+    ]
+    kept, suppressed, left_out = make_k_anonymous(rows)
+    assert len(kept) == 6 and left_out == 0
+    assert suppressed["criteria"] == 6
+    lone = [{"age_band": "x", "gender": "g", "region": "r", "orientation": "o", "criteria": "c"}]
+    assert make_k_anonymous(lone)[2] == 1
+
+
+@pytest.mark.parametrize("username", ["coordinator", "mentor01", "liaison-security", "auditor"])
+def test_only_the_evaluator_downloads_the_data_set(username: str) -> None:
+    client = signed_in_client(username)
+    assert client.get("/evaluation/data-set/").status_code == 404
+    assert download(client, "cases").status_code == 404

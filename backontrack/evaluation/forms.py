@@ -64,7 +64,7 @@ class PeriodForm(DesignSystemForm):
             "start": months_before(today, 24).isoformat(),
             "end": today.isoformat(),
         }
-        super().__init__({**defaults, **{k: v for k, v in data.items() if k in defaults and v}})
+        super().__init__({**defaults, **{k: v for k, v in data.items() if v}})
         cast(ModelChoiceField, self.fields["programme"]).queryset = programmes.order_by(
             "-is_default", "name"
         )
@@ -77,3 +77,30 @@ class PeriodForm(DesignSystemForm):
         elif start and end and months_before(end, 36) > start:
             self.add_error("start", _("A period is at most 36 months long."))
         return cleaned
+
+
+class DataSetForm(PeriodForm):
+    purpose = forms.CharField(
+        label=_("Purpose of the export"),
+        max_length=200,
+        help_text=_(
+            "For example “Annual evaluation 2026”. Exports for the same purpose share "
+            "pseudonyms, so they can be joined; another purpose gets new ones."
+        ),
+    )
+    file = forms.ChoiceField(
+        label=_("File"),
+        widget=forms.RadioSelect,
+        choices=[
+            ("xlsx", _("Workbook (XLSX): cases, follow-ups, data dictionary, suppression")),
+            ("cases", _("Cases (CSV)")),
+            ("follow-ups", _("Follow-ups (CSV)")),
+            ("suppression", _("What was suppressed (CSV)")),
+        ],
+    )
+
+    def __init__(self, data: Any, *, programmes: QuerySet[Programme]) -> None:
+        super().__init__(data, programmes=programmes)
+        if not data:  # the first look: the defaults, and no "required" message yet
+            self.initial = {**dict(self.data), "file": "xlsx"}
+            self.is_bound = False

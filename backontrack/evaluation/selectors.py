@@ -10,7 +10,9 @@ from backontrack.mentorships.models import Mentorship
 from backontrack.referrals.models import Referral
 
 from . import dashboard as figures
+from . import dataset
 from .dashboard import Period, Table
+from .dataset import DataSet
 from .followups import Due, due_follow_ups
 from .models import Group
 
@@ -80,3 +82,25 @@ def dashboard_table(user: object, period: Period, key: str) -> Table:
         detail=f"{period.start}..{period.end}",
     )
     return found
+
+
+def data_set(user: object, period: Period, purpose: str) -> DataSet:
+    """The evaluator's pseudonymised data set; the export is recorded under every person whose
+    rows it holds, with its purpose."""
+    access.require(access.can_export_evaluation_data_set(user))
+    access.evaluation_programme_for(user, period.programme.pk)
+    data = dataset.build(period, purpose)
+    record(
+        actor=user,
+        action=Action.EXPORT,
+        object_type="mentees.mentee",
+        object_ids=data.people,
+        fields=[*dataset.CASE_COLUMNS, *dataset.FOLLOW_UP_COLUMNS],
+        justification=f"evaluation:{dataset.normalised_purpose(purpose)}",
+        recipient="evaluator (pseudonymised data set)",
+        detail=(
+            f"{period.programme} {period.start}..{period.end}: {len(data.cases)} cases, "
+            f"{len(data.follow_ups)} follow-ups, {data.left_out} left out"
+        ),
+    )
+    return data

@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("evaluation/", views.dashboard, name="evaluation_dashboard"),
+    path("evaluation/data-set/", views.data_set, name="evaluation_data_set"),
     path("evaluation/figures/<slug:key>.csv", views.dashboard_csv, name="evaluation_csv"),
     path("evaluation/follow-ups/", views.follow_up_list, name="follow_up_list"),
     path(

@@ -8,16 +8,17 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
 from backontrack.core import access
 from backontrack.core.saving import save_or_say_why
 from backontrack.programmes.models import Programme
 
-from . import selectors, services
+from . import dataset, selectors, services
 from .dashboard import Period
 from .followups import months_after
-from .forms import FollowUpForm, PeriodForm
+from .forms import DataSetForm, FollowUpForm, PeriodForm
 from .models import Group, Point
 
 PAGE_SIZE = 25
@@ -106,6 +107,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "period": period,
             "tables": selectors.dashboard(user, period) if period else [],
             "pseudonymised": access.sees_pseudonymised_figures(user),
+            "can_export": access.can_export_evaluation_data_set(user),
             "query": request.GET.urlencode(),
         },
     )
@@ -128,3 +130,39 @@ def dashboard_csv(request: HttpRequest, key: str) -> HttpResponse:
     for label, values in table.rows:
         writer.writerow([str(label), *values])
     return response
+
+
+@sensitive_post_parameters()
+@require_http_methods(["GET", "POST"])
+def data_set(request: HttpRequest) -> HttpResponse:
+    """The evaluator chooses programme, period, purpose and file; the export downloads."""
+    user = access.signed_in_user(request)
+    access.require(access.can_export_evaluation_data_set(user))
+    programmes = access.evaluation_programmes_visible_to(user)
+    form = DataSetForm(request.POST if request.method == "POST" else {}, programmes=programmes)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        period = Period(programme=data["programme"], start=data["start"], end=data["end"])
+        found = selectors.data_set(user, period, data["purpose"])
+        name = f"data-set-{period.start:%Y-%m}-{period.end:%Y-%m}"
+        if data["file"] == "xlsx":
+            response = HttpResponse(
+                dataset.as_xlsx(found, period),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+            response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+            return response
+        if data["file"] == "cases":
+            text = dataset.as_csv(found.cases, dataset.CASE_COLUMNS)
+        elif data["file"] == "follow-ups":
+            text = dataset.as_csv(found.follow_ups, dataset.FOLLOW_UP_COLUMNS)
+        else:
+            text = dataset.as_csv(dataset.report(found), ["measure", "count"])
+        response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}-{data["file"]}.csv"'
+        return response
+    return render(
+        request,
+        "evaluation/data_set.html",
+        {"form": form, "k": dataset.K, "quasi_identifiers": dataset.QUASI_IDENTIFIERS},
+    )
