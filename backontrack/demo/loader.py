@@ -35,6 +35,7 @@ from backontrack.programmes.models import (
 )
 from backontrack.referrals.models import Referral, Status
 
+from . import evaluation as evaluation_stories
 from . import mentors as mentor_stories
 from . import mentorships as mentorship_stories
 from .guard import NotADemoDatabase
@@ -243,6 +244,7 @@ def load_demo_data(*, password: str | None = None) -> bool:
     mentor_stories.load(today=timezone.localdate())
     _demo_referrals()
     _demo_account_request()
+    evaluation_stories.load(today=timezone.localdate())
     return True
 
 

@@ -8,6 +8,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.db.models import Case, DateTimeField, Value, When
 from django.utils import timezone
 
 from backontrack.accounts.models import User
@@ -68,6 +69,7 @@ class _Batch:
     meetings: list[Meeting] = field(default_factory=list)
     goals: list[Goal] = field(default_factory=list)
     follow_ups: list[FollowUp] = field(default_factory=list)
+    matched_at: dict[int, datetime] = field(default_factory=dict)  # by referral id
 
 
 def add_cases(
@@ -77,9 +79,12 @@ def add_cases(
     rng: random.Random,
     today: date,
     within_days: int = 730,
+    closed_only: bool = False,
 ) -> int:
     """A case history for each of these people (who have no referral yet), referred within
-    the last `within_days`. Returns the number of follow-ups written."""
+    the last `within_days`: most mentored (every mentorship closed with `closed_only`), the
+    rest eligible but withdrawn before a match (the comparison group). Returns the number of
+    follow-ups written."""
     coordinator = User.objects.filter(role_grants__role="coordinator").order_by("pk").first()
     mentors = list(Mentor.objects.filter(status="active").order_by("pk"))
     coaches = [m for m in mentors if m.coach_capacity > 0] or mentors
@@ -106,7 +111,7 @@ def add_cases(
             hate_crime_motive="ethnicity" if criterion == "hate_crime" else "",
             vulnerable=criterion == "vulnerable",
             orientation=_pick(rng, ORIENTATIONS),
-            status=Status.MATCHED if mentored else Status.ELIGIBLE,
+            status=Status.MATCHED if mentored else Status.WITHDRAWN,
             status_changed_at=_at(decided_on),
         )
         batch.referrals.append(referral)
@@ -135,12 +140,13 @@ def add_cases(
             )
         )
         if mentored:
-            _mentorship(batch, referral, decided_on, rng, today, mentors, coaches, coordinator)
+            _mentorship(batch, referral, decided_on, rng, today, mentors, coaches, closed_only)
         else:
             _follow_ups(batch, referral.mentee, None, referral, decided_on, rng, today)
     Screening.objects.bulk_create(batch.screenings, batch_size=1000)
     ReferralTransition.objects.bulk_create(batch.transitions, batch_size=1000)
     Mentorship.objects.bulk_create(batch.mentorships, batch_size=1000)
+    _date_matches(batch)
     for goal in batch.goals:
         goal.mentorship_id = goal.mentorship.pk
     for meeting in batch.meetings:
@@ -154,6 +160,21 @@ def add_cases(
     return len(batch.follow_ups)
 
 
+def _date_matches(batch: _Batch) -> None:
+    """A mentorship is proposed, and its referral matched, on the story's day (the column is
+    filled with the day of the load on insert)."""
+    if not batch.matched_at:
+        return
+    days = [When(pk=pk, then=Value(at)) for pk, at in batch.matched_at.items()]
+    Referral.objects.filter(pk__in=batch.matched_at).update(
+        status_changed_at=Case(*days, output_field=DateTimeField())
+    )
+    proposed = [When(referral_id=pk, then=Value(at)) for pk, at in batch.matched_at.items()]
+    Mentorship.objects.filter(referral_id__in=batch.matched_at).update(
+        created_at=Case(*proposed, output_field=DateTimeField())
+    )
+
+
 def _mentorship(
     batch: _Batch,
     referral: Referral,
@@ -162,16 +183,17 @@ def _mentorship(
     today: date,
     mentors: list[Mentor],
     coaches: list[Mentor],
-    coordinator: User,
+    closed_only: bool,
 ) -> None:
+    coordinator = batch.coordinator
     accepted_on = decided_on + timedelta(days=rng.randrange(2, 14))
     matched_on = accepted_on + timedelta(days=rng.randrange(3, 21))
     started = min(matched_on + timedelta(days=rng.randrange(5, 25)), today)
     months = rng.choice((6, 9, 12, 12, 18))
     planned_end = months_after(started, months)
     closed_on = planned_end if planned_end < today else None
-    if closed_on is None and rng.random() < 0.12:
-        closed_on = started + timedelta(days=rng.randrange(30, max(31, (today - started).days)))
+    if closed_on is None and (closed_only or rng.random() < 0.12):
+        closed_on = min(started + timedelta(days=rng.randrange(30, 120)), today)
     closure = ""
     if closed_on is not None:
         closure = ClosureType.COMPLETED if rng.random() < 0.75 else ClosureType.ENDED_EARLY
@@ -194,6 +216,7 @@ def _mentorship(
         created_by=coordinator,
     )
     batch.mentorships.append(mentorship)
+    batch.matched_at[referral.pk] = _at(matched_on)
     batch.transitions.append(
         ReferralTransition(
             referral=referral,
