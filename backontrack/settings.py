@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "backontrack.reviews",
     "backontrack.concerns",
     "backontrack.lessons",
+    "backontrack.evaluation",
     "backontrack.home",
     "backontrack.demo",
     "django.contrib.auth",

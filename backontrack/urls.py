@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("backontrack.programmes.urls")),
     path("", include("backontrack.concerns.urls")),
     path("", include("backontrack.lessons.urls")),
+    path("", include("backontrack.evaluation.urls")),
 ]

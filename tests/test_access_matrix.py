@@ -85,6 +85,7 @@ def _ids() -> dict[str, str]:
         "proposal": str(DraftProposal.objects.filter(draft__state="open").first().pk),  # type: ignore[union-attr]
         "active": str(_mentorship("active").pk),
         "proposed": str(_mentorship("proposed").pk),
+        "closed": str(_mentorship("closed").pk),
         "goal": str(Goal.objects.filter(mentorship=_mentorship("active")).first().pk),  # type: ignore[union-attr]
         "meeting": str(Meeting.objects.filter(mentorship=_mentorship("active")).first().pk),  # type: ignore[union-attr]
         "member": str(
@@ -284,6 +285,14 @@ MATRIX: dict[str, tuple[str, str]] = {
     "concern_correct": ("/concerns/{concern}/correct/", CONCERN_RAISER),
     "concern_escalate": ("/concerns/{concern_triaged}/escalate/", COORDINATOR_ONLY),
     "concern_resolve": ("/concerns/{concern_triaged}/resolve/", COORDINATOR_ONLY),
+    # Evaluation: follow-ups (of a closed mentorship, of the eligible referral never matched).
+    "follow_up_list": ("/evaluation/follow-ups/", COORDINATOR_ONLY),
+    "follow_up_mentorship": ("/evaluation/follow-ups/mentorships/{closed}/6/", COORDINATOR_ONLY),
+    "follow_up_referral": ("/evaluation/follow-ups/referrals/{eligible}/6/", COORDINATOR_ONLY),
+    # The dashboard: coordinators (of their programmes) and the evaluator (pseudonymised).
+    "evaluation_dashboard": ("/evaluation/", "coordinators and the evaluator"),
+    "evaluation_csv": ("/evaluation/figures/funnel.csv", "coordinators and the evaluator"),
+    "evaluation_data_set": ("/evaluation/data-set/", "the evaluator"),
 }
 ALLOWED = {
     ADMIN_ONLY: {"admin"},
@@ -297,6 +306,8 @@ ALLOWED = {
     PROFILE_EDITORS: {"coordinator", "mentor05"},
     MENTORS_AND_COORDINATOR: {"coordinator", *(f"mentor{n:02d}" for n in range(1, 11))},
     CONCERN_RAISER: {"mentor03"},
+    "coordinators and the evaluator": {"coordinator", "evaluator"},
+    "the evaluator": {"evaluator"},
 }
 
 # --- Lessons learned: everyone in the programme reads its lessons, its mentors, coaches and
@@ -349,6 +360,7 @@ PROGRAMME_SCOPED = {
     "proposal",
     "active",
     "proposed",
+    "closed",
     "goal",
     "meeting",
     "member",

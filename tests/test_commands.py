@@ -122,6 +122,7 @@ def test_check_deploy_passes_with_production_settings(tmp_path: Path) -> None:
         BACKONTRACK_AUDIT_KEY=key,
         BACKONTRACK_FIELD_KEYS=key,
         BACKONTRACK_INDEX_KEY=key,
+        BACKONTRACK_PSEUDONYM_KEY=key,
     )
     result = _run(["check", "--deploy", "--fail-level", "WARNING"], env)
     assert result.returncode == 0, result.stderr

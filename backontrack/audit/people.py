@@ -28,6 +28,7 @@ PERSON_OF: dict[str, str] = {
     "network.involvement": "member__mentee_id",
     "reviews.review": "mentorship__mentee_id",
     "concerns.concern": "mentorship__mentee_id",
+    "evaluation.followup": "mentee_id",
 }
 
 

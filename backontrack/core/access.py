@@ -946,6 +946,8 @@ def navigation_for(user: object) -> list[NavItem]:
         items.append(NavItem("lesson_list", _("Lessons learned")))
     elif reads_adopted_lessons_everywhere(user):
         items.append(NavItem("lesson_adopted", _("Adopted lessons")))
+    if can_see_programme_dashboard(user):
+        items.append(NavItem("evaluation_dashboard", _("Evaluation")))
     items.append(NavItem("account", _("My account")))
     return items
 
@@ -1152,3 +1154,90 @@ def adopted_lesson_programmes_for(user: object) -> QuerySet[Programme]:
 
 def can_read_adopted_lessons(user: object) -> bool:
     return reads_adopted_lessons_everywhere(user) or can_read_lessons(user)
+
+
+# --- Evaluation: follow-ups, the programme dashboard, the evaluator's data set ---------------
+# A follow-up is recorded by a coordinator of the case's programme, of a closed mentorship or
+# of an eligible referral never matched (the comparison group). The dashboard is the
+# coordinators' (of their programmes) and the evaluators' (of every programme, pseudonymised:
+# counts under 5 shown as "<5"); the data set is the evaluators' alone. Neither ever reaches
+# a case page (docs/guide/evaluation.md).
+
+
+def can_record_follow_ups(user: object) -> bool:
+    return has_role(user, Role.COORDINATOR)
+
+
+def follow_up_mentorships_visible_to(user: object) -> QuerySet[Mentorship]:
+    """The closed mentorships of the programmes the user coordinates."""
+    active = _active(user)
+    if active is None or not can_record_follow_ups(active):
+        return Mentorship.objects.none()
+    return Mentorship.objects.filter(
+        programme_id__in=_taking_part(active, Role.COORDINATOR), status="closed"
+    )
+
+
+def comparison_referrals() -> QuerySet[Referral]:
+    """Referrals found eligible whose person was never matched: the comparison group."""
+    return Referral.objects.filter(screening__decision="eligible", mentorship__isnull=True).exclude(
+        status="matched"
+    )
+
+
+def follow_up_referrals_visible_to(user: object) -> QuerySet[Referral]:
+    """The comparison group's referrals of the programmes the user coordinates."""
+    active = _active(user)
+    if active is None or not can_record_follow_ups(active):
+        return Referral.objects.none()
+    return comparison_referrals().filter(programme_id__in=_taking_part(active, Role.COORDINATOR))
+
+
+def follow_up_mentorship_for(user: object, pk: int) -> Mentorship:
+    found = follow_up_mentorships_visible_to(user).select_related("programme").filter(pk=pk)
+    mentorship = found.first()
+    if mentorship is None:
+        raise Http404
+    return mentorship
+
+
+def follow_up_referral_for(user: object, pk: int) -> Referral:
+    found = follow_up_referrals_visible_to(user).select_related("programme", "screening")
+    referral = found.filter(pk=pk).first()
+    if referral is None:
+        raise Http404
+    return referral
+
+
+def can_record_follow_up(user: object, programme_id: int) -> bool:
+    return coordinates(user, programme_id)
+
+
+def sees_pseudonymised_figures(user: object) -> bool:
+    """Whoever is not a coordinator sees the programme's figures with small counts hidden."""
+    return not has_role(user, Role.COORDINATOR)
+
+
+def can_see_programme_dashboard(user: object) -> bool:
+    return has_role(user, Role.COORDINATOR) or has_role(user, Role.EVALUATOR)
+
+
+def evaluation_programmes_visible_to(user: object) -> QuerySet[Programme]:
+    """A coordinator evaluates the programmes they coordinate; an evaluator every programme
+    (they take part in none, and see only pseudonymised figures)."""
+    if has_role(user, Role.COORDINATOR):
+        return programmes_coordinated_by(user)
+    if has_role(user, Role.EVALUATOR):
+        return Programme.objects.all()
+    return Programme.objects.none()
+
+
+def evaluation_programme_for(user: object, pk: int) -> Programme:
+    programme = evaluation_programmes_visible_to(user).filter(pk=pk).first()
+    if programme is None:
+        raise Http404
+    return programme
+
+
+def can_export_evaluation_data_set(user: object) -> bool:
+    return has_role(user, Role.EVALUATOR)

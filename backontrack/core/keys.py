@@ -1,5 +1,5 @@
 """Secrets kept apart from SECRET_KEY and from the database: the audit-chain key, the
-field-encryption keys and the blind-index key.
+field-encryption keys, the blind-index key and the key of the evaluators' pseudonyms.
 
 Each comes from the environment (or NAME_FILE). Without it, a key is generated once into
 `var/` (mode 0600) so that demos, tests and developers need no set-up; the deploy checks
@@ -44,7 +44,12 @@ def _new_key() -> str:
 def keys_from_environment() -> dict[str, bool]:
     return {
         name: _env(name) is not None
-        for name in ("BACKONTRACK_AUDIT_KEY", "BACKONTRACK_FIELD_KEYS", "BACKONTRACK_INDEX_KEY")
+        for name in (
+            "BACKONTRACK_AUDIT_KEY",
+            "BACKONTRACK_FIELD_KEYS",
+            "BACKONTRACK_INDEX_KEY",
+            "BACKONTRACK_PSEUDONYM_KEY",
+        )
     }
 
 
@@ -66,6 +71,13 @@ def index_key() -> bytes:
 
 
 @cache
+def pseudonym_key() -> bytes:
+    """Keys the pseudonyms of the evaluators' data set: apart from the blind index's, so that
+    a pseudonym cannot be matched against a personal ID number's index."""
+    return _decode(_env("BACKONTRACK_PSEUDONYM_KEY") or _from_var("pseudonym-key", _new_key()))
+
+
+@cache
 def field_keys() -> list[bytes]:
     """The field-encryption keys, newest first: new values use the first; the others are
     still read, until `backontrack rotate-keys` has moved every value to the newest."""
@@ -76,4 +88,5 @@ def field_keys() -> list[bytes]:
 def clear_cache() -> None:
     audit_key.cache_clear()
     index_key.cache_clear()
+    pseudonym_key.cache_clear()
     field_keys.cache_clear()

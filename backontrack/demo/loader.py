@@ -36,6 +36,7 @@ from backontrack.programmes.models import (
 from backontrack.referrals.models import Referral, Status
 
 from . import concerns as concern_stories
+from . import evaluation as evaluation_stories
 from . import lessons as lesson_stories
 from . import mentors as mentor_stories
 from . import mentorships as mentorship_stories
@@ -246,6 +247,7 @@ def load_demo_data(*, password: str | None = None) -> bool:
     _demo_referrals()
     lesson_stories.load(today=timezone.localdate())
     _demo_account_request()
+    evaluation_stories.load(today=timezone.localdate())
     return True
 
 

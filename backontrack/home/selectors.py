@@ -20,6 +20,7 @@ from backontrack.core.access import (
     programmes_coordinated_by,
     referrals_visible_to,
 )
+from backontrack.evaluation import selectors as evaluation_selectors
 from backontrack.lessons import selectors as lessons
 from backontrack.mentors.models import CourseSession, MentorStatus
 from backontrack.mentors.readiness import readiness_for, sign_offs_waiting
@@ -29,6 +30,7 @@ from backontrack.mentorships.selectors import is_quiet, record_mentees, with_las
 from backontrack.referrals.models import OPEN_STATUSES, Status
 
 HOME_ALERTS = 30
+HOME_FOLLOW_UPS = 5
 
 
 def referral_summary(user: object) -> dict[str, int | None]:
@@ -169,3 +171,11 @@ def lessons_summary(user: object) -> dict[str, object]:
     if can_screen_referrals(user):
         summary["lessons_to_decide"] = lessons.lessons_to_decide(user)
     return summary
+
+
+def follow_up_summary(user: object) -> dict[str, object]:
+    """The coordinator's follow-ups due (evaluation), the oldest few with their number."""
+    due = evaluation_selectors.follow_ups_due(user)
+    shown = due[:HOME_FOLLOW_UPS]
+    evaluation_selectors.record_due_shown(user, shown)
+    return {"due": shown, "count": len(due)}

@@ -33,6 +33,7 @@ def home(request: HttpRequest) -> HttpResponse:
             selectors.training_summary(user) if can_manage_training(user) else None
         ),
         "own_readiness": selectors.own_readiness(user),
+        "follow_ups": selectors.follow_up_summary(user) if can_screen_referrals(user) else None,
         **selectors.mentorship_summary(user),
         **selectors.concern_summary(user),
         **selectors.lessons_summary(user),

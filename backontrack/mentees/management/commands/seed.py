@@ -11,20 +11,28 @@ from backontrack.accounts.models import Institution
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
 from backontrack.core.models import Installation
+from backontrack.evaluation import synthetic as case_histories
 from backontrack.mentees import synthetic
 from backontrack.mentees.models import Mentee
+from backontrack.programmes.models import Programme
 
 
 class Command(BaseCommand):
     help = (
         "Add N synthetic mentees with custody histories to a demo database, in batches with "
-        "a progress bar, to measure pages at national scale."
+        "a progress bar, to measure pages at national scale; with --with-cases each gets a "
+        "case history too (referral, mentorship, meetings, goals, follow-ups)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--mentees", type=int, required=True, metavar="N")
         parser.add_argument("--batch-size", type=int, default=1000)
         parser.add_argument("--random-seed", type=int, default=None)
+        parser.add_argument(
+            "--with-cases",
+            action="store_true",
+            help="a referral for each, most of them mentored, and the follow-ups due",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not Installation.current_is_demo():
@@ -48,6 +56,13 @@ class Command(BaseCommand):
             while batch := list(islice(people, options["batch_size"])):
                 with transaction.atomic():
                     ids = synthetic.save_batch(batch)
+                    if options["with_cases"]:
+                        case_histories.add_cases(
+                            [item.mentee for item in batch],
+                            programme=Programme.objects.default(),
+                            rng=rng,
+                            today=timezone.localdate(),
+                        )
                     record(
                         actor=None,
                         username="(backontrack seed)",

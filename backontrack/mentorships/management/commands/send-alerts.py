@@ -11,6 +11,7 @@ from backontrack.accounts.models import Role, User
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
 from backontrack.concerns.alerts import triage_overdue_alerts
+from backontrack.evaluation.alerts import send_follow_up_alerts
 from backontrack.mentors import pool
 from backontrack.mentorships import services
 from backontrack.mentorships.alerts import COACH, COORDINATOR, MENTOR, Alert, alerts
@@ -105,12 +106,14 @@ class Command(BaseCommand):
                 recipient="mentors, coaches and coordinators by e-mail (no names)",
                 detail=f"{alerts_sent} alerts in {mails} e-mails; {len(moved)} phases moved",
             )
+        follow_ups, follow_up_mails = send_follow_up_alerts(today)
         # Housekeeping last, so that a failure here never holds back the day's alerts.
         purged = pool.drafts_purge()
         self.stdout.write(
             f"{len(moved)} phases moved to re-entry; {len(found)} alerts open; "
             f"{alerts_sent} new alerts sent in {mails} e-mails; "
-            f"{purged} closed pool drafts removed."
+            f"{purged} closed pool drafts removed; "
+            f"{follow_ups} follow-ups due sent in {follow_up_mails} e-mails."
         )
         if no_address:
             self.stderr.write(f"No e-mail address, not sent: {', '.join(sorted(no_address))}")

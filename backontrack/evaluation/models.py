@@ -1,0 +1,124 @@
+"""Evaluation: what became of people 6, 12 and 24 months after their mentorship closed, and of
+eligible people who were never matched (the comparison group).
+
+A follow-up holds codes only, never free text: it is counted on the programme dashboard and
+exported, pseudonymised, to evaluators (docs/decisions/0026-evaluation.md)."""
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from backontrack.mentees.models import Mentee
+from backontrack.mentorships.models import Mentorship
+from backontrack.programmes.models import Programme
+from backontrack.referrals.models import Referral
+
+
+class Point(models.IntegerChoices):
+    SIX = 6, _("6 months")
+    TWELVE = 12, _("12 months")
+    TWENTY_FOUR = 24, _("24 months")
+
+
+class Group(models.TextChoices):
+    MENTORED = "mentored", _("Mentored (after closure)")
+    COMPARISON = "comparison", _("Eligible, never matched")
+
+
+class Reconviction(models.TextChoices):
+    NONE = "none", _("None")
+    OTHER = "other", _("Another offence")
+    EXTREMISM = "extremism", _("Hate-crime or terrorism offence")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class Custody(models.TextChoices):
+    IN_CUSTODY = "in_custody", _("In custody")
+    ON_LICENCE = "on_licence", _("Conditionally released (on licence)")
+    RELEASED = "released", _("Released, no conditions")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class Housing(models.TextChoices):
+    SETTLED = "settled", _("Settled housing")
+    TEMPORARY = "temporary", _("Temporary housing")
+    HOMELESS = "homeless", _("Homeless")
+    NOT_APPLICABLE = "in_custody", _("In custody")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class Occupation(models.TextChoices):
+    WORK = "work", _("In work")
+    EDUCATION = "education", _("In education")
+    NEITHER = "neither", _("Neither")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class MilieuContact(models.TextChoices):
+    NONE = "none", _("None")
+    SOME = "some", _("Some")
+    STRONG = "strong", _("Strong")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class Source(models.TextChoices):
+    REGISTER = "register", _("Register")
+    MENTOR = "mentor", _("Mentor")
+    SELF_REPORT = "self_report", _("Self-report")
+
+
+class FollowUp(models.Model):
+    """One follow-up of one person at one point: of a closed mentorship, or of an eligible
+    referral that was never matched."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="+")
+    mentee = models.ForeignKey(Mentee, on_delete=models.PROTECT, related_name="+")
+    mentorship = models.ForeignKey(
+        Mentorship, on_delete=models.PROTECT, null=True, blank=True, related_name="follow_ups"
+    )
+    referral = models.ForeignKey(
+        Referral, on_delete=models.PROTECT, null=True, blank=True, related_name="follow_ups"
+    )
+    group = models.CharField(_("group"), max_length=16, choices=Group.choices)
+    months = models.PositiveSmallIntegerField(_("follow-up"), choices=Point.choices)
+    due_on = models.DateField(_("due"))
+    recorded_on = models.DateField(_("as of"))
+    reconviction = models.CharField(_("reconviction"), max_length=16, choices=Reconviction.choices)
+    custody = models.CharField(_("custody status"), max_length=16, choices=Custody.choices)
+    housing = models.CharField(_("housing"), max_length=16, choices=Housing.choices)
+    occupation = models.CharField(_("work or education"), max_length=16, choices=Occupation.choices)
+    milieu_contact = models.CharField(
+        _("contact with the extremist milieu"), max_length=16, choices=MilieuContact.choices
+    )
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["due_on", "id"]
+        verbose_name = _("follow-up")
+        indexes: ClassVar = [models.Index(fields=["programme", "due_on"])]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["mentorship", "months"],
+                condition=models.Q(mentorship__isnull=False),
+                name="one_follow_up_per_mentorship_and_point",
+            ),
+            models.UniqueConstraint(
+                fields=["referral", "months"],
+                condition=models.Q(referral__isnull=False),
+                name="one_follow_up_per_referral_and_point",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(mentorship__isnull=False, referral__isnull=True)
+                | models.Q(mentorship__isnull=True, referral__isnull=False),
+                name="follow_up_of_a_mentorship_or_a_referral",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"follow-up {self.pk} at {self.months} months"

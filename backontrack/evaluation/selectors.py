@@ -1,0 +1,106 @@
+"""Reads of follow-ups: each loads through the access policy and records what it showed in
+the same call. The due list names no one: it shows case numbers, the programme and the date."""
+
+from django.utils import timezone
+
+from backontrack.audit.models import Action
+from backontrack.audit.services import record
+from backontrack.core import access
+from backontrack.mentorships.models import Mentorship
+from backontrack.referrals.models import Referral
+
+from . import dashboard as figures
+from . import dataset
+from .dashboard import Period, Table
+from .dataset import DataSet
+from .followups import Due, due_follow_ups
+from .models import Group
+
+
+def follow_ups_due(user: object) -> list[Due]:
+    """The follow-ups due in the programmes the user coordinates (none for anyone else)."""
+    return due_follow_ups(
+        access.follow_up_mentorships_visible_to(user),
+        access.follow_up_referrals_visible_to(user),
+        timezone.localdate(),
+    )
+
+
+def record_due_shown(user: object, shown: list[Due]) -> None:
+    """File the listing of these cases' follow-up dates under the people concerned."""
+    for group, model in ((Group.MENTORED, Mentorship), (Group.COMPARISON, Referral)):
+        ids = sorted({due.case_id for due in shown if due.group == group})
+        if ids:
+            record(
+                actor=user,
+                action=Action.LIST,
+                object_type=model._meta.label_lower,
+                object_ids=ids,
+                fields=["follow_ups_due"],
+            )
+
+
+def follow_up_case(user: object, group: str, pk: int) -> Mentorship | Referral:
+    """The closed mentorship or comparison referral the user may follow up (404 otherwise)."""
+    case: Mentorship | Referral
+    if group == Group.MENTORED:
+        case = access.follow_up_mentorship_for(user, pk)
+        fields = ["closed_on", "closure_type"]
+    else:
+        case = access.follow_up_referral_for(user, pk)
+        fields = ["eligibility_decided"]
+    record(actor=user, action=Action.VIEW, obj=case, fields=fields, detail="follow-up")
+    return case
+
+
+def dashboard(user: object, period: Period) -> list[Table]:
+    """The programme's figures for the period: pseudonymised for whoever is not its
+    coordinator. The look is recorded (it names no one: the figures are aggregates)."""
+    access.require(access.can_see_programme_dashboard(user))
+    access.evaluation_programme_for(user, period.programme.pk)
+    found = figures.tables(period, pseudonymised=access.sees_pseudonymised_figures(user))
+    record(
+        actor=user,
+        action=Action.VIEW,
+        obj=period.programme,
+        fields=["dashboard"],
+        detail=f"{period.start}..{period.end}",
+    )
+    return found
+
+
+def dashboard_table(user: object, period: Period, key: str) -> Table:
+    """One figure of the dashboard, for its CSV download (recorded as an export)."""
+    access.require(access.can_see_programme_dashboard(user))
+    access.evaluation_programme_for(user, period.programme.pk)
+    found = figures.table(period, key, pseudonymised=access.sees_pseudonymised_figures(user))
+    record(
+        actor=user,
+        action=Action.EXPORT,
+        obj=period.programme,
+        fields=[f"dashboard:{key}"],
+        detail=f"{period.start}..{period.end}",
+    )
+    return found
+
+
+def data_set(user: object, period: Period, purpose: str) -> DataSet:
+    """The evaluator's pseudonymised data set; the export is recorded under every person whose
+    rows it holds, with its purpose."""
+    access.require(access.can_export_evaluation_data_set(user))
+    access.evaluation_programme_for(user, period.programme.pk)
+    data = dataset.build(period, purpose)
+    record(
+        actor=user,
+        action=Action.EXPORT,
+        object_type="mentees.mentee",
+        object_ids=data.people,
+        fields=[*dataset.CASE_COLUMNS, *dataset.FOLLOW_UP_COLUMNS],
+        justification=f"evaluation:{dataset.normalised_purpose(purpose)}",
+        recipient="evaluator (pseudonymised data set)",
+        detail=(
+            f"{period.programme} {period.start}..{period.end}: {len(data.cases)} cases, "
+            f"{len(data.follow_ups)} follow-ups, {data.left_out} left out"
+        ),
+    )
+    return data

@@ -1,0 +1,168 @@
+"""Evaluation: the coordinator's follow-ups (the list of those due, the form that records one)
+and the programme dashboard with a CSV download of each figure."""
+
+import csv
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods
+
+from backontrack.core import access
+from backontrack.core.saving import save_or_say_why
+from backontrack.programmes.models import Programme
+
+from . import dataset, selectors, services
+from .dashboard import Period
+from .followups import months_after
+from .forms import DataSetForm, FollowUpForm, PeriodForm
+from .models import Group, Point
+
+PAGE_SIZE = 25
+
+
+@require_GET
+def follow_up_list(request: HttpRequest) -> HttpResponse:
+    user = access.signed_in_user(request)
+    access.require(access.can_record_follow_ups(user))
+    page = Paginator(selectors.follow_ups_due(user), PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = list(page.object_list)
+    selectors.record_due_shown(user, shown)
+    names = dict(
+        Programme.objects.filter(pk__in={d.programme_id for d in shown}).values_list("pk", "name")
+    )
+    return render(
+        request,
+        "evaluation/follow_up_list.html",
+        {"page": page, "rows": [(due, names.get(due.programme_id, "")) for due in shown]},
+    )
+
+
+def _follow_up(request: HttpRequest, group: str, pk: int, months: int) -> HttpResponse:
+    user = access.signed_in_user(request)
+    if months not in Point.values:
+        raise Http404
+    case = selectors.follow_up_case(user, group, pk)
+    baseline = services.baseline_of(case)
+    if baseline is None:
+        raise Http404
+    form = FollowUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done = save_or_say_why(
+            request,
+            form,
+            lambda: services.follow_up_record(
+                actor=user, case=case, months=months, outcome=form.outcome()
+            ),
+            then=reverse("follow_up_list"),
+            said=_("The follow-up is recorded."),
+        )
+        if done is not None:
+            return done
+    return render(
+        request,
+        "evaluation/follow_up_form.html",
+        {
+            "form": form,
+            "case": case,
+            "mentored": group == Group.MENTORED,
+            "point": Point(months).label,
+            "baseline": baseline,
+            "due_on": months_after(baseline, months),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def follow_up_mentorship(request: HttpRequest, pk: int, months: int) -> HttpResponse:
+    return _follow_up(request, Group.MENTORED, pk, months)
+
+
+@require_http_methods(["GET", "POST"])
+def follow_up_referral(request: HttpRequest, pk: int, months: int) -> HttpResponse:
+    return _follow_up(request, Group.COMPARISON, pk, months)
+
+
+def _period(request: HttpRequest, user: object) -> tuple[PeriodForm, Period | None]:
+    form = PeriodForm(request.GET, programmes=access.evaluation_programmes_visible_to(user))
+    if not form.is_valid():
+        return form, None
+    data = form.cleaned_data
+    return form, Period(programme=data["programme"], start=data["start"], end=data["end"])
+
+
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = access.signed_in_user(request)
+    access.require(access.can_see_programme_dashboard(user))
+    form, period = _period(request, user)
+    return render(
+        request,
+        "evaluation/dashboard.html",
+        {
+            "form": form,
+            "period": period,
+            "tables": selectors.dashboard(user, period) if period else [],
+            "pseudonymised": access.sees_pseudonymised_figures(user),
+            "can_export": access.can_export_evaluation_data_set(user),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@require_GET
+def dashboard_csv(request: HttpRequest, key: str) -> HttpResponse:
+    user = access.signed_in_user(request)
+    access.require(access.can_see_programme_dashboard(user))
+    _form, period = _period(request, user)
+    if period is None:
+        raise Http404
+    table = selectors.dashboard_table(user, period, key)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{key}-{period.start}-{period.end}.csv"'
+    )
+    writer = csv.writer(response)
+    writer.writerow(["", *(str(c) for c in table.columns)])
+    for label, values in table.rows:
+        writer.writerow([str(label), *values])
+    return response
+
+
+@sensitive_post_parameters()
+@require_http_methods(["GET", "POST"])
+def data_set(request: HttpRequest) -> HttpResponse:
+    """The evaluator chooses programme, period, purpose and file; the export downloads."""
+    user = access.signed_in_user(request)
+    access.require(access.can_export_evaluation_data_set(user))
+    programmes = access.evaluation_programmes_visible_to(user)
+    form = DataSetForm(request.POST if request.method == "POST" else {}, programmes=programmes)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        period = Period(programme=data["programme"], start=data["start"], end=data["end"])
+        found = selectors.data_set(user, period, data["purpose"])
+        name = f"data-set-{period.start:%Y-%m}-{period.end:%Y-%m}"
+        if data["file"] == "xlsx":
+            response = HttpResponse(
+                dataset.as_xlsx(found, period),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+            response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+            return response
+        if data["file"] == "cases":
+            text = dataset.as_csv(found.cases, dataset.CASE_COLUMNS)
+        elif data["file"] == "follow-ups":
+            text = dataset.as_csv(found.follow_ups, dataset.FOLLOW_UP_COLUMNS)
+        else:
+            text = dataset.as_csv(dataset.report(found), ["measure", "count"])
+        response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}-{data["file"]}.csv"'
+        return response
+    return render(
+        request,
+        "evaluation/data_set.html",
+        {"form": form, "k": dataset.K, "quasi_identifiers": dataset.QUASI_IDENTIFIERS},
+    )
