@@ -186,9 +186,11 @@ def test_the_name_check_finds_full_names_in_any_case_and_the_network_too() -> No
     member = NetworkMember.objects.filter(mentee=mentee).first()
     assert member is not None
     first_word = member.name.split()[0]
-    assert names.people_named(programme, [f"Vi ringede til {first_word.lower()} i går."]) == [
-        mentee.pk
-    ]
+    # The network member's name finds the mentee whose network it is (the same first name
+    # may also be a mentee's own, in the demo's larger programmes).
+    assert mentee.pk in names.people_named(
+        programme, [f"Vi ringede til {first_word.lower()} i går."]
+    )
     assert names.people_named(programme, ["Vi ringede til kontaktpersonen i går."]) == []
 
 
