@@ -39,12 +39,13 @@ def _event(concern: Concern, actor: User, code: str, **params: object) -> None:
     ConcernEvent.objects.create(concern=concern, code=code, params=params, actor=actor)
 
 
-def _check_observed_at(observed_at: datetime) -> None:
+def _check_moment(moment: datetime, *, future: str) -> None:
+    """A moment that has passed (a few minutes' grace for clocks), within the last year."""
     now = timezone.now()
-    if observed_at > now + timedelta(minutes=5):
-        raise Refused(_("A concern cannot be observed in the future."))
-    if (now - observed_at).days > OBSERVED_LIMIT_DAYS:
-        raise Refused(_("Give when it was observed, within the last year."))
+    if moment > now + timedelta(minutes=5):
+        raise Refused(future)
+    if (now - moment).days > OBSERVED_LIMIT_DAYS:
+        raise Refused(_("Give a date and time within the last year."))
 
 
 @dataclass
@@ -62,7 +63,7 @@ class Observation:
         self.assessment = self.assessment.strip()
         if not self.facts:
             raise Refused(_("Say what was observed."))
-        _check_observed_at(self.observed_at)
+        _check_moment(self.observed_at, future=_("A concern cannot be observed in the future."))
         return self
 
 
@@ -193,7 +194,7 @@ def concern_escalate(
     passed_on = passed_on.strip()
     if not passed_on:
         raise Refused(_("Say what was passed on."))
-    _check_observed_at(passed_on_at)
+    _check_moment(passed_on_at, future=_("It cannot be passed on in the future."))
     claim_version(concern, version)
     concern.status = ConcernStatus.ESCALATED
     concern.escalated_at = timezone.now()
