@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "backontrack.mentorships",
     "backontrack.network",
     "backontrack.reviews",
+    "backontrack.supervision",
     "backontrack.home",
     "backontrack.demo",
     "django.contrib.auth",

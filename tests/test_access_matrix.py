@@ -27,6 +27,7 @@ from backontrack.mentorships.models import Goal, Meeting, Mentorship, ReentryNee
 from backontrack.network.models import NetworkMember
 from backontrack.programmes.models import Programme
 from backontrack.referrals.models import Referral
+from backontrack.supervision.models import AgreedAction, Session
 
 from .conftest import PERSONA_NAMES, signed_in_client
 
@@ -57,6 +58,14 @@ ITS_RECORDERS = "coordinator and the mentor"
 ITS_COORDINATOR = "the programme's coordinator"
 ADMIN_OR_ITS_COORDINATOR = "admin or the programme's coordinator"
 ADMIN_OR_COORDINATORS = "admin or any coordinator"
+# Supervision: the demo's first session of Aisha Karimi (mentor02, coach) with Jonas
+# Mikkelsen (mentor03) alone, and the wellbeing of Omar Haddad (mentor05), whom mentor01
+# (his proposed mentorship) and mentor02 (his active one) supervise.
+EVERY_MENTOR = "every mentor"
+COACHES = "the coaches of open mentorships"
+SESSION_PEOPLE = "the session's coach and mentor"
+SESSION_COACH = "the session's coach"
+WELLBEING_READERS = "the mentor and their coaches"
 
 
 # The demo rows are loaded once per session and every test here rolls back, so their ids
@@ -102,7 +111,17 @@ def _ids() -> dict[str, str]:
         "consent_mentee": str(
             Consent.objects.filter(withdrawn_on__isnull=True).first().mentee_id  # type: ignore[union-attr]
         ),
+        "supervision": str(_first_session().pk),
+        "supervision_action": str(
+            AgreedAction.objects.filter(participant__session=_first_session()).earliest("id").pk
+        ),
     }
+
+
+def _first_session() -> Session:
+    return Session.objects.filter(
+        coach__user__username="mentor02", participants__mentor__user__username="mentor03"
+    ).earliest("held_on", "id")
 
 
 def with_purposes_stated(client: Client, ids: dict[str, str]) -> Client:
@@ -256,6 +275,14 @@ MATRIX: dict[str, tuple[str, str]] = {
         ITS_RECORDERS,
     ),
     "involvement_create": ("/mentorships/{active}/involvement/new/", ITS_RECORDERS),
+    "supervision_list": ("/supervision/", EVERY_MENTOR),
+    "supervision_create": ("/supervision/new/", COACHES),
+    "supervision_overview": ("/supervision/overview/", COORDINATOR_ONLY),
+    "supervision_detail": ("/supervision/{supervision}/", SESSION_PEOPLE),
+    "supervision_correct": ("/supervision/{supervision}/correct/", SESSION_COACH),
+    "supervision_confirm": ("/supervision/{supervision}/confirm/", POST_ONLY),
+    "supervision_action_done": ("/supervision/actions/{supervision_action}/done/", POST_ONLY),
+    "supervision_wellbeing": ("/supervision/mentors/{mentor}/wellbeing/", WELLBEING_READERS),
 }
 ALLOWED = {
     ADMIN_ONLY: {"admin"},
@@ -268,6 +295,11 @@ ALLOWED = {
     PROFILE_READERS: {"coordinator", "trainer", "mentor05"},
     PROFILE_EDITORS: {"coordinator", "mentor05"},
     MENTORS_AND_COORDINATOR: {"coordinator", *(f"mentor{n:02d}" for n in range(1, 11))},
+    EVERY_MENTOR: {f"mentor{n:02d}" for n in range(1, 11)},
+    COACHES: {"mentor01", "mentor02"},
+    SESSION_PEOPLE: {"mentor02", "mentor03"},
+    SESSION_COACH: {"mentor02"},
+    WELLBEING_READERS: {"mentor01", "mentor02", "mentor05"},
 }
 
 

@@ -27,6 +27,9 @@ PERSON_OF: dict[str, str] = {
     "network.networkmember": "mentee_id",
     "network.involvement": "member__mentee_id",
     "reviews.review": "mentorship__mentee_id",
+    "supervision.session": "participants__discussions__mentorship__mentee_id",
+    "supervision.discussion": "mentorship__mentee_id",
+    "supervision.agreedaction": "participant__discussions__mentorship__mentee_id",
 }
 
 

@@ -37,6 +37,7 @@ from backontrack.referrals.models import Referral, Status
 
 from . import mentors as mentor_stories
 from . import mentorships as mentorship_stories
+from . import supervision as supervision_stories
 from .guard import NotADemoDatabase
 from .referrals import refer
 
@@ -243,6 +244,7 @@ def load_demo_data(*, password: str | None = None) -> bool:
     mentor_stories.load(today=timezone.localdate())
     _demo_referrals()
     _demo_account_request()
+    supervision_stories.load(today=timezone.localdate())
     return True
 
 

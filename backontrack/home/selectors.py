@@ -24,6 +24,7 @@ from backontrack.mentorships.alerts import Alert, audience_of, visible_alerts
 from backontrack.mentorships.models import OPEN_MENTORSHIP_STATUSES, MentorshipStatus
 from backontrack.mentorships.selectors import is_quiet, record_mentees, with_last_meeting
 from backontrack.referrals.models import OPEN_STATUSES, Status
+from backontrack.supervision import selectors as supervision
 
 HOME_ALERTS = 30
 
@@ -140,3 +141,14 @@ def own_readiness(user: object) -> object:
     """The signed-in mentor's own progress towards readiness, or None without a profile."""
     mentor = own_mentor_profile(user)
     return readiness_for(mentor) if mentor is not None else None
+
+
+def supervision_summary(user: object) -> dict[str, object]:
+    """Supervision on the home page (templates/home/_*_supervision.html): the coach's
+    supervised mentors and own actions, the mentor's actions and sessions to confirm, the
+    coordinator's alerts about mentors' wellbeing and workload."""
+    return {
+        **supervision.coach_home(user),
+        **supervision.mentor_home(user),
+        **supervision.coordinator_alerts(user),
+    }

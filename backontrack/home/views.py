@@ -34,5 +34,6 @@ def home(request: HttpRequest) -> HttpResponse:
         ),
         "own_readiness": selectors.own_readiness(user),
         **selectors.mentorship_summary(user),
+        **selectors.supervision_summary(user),
     }
     return render(request, "home/home.html", context)

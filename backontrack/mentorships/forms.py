@@ -420,6 +420,7 @@ class TimelineFilterForm(forms.Form):
             ("network", _("Family and network")),
             ("review", _("Progress reviews")),
             ("check_in", _("Coordinator check-ins")),
+            ("supervision", _("Supervision")),
         ],
     )
 
