@@ -59,8 +59,8 @@ ITS_COORDINATOR = "the programme's coordinator"
 ADMIN_OR_ITS_COORDINATOR = "admin or the programme's coordinator"
 ADMIN_OR_COORDINATORS = "admin or any coordinator"
 # Supervision: the demo's first session of Aisha Karimi (mentor02, coach) with Jonas
-# Mikkelsen (mentor03) alone, and the wellbeing of Omar Haddad (mentor05), whom mentor01
-# (his proposed mentorship) and mentor02 (his active one) supervise.
+# Mikkelsen (mentor03) alone, and Omar Haddad (mentor05), whom mentor01 (his proposed
+# mentorship) and mentor02 (his active one) supervise: his wellbeing, a session with him.
 EVERY_MENTOR = "every mentor"
 COACHES = "the coaches of open mentorships"
 SESSION_PEOPLE = "the session's coach and mentor"
@@ -276,7 +276,7 @@ MATRIX: dict[str, tuple[str, str]] = {
     ),
     "involvement_create": ("/mentorships/{active}/involvement/new/", ITS_RECORDERS),
     "supervision_list": ("/supervision/", EVERY_MENTOR),
-    "supervision_create": ("/supervision/new/", COACHES),
+    "supervision_create": ("/supervision/new/?mentor={mentor}", COACHES),
     "supervision_overview": ("/supervision/overview/", COORDINATOR_ONLY),
     "supervision_detail": ("/supervision/{supervision}/", SESSION_PEOPLE),
     "supervision_correct": ("/supervision/{supervision}/correct/", SESSION_COACH),

@@ -4,9 +4,11 @@ mentor, another coach, the coordinator); corrections that keep the earlier versi
 coordinator's alerts about strain and caseload; the coach's home page; the timeline."""
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection
@@ -228,8 +230,9 @@ def test_the_mentor_and_the_coach_read_the_wellbeing_trend_with_its_table() -> N
 
 def test_a_coach_cannot_record_with_a_mentor_they_do_not_supervise() -> None:
     outsider = mentor("mentor06")
-    page = signed_in_client("mentor02").get(f"/supervision/new/?mentor={outsider.pk}")
-    assert "Who was the session with?" in page.content.decode()  # back to choosing
+    coach = signed_in_client("mentor02")
+    assert coach.get(f"/supervision/new/?mentor={outsider.pk}").status_code == 404
+    assert "Who was the session with?" in coach.get("/supervision/new/").content.decode()
     with pytest.raises(Refused):
         services.session_record(
             actor=user("mentor02"),
@@ -389,3 +392,17 @@ def test_the_session_and_wellbeing_pages_take_as_many_queries_however_many_sessi
     for _ in range(3):
         record_for_jonas()
     assert (queries(client, detail), queries(client, wellbeing)) <= before
+
+
+def test_the_chart_writes_its_numbers_the_same_in_danish() -> None:
+    """A float in a Danish page has a decimal comma; the chart's coordinates must not."""
+    record_for_jonas()
+    client = signed_in_client("mentor03")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "da"
+    page = client.get(f"/supervision/mentors/{mentor('mentor03').pk}/wellbeing/")
+    svg = page.content.decode().split("<svg", 1)[1].split("</svg>", 1)[0]
+    coordinates = re.findall(r'\s(?:x|y|cx|cy|x1|x2|y1|y2)="([^"]*)"', svg)
+    points = [p for found in re.findall(r'points="([^"]*)"', svg) for p in found.split()]
+    assert coordinates and points
+    assert all(re.fullmatch(r"-?\d+(?:\.\d+)?", value) for value in coordinates)
+    assert all(re.fullmatch(r"\d+\.\d,\d+\.\d", point) for point in points)

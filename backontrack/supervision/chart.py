@@ -24,7 +24,9 @@ class Line:
     colour: str
     dash: str
     segments: list[str] = field(default_factory=list)  # "x,y x,y …" per unbroken run
-    dots: list[tuple[float, float]] = field(default_factory=list)
+    # Each point's centre and, for a square marker, its corner: written out here, since a
+    # page in Danish would print a float with a decimal comma.
+    dots: list[dict[str, str]] = field(default_factory=list)
 
 
 def _y(score: int) -> float:
@@ -48,21 +50,27 @@ def wellbeing_chart(parts: list[Participant]) -> dict[str, Any]:
                     line.segments.append(" ".join(run))
                 run = []
                 continue
-            run.append(f"{x:.1f},{_y(score):.1f}")
-            line.dots.append((round(x, 1), round(_y(score), 1)))
+            y = _y(score)
+            run.append(f"{x:.1f},{y:.1f}")
+            line.dots.append(
+                {"x": f"{x:.1f}", "y": f"{y:.1f}", "left": f"{x - 4:.1f}", "top": f"{y - 4:.1f}"}
+            )
         if run:
             line.segments.append(" ".join(run))
         lines.append(line)
+    every = 1 if len(parts) <= 6 else 2  # room for a date under every other point
     return {
         "width": WIDTH,
         "height": HEIGHT,
         "left": LEFT,
+        "tick_x": LEFT - 8,
         "right": WIDTH - RIGHT,
-        "baseline": HEIGHT - BOTTOM,
-        "ticks": [(score, round(_y(score), 1)) for score in range(1, 6)],
+        "label_y": HEIGHT - BOTTOM + 20,
+        "ticks": [(score, f"{_y(score):.1f}") for score in range(1, 6)],
         "labels": [
-            (round(x, 1), date_format(part.session.held_on, "SHORT_DATE_FORMAT"))
-            for x, part in zip(xs, parts, strict=True)
+            (f"{x:.1f}", date_format(part.session.held_on, "SHORT_DATE_FORMAT"))
+            for i, (x, part) in enumerate(zip(xs, parts, strict=True))
+            if (len(parts) - 1 - i) % every == 0
         ],
         "lines": lines,
     }

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from backontrack.core import dates
 from backontrack.core.form_tokens import SubmitOnceMixin
 from backontrack.core.forms import (
+    CHOOSE,
     DesignSystemForm,
     ModelMultipleChoiceField,
     VersionedFormMixin,
@@ -70,7 +71,7 @@ class SessionForm(SubmitOnceMixin, DesignSystemForm):
             )
         ],
     )
-    format = forms.ChoiceField(label=_("Format"), choices=Format.choices)
+    format = forms.ChoiceField(label=_("Format"), choices=[("", CHOOSE), *Format.choices])
     next_on = forms.DateField(
         label=_("Next session"),
         required=False,
@@ -129,7 +130,7 @@ class SessionForm(SubmitOnceMixin, DesignSystemForm):
                     widget=forms.Textarea(attrs={"rows": 3}),
                     help_text=_("Your advice and assessment. Stored encrypted."),
                 )
-        owners = []
+        owners: list[tuple[str, Any]] = [("", CHOOSE)]
         for mentor in mentors:
             owners.append((f"{Owner.MENTOR}:{mentor.pk}", str(mentor)))
             owners.append((f"{Owner.COACH}:{mentor.pk}", _("You, for %(name)s") % {"name": mentor}))

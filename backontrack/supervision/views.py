@@ -51,12 +51,14 @@ def supervision_create(request: HttpRequest) -> HttpResponse:
     user = access.signed_in_user(request)
     access.require(access.can_record_supervision(user))
     supervised = access.supervised_mentors(user).order_by("last_name", "first_name")
-    wanted = [pk for pk in request.GET.getlist("mentor") if is_database_id(pk)]
-    mentors = list(supervised.filter(pk__in=wanted)) if wanted else []
-    if not mentors:
-        choose = ChooseMentorsForm(request.GET or None, mentors=supervised)
-        choose.is_valid()
+    wanted = request.GET.getlist("mentor")
+    if not wanted:
+        choose = ChooseMentorsForm(mentors=supervised)
         return render(request, "supervision/choose.html", {"form": choose})
+    # Someone else's mentor, or one that does not exist, is not found.
+    access.require(all(is_database_id(pk) for pk in wanted))
+    mentors = list(supervised.filter(pk__in=wanted))
+    access.require(len(mentors) == len(set(wanted)))
     mentorships = _mentorships_of(user, mentors)
     form = SessionForm(
         request.POST or None,
