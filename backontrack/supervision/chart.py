@@ -9,7 +9,7 @@ from django.utils.formats import date_format
 
 from .models import Participant
 
-WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 640, 240, 40, 16, 16, 40
+WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 640, 240, 48, 44, 16, 40
 LINES = (
     ("workload", "#0059b3", ""),
     ("strain", "#b30000", "6 4"),
