@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "backontrack.concerns",
     "backontrack.lessons",
     "backontrack.evaluation",
+    "backontrack.supervision",
     "backontrack.home",
     "backontrack.demo",
     "django.contrib.auth",

@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("backontrack.concerns.urls")),
     path("", include("backontrack.lessons.urls")),
     path("", include("backontrack.evaluation.urls")),
+    path("", include("backontrack.supervision.urls")),
 ]

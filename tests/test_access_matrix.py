@@ -29,6 +29,7 @@ from backontrack.mentorships.models import Goal, Meeting, Mentorship, ReentryNee
 from backontrack.network.models import NetworkMember
 from backontrack.programmes.models import Programme
 from backontrack.referrals.models import Referral
+from backontrack.supervision.models import AgreedAction, Session
 
 from .conftest import PERSONA_NAMES, signed_in_client
 
@@ -61,6 +62,14 @@ ADMIN_OR_ITS_COORDINATOR = "admin or the programme's coordinator"
 ADMIN_OR_COORDINATORS = "admin or any coordinator"
 # The demo's untriaged concern on the active mentorship was raised by its mentor, mentor03.
 CONCERN_RAISER = "whoever raised the concern"
+# Supervision: the demo's first session of Aisha Karimi (mentor02, coach) with Jonas
+# Mikkelsen (mentor03) alone, and Omar Haddad (mentor05), whom mentor01 (his proposed
+# mentorship) and mentor02 (his active one) supervise: his wellbeing, a session with him.
+EVERY_MENTOR = "every mentor"
+COACHES = "the coaches of open mentorships"
+SESSION_PEOPLE = "the session's coach and mentor"
+SESSION_COACH = "the session's coach"
+WELLBEING_READERS = "the mentor and their coaches"
 
 
 # The demo rows are loaded once per session and every test here rolls back, so their ids
@@ -113,6 +122,10 @@ def _ids() -> dict[str, str]:
         "concern_triaged": _concern("triaged"),
         # The demo's lesson that mentor07 proposed and may still change.
         "lesson": str(Lesson.objects.get(author__username="mentor07", status="proposed").pk),
+        "supervision": str(_first_session().pk),
+        "supervision_action": str(
+            AgreedAction.objects.filter(participant__session=_first_session()).earliest("id").pk
+        ),
     }
 
 
@@ -124,6 +137,12 @@ def _concern(status: str) -> str:
     )
     assert concern is not None
     return str(concern.pk)
+
+
+def _first_session() -> Session:
+    return Session.objects.filter(
+        coach__user__username="mentor02", participants__mentor__user__username="mentor03"
+    ).earliest("held_on", "id")
 
 
 def with_purposes_stated(client: Client, ids: dict[str, str]) -> Client:
@@ -293,6 +312,14 @@ MATRIX: dict[str, tuple[str, str]] = {
     "evaluation_dashboard": ("/evaluation/", "coordinators and the evaluator"),
     "evaluation_csv": ("/evaluation/figures/funnel.csv", "coordinators and the evaluator"),
     "evaluation_data_set": ("/evaluation/data-set/", "the evaluator"),
+    "supervision_list": ("/supervision/", EVERY_MENTOR),
+    "supervision_create": ("/supervision/new/?mentor={mentor}", COACHES),
+    "supervision_overview": ("/supervision/overview/", COORDINATOR_ONLY),
+    "supervision_detail": ("/supervision/{supervision}/", SESSION_PEOPLE),
+    "supervision_correct": ("/supervision/{supervision}/correct/", SESSION_COACH),
+    "supervision_confirm": ("/supervision/{supervision}/confirm/", POST_ONLY),
+    "supervision_action_done": ("/supervision/actions/{supervision_action}/done/", POST_ONLY),
+    "supervision_wellbeing": ("/supervision/mentors/{mentor}/wellbeing/", WELLBEING_READERS),
 }
 ALLOWED = {
     ADMIN_ONLY: {"admin"},
@@ -308,6 +335,11 @@ ALLOWED = {
     CONCERN_RAISER: {"mentor03"},
     "coordinators and the evaluator": {"coordinator", "evaluator"},
     "the evaluator": {"evaluator"},
+    EVERY_MENTOR: {f"mentor{n:02d}" for n in range(1, 11)},
+    COACHES: {"mentor01", "mentor02"},
+    SESSION_PEOPLE: {"mentor02", "mentor03"},
+    SESSION_COACH: {"mentor02"},
+    WELLBEING_READERS: {"mentor01", "mentor02", "mentor05"},
 }
 
 # --- Lessons learned: everyone in the programme reads its lessons, its mentors, coaches and

@@ -63,6 +63,18 @@ RECORD_KINDS: dict[str, tuple[Promise, Promise]] = {
     "reviews.review": (gettext_lazy("progress review"), gettext_lazy("progress reviews")),
     "reviews.instrument": (gettext_lazy("review instrument"), gettext_lazy("review instruments")),
     "concerns.concern": (gettext_lazy("concern"), gettext_lazy("concerns")),
+    "supervision.session": (
+        gettext_lazy("supervision session"),
+        gettext_lazy("supervision sessions"),
+    ),
+    "supervision.discussion": (
+        gettext_lazy("mentorship discussed in supervision"),
+        gettext_lazy("mentorships discussed in supervision"),
+    ),
+    "supervision.agreedaction": (
+        gettext_lazy("action from supervision"),
+        gettext_lazy("actions from supervision"),
+    ),
 }
 
 # Names the services give to what is not a model field.
@@ -101,6 +113,23 @@ PSEUDO_FIELDS: dict[str, Promise] = {
     "consent": gettext_lazy("consent"),
     "member": gettext_lazy("network member"),
     "reason": gettext_lazy("reason"),
+    "held_on": gettext_lazy("date"),
+    "format": gettext_lazy("format"),
+    "coach": gettext_lazy("coach"),
+    "mentors": gettext_lazy("mentors"),
+    "mentorships": gettext_lazy("mentorships"),
+    "mentorships_discussed": gettext_lazy("mentorships discussed"),
+    "facts": gettext_lazy("facts"),
+    "guidance": gettext_lazy("guidance"),
+    "wellbeing": gettext_lazy("wellbeing"),
+    "caseload": gettext_lazy("caseload"),
+    "hours": gettext_lazy("hours"),
+    "actions": gettext_lazy("actions"),
+    "confirmed_at": gettext_lazy("confirmation"),
+    "last_contact": gettext_lazy("last contact"),
+    "supervision_dates": gettext_lazy("supervision dates"),
+    "coverage": gettext_lazy("coverage"),
+    "wellbeing_alerts": gettext_lazy("wellbeing alerts"),
 }
 
 # The fixed phrases older events carry before a record reference ("for mentorships.mentorship
@@ -123,6 +152,8 @@ DETAIL_PHRASES: dict[str, Promise] = {
     "to reallocate": gettext_lazy("to reallocate"),
     "to record involvement in": gettext_lazy("to record involvement in"),
     "reviews of": gettext_lazy("reviews of"),
+    "with": gettext_lazy("with"),
+    "by": gettext_lazy("by"),
 }
 # Whole details the services and pages write, in the reader's language.
 FIXED_DETAILS: dict[str, Promise] = {
@@ -135,6 +166,7 @@ FIXED_DETAILS: dict[str, Promise] = {
     "confirmed": gettext_lazy("confirmed"),
     "discarded": gettext_lazy("discarded"),
     "replaced by a new draft": gettext_lazy("replaced by a new draft"),
+    "supervision form": gettext_lazy("supervision form"),
 }
 # Details with numbers in them: the pattern written, and the same in the reader's language.
 COUNTED_DETAILS: list[tuple[re.Pattern[str], Promise]] = [
@@ -166,6 +198,10 @@ COUNTED_DETAILS: list[tuple[re.Pattern[str], Promise]] = [
             r"(?P<present>\d+) present, (?P<removed>\d+) removed$"
         ),
         gettext_lazy("course session #%(id)s: %(present)s present, %(removed)s removed"),
+    ),
+    (
+        re.compile(r"^(?P<alerts>\d+) alerts in (?P<mails>\d+) e-mails$"),
+        gettext_lazy("%(alerts)s alerts in %(mails)s e-mails"),
     ),
 ]
 # Pages that wrote "mentorship #4" before they wrote the record's type in full.
@@ -236,6 +272,14 @@ PAGES: dict[str, Promise] = {
     "lesson_adopted": gettext_lazy("adopted lessons"),
     "audit_person": gettext_lazy("who looked at this person"),
     "audit_person_lookup": gettext_lazy("who looked at this person"),
+    "supervision_list": gettext_lazy("supervision sessions"),
+    "supervision_create": gettext_lazy("recording a supervision session"),
+    "supervision_detail": gettext_lazy("supervision session"),
+    "supervision_correct": gettext_lazy("correcting a supervision session"),
+    "supervision_confirm": gettext_lazy("confirming a supervision session"),
+    "supervision_action_done": gettext_lazy("finishing an action from supervision"),
+    "supervision_wellbeing": gettext_lazy("wellbeing over time"),
+    "supervision_overview": gettext_lazy("supervision of the mentors"),
 }
 REFERENCE = re.compile(r"\b([a-z]+\.[a-z]+) #(\d+)")
 

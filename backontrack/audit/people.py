@@ -29,6 +29,9 @@ PERSON_OF: dict[str, str] = {
     "reviews.review": "mentorship__mentee_id",
     "concerns.concern": "mentorship__mentee_id",
     "evaluation.followup": "mentee_id",
+    "supervision.session": "participants__discussions__mentorship__mentee_id",
+    "supervision.discussion": "mentorship__mentee_id",
+    "supervision.agreedaction": "participant__discussions__mentorship__mentee_id",
 }
 
 

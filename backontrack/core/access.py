@@ -1241,3 +1241,227 @@ def evaluation_programme_for(user: object, pk: int) -> Programme:
 
 def can_export_evaluation_data_set(user: object) -> bool:
     return has_role(user, Role.EVALUATOR)
+
+
+# --- Supervision (coach sessions, mentor wellbeing) -----------------------------------------
+# A coach supervises the mentors of the open mentorships whose coach they are. The coach reads
+# the sessions they held in full; each mentor reads their own part of a session (their own
+# mentorships' guidance, their own wellbeing), never another mentor's; the coordinator sees
+# that sessions happen (dates, format, coverage), never guidance nor wellbeing scores.
+
+from backontrack.supervision.models import (  # noqa: E402 - this block's own models
+    AgreedAction,
+    Discussion,
+    Participant,
+    Session,
+)
+
+
+def _coach_account(user: object) -> User | None:
+    active = _active(user)
+    if active is None or not active.has_role(Role.COACH):
+        return None
+    return active
+
+
+def supervised_mentors(user: object) -> QuerySet[Mentor]:
+    """The mentors this coach supervises: those of the open mentorships they coach, in the
+    programmes they take part in as coach."""
+    coach = _coach_account(user)
+    if coach is None:
+        return Mentor.objects.none()
+    coached = Mentorship.objects.filter(
+        coach__user=coach,
+        status__in=OPEN_MENTORSHIP_STATUSES,
+        programme_id__in=_taking_part(coach, Role.COACH),
+    ).exclude(coach__status="left")
+    return Mentor.objects.filter(pk__in=coached.values("mentor_id")).exclude(user=coach)
+
+
+def supervised_mentorships(user: object, mentor: Mentor) -> QuerySet[Mentorship]:
+    """The open mentorships of this mentor that the coach supervises: the only ones a session
+    with the mentor may discuss."""
+    coach = _coach_account(user)
+    if coach is None:
+        return Mentorship.objects.none()
+    return (
+        mentorships_visible_to(coach)
+        .filter(coach__user=coach, mentor=mentor, status__in=OPEN_MENTORSHIP_STATUSES)
+        .select_related("mentee", "programme")
+    )
+
+
+def can_record_supervision(user: object) -> bool:
+    """A coach who supervises at least one mentor records sessions with them."""
+    return supervised_mentors(user).exists()
+
+
+def supervision_sessions_visible_to(user: object) -> QuerySet:
+    """The sessions a coach held, in programmes they take part in as coach; the sessions a
+    mentor took part in, in programmes they take part in. Nobody else sees any (the
+    coordinator's overview is read through `supervision_overview_of`)."""
+    active = _active(user)
+    if active is None:
+        return Session.objects.none()
+    mine = Q(pk__in=[])
+    if active.has_role(Role.COACH):
+        mine |= Q(coach__user=active, programme_id__in=_taking_part(active, Role.COACH))
+    if active.has_role(Role.MENTOR) or active.has_role(Role.COACH):
+        mine |= Q(
+            participants__mentor__user=active,
+            programme_id__in=_taking_part(active, Role.MENTOR, Role.COACH),
+        )
+    return Session.objects.filter(mine).distinct()
+
+
+def supervision_session_for(user: object, pk: int) -> Session:
+    session = (
+        supervision_sessions_visible_to(user)
+        .select_related("coach", "programme", "recorded_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if session is None:
+        raise Http404
+    return session
+
+
+def is_coach_of_session(user: object, session: Session) -> bool:
+    coach = _coach_account(user)
+    return coach is not None and session.coach.user_id == coach.pk
+
+
+def supervision_parts_of(user: object, session: Session) -> QuerySet:
+    """The parts of the session this person reads: every mentor's for the coach who held it,
+    their own for a mentor."""
+    parts = Participant.objects.filter(
+        session__in=supervision_sessions_visible_to(user), session=session
+    ).select_related("mentor")
+    if is_coach_of_session(user, session):
+        return parts
+    return parts.filter(mentor__user=_active(user))
+
+
+def can_correct_supervision(user: object, session: Session) -> bool:
+    """The coach who held the session corrects it (the earlier version is kept)."""
+    return is_coach_of_session(user, session)
+
+
+def can_confirm_supervision(user: object, part: Participant) -> bool:
+    """A mentor confirms their own part of a session, once."""
+    account = _mentor_account(user)
+    return account is not None and part.mentor.user_id == account.pk and part.confirmed_at is None
+
+
+def can_read_supervision_guidance(user: object, discussion: Discussion) -> bool:
+    """The guidance given on a mentorship is read by the coach who gave it and by the mentor
+    it was given to. The coordinator does not read it: when concerns are merged, the lead adds
+    "unless a concern on that mentorship was escalated" here (issue #16, item 1)."""
+    account = _active(user)
+    if account is None:
+        return False
+    session = discussion.participant.session
+    if is_coach_of_session(account, session):
+        return True
+    return discussion.participant.mentor.user_id == account.pk and (
+        _mentor_account(account) is not None
+    )
+
+
+def can_see_wellbeing(user: object, mentor: Mentor) -> bool:
+    """A mentor's wellbeing scores are seen by the mentor and by a coach who supervises them;
+    never by the coordinator or another mentor."""
+    if is_own_mentor_profile(user, mentor):
+        return True
+    return supervised_mentors(user).filter(pk=mentor.pk).exists()
+
+
+def wellbeing_mentor_for(user: object, pk: int) -> Mentor:
+    mentor = Mentor.objects.select_related("user").filter(pk=pk).first()
+    if mentor is None or not can_see_wellbeing(user, mentor):
+        raise Http404
+    return mentor
+
+
+def agreed_actions_visible_to(user: object) -> QuerySet:
+    """The actions of the sessions a person sees: every one of the coach's sessions, a
+    mentor's own."""
+    active = _active(user)
+    if active is None:
+        return AgreedAction.objects.none()
+    sessions = supervision_sessions_visible_to(active)
+    held = Q(participant__session__coach__user=active) if active.has_role(Role.COACH) else Q()
+    own = Q(participant__mentor__user=active)
+    return AgreedAction.objects.filter(participant__session__in=sessions).filter(
+        (held | own) if held else own
+    )
+
+
+def can_mark_action_done(user: object, action: AgreedAction) -> bool:
+    """An open action is marked done by its owner (the mentor, or the coach) or the coach."""
+    if action.done_at is not None:
+        return False
+    session = action.participant.session
+    if is_coach_of_session(user, session):
+        return True
+    return action.owner == "mentor" and is_own_mentor_profile(user, action.participant.mentor)
+
+
+def agreed_action_for(user: object, pk: int) -> AgreedAction:
+    action = (
+        agreed_actions_visible_to(user)
+        .select_related("participant__session__coach", "participant__mentor")
+        .filter(pk=pk)
+        .first()
+    )
+    if action is None:
+        raise Http404
+    return action
+
+
+def supervision_discussions_of(user: object, mentorship: Mentorship) -> QuerySet:
+    """The sessions that discussed the mentorship, for its timeline: the coordinator sees each
+    (date, format, coach); the coach who held it and the mentor it was held with see theirs."""
+    active = _active(user)
+    if active is None or not mentorships_visible_to(active).filter(pk=mentorship.pk).exists():
+        return Discussion.objects.none()
+    discussions = Discussion.objects.filter(mentorship=mentorship).select_related(
+        "participant__session__coach", "participant__mentor"
+    )
+    if coordinates(active, mentorship.programme_id):
+        return discussions
+    return discussions.filter(
+        participant__session__in=supervision_sessions_visible_to(active)
+    ).filter(Q(participant__session__coach__user=active) | Q(participant__mentor__user=active))
+
+
+def can_see_supervision_overview(user: object) -> bool:
+    """The coordinator sees that sessions happen: dates and coverage, never their content."""
+    return has_role(user, Role.COORDINATOR)
+
+
+def supervision_overview_of(user: object) -> QuerySet:
+    """The sessions of the programmes the coordinator coordinates (dates, formats, who took
+    part and which mentorships were discussed; the view shows nothing more)."""
+    if not can_see_supervision_overview(user):
+        return Session.objects.none()
+    return Session.objects.filter(programme__in=programmes_coordinated_by(user))
+
+
+def own_supervision_part_for(user: object, session_pk: int) -> Participant:
+    """The person's own part of a session they took part in as mentor (404 otherwise)."""
+    account = _mentor_account(user)
+    if account is None:
+        raise Http404
+    part = (
+        Participant.objects.filter(
+            session__in=supervision_sessions_visible_to(user),
+            session_id=session_pk,
+            mentor__user=account,
+        )
+        .select_related("mentor", "session")
+        .first()
+    )
+    if part is None:
+        raise Http404
+    return part

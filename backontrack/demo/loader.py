@@ -40,6 +40,7 @@ from . import evaluation as evaluation_stories
 from . import lessons as lesson_stories
 from . import mentors as mentor_stories
 from . import mentorships as mentorship_stories
+from . import supervision as supervision_stories
 from .guard import NotADemoDatabase
 from .referrals import refer
 
@@ -248,6 +249,7 @@ def load_demo_data(*, password: str | None = None) -> bool:
     lesson_stories.load(today=timezone.localdate())
     _demo_account_request()
     evaluation_stories.load(today=timezone.localdate())
+    supervision_stories.load(today=timezone.localdate())
     return True
 
 

@@ -28,6 +28,7 @@ from backontrack.mentorships.alerts import Alert, audience_of, visible_alerts
 from backontrack.mentorships.models import OPEN_MENTORSHIP_STATUSES, MentorshipStatus
 from backontrack.mentorships.selectors import is_quiet, record_mentees, with_last_meeting
 from backontrack.referrals.models import OPEN_STATUSES, Status
+from backontrack.supervision import selectors as supervision
 
 HOME_ALERTS = 30
 HOME_FOLLOW_UPS = 5
@@ -179,3 +180,14 @@ def follow_up_summary(user: object) -> dict[str, object]:
     shown = due[:HOME_FOLLOW_UPS]
     evaluation_selectors.record_due_shown(user, shown)
     return {"due": shown, "count": len(due)}
+
+
+def supervision_summary(user: object) -> dict[str, object]:
+    """Supervision on the home page (templates/home/_*_supervision.html): the coach's
+    supervised mentors and own actions, the mentor's actions and sessions to confirm, the
+    coordinator's alerts about mentors' wellbeing and workload."""
+    return {
+        **supervision.coach_home(user),
+        **supervision.mentor_home(user),
+        **supervision.coordinator_alerts(user),
+    }

@@ -37,5 +37,6 @@ def home(request: HttpRequest) -> HttpResponse:
         **selectors.mentorship_summary(user),
         **selectors.concern_summary(user),
         **selectors.lessons_summary(user),
+        **selectors.supervision_summary(user),
     }
     return render(request, "home/home.html", context)

@@ -421,6 +421,7 @@ class TimelineFilterForm(forms.Form):
             ("review", _("Progress reviews")),
             ("check_in", _("Coordinator check-ins")),
             ("concern", _("Concerns")),
+            ("supervision", _("Supervision")),
         ],
     )
 

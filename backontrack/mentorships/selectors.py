@@ -279,6 +279,7 @@ TIMELINE_READS = (
     ("check_in", CheckIn._meta.label_lower, ["occurred_on", "how", "note"]),
     ("meeting", Meeting._meta.label_lower, ["facts", "assessment", "topics"]),
     ("concern", "concerns.concern", ["category", "severity", "status", "observed_at"]),
+    ("supervision", "supervision.discussion", ["held_on", "format", "coach"]),
 )
 
 
@@ -318,6 +319,13 @@ def timeline(user: object, mentorship: Mentorship, kind: str, page_number: str |
             (timezone.localdate(c.observed_at), c.pk, "concern", c)
             for c in access.concerns_on(user, mentorship)
         ]
+    if kind in ("", "supervision"):
+        for discussion in access.supervision_discussions_of(user, mentorship):
+            # The guidance is read on the session's page, by those who may read it.
+            discussion.readable = access.can_read_supervision_guidance(user, discussion)
+            entries.append(
+                (discussion.participant.session.held_on, discussion.pk, "supervision", discussion)
+            )
     # Newest day first; within a day, in the order things were recorded (a custody event
     # before the phase move it caused).
     entries.sort(key=lambda entry: (entry[0], _recorded(entry[3]), entry[1]), reverse=True)
