@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("backontrack.network.urls")),
     path("", include("backontrack.reviews.urls")),
     path("", include("backontrack.programmes.urls")),
+    path("", include("backontrack.disclosures.urls")),
 ]

@@ -27,6 +27,7 @@ PERSON_OF: dict[str, str] = {
     "network.networkmember": "mentee_id",
     "network.involvement": "member__mentee_id",
     "reviews.review": "mentorship__mentee_id",
+    "disclosures.disclosure": "mentee_id",
 }
 
 

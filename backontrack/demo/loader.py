@@ -35,6 +35,7 @@ from backontrack.programmes.models import (
 )
 from backontrack.referrals.models import Referral, Status
 
+from . import disclosures as disclosure_stories
 from . import mentors as mentor_stories
 from . import mentorships as mentorship_stories
 from .guard import NotADemoDatabase
@@ -126,6 +127,14 @@ PERSONAS: list[Persona] = [
         PRISON_SERVICE,
         (Role.COORDINATOR,),
         "coordinates the special mentoring scheme only; sees nothing of Back on Track's cases",
+    ),
+    Persona(
+        "coordinator2",
+        "Jakob",
+        "Mortensen",
+        PRISON_SERVICE,
+        (Role.COORDINATOR,),
+        "Back on Track's second coordinator; approves or refuses the disclosures others propose",
     ),
     *[
         Persona(
@@ -243,6 +252,7 @@ def load_demo_data(*, password: str | None = None) -> bool:
     mentor_stories.load(today=timezone.localdate())
     _demo_referrals()
     _demo_account_request()
+    disclosure_stories.load(today=timezone.localdate())
     return True
 
 
