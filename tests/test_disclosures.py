@@ -182,7 +182,7 @@ def test_a_second_coordinator_approves_with_password_and_code_and_the_snapshot_i
     )
     assert event.recipient == security().name
     assert event.actor_username == "coordinator2"
-    assert sorted(event.fields) == ["custody", "identity", "meeting_summary"]
+    assert sorted(event.fields) == ["sections", "snapshot"]
 
 
 def test_the_snapshot_is_stored_encrypted() -> None:

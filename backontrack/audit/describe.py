@@ -60,6 +60,7 @@ RECORD_KINDS: dict[str, tuple[Promise, Promise]] = {
     "network.involvement": (gettext_lazy("involvement"), gettext_lazy("involvements")),
     "reviews.review": (gettext_lazy("progress review"), gettext_lazy("progress reviews")),
     "reviews.instrument": (gettext_lazy("review instrument"), gettext_lazy("review instruments")),
+    "disclosures.disclosure": (gettext_lazy("disclosure"), gettext_lazy("disclosures")),
 }
 
 # Names the services give to what is not a model field.

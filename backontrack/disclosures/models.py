@@ -11,6 +11,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from backontrack.accounts.models import Organisation
@@ -48,8 +49,12 @@ class Status(models.TextChoices):
 
 
 class Disclosure(RowKeyed):
-    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="+")
-    mentee = models.ForeignKey(Mentee, on_delete=models.PROTECT, related_name="disclosures")
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="+"
+    )
+    mentee = models.ForeignKey(
+        Mentee, verbose_name=_("mentee"), on_delete=models.PROTECT, related_name="disclosures"
+    )
     recipient = models.ForeignKey(
         Organisation,
         verbose_name=_("recipient agency"),
@@ -69,20 +74,31 @@ class Disclosure(RowKeyed):
         _("status"), max_length=16, choices=Status.choices, default=Status.PROPOSED
     )
     proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("proposed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    proposed_at = models.DateTimeField(default=timezone.now)
+    proposed_at = models.DateTimeField(_("proposed"), default=timezone.now)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
     )
-    decided_at = models.DateTimeField(null=True)
+    decided_at = models.DateTimeField(_("decided"), null=True)
     refusal_reason = EncryptedTextField(_("reason for refusing"), blank=True)
     # JSON of the sections as they were on approval (disclosures/snapshot.py); never rebuilt.
-    snapshot = EncryptedTextField(blank=True)
+    snapshot = EncryptedTextField(_("what was released"), blank=True)
     revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
     )
-    revoked_at = models.DateTimeField(null=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True)
     version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
@@ -118,11 +134,17 @@ class Disclosure(RowKeyed):
         return str(Status(self.status).label)
 
     def section_labels(self) -> list[str]:
-        return [
-            str(SectionKind(s["kind"]).label) + (f" ({s['ref']})" if s.get("ref") else "")
-            for s in self.sections
-            if s.get("kind") in SectionKind.values
-        ]
+        """The sections in words; one that names a record says which (the meeting's date)."""
+        labels = []
+        for section in self.sections:
+            if section.get("kind") not in SectionKind.values:
+                continue
+            label = str(SectionKind(section["kind"]).label)
+            if section.get("on"):
+                on = date_format(date.fromisoformat(section["on"]), "SHORT_DATE_FORMAT")
+                label = f"{label} ({on})"
+            labels.append(label)
+        return labels
 
 
 class DisclosureRead(models.Model):

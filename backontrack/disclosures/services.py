@@ -163,7 +163,7 @@ def disclosure_approve(
         actor=actor,
         action=Action.DISCLOSE,
         obj=disclosure,
-        fields=[s["kind"] for s in disclosure.sections],
+        fields=["sections", "snapshot"],
         recipient=disclosure.recipient.name,
     )
     return disclosure
