@@ -34,12 +34,18 @@ def recipients() -> Any:
     return Organisation.objects.filter(is_active=True).exclude(kind__in=NOT_RECIPIENTS)
 
 
+# A meeting's summary is disclosed while it is recent: older ones say little of today.
+MEETING_DAYS = 180
+
+
 def meetings_to_disclose(actor: User, mentee: Mentee) -> Any:
-    """The held meetings of the person's mentorships the coordinator sees, newest first."""
+    """The held meetings of the last half year of the person's mentorships the coordinator
+    sees, newest first."""
     return Meeting.objects.filter(
         mentorship__in=access.mentorships_visible_to(actor),
         mentorship__mentee=mentee,
         outcome=Meeting.Outcome.HELD,
+        occurred_on__gte=timezone.localdate() - timedelta(days=MEETING_DAYS),
     ).order_by("-occurred_on", "-id")
 
 

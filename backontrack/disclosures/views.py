@@ -112,7 +112,7 @@ def disclosure_decide(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 proof = step_up(request, user=user, password=data["password"], code=data["code"])
             except StepUpFailed as failed:
-                form.add_error("code", str(failed))
+                form.add_error(None, str(failed))
             else:
                 done = save_or_say_why(
                     request,

@@ -66,7 +66,7 @@ def test_a_disclosure_goes_from_proposal_to_the_liaisons_inbox_and_is_revoked(
     second.get_by_label("Your password").fill("not-the-password")
     second.get_by_label("One-time code").fill(current_code("coordinator2"))
     second.get_by_role("button", name="Save the decision").click()
-    expect(second.get_by_text("is not right")).to_be_visible()
+    expect(second.get_by_text("is not right").first).to_be_visible()
     check_accessibility(second, axe_source, "disclosure-decide-refused-step-up")
     second.get_by_label("Approve the disclosure").check()
     second.get_by_label("Your password").fill(PASSWORD)
