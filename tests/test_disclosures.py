@@ -214,7 +214,9 @@ def test_approval_is_refused_without_the_right_password_and_code(
         data["code"] = "111111"
     response = signed_in_client("coordinator2").post(f"/disclosures/{disclosure.pk}/decide/", data)
     assert response.status_code == 200
-    assert "password or the one-time code is not right" in response.content.decode()
+    page = response.content.decode()
+    assert "password or the one-time code is not right" in page
+    assert f'value="{data["code"]}"' not in page
     disclosure.refresh_from_db()
     assert disclosure.status == Status.PROPOSED
     assert AuditEvent.objects.filter(
@@ -506,3 +508,23 @@ def test_the_lists_take_the_same_number_of_queries_with_more_disclosures(
     _more_disclosures(6)
     with django_assert_max_num_queries(len(few.captured_queries)):  # type: ignore[operator]
         assert client.get(url).status_code == 200
+
+
+def test_the_liaison_home_shows_programme_counts_with_small_numbers_suppressed() -> None:
+    from backontrack.home.selectors import programme_figures
+
+    small = Programme.objects.create(name="Small pilot")
+    mentorship = active()
+    Mentorship.objects.filter(pk=mentorship.pk).update(programme=small)
+    liaison = User.objects.get(username="liaison-ministry")
+    rows = {row["programme"]: row for row in programme_figures(liaison)}
+    assert rows["Small pilot"] == {
+        "programme": "Small pilot",
+        "referred": 0,
+        "ongoing": None,
+        "closed": 0,
+    }
+    page = signed_in_client("liaison-ministry").get("/").content.decode()
+    assert "Small pilot" in page and "fewer than 5" in page
+    assert mentorship.mentee.last_name not in page
+    assert programme_figures(User.objects.get(username="mentor05")) == []

@@ -53,6 +53,9 @@ def relation_to(actor: object, people: list[str]) -> str:
         return "coordinator"
     if "auditor" in roles:
         return "auditor"
+    if "liaison" in roles:
+        # A liaison reads a person only in a disclosure to their agency (core/access.py).
+        return "recipient"
     mentorships = apps.get_model("mentorships.Mentorship")._default_manager.filter(
         mentee_id__in=people
     )

@@ -1062,13 +1062,13 @@ def mentee_for_disclosures(user: object, pk: int) -> Mentee:
 
 def disclosures_noted_for(user: object, mentorship: Mentorship) -> QuerySet[Disclosure]:
     """That disclosures were made (when, to whom; never what), for the mentor and coach of
-    the mentorship when its programme says so, and for its coordinators."""
-    if not mentorships_visible_to(user).filter(pk=mentorship.pk).exists():
+    the mentorship when its programme says so. (Coordinators read them on the person's
+    record.)"""
+    if coordinates(user, mentorship.programme_id):
         return Disclosure.objects.none()
-    if (
-        not coordinates(user, mentorship.programme_id)
-        and not mentorship.programme.mentors_see_disclosures
-    ):
+    if not mentorship.programme.mentors_see_disclosures:
+        return Disclosure.objects.none()
+    if not mentorships_visible_to(user).filter(pk=mentorship.pk).exists():
         return Disclosure.objects.none()
     return (
         Disclosure.objects.filter(
@@ -1078,3 +1078,8 @@ def disclosures_noted_for(user: object, mentorship: Mentorship) -> QuerySet[Disc
         .select_related("recipient")
         .only("id", "decided_at", "status", "expires_on", "recipient__name", "proposed_at")
     )
+
+
+def can_see_programme_figures(user: object) -> bool:
+    """A liaison sees each programme's counts (small numbers suppressed), never a case."""
+    return is_liaison(user)

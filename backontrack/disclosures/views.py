@@ -113,6 +113,10 @@ def disclosure_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 proof = step_up(request, user=user, password=data["password"], code=data["code"])
             except StepUpFailed as failed:
                 form.add_error(None, str(failed))
+                # The code was tried: the form asks for the next one, not that one again.
+                sent = request.POST.copy()
+                sent["code"] = ""
+                form.data = sent
             else:
                 done = save_or_say_why(
                     request,

@@ -37,6 +37,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "own_readiness": selectors.own_readiness(user),
         **selectors.mentorship_summary(user),
         **_disclosures(user),
+        "programme_figures": selectors.programme_figures(user),
+        "smallest_shown": selectors.SMALLEST_SHOWN,
     }
     return render(request, "home/home.html", context)
 
