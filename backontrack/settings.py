@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "backontrack.lessons",
     "backontrack.evaluation",
     "backontrack.supervision",
+    "backontrack.disclosures",
     "backontrack.home",
     "backontrack.demo",
     "django.contrib.auth",
@@ -243,6 +244,15 @@ BACKONTRACK_SIGNIN_LINK_HOURS = int(os.environ.get("BACKONTRACK_SIGNIN_LINK_HOUR
 BACKONTRACK_RE_ENTRY_DAYS = int(os.environ.get("BACKONTRACK_RE_ENTRY_DAYS", "90"))
 # Screening checks and training sign-offs that run out within this many days are flagged.
 BACKONTRACK_EXPIRY_WARNING_DAYS = int(os.environ.get("BACKONTRACK_EXPIRY_WARNING_DAYS", "60"))
+# The legal bases a disclosure may name (backontrack/disclosures/legal_bases.py, decision
+# 0024): empty for the Danish defaults, else codes of the defaults or `code=Label` entries,
+# separated by semicolons. A disclosure is approved for at most this many days.
+BACKONTRACK_DISCLOSURE_LEGAL_BASES = [
+    item.strip()
+    for item in os.environ.get("BACKONTRACK_DISCLOSURE_LEGAL_BASES", "").split(";")
+    if item.strip()
+]
+BACKONTRACK_DISCLOSURE_MAX_DAYS = int(os.environ.get("BACKONTRACK_DISCLOSURE_MAX_DAYS", "365"))
 
 # --- Sessions -------------------------------------------------------------------------------
 BACKONTRACK_SESSION_IDLE_MINUTES = int(os.environ.get("BACKONTRACK_SESSION_IDLE_MINUTES", "15"))

@@ -22,4 +22,5 @@ urlpatterns = [
     path("", include("backontrack.lessons.urls")),
     path("", include("backontrack.evaluation.urls")),
     path("", include("backontrack.supervision.urls")),
+    path("", include("backontrack.disclosures.urls")),
 ]

@@ -22,6 +22,7 @@ from backontrack.audit import purposes
 from backontrack.audit.models import Action, AuditEventSubject
 from backontrack.concerns.models import Concern
 from backontrack.demo.loader import PERSONAS
+from backontrack.disclosures.models import Disclosure
 from backontrack.lessons.models import Lesson
 from backontrack.mentees.models import Consent, Mentee
 from backontrack.mentors.models import Course, CourseSession, DraftProposal, Mentor, PoolDraft
@@ -70,6 +71,12 @@ COACHES = "the coaches of open mentorships"
 SESSION_PEOPLE = "the session's coach and mentor"
 SESSION_COACH = "the session's coach"
 WELLBEING_READERS = "the mentor and their coaches"
+# A proposal coordinator made: only another coordinator of the programme decides it.
+SECOND_COORDINATOR = "a second coordinator of the programme"
+LIAISONS = "every liaison"
+# The demo disclosure went to the security service.
+ITS_RECIPIENT = "the recipient agency's liaison"
+COORDINATOR_OR_AUDITOR = "coordinator or auditor"
 
 
 # The demo rows are loaded once per session and every test here rolls back, so their ids
@@ -126,6 +133,12 @@ def _ids() -> dict[str, str]:
         "supervision_action": str(
             AgreedAction.objects.filter(participant__session=_first_session()).earliest("id").pk
         ),
+        # The demo's disclosure to the security service that its liaison has read, and the
+        # proposal coordinator made that waits for coordinator2 (docs/guide/demo.md).
+        "disclosure": str(
+            Disclosure.objects.filter(status="approved", reads__isnull=False).first().pk  # type: ignore[union-attr]
+        ),
+        "proposed_disclosure": str(Disclosure.objects.get(status="proposed").pk),
     }
 
 
@@ -320,6 +333,16 @@ MATRIX: dict[str, tuple[str, str]] = {
     "supervision_confirm": ("/supervision/{supervision}/confirm/", POST_ONLY),
     "supervision_action_done": ("/supervision/actions/{supervision_action}/done/", POST_ONLY),
     "supervision_wellbeing": ("/supervision/mentors/{mentor}/wellbeing/", WELLBEING_READERS),
+    # Disclosures: the programme's coordinators; a second one decides; the recipient's
+    # liaison reads; the auditor reads the person's list.
+    "disclosure_list": ("/disclosures/", COORDINATOR_ONLY),
+    "disclosure_detail": ("/disclosures/{disclosure}/", ITS_COORDINATOR),
+    "disclosure_decide": ("/disclosures/{proposed_disclosure}/decide/", SECOND_COORDINATOR),
+    "disclosure_revoke": ("/disclosures/{disclosure}/revoke/", ITS_COORDINATOR),
+    "disclosure_inbox": ("/disclosures/inbox/", LIAISONS),
+    "disclosure_received": ("/disclosures/inbox/{disclosure}/", ITS_RECIPIENT),
+    "mentee_disclosures": ("/mentees/{mentee}/disclosures/", COORDINATOR_OR_AUDITOR),
+    "disclosure_propose": ("/mentees/{mentee}/disclosures/new/", COORDINATOR_ONLY),
 }
 ALLOWED = {
     ADMIN_ONLY: {"admin"},
@@ -340,6 +363,9 @@ ALLOWED = {
     SESSION_PEOPLE: {"mentor02", "mentor03"},
     SESSION_COACH: {"mentor02"},
     WELLBEING_READERS: {"mentor01", "mentor02", "mentor05"},
+    LIAISONS: {"liaison-ministry", "liaison-security"},
+    ITS_RECIPIENT: {"liaison-security"},
+    COORDINATOR_OR_AUDITOR: {"coordinator", "auditor"},
 }
 
 # --- Lessons learned: everyone in the programme reads its lessons, its mentors, coaches and
@@ -400,6 +426,8 @@ PROGRAMME_SCOPED = {
     "concern",
     "concern_triaged",
     "lesson",
+    "disclosure",
+    "proposed_disclosure",
 }
 
 
@@ -408,8 +436,18 @@ def _scoped(path: str) -> bool:
 
 
 def _allowed(access: str, path: str) -> set[str] | None:
-    """Who may GET the path: a coordinator of another programme is allowed wherever the
-    programme's coordinator is, except on a record of the programme."""
+    """Who may GET the path: Back on Track's second coordinator wherever its first is; a
+    coordinator of another programme wherever the programme's coordinator is, except on a
+    record of the programme."""
+    if access == SECOND_COORDINATOR:
+        return {"coordinator2"}
+    allowed = _allowed_before_the_second_coordinator(access, path)
+    if allowed is not None and "coordinator" in allowed:
+        return allowed | {"coordinator2"}
+    return allowed
+
+
+def _allowed_before_the_second_coordinator(access: str, path: str) -> set[str] | None:
     if access == ITS_PEOPLE:
         allowed = _people(coach=True)
     elif access == ITS_RECORDERS:
@@ -543,10 +581,11 @@ def test_each_persona_gets_exactly_what_the_matrix_says(name: str, username: str
 
 # Where every persona must get the same answer (not found), one persona of each set of roles
 # answers for the others who hold the same roles, and the active mentorship's own mentor and
-# coach (mentor03 and mentor02, docs/guide/demo.md) answer for themselves: the record is theirs.
+# coach (mentor03 and mentor02, docs/guide/demo.md) answer for themselves: the record is theirs,
+# as does the security service's liaison, to whose agency the demo's disclosure went.
 ONE_OF_EACH_KIND = sorted(
     set({persona.roles: persona.username for persona in reversed(PERSONAS)}.values())
-    | {"mentor02", "mentor03"}
+    | {"mentor02", "mentor03", "liaison-security"}
 )
 
 
@@ -556,6 +595,10 @@ NOT_BY_PROGRAMME = {
     ("referral_detail", "referrer"),
     ("referral_move", "referrer"),
     ("audit_person", "auditor"),
+    # What was disclosed to an agency stays its liaisons' to read, whatever the programme;
+    # the auditor answers for every disclosure about a person.
+    ("disclosure_received", "liaison-security"),
+    ("mentee_disclosures", "auditor"),
 }
 
 
@@ -568,7 +611,7 @@ def test_another_programmes_records_are_not_found(name: str, username: str) -> N
     persona gets 404 (the referrer still sees what they sent; the auditor still answers who
     looked at the person)."""
     elsewhere = Programme.objects.create(name="Elsewhere")
-    for model in (Mentee, Referral, Mentorship, PoolDraft, Course, Lesson):
+    for model in (Mentee, Referral, Mentorship, PoolDraft, Course, Lesson, Disclosure):
         model.objects.update(programme=elsewhere)
     path, access = MATRIX[name]
     ids = _ids()

@@ -320,7 +320,7 @@ def test_each_person_sees_only_the_mentorships_that_are_theirs() -> None:
     mentor, coach = username(mentorship), username(mentorship, "coach")
     url = f"/mentorships/{mentorship.pk}/"
     for name in PERSONA_NAMES:
-        expected = 200 if name in {"coordinator", mentor, coach} else 404
+        expected = 200 if name in {"coordinator", "coordinator2", mentor, coach} else 404
         assert signed_in_client(name).get(url).status_code == expected, name
     # The coach reads but does not record.
     coach_client = signed_in_client(coach)

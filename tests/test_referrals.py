@@ -220,7 +220,7 @@ def test_every_move_is_allowed_only_to_the_roles_in_the_table(username: str) -> 
         # The programme's coordinator makes the coordinator's moves (not the coordinator of
         # another programme); the referrer who made the referral those of a referrer.
         expected = to_status not in services.MOVES_WITH_THEIR_OWN_SERVICE and (
-            (Role.COORDINATOR in roles and username == "coordinator")
+            (Role.COORDINATOR in roles and username in {"coordinator", "coordinator2"})
             or (Role.REFERRER in roles and username == "referrer")
         )
         try:
@@ -438,7 +438,9 @@ def test_acceptance_needs_recorded_consent_and_lost_consent_stops_it(referrer: C
     assert consent.withdrawn_on == date(2026, 11, 20)
 
 
-@pytest.mark.parametrize("username", [n for n in PERSONA_NAMES if n != "coordinator"])
+@pytest.mark.parametrize(
+    "username", [n for n in PERSONA_NAMES if n not in {"coordinator", "coordinator2"}]
+)
 def test_only_the_coordinator_screens_and_accepts(username: str, referrer: Client) -> None:
     referral = _in_screening(referrer)
     actor = User.objects.get(username=username)

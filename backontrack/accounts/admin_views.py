@@ -165,6 +165,7 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 organisation=data["organisation"],
                 roles=data["roles"],
                 language=data["language"] or None,
+                person_key=data["person_key"],
             )
         except services.AccountRefused as error:
             form.add_error("email", str(error))

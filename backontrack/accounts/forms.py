@@ -210,6 +210,18 @@ class UserForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
     organisation = ModelChoiceField(
         label=_("Organisation"), queryset=Organisation.objects.filter(is_active=True)
     )
+    person_key = forms.RegexField(
+        label=_("Same person as another account"),
+        max_length=40,
+        required=False,
+        regex=r"^[A-Za-z0-9._-]*$",
+        help_text=_(
+            "When one person holds two accounts, give both the same short code (for example "
+            "their staff number): the person then never approves their own proposal from the "
+            "other account. Leave empty otherwise."
+        ),
+        error_messages={"invalid": _("Use only letters, digits, dots, hyphens and underscores.")},
+    )
     roles = forms.MultipleChoiceField(
         label=_("Roles"),
         choices=role_choices,
@@ -236,6 +248,7 @@ class UserForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
                     "email": instance.email,
                     "language": instance.language,
                     "organisation": instance.organisation,
+                    "person_key": instance.person_key,
                     "roles": [*instance.roles, *sorted(pending_roles(instance))],
                     "version": instance.version,
                 },
@@ -257,6 +270,8 @@ class UserForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
                 )
         else:
             self.fields["version"].required = False
+            # A second account of a person is linked once both exist (on the edit page).
+            del self.fields["person_key"]
 
     def clean_username(self) -> str:
         username: str = self.cleaned_data["username"]

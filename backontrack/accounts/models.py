@@ -108,6 +108,20 @@ class User(AbstractUser):
         choices=settings.LANGUAGES,
         default=settings.LANGUAGE_CODE,
     )
+    # One person holding two accounts (a coordinator's second account, say) carries the same
+    # key on both, set by the administrator: a rule of "a second person" (the approval of a
+    # disclosure) counts the key, not the account.
+    person_key = models.CharField(
+        _("person"),
+        max_length=40,
+        blank=True,
+        db_index=True,
+        help_text=_(
+            "The same short code on every account of one person, so that the person never "
+            "approves their own proposal from another account. Leave empty for a person with "
+            "one account."
+        ),
+    )
     version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta(AbstractUser.Meta):
@@ -131,6 +145,14 @@ class User(AbstractUser):
 
     def has_role(self, role: str) -> bool:
         return role in self.roles
+
+    def is_same_person(self, other: "User | None") -> bool:
+        """The same account, or another account of the same person (the same person key)."""
+        if other is None:
+            return False
+        return self.pk == other.pk or (
+            bool(self.person_key) and self.person_key == other.person_key
+        )
 
     def role_labels(self) -> list[str]:
         return [str(Role(role).label) for role in self.roles]

@@ -238,6 +238,7 @@ def user_update(
     organisation: Organisation,
     roles: Iterable[str],
     language: str | None = None,
+    person_key: str | None = None,
 ) -> User:
     """Save an administrator's edit. New roles that need approval, and a new e-mail address
     on an account that reads cases or the audit trail, wait for a second person."""
@@ -249,6 +250,7 @@ def user_update(
         "last_name": user.last_name,
         "organisation": user.organisation_id,
         "language": user.language,
+        "person_key": user.person_key,
         "roles": set(user.roles),
     }
     email_changed = email.lower() != user.email.lower()
@@ -267,13 +269,25 @@ def user_update(
     user.last_name = last_name
     user.organisation = organisation
     user.language = language
-    user.save(update_fields=["first_name", "last_name", "organisation", "language", "version"])
+    if person_key is not None:
+        user.person_key = person_key.strip()
+    user.save(
+        update_fields=[
+            "first_name",
+            "last_name",
+            "organisation",
+            "language",
+            "person_key",
+            "version",
+        ]
+    )
     _set_roles(actor=actor, user=user, wanted=wanted)
     after = {
         "first_name": first_name,
         "last_name": last_name,
         "organisation": organisation.pk,
         "language": language,
+        "person_key": user.person_key,
         "roles": set(user.role_grants.values_list("role", flat=True)),
     }
     changed = [name for name in before if before[name] != after[name]]

@@ -75,6 +75,7 @@ RECORD_KINDS: dict[str, tuple[Promise, Promise]] = {
         gettext_lazy("action from supervision"),
         gettext_lazy("actions from supervision"),
     ),
+    "disclosures.disclosure": (gettext_lazy("disclosure"), gettext_lazy("disclosures")),
 }
 
 # Names the services give to what is not a model field.
@@ -216,6 +217,7 @@ RELATIONS: dict[str, Promise] = {
     "coach": gettext_lazy("supervising coach"),
     "referrer": gettext_lazy("referred the person"),
     "auditor": gettext_lazy("data-protection audit"),
+    "recipient": gettext_lazy("liaison of the recipient agency"),
 }
 # What the person was doing on the pages that show people.
 PAGES: dict[str, Promise] = {
@@ -255,6 +257,14 @@ PAGES: dict[str, Promise] = {
     "meeting_create": gettext_lazy("recording a meeting"),
     "meeting_edit": gettext_lazy("editing a meeting"),
     "network": gettext_lazy("family and network"),
+    "disclosure_list": gettext_lazy("disclosures"),
+    "disclosure_detail": gettext_lazy("disclosure"),
+    "disclosure_decide": gettext_lazy("deciding on a disclosure"),
+    "disclosure_revoke": gettext_lazy("revoking a disclosure"),
+    "disclosure_inbox": gettext_lazy("disclosures to the agency"),
+    "disclosure_received": gettext_lazy("a disclosure to the agency"),
+    "mentee_disclosures": gettext_lazy("disclosures about the person"),
+    "disclosure_propose": gettext_lazy("proposing a disclosure"),
     "network_member_create": gettext_lazy("adding to the network"),
     "network_member_edit": gettext_lazy("network member"),
     "network_member_withdraw": gettext_lazy("consent withdrawal"),

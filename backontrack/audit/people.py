@@ -32,6 +32,7 @@ PERSON_OF: dict[str, str] = {
     "supervision.session": "participants__discussions__mentorship__mentee_id",
     "supervision.discussion": "mentorship__mentee_id",
     "supervision.agreedaction": "participant__discussions__mentorship__mentee_id",
+    "disclosures.disclosure": "mentee_id",
 }
 
 
@@ -57,6 +58,9 @@ def relation_to(actor: object, people: list[str]) -> str:
         return "coordinator"
     if "auditor" in roles:
         return "auditor"
+    if "liaison" in roles:
+        # A liaison reads a person only in a disclosure to their agency (core/access.py).
+        return "recipient"
     mentorships = apps.get_model("mentorships.Mentorship")._default_manager.filter(
         mentee_id__in=people
     )

@@ -19,6 +19,8 @@ from backontrack.accounts.models import AccountRequest, Role, SignInLink, User
 from backontrack.audit import context as audit_context
 from backontrack.audit.models import AuditEvent, AuditEventSubject
 from backontrack.concerns.models import Concern, ConcernRevision
+from backontrack.disclosures.models import Disclosure
+from backontrack.disclosures.models import Status as DisclosureStatus
 from backontrack.lessons.models import MOVES, Lesson, LessonStatus
 from backontrack.mentees.models import Consent, CustodyEvent, Mentee
 from backontrack.mentors.models import (
@@ -932,6 +934,10 @@ def navigation_for(user: object) -> list[NavItem]:
         items.append(NavItem("my_mentor_profile", _("My mentor profile")))
     if can_approve_account_changes(user):
         items.append(NavItem("approval_list", _("Approvals")))
+    if has_role(user, Role.COORDINATOR):
+        items.append(NavItem("disclosure_list", _("Disclosures")))
+    elif is_liaison(user):
+        items.append(NavItem("disclosure_inbox", _("Disclosures")))
     if can_manage_programmes(user) or has_role(user, Role.COORDINATOR):
         items.append(NavItem("programme_list", _("Programmes")))
     if can_administer_accounts(user):
@@ -1465,3 +1471,139 @@ def own_supervision_part_for(user: object, session_pk: int) -> Participant:
     if part is None:
         raise Http404
     return part
+
+
+# --- Disclosures ----------------------------------------------------------------------------
+# A disclosure releases chosen sections of one person's case to one agency (the disclosures
+# app). The programme's coordinators propose, decide (never their own proposal, from any
+# account of theirs) and revoke; the agency's liaisons read the frozen snapshot of an
+# approved one until it expires or is revoked, and nothing else of any case; the auditor
+# reads the record of every disclosure.
+
+
+def disclosures_visible_to(user: object) -> QuerySet[Disclosure]:
+    """The disclosures of the programmes the user coordinates, in every state."""
+    active = _active(user)
+    if active is None or not active.has_role(Role.COORDINATOR):
+        return Disclosure.objects.none()
+    return Disclosure.objects.filter(programme_id__in=_taking_part(active, Role.COORDINATOR))
+
+
+def disclosure_for(user: object, pk: int) -> Disclosure:
+    disclosure = (
+        disclosures_visible_to(user)
+        .select_related("mentee", "recipient", "programme", "proposed_by", "decided_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if disclosure is None:
+        raise Http404
+    return disclosure
+
+
+def is_liaison(user: object) -> bool:
+    """A liaison of an agency: reads what was disclosed to it, never a case."""
+    active = _active(user)
+    return (
+        active is not None and active.has_role(Role.LIAISON) and active.organisation_id is not None
+    )
+
+
+def disclosures_received_by(user: object) -> QuerySet[Disclosure]:
+    """What was released to the liaison's agency: approved disclosures (revoked and expired
+    ones too, shown without their content). Never a proposal or a refusal."""
+    active = _active(user)
+    if active is None or not is_liaison(active):
+        return Disclosure.objects.none()
+    return Disclosure.objects.filter(
+        recipient_id=active.organisation_id,
+        status__in=[DisclosureStatus.APPROVED, DisclosureStatus.REVOKED],
+    )
+
+
+def disclosure_received_for(user: object, pk: int) -> Disclosure:
+    disclosure = disclosures_received_by(user).select_related("recipient").filter(pk=pk).first()
+    if disclosure is None:
+        raise Http404
+    return disclosure
+
+
+def can_read_disclosed_content(user: object, disclosure: Disclosure) -> bool:
+    """A liaison of the recipient reads the snapshot while it is approved and not expired."""
+    return (
+        is_liaison(user)
+        and disclosure.recipient_id == getattr(user, "organisation_id", None)
+        and disclosure.status == DisclosureStatus.APPROVED
+        and not disclosure.is_expired()
+    )
+
+
+def can_propose_disclosure(user: object, mentee: Mentee) -> bool:
+    """A coordinator who sees the person proposes releasing parts of their case."""
+    return can_manage_mentees(user) and mentees_visible_to(user).filter(pk=mentee.pk).exists()
+
+
+def can_decide_disclosure(user: object, disclosure: Disclosure) -> bool:
+    """A second coordinator of the programme decides: never the proposer, nor another
+    account of the same person (accounts.User.person_key)."""
+    active = _active(user)
+    return (
+        active is not None
+        and coordinates(active, disclosure.programme_id)
+        and disclosure.status == DisclosureStatus.PROPOSED
+        and not active.is_same_person(disclosure.proposed_by)
+    )
+
+
+def can_revoke_disclosure(user: object, disclosure: Disclosure) -> bool:
+    """Any coordinator of the programme takes back an approved disclosure before it expires."""
+    return (
+        coordinates(user, disclosure.programme_id)
+        and disclosure.status == DisclosureStatus.APPROVED
+        and not disclosure.is_expired()
+    )
+
+
+def disclosures_about(user: object, mentee: Mentee) -> QuerySet[Disclosure]:
+    """Every disclosure made about the person: for their programmes' coordinators and for
+    the auditor."""
+    if can_read_audit_trail(user) or (
+        can_manage_mentees(user) and mentees_visible_to(user).filter(pk=mentee.pk).exists()
+    ):
+        found = Disclosure.objects.filter(mentee=mentee)
+    else:
+        return Disclosure.objects.none()
+    return found.select_related("recipient", "proposed_by", "decided_by", "revoked_by")
+
+
+def mentee_for_disclosures(user: object, pk: int) -> Mentee:
+    """The person whose disclosures are listed: the coordinator's own, or, for the auditor,
+    once they have said why they look at this person."""
+    if can_read_audit_trail(user):
+        return mentee_for_audit(user, pk)
+    return mentee_for(user, pk)
+
+
+def disclosures_noted_for(user: object, mentorship: Mentorship) -> QuerySet[Disclosure]:
+    """That disclosures were made (when, to whom; never what), for the mentor and coach of
+    the mentorship when its programme says so. (Coordinators read them on the person's
+    record.)"""
+    if coordinates(user, mentorship.programme_id):
+        return Disclosure.objects.none()
+    if not mentorship.programme.mentors_see_disclosures:
+        return Disclosure.objects.none()
+    if not mentorships_visible_to(user).filter(pk=mentorship.pk).exists():
+        return Disclosure.objects.none()
+    return (
+        Disclosure.objects.filter(
+            mentee_id=mentorship.mentee_id,
+            status__in=[DisclosureStatus.APPROVED, DisclosureStatus.REVOKED],
+        )
+        .select_related("recipient")
+        .only("id", "decided_at", "status", "expires_on", "recipient__name", "proposed_at")
+    )
+
+
+def can_see_programme_figures(user: object) -> bool:
+    """A liaison sees each programme's counts (small numbers suppressed), never a case."""
+    return is_liaison(user)

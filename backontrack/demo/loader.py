@@ -36,6 +36,7 @@ from backontrack.programmes.models import (
 from backontrack.referrals.models import Referral, Status
 
 from . import concerns as concern_stories
+from . import disclosures as disclosure_stories
 from . import evaluation as evaluation_stories
 from . import lessons as lesson_stories
 from . import mentors as mentor_stories
@@ -130,6 +131,14 @@ PERSONAS: list[Persona] = [
         PRISON_SERVICE,
         (Role.COORDINATOR,),
         "coordinates the special mentoring scheme only; sees nothing of Back on Track's cases",
+    ),
+    Persona(
+        "coordinator2",
+        "Jakob",
+        "Mortensen",
+        PRISON_SERVICE,
+        (Role.COORDINATOR,),
+        "Back on Track's second coordinator; approves or refuses the disclosures others propose",
     ),
     *[
         Persona(
@@ -250,6 +259,7 @@ def load_demo_data(*, password: str | None = None) -> bool:
     _demo_account_request()
     evaluation_stories.load(today=timezone.localdate())
     supervision_stories.load(today=timezone.localdate())
+    disclosure_stories.load(today=timezone.localdate())
     return True
 
 

@@ -3,7 +3,7 @@ where they name people, recorded in the audit trail in the same call."""
 
 from datetime import timedelta
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from backontrack.accounts.models import User
@@ -13,6 +13,7 @@ from backontrack.concerns.selectors import own_concerns_for_home, untriaged_for_
 from backontrack.core.access import (
     can_manage_training,
     can_screen_referrals,
+    can_see_programme_figures,
     courses_visible_to,
     mentors_visible_to,
     mentorships_visible_to,
@@ -25,9 +26,15 @@ from backontrack.lessons import selectors as lessons
 from backontrack.mentors.models import CourseSession, MentorStatus
 from backontrack.mentors.readiness import readiness_for, sign_offs_waiting
 from backontrack.mentorships.alerts import Alert, audience_of, visible_alerts
-from backontrack.mentorships.models import OPEN_MENTORSHIP_STATUSES, MentorshipStatus
+from backontrack.mentorships.models import (
+    ONGOING,
+    OPEN_MENTORSHIP_STATUSES,
+    Mentorship,
+    MentorshipStatus,
+)
 from backontrack.mentorships.selectors import is_quiet, record_mentees, with_last_meeting
-from backontrack.referrals.models import OPEN_STATUSES, Status
+from backontrack.programmes.models import Programme, ProgrammeStatus
+from backontrack.referrals.models import OPEN_STATUSES, Referral, Status
 from backontrack.supervision import selectors as supervision
 
 HOME_ALERTS = 30
@@ -191,3 +198,45 @@ def supervision_summary(user: object) -> dict[str, object]:
         **supervision.mentor_home(user),
         **supervision.coordinator_alerts(user),
     }
+
+
+# Counts below this are shown as "fewer than" it: a small number can point to a person.
+SMALLEST_SHOWN = 5
+
+
+def _suppressed(count: int) -> int | None:
+    """The count, or None when it is small enough to point to someone (zero is shown)."""
+    return None if 0 < count < SMALLEST_SHOWN else count
+
+
+def programme_figures(user: object) -> list[dict[str, object]]:
+    """Each active programme's counts for a liaison: referrals this year, mentorships under
+    way, and mentorships closed this year, each suppressed when small."""
+    if not can_see_programme_figures(user):
+        return []
+    year = timezone.localdate().year
+    programmes = Programme.objects.filter(status=ProgrammeStatus.ACTIVE).only("id", "name")
+    referred = dict(
+        Referral.objects.filter(referred_on__year=year)
+        .values_list("programme_id")
+        .annotate(n=Count("id"))
+    )
+    ongoing = dict(
+        Mentorship.objects.filter(status__in=ONGOING)
+        .values_list("programme_id")
+        .annotate(n=Count("id"))
+    )
+    closed = dict(
+        Mentorship.objects.filter(status=MentorshipStatus.CLOSED, closed_on__year=year)
+        .values_list("programme_id")
+        .annotate(n=Count("id"))
+    )
+    return [
+        {
+            "programme": programme.name,
+            "referred": _suppressed(referred.get(programme.pk, 0)),
+            "ongoing": _suppressed(ongoing.get(programme.pk, 0)),
+            "closed": _suppressed(closed.get(programme.pk, 0)),
+        }
+        for programme in programmes
+    ]

@@ -1,7 +1,7 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from backontrack.accounts.models import Role
+from backontrack.accounts.models import Role, User
 from backontrack.accounts.selectors import account_oversight, admin_summary, approvals_waiting
 from backontrack.accounts.services import pending_roles
 from backontrack.core.access import (
@@ -10,8 +10,10 @@ from backontrack.core.access import (
     can_manage_training,
     can_read_audit_trail,
     can_screen_referrals,
+    is_liaison,
     signed_in_user,
 )
+from backontrack.disclosures import selectors as disclosures
 
 from . import selectors
 
@@ -38,5 +40,19 @@ def home(request: HttpRequest) -> HttpResponse:
         **selectors.concern_summary(user),
         **selectors.lessons_summary(user),
         **selectors.supervision_summary(user),
+        **_disclosures(user),
+        "programme_figures": selectors.programme_figures(user),
+        "smallest_shown": selectors.SMALLEST_SHOWN,
     }
     return render(request, "home/home.html", context)
+
+
+def _disclosures(user: User) -> dict[str, object]:
+    """The liaison's inbox of disclosures to their agency; the coordinator's proposals
+    waiting for a second coordinator."""
+    return {
+        "disclosure_inbox": disclosures.inbox_summary(user) if is_liaison(user) else None,
+        "disclosures_waiting": (
+            disclosures.waiting_for_decision(user) if can_screen_referrals(user) else 0
+        ),
+    }

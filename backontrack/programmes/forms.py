@@ -2,6 +2,7 @@ from typing import Any
 
 from django import forms
 from django.core.validators import BaseValidator, MaxValueValidator, MinValueValidator
+from django.db.models import BooleanField
 from django.utils.translation import gettext_lazy as _
 
 from backontrack.accounts.models import Organisation, Role, User
@@ -41,7 +42,7 @@ class ProgrammeForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
 
 
 class SettingsForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
-    """Every setting of the programme, as a whole number within the model's limits."""
+    """Every setting of the programme: a whole number within the model's limits, or yes/no."""
 
     def __init__(self, *args: Any, instance: Programme, **kwargs: Any) -> None:
         kwargs.setdefault(
@@ -52,6 +53,11 @@ class SettingsForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
         for name in SETTINGS:
             field = setting_field(name)
             label = str(field.verbose_name)
+            if isinstance(field, BooleanField):
+                self.fields[name] = forms.BooleanField(
+                    label=label[:1].upper() + label[1:], help_text=field.help_text, required=False
+                )
+                continue
             limits = {
                 type(v): v.limit_value for v in field.validators if isinstance(v, BaseValidator)
             }

@@ -50,6 +50,11 @@ def _role(code: str) -> str:
     return str(Role(code).label) if code in Role.values else code
 
 
+def _setting_value(value: str) -> str:
+    """A number as it is; a yes/no setting (stored as True or False) in words."""
+    return {"True": str(_("yes")), "False": str(_("no"))}.get(value, value)
+
+
 def worded(change: ProgrammeChange, organisations: dict[str, str]) -> str:
     member = change.member.get_full_name() if change.member else ""
     if change.kind == ProgrammeChange.Kind.CREATED:
@@ -57,8 +62,8 @@ def worded(change: ProgrammeChange, organisations: dict[str, str]) -> str:
     if change.kind == ProgrammeChange.Kind.SETTING and change.field in SETTINGS:
         return _("Setting “%(setting)s” changed from %(old)s to %(new)s.") % {
             "setting": setting_field(change.field).verbose_name,
-            "old": change.old_value,
-            "new": change.new_value,
+            "old": _setting_value(change.old_value),
+            "new": _setting_value(change.new_value),
         }
     if change.kind == ProgrammeChange.Kind.DETAILS and change.field == "description":
         return _("The description was changed.")

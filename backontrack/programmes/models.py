@@ -110,6 +110,7 @@ SETTINGS = (
     "triage_hours_high",
     "triage_minutes_immediate",
     "pool_draft_days",
+    "mentors_see_disclosures",
 )
 
 
@@ -242,6 +243,16 @@ class Programme(models.Model):
         _("days a closed pool draft is kept"),
         default_pool_draft_days,
         _("Confirmed and discarded pool drafts are removed this many days after they closed."),
+    )
+
+    mentors_see_disclosures = models.BooleanField(
+        _("mentors see that a disclosure was made"),
+        default=False,
+        help_text=_(
+            "If ticked, a mentorship's mentor and coach see that information about their mentee "
+            "was disclosed to an agency, when and to whom, never what. Off by default: a "
+            "mentee who learns that their mentor reports to the security service stops talking."
+        ),
     )
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

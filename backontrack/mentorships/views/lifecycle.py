@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from backontrack.accounts.models import Role
 from backontrack.core import access
 from backontrack.core.saving import save_or_say_why
+from backontrack.disclosures import selectors as disclosures
 from backontrack.programmes.switch import programme_switch
 
 from .. import selectors, services
@@ -85,6 +86,7 @@ def mentorship_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "coach_reasons": access.can_see_coach_change_reasons(user, mentorship),
             "mentor_reasons": access.can_see_reallocation_reasons(user, mentorship),
             "can_raise_concern": access.can_raise_concern(user, mentorship),
+            "disclosures_noted": disclosures.noted_for_mentorship(user, mentorship),
         },
     )
 
