@@ -18,6 +18,7 @@ from backontrack.core import access
 from backontrack.core.saving import save_or_say_why
 from backontrack.mentorships.selectors import record_mentees
 from backontrack.programmes.switch import programme_switch
+from backontrack.supervision import selectors as supervision
 
 from . import selectors, services
 from .forms import ConcernFilterForm, ConcernForm, CorrectForm, EndForm, EscalateForm, TriageForm
@@ -85,6 +86,7 @@ def concern_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_close": access.can_close_concern(user, concern),
             "can_correct": access.can_correct_concern(user, concern),
             "immediate": concern.severity == Severity.IMMEDIATE and concern.is_open,
+            "supervision": supervision.guidance_on_escalated_concern(user, concern),
             **_emergency(),
         },
     )

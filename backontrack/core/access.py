@@ -1359,18 +1359,53 @@ def can_confirm_supervision(user: object, part: Participant) -> bool:
     return account is not None and part.mentor.user_id == account.pk and part.confirmed_at is None
 
 
-def can_read_supervision_guidance(user: object, discussion: Discussion) -> bool:
+def can_read_supervision_guidance(
+    user: object, discussion: Discussion, *, escalated: bool | None = None
+) -> bool:
     """The guidance given on a mentorship is read by the coach who gave it and by the mentor
-    it was given to. The coordinator does not read it: when concerns are merged, the lead adds
-    "unless a concern on that mentorship was escalated" here (issue #16, item 1)."""
+    it was given to; a coordinator of the programme reads it only once a concern on that
+    mentorship was escalated (then the guidance is part of what the coordinator must weigh).
+    `escalated` is that fact when the caller already knows it (a timeline of one mentorship)."""
     account = _active(user)
     if account is None:
         return False
     session = discussion.participant.session
     if is_coach_of_session(account, session):
         return True
-    return discussion.participant.mentor.user_id == account.pk and (
+    if discussion.participant.mentor.user_id == account.pk and (
         _mentor_account(account) is not None
+    ):
+        return True
+    if not coordinates(account, session.programme_id):
+        return False
+    if escalated is None:
+        escalated = has_escalated_concern(discussion.mentorship_id)
+    return escalated
+
+
+def has_escalated_concern(mentorship_id: int) -> bool:
+    """Whether a concern on the mentorship was ever escalated (it stays so once resolved)."""
+    return Concern.objects.filter(mentorship_id=mentorship_id, escalated_at__isnull=False).exists()
+
+
+def latest_escalated_concern(user: object, mentorship: Mentorship) -> Concern | None:
+    """The latest concern on the mentorship that was escalated, if the user sees it."""
+    return (
+        concerns_on(user, mentorship)
+        .filter(escalated_at__isnull=False)
+        .order_by("-escalated_at", "-id")
+        .first()
+    )
+
+
+def took_part_in_session(user: object, discussion: Discussion) -> bool:
+    """The coach who held the session or the mentor the mentorship was discussed with."""
+    account = _active(user)
+    if account is None:
+        return False
+    return (
+        is_coach_of_session(account, discussion.participant.session)
+        or discussion.participant.mentor.user_id == account.pk
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Max, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from backontrack.audit.models import Action
@@ -320,9 +321,18 @@ def timeline(user: object, mentorship: Mentorship, kind: str, page_number: str |
             for c in access.concerns_on(user, mentorship)
         ]
     if kind in ("", "supervision"):
+        # The guidance is read on the session's page by its coach and mentor, and on the
+        # escalated concern's page by the coordinator (who reads it only then).
+        escalated = access.latest_escalated_concern(user, mentorship)
         for discussion in access.supervision_discussions_of(user, mentorship):
-            # The guidance is read on the session's page, by those who may read it.
-            discussion.readable = access.can_read_supervision_guidance(user, discussion)
+            discussion.readable = access.can_read_supervision_guidance(
+                user, discussion, escalated=escalated is not None
+            )
+            discussion.guidance_url = (
+                reverse("supervision_detail", args=[discussion.participant.session_id])
+                if escalated is None or access.took_part_in_session(user, discussion)
+                else reverse("concern_detail", args=[escalated.pk]) + "#supervision"
+            )
             entries.append(
                 (discussion.participant.session.held_on, discussion.pk, "supervision", discussion)
             )

@@ -3,6 +3,7 @@ about whom, in the same call."""
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Max, Prefetch, Q
@@ -11,6 +12,8 @@ from django.utils import timezone
 from backontrack.accounts.models import Role, User
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
+from backontrack.concerns.models import Concern
+from backontrack.concerns.selectors import open_concerns_by_mentor
 from backontrack.core import access
 from backontrack.mentors.models import Mentor
 from backontrack.mentorships.alerts import alerts as mentorship_alerts
@@ -285,6 +288,7 @@ class SupervisedMentor:
     open_actions: int
     reviews_due: int
     cadence: int
+    concerns: list[Concern] = field(default_factory=list)
 
 
 def coach_home(user: object) -> dict[str, object]:
@@ -353,6 +357,9 @@ def coach_home(user: object) -> dict[str, object]:
         met = getattr(m, "last_meeting", None)
         if met and (row.last_contact is None or met > row.last_contact):
             row.last_contact = met
+    for mentor_id, concerns in open_concerns_by_mentor(user).items():
+        if mentor_id in rows:
+            rows[mentor_id].concerns = concerns
     record(
         actor=user,
         action=Action.LIST,
@@ -426,3 +433,28 @@ def mentorships_offered(user: object, mentorships: dict[int, list[Mentorship]]) 
     record_mentees(
         user, [m for found in mentorships.values() for m in found], ["name"], "supervision form"
     )
+
+
+def guidance_on_escalated_concern(user: object, concern: Any) -> list[Discussion]:
+    """On an escalated concern's page, the supervision of its mentorship the reader may read
+    (the coordinator reads the guidance only once a concern was escalated); the read is
+    recorded with the person."""
+    if concern.escalated_at is None:
+        return []
+    discussions = [
+        d
+        for d in Discussion.objects.filter(mentorship_id=concern.mentorship_id)
+        .select_related("participant__session__coach", "participant__mentor", "mentorship")
+        .order_by("-participant__session__held_on", "-id")
+        if access.can_read_supervision_guidance(user, d, escalated=True)
+    ]
+    if discussions:
+        record(
+            actor=user,
+            action=Action.LIST,
+            object_type=Discussion._meta.label_lower,
+            object_ids=[d.pk for d in discussions],
+            fields=["facts", "guidance"],
+            detail=f"on concerns.concern #{concern.pk}",
+        )
+    return discussions
