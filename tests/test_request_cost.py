@@ -10,8 +10,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from backontrack.accounts.middleware import LAST_SEEN_RESOLUTION_SECONDS
-from backontrack.audit.models import Action, AuditEvent
-from backontrack.audit.services import verify_chain
+from backontrack.accounts.models import User
+from backontrack.audit.models import Action, AuditChainHead, AuditEvent
+from backontrack.audit.services import ChainProblem, record, recorded_together, verify_chain
 from backontrack.mentees.models import Mentee
 from backontrack.mentorships.models import MentorshipStatus
 
@@ -96,3 +97,31 @@ def test_the_mentee_page_reads_the_user_and_the_session_once() -> None:
     assert sum('FROM "django_session"' in q for q in sql) == 1
     assert sum('FROM "accounts_user"' in q and '"accounts_user"."id" =' in q for q in sql) == 1
     assert sum('FROM "accounts_rolegrant"' in q for q in sql) == 1
+
+
+def test_the_mentee_page_appends_its_events_in_one_insert_and_one_move_of_the_head() -> None:
+    client = signed_in_client("coordinator")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/mentees/{_a_mentee().pk}/").status_code == 200
+    sql = [q["sql"].lstrip().upper() for q in queries.captured_queries]
+    assert sum(q.startswith('INSERT INTO "AUDIT_AUDITEVENT"') for q in sql) == 1
+    assert sum(q.startswith('INSERT INTO "AUDIT_AUDITEVENTSUBJECT"') for q in sql) == 1
+    assert sum(q.startswith('UPDATE "AUDIT_AUDITCHAINHEAD"') for q in sql) == 1
+
+
+def test_events_recorded_together_are_appended_in_order_and_none_if_the_block_fails() -> None:
+    user = User.objects.get(username="coordinator")
+    before = AuditEvent.objects.count()
+    with pytest.raises(RuntimeError), recorded_together():
+        record(actor=user, action=Action.VIEW, object_type="mentees.mentee", object_id="1")
+        raise RuntimeError("the page failed before anything was shown")
+    assert AuditEvent.objects.count() == before
+    with recorded_together():
+        first = record(actor=user, action=Action.VIEW, object_type="mentees.mentee", object_id="1")
+        second = record(
+            actor=user, action=Action.LIST, object_type="mentees.mentee", object_ids=[2]
+        )
+    assert second.pk == first.pk + 1
+    assert second.previous_hash == first.hash
+    assert AuditChainHead.objects.get(pk=1).last_hash == second.hash
+    assert not [step for step in verify_chain() if isinstance(step, ChainProblem)]

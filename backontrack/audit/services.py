@@ -6,6 +6,8 @@ import hmac
 import json
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
@@ -243,7 +245,24 @@ def describe(obj: models.Model | None) -> tuple[str, str]:
     return obj._meta.label_lower, str(obj.pk)
 
 
-@transaction.atomic
+# The events of a `recorded_together` block, appended when it ends.
+_together: ContextVar[list[AuditEvent] | None] = ContextVar("audit_together", default=None)
+
+
+@contextmanager
+def recorded_together() -> Iterator[None]:
+    """The events recorded in the block are appended together when it ends: one insert, one
+    lock of the chain head, however many kinds of records a page shows. If the block raises,
+    none is appended (and nothing was shown)."""
+    pending: list[AuditEvent] = []
+    token = _together.set(pending)
+    try:
+        yield
+    finally:
+        _together.reset(token)
+    _append(pending)
+
+
 def record(
     *,
     actor: Any,
@@ -292,18 +311,37 @@ def record(
         request_id=context.request_id,
         address=context.address,
     )
+    pending = _together.get()
+    if pending is not None:
+        pending.append(event)
+    else:
+        _append([event])
+    return event
+
+
+@transaction.atomic
+def _append(events: list[AuditEvent]) -> None:
+    """Chain the events onto the trail. The head stays locked only from here to the end of
+    the caller's transaction: the events are prepared (and their people looked up) before."""
+    if not events:
+        return
     head = _head()
-    event.previous_hash = head.last_hash
-    event.hash = event_hash(event, head.last_hash)
-    event.save()
+    previous = head.last_hash
+    for event in events:
+        event.previous_hash = previous
+        event.hash = previous = event_hash(event, previous)
+    if len(events) == 1:
+        events[0].save()
+    else:
+        AuditEvent.objects.bulk_create(events)  # ids in this order: the chain's order
     AuditEventSubject.objects.bulk_create(
         AuditEventSubject(event=event, object_type=kind, object_id=subject)
+        for event in events
         for kind, subject in sorted(_subjects_of(event))
     )
-    head.last_event_id = event.pk
-    head.last_hash = event.hash
+    head.last_event_id = events[-1].pk
+    head.last_hash = previous
     head.save(update_fields=["last_event_id", "last_hash"])
-    return event
 
 
 @dataclass(frozen=True)
