@@ -131,6 +131,7 @@ def load(url: str, cookie: str = "") -> dict[str, str]:
         "p50": re.search(r"50%\s+(\S+)", out),
         "p99": re.search(r"99%\s+(\S+)", out),
         "not 2xx": re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out),
+        "timeouts": re.search(r"Socket errors:.*timeout (\d+)", out),
     }
     return {name: match.group(1) if match else "0" for name, match in figures.items()}
 
@@ -146,7 +147,8 @@ def measure(name: str, application: str, path: str, cookie: str = "", **serving:
         server.wait(timeout=30)
     print(
         f"{name:<32} {float(figures['requests/s']):>9,.0f} requests/s   "
-        f"p50 {figures['p50']:>8}   p99 {figures['p99']:>8}   not 2xx: {figures['not 2xx']}"
+        f"p50 {figures['p50']:>8}   p99 {figures['p99']:>8}   not 2xx: {figures['not 2xx']}   "
+        f"timeouts: {figures['timeouts']}"
     )
     return float(figures["requests/s"])
 
