@@ -46,7 +46,15 @@ if shutil.which("wrk") is None:
     sys.exit("wrk is not installed (apt-get install wrk).")
 
 HERE = Path(__file__).resolve().parent
-scratch = tempfile.mkdtemp(prefix="throughput-")
+# The keys are generated into the var directory: a PostgreSQL demo is read again with the keys
+# it was written with, so its directory is kept (and named after the database).
+if arguments.postgres:
+    scratch = str(
+        Path(tempfile.gettempdir()) / f"throughput-{arguments.postgres.rsplit('/', 1)[-1]}"
+    )
+    Path(scratch).mkdir(exist_ok=True)
+else:
+    scratch = tempfile.mkdtemp(prefix="throughput-")
 environment = {**os.environ, "BACKONTRACK_VAR_DIR": scratch, "PYTHONUNBUFFERED": "1"}
 environment.pop("DATABASE_URL", None)
 if arguments.postgres:
@@ -128,8 +136,8 @@ def load(url: str, cookie: str = "") -> dict[str, str]:
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout  # noqa: S603
     figures = {
         "requests/s": re.search(r"Requests/sec:\s+([\d.]+)", out),
-        "p50": re.search(r"50%\s+(\S+)", out),
-        "p99": re.search(r"99%\s+(\S+)", out),
+        "p50": re.search(r"^\s+50%\s+(\S+)", out, re.MULTILINE),
+        "p99": re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE),
         "not 2xx": re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out),
         "timeouts": re.search(r"Socket errors:.*timeout (\d+)", out),
     }
@@ -168,4 +176,5 @@ page = measure(
 if not arguments.skip_bare:
     bare = measure("bare Django view", "bare_django:application", "/", pythonpath=str(HERE))
     print(f"the page serves {page / bare:.1%} of the bare view's requests a second")
-shutil.rmtree(scratch, ignore_errors=True)
+if not arguments.postgres:
+    shutil.rmtree(scratch, ignore_errors=True)
