@@ -5,6 +5,8 @@ from django.views.i18n import set_language
 from backontrack.core import views as core_views
 from backontrack.home import views as home_views
 
+handler500 = core_views.server_error
+
 urlpatterns = [
     path("", home_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),

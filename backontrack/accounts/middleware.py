@@ -18,6 +18,11 @@ from backontrack.audit.services import record
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
+# The time of the last activity is written at most this often: a session is written to the
+# database only when something in it changed, not on every click. The idle limit counts from
+# the time written, so a session may end up to this much sooner than the limit, never later.
+LAST_SEEN_RESOLUTION_SECONDS = 60
+
 
 class SessionLimitsMiddleware:
     """Ends a signed-in session after a spell of inactivity or a fixed total time."""
@@ -29,7 +34,7 @@ class SessionLimitsMiddleware:
         if request.user.is_authenticated:
             now = time.time()
             signed_in_at = request.session.setdefault("signed_in_at", now)
-            last_seen = request.session.get("last_seen", now)
+            last_seen = request.session.setdefault("last_seen", now)
             idle_limit = settings.BACKONTRACK_SESSION_IDLE_MINUTES * 60
             absolute_limit = settings.BACKONTRACK_SESSION_MAX_HOURS * 3600
             if now - last_seen > idle_limit:
@@ -50,7 +55,8 @@ class SessionLimitsMiddleware:
                     )
                     % {"hours": f"{settings.BACKONTRACK_SESSION_MAX_HOURS:g}"},
                 )
-            request.session["last_seen"] = now
+            if now - last_seen >= LAST_SEEN_RESOLUTION_SECONDS:
+                request.session["last_seen"] = now
         return self.get_response(request)
 
     @staticmethod

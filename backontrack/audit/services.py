@@ -1,18 +1,22 @@
 """Writing and checking the audit trail. Every write of personal data records its event in
 the same transaction as the write; every consultation records what was shown."""
 
-import hashlib
+import contextlib
 import hmac
 import json
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connections, models, transaction
+from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -25,6 +29,8 @@ from .models import Action, AuditChainHead, AuditEvent, AuditEventSubject
 from .people import people_concerned, relation_to
 
 GENESIS = "0" * 64
+# What json.dumps writes a string as (with its default ensure_ascii).
+_encode_string = json.encoder.encode_basestring_ascii
 
 # The content a hash covers, in this order. Changing it would break every existing chain.
 HASHED_FIELDS = (
@@ -48,9 +54,8 @@ HASHED_FIELDS = (
 OPTIONAL_HASHED_FIELDS = ("people",)
 CONTENT_FIELDS = HASHED_FIELDS + OPTIONAL_HASHED_FIELDS
 
-_OBJECT_TYPE, _OBJECT_ID, _OBJECT_IDS, _PEOPLE = (
-    CONTENT_FIELDS.index(name) for name in ("object_type", "object_id", "object_ids", "people")
-)
+# The canonical JSON sorts its keys: verification reads the columns in that order.
+_CANONICAL_ORDER = tuple(sorted(CONTENT_FIELDS))
 
 
 def _canonical(content: Sequence[Any]) -> bytes:
@@ -64,8 +69,162 @@ def _canonical(content: Sequence[Any]) -> bytes:
 
 
 def _hash(content: Sequence[Any], previous_hash: str) -> str:
-    message = previous_hash.encode() + b"\n" + _canonical(content)
-    return hmac.new(audit_key(), message, hashlib.sha256).hexdigest()
+    return _digest(previous_hash, _canonical(content))
+
+
+def _digest(previous_hash: str, canonical: bytes, key: bytes | None = None) -> str:
+    message = previous_hash.encode() + b"\n" + canonical
+    return hmac.digest(key or audit_key(), message, "sha256").hex()
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+class _StoredCanonical:
+    """The canonical JSON of an event as `_canonical` makes it, built from the columns as the
+    database returns them (in `_CANONICAL_ORDER`) without Django's conversion of each value:
+    verification reads a million events in seconds this way. Every value is read as Django
+    reads it (JSON text parsed, or kept as text when it is not JSON; a naive time is UTC) and
+    written as `json.dumps` writes it, so both give the same bytes for the same content
+    (tests/test_audit_speed.py compares them)."""
+
+    _MEMO_LIMIT = 100_000
+
+    def __init__(self) -> None:
+        # The same JSON texts recur (the fields of a page, an empty list): each is parsed once.
+        self._memo: dict[Any, tuple[str, Any]] = {}
+
+    def _json(self, value: Any) -> tuple[str, Any]:
+        try:
+            return self._memo[value]
+        except (KeyError, TypeError):  # TypeError: a driver that parsed the JSON itself
+            pass
+        parsed = value
+        if isinstance(value, str):
+            # Not JSON: kept as the text, as Django's JSONField gives it.
+            with contextlib.suppress(json.JSONDecodeError):
+                parsed = json.loads(value)
+        found = (_compact(parsed), parsed)
+        if isinstance(value, str):
+            if len(self._memo) >= self._MEMO_LIMIT:
+                self._memo.clear()
+            self._memo[value] = found
+        return found
+
+    @staticmethod
+    def _text(value: Any) -> str:
+        return _encode_string(value) if value.__class__ is str else _compact(value)
+
+    @staticmethod
+    def _time(value: Any) -> str:
+        if isinstance(value, str):
+            # As Django writes a time to SQLite (UTC, naive): only the separator and the zone
+            # differ from the canonical form. Anything else is parsed as Django would.
+            if len(value) == 26 and value[10] == " " and value[19] == ".":
+                return f'"{value[:10]}T{value[11:]}+00:00"'
+            if len(value) == 19 and value[10] == " ":
+                return f'"{value[:10]}T{value[11:]}.000000+00:00"'
+            value = parse_datetime(value)
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return '"' + value.astimezone(UTC).isoformat(timespec="microseconds") + '"'
+
+    def __call__(self, row: Sequence[Any]) -> tuple[bytes, tuple[Any, Any, Any, Any]]:
+        """The canonical bytes of the row, and its object type, id, ids and people."""
+        (
+            action,
+            actor_id,
+            actor_roles,
+            actor_username,
+            address,
+            detail,
+            fields,
+            justification,
+            object_id,
+            object_ids,
+            object_type,
+            occurred_at,
+            people,
+            recipient,
+            request_id,
+        ) = row
+        fields_text = self._json(fields)[0]
+        ids_text, ids = self._json(object_ids)
+        people_text, people = self._json(people)
+        plain = (
+            action,
+            actor_roles,
+            actor_username,
+            address,
+            detail,
+            justification,
+            object_id,
+            object_type,
+            recipient,
+            request_id,
+        )
+        try:  # the columns are text, as the application writes them
+            strings = [_encode_string(value) for value in plain]
+        except TypeError:
+            strings = [self._text(value) for value in plain]
+        canonical = (
+            '{{"action":{},"actor_id":{},"actor_roles":{},"actor_username":{},"address":{},'
+            '"detail":{},"fields":{},"justification":{},"object_id":{},"object_ids":{},'
+            '"object_type":{},"occurred_at":{},{}"recipient":{},"request_id":{}}}'
+        ).format(
+            strings[0],
+            "null"
+            if actor_id is None
+            else actor_id
+            if actor_id.__class__ is int
+            else _compact(actor_id),
+            strings[1],
+            strings[2],
+            strings[3],
+            strings[4],
+            fields_text,
+            strings[5],
+            strings[6],
+            ids_text,
+            strings[7],
+            self._time(occurred_at),
+            f'"people":{people_text},' if people else "",
+            strings[8],
+            strings[9],
+        )
+        return canonical.encode(), (object_type, object_id, ids, people)
+
+
+# The order the unrolled canonical form above writes the keys in.
+if _CANONICAL_ORDER != (
+    "action",
+    "actor_id",
+    "actor_roles",
+    "actor_username",
+    "address",
+    "detail",
+    "fields",
+    "justification",
+    "object_id",
+    "object_ids",
+    "object_type",
+    "occurred_at",
+    "people",
+    "recipient",
+    "request_id",
+):
+    raise RuntimeError(f"_StoredCanonical writes the keys out of order: {_CANONICAL_ORDER}")
+
+
+def _raw_rows(queryset: models.QuerySet, batch_size: int) -> Iterator[tuple[Any, ...]]:
+    """The rows of a `values_list` query as the database driver returns them, skipping
+    Django's conversion of every value; a server-side cursor on PostgreSQL, as `iterator()`."""
+    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    with connections[queryset.db].chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(batch_size):
+            yield from rows
 
 
 def event_hash(event: AuditEvent, previous_hash: str) -> str:
@@ -86,7 +245,24 @@ def describe(obj: models.Model | None) -> tuple[str, str]:
     return obj._meta.label_lower, str(obj.pk)
 
 
-@transaction.atomic
+# The events of a `recorded_together` block, appended when it ends.
+_together: ContextVar[list[AuditEvent] | None] = ContextVar("audit_together", default=None)
+
+
+@contextmanager
+def recorded_together() -> Iterator[None]:
+    """The events recorded in the block are appended together when it ends: one insert, one
+    lock of the chain head, however many kinds of records a page shows. If the block raises,
+    none is appended (and nothing was shown)."""
+    pending: list[AuditEvent] = []
+    token = _together.set(pending)
+    try:
+        yield
+    finally:
+        _together.reset(token)
+    _append(pending)
+
+
 def record(
     *,
     actor: Any,
@@ -135,18 +311,37 @@ def record(
         request_id=context.request_id,
         address=context.address,
     )
+    pending = _together.get()
+    if pending is not None:
+        pending.append(event)
+    else:
+        _append([event])
+    return event
+
+
+@transaction.atomic
+def _append(events: list[AuditEvent]) -> None:
+    """Chain the events onto the trail. The head stays locked only from here to the end of
+    the caller's transaction: the events are prepared (and their people looked up) before."""
+    if not events:
+        return
     head = _head()
-    event.previous_hash = head.last_hash
-    event.hash = event_hash(event, head.last_hash)
-    event.save()
+    previous = head.last_hash
+    for event in events:
+        event.previous_hash = previous
+        event.hash = previous = event_hash(event, previous)
+    if len(events) == 1:
+        events[0].save()
+    else:
+        AuditEvent.objects.bulk_create(events)  # ids in this order: the chain's order
     AuditEventSubject.objects.bulk_create(
         AuditEventSubject(event=event, object_type=kind, object_id=subject)
+        for event in events
         for kind, subject in sorted(_subjects_of(event))
     )
-    head.last_event_id = event.pk
-    head.last_hash = event.hash
+    head.last_event_id = events[-1].pk
+    head.last_hash = previous
     head.save(update_fields=["last_event_id", "last_hash"])
-    return event
 
 
 @dataclass(frozen=True)
@@ -183,6 +378,7 @@ def verify_chain(
         "last_event_id", "last_hash"
     ).first() or (0, GENESIS)
     previous_hash, last_id, checked = GENESIS, 0, 0
+    sqlite = connections[AuditEvent.objects.db].vendor == "sqlite"
     if since is not None and since.last_event_id:
         stored = AuditEvent.objects.filter(pk=since.last_event_id).values_list("hash", flat=True)
         if list(stored) != [since.last_hash]:
@@ -196,18 +392,30 @@ def verify_chain(
             key=lambda c: (c.last_event_id, c.at),
         )
     )
-    events = (
+    events = _raw_rows(
         AuditEvent.objects.filter(id__gt=last_id, id__lte=head_id)
         .order_by("id")
-        .values_list("id", "previous_hash", "hash", *CONTENT_FIELDS)
-        .iterator(chunk_size=batch_size)
+        .annotate(occurred_at_text=Cast("occurred_at", models.TextField()))
+        .values_list(
+            "id",
+            "previous_hash",
+            "hash",
+            *(
+                # SQLite's times as the text stored, which the driver would parse slowly.
+                "occurred_at_text" if name == "occurred_at" and sqlite else name
+                for name in _CANONICAL_ORDER
+            ),
+        ),
+        batch_size,
     )
-    subjects = (
+    subjects = _raw_rows(
         AuditEventSubject.objects.filter(event_id__gt=last_id, event_id__lte=head_id)
         .order_by("event_id")
-        .values_list("event_id", "object_type", "object_id")
-        .iterator(chunk_size=batch_size)
+        .values_list("event_id", "object_type", "object_id"),
+        batch_size,
     )
+    canonical = _StoredCanonical()
+    key = audit_key()
     subject = next(subjects, None)
     for event_id, event_previous_hash, stored_hash, *content in events:
         if event_previous_hash != previous_hash:
@@ -222,17 +430,16 @@ def verify_chain(
         if subject is not None and subject[0] < event_id:
             yield ChainProblem(subject[0], str(_ORPHAN_SUBJECT))
             return
-        if _hash(content, previous_hash) != stored_hash:
+        message, (object_type, object_id, object_ids, people) = canonical(content)
+        if _digest(previous_hash, message, key) != stored_hash:
             yield ChainProblem(event_id, str(_("its content was changed after it was written")))
             return
         indexed = []
         while subject is not None and subject[0] == event_id:
             indexed.append((subject[1], subject[2]))
             subject = next(subjects, None)
-        object_type, object_id, object_ids, people = (
-            content[index] for index in (_OBJECT_TYPE, _OBJECT_ID, _OBJECT_IDS, _PEOPLE)
-        )
-        if sorted(indexed) != sorted(_subjects(object_type, object_id, object_ids, people)):
+        expected = _subjects(object_type, object_id, object_ids, people)
+        if len(indexed) != len(expected) or set(indexed) != expected:
             yield ChainProblem(
                 event_id, str(_("the records it concerns were changed in the index of accesses"))
             )

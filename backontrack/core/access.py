@@ -6,9 +6,7 @@ Default deny. Each predicate lists its conditions one per line. Views call these
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Any
 
-from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
@@ -88,12 +86,19 @@ def has_role(user: object, role: Role) -> bool:
 # coordinator of one programme reaches nothing of another's (docs/guide/programmes.md).
 
 
-def _taking_part(user: User, *roles: str) -> QuerySet[ProgrammeMembership, Any]:
-    """The ids of the programmes the user takes part in, in one of these roles (a subquery:
-    it costs no query of its own)."""
-    return ProgrammeMembership.objects.filter(
-        user=user, role__in=roles or MEMBER_ROLES, user__role_grants__role=models.F("role")
-    ).values("programme_id")
+def _taking_part(user: User, *roles: str) -> list[int]:
+    """The ids of the programmes the user takes part in, in one of these roles that they hold,
+    read once per user object, that is once per request (a page asks it of every list and
+    record it shows; the queries that use the ids stay simple)."""
+    held = tuple(role for role in roles or MEMBER_ROLES if user.has_role(role))
+    cache: dict[tuple[str, ...], list[int]] = user.__dict__.setdefault("_taking_part", {})
+    if held not in cache:
+        cache[held] = sorted(
+            ProgrammeMembership.objects.filter(user=user, role__in=held).values_list(
+                "programme_id", flat=True
+            )
+        )
+    return cache[held]
 
 
 def programmes_of(user: object, *roles: str) -> QuerySet[Programme]:

@@ -8,7 +8,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Q
 
 from backontrack.audit.models import Action
-from backontrack.audit.services import record
+from backontrack.audit.services import record, recorded_together
 from backontrack.core import access
 from backontrack.mentorships.models import Mentorship
 from backontrack.referrals.models import Referral
@@ -100,30 +100,31 @@ def mentee_record(user: object, pk: int) -> MenteeRecord:
         referrals=list(access.referrals_of_mentee(user, mentee)),
         mentorships=list(access.mentorships_of_mentee(user, mentee)),
     )
-    record(
-        actor=user,
-        action=Action.VIEW,
-        obj=mentee,
-        fields=[*EDITABLE_FIELDS, "custody_events", "consents"],
-    )
-    if shown.referrals:
+    with recorded_together():
         record(
             actor=user,
-            action=Action.LIST,
-            object_type=Referral._meta.label_lower,
-            object_ids=[referral.pk for referral in shown.referrals],
-            fields=["referred_on", "status"],
-            detail=f"of mentees.mentee #{mentee.pk}",
+            action=Action.VIEW,
+            obj=mentee,
+            fields=[*EDITABLE_FIELDS, "custody_events", "consents"],
         )
-    if shown.mentorships:
-        record(
-            actor=user,
-            action=Action.LIST,
-            object_type=Mentorship._meta.label_lower,
-            object_ids=[mentorship.pk for mentorship in shown.mentorships],
-            fields=["mentor", "coach", "status", "phase"],
-            detail=f"of mentees.mentee #{mentee.pk}",
-        )
+        if shown.referrals:
+            record(
+                actor=user,
+                action=Action.LIST,
+                object_type=Referral._meta.label_lower,
+                object_ids=[referral.pk for referral in shown.referrals],
+                fields=["referred_on", "status"],
+                detail=f"of mentees.mentee #{mentee.pk}",
+            )
+        if shown.mentorships:
+            record(
+                actor=user,
+                action=Action.LIST,
+                object_type=Mentorship._meta.label_lower,
+                object_ids=[mentorship.pk for mentorship in shown.mentorships],
+                fields=["mentor", "coach", "status", "phase"],
+                detail=f"of mentees.mentee #{mentee.pk}",
+            )
     return shown
 
 
