@@ -41,7 +41,7 @@ check: install
 	$(BIN)/lint-imports
 	$(BIN)/backontrack makemigrations --check --dry-run
 	SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') BACKONTRACK_AUDIT_KEY=$$($(KEY)) BACKONTRACK_FIELD_KEYS=$$($(KEY)) \
-	  BACKONTRACK_INDEX_KEY=$$($(KEY)) ALLOWED_HOSTS=backontrack.example.org \
+	  BACKONTRACK_INDEX_KEY=$$($(KEY)) BACKONTRACK_PSEUDONYM_KEY=$$($(KEY)) ALLOWED_HOSTS=backontrack.example.org \
 	  BACKONTRACK_HTTPS=true BACKONTRACK_VAR_DIR=$$(mktemp -d) \
 	  $(BIN)/backontrack check --deploy --fail-level WARNING
 
