@@ -492,12 +492,18 @@ def _mentees_by_name() -> tuple[re.Pattern[str], dict[str, str]]:
     """Each mentee's name as the pages render it ("Ada Lovelace", and "Lovelace, Ada" in the
     lists), and one pattern finding any of them. The synthetic mentees who share a staff
     member's name (the demo mentors Omar Haddad and Leyla Demir) are left out: a page naming
-    the mentor would seem to name the mentee."""
+    the mentor would seem to name the mentee; so are names two mentees share."""
     staff = {name for user in User.objects.all() for name in _renderings(user)}
-    named = {
-        name: str(mentee.pk) for mentee in Mentee.objects.all() for name in _renderings(mentee)
+    holders: dict[str, set[str]] = {}
+    for mentee in Mentee.objects.all():
+        for name in _renderings(mentee):
+            holders.setdefault(name, set()).add(str(mentee.pk))
+    # A name two synthetic people share cannot say whom the page showed: left out too.
+    ids: dict[str, str] = {
+        name: next(iter(pks))
+        for name, pks in holders.items()
+        if name not in staff and len(pks) == 1
     }
-    ids: dict[str, str] = {name: pk for name, pk in named.items() if name not in staff}
     longest_first = sorted(ids, key=len, reverse=True)
     return re.compile("|".join(re.escape(name) for name in longest_first)), ids
 

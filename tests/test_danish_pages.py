@@ -49,7 +49,7 @@ CODE = re.compile(r"\w*\d\w*")
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{[^}]*\}|<[^>]*>")
 # Words of the English messages that say nothing about the language of a page: units,
 # abbreviations, letters, and words that are Danish as well.
-NEUTRAL = {"s", "t", "id", "ok", "csv", "min", "e", "mail", "pdf", "re", "job", "tag"}
+NEUTRAL = {"s", "t", "id", "ok", "csv", "min", "e", "mail", "pdf", "re", "job", "tag", "handles"}
 
 
 def _words(text: str) -> set[str]:

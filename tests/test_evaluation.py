@@ -182,7 +182,11 @@ def test_send_alerts_tells_the_coordinators_once_without_names() -> None:
     call_command("send-alerts", stdout=out)
     follow_up_mails = [m for m in mail.outbox if "follow-ups due" in m.subject]
     assert follow_up_mails
-    assert {m.to[0] for m in follow_up_mails} == {"coordinator@example.org"}
+    # Both of the programme's coordinators.
+    assert {m.to[0] for m in follow_up_mails} == {
+        "coordinator@example.org",
+        "coordinator2@example.org",
+    }
     assert mentorship.mentee.last_name not in follow_up_mails[0].body
     assert "/evaluation/follow-ups/" in follow_up_mails[0].body
     mail.outbox.clear()

@@ -18,11 +18,14 @@ pytestmark = pytest.mark.django_db
 
 
 def _closed() -> Mentorship:
-    return (
+    closed = (
         Mentorship.objects.select_related("mentee", "mentor__user")
         .filter(status=MentorshipStatus.CLOSED)
-        .earliest("id")
+        .order_by("mentee__last_name", "mentee__first_name", "id")  # the list's first
+        .first()
     )
+    assert closed is not None
+    return closed
 
 
 def _state(client: Client, key: str, next_url: str, **answer: str):

@@ -1014,7 +1014,7 @@ def concern_for(user: object, pk: int) -> Concern:
 
 def concerns_on(user: object, mentorship: Mentorship) -> QuerySet[Concern]:
     """The concerns on one mentorship the user may see (its timeline)."""
-    return concerns_visible_to(user).filter(mentorship=mentorship)
+    return concerns_visible_to(user).filter(mentorship=mentorship).select_related("raised_by")
 
 
 def can_read_concern(user: object, concern: Concern) -> bool:

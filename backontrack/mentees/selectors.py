@@ -1,7 +1,7 @@
 """Reads of the mentee register: each loads through the access policy and records what it
 showed, about whom, in the same call."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -10,6 +10,7 @@ from django.db.models import Q
 from backontrack.audit.models import Action
 from backontrack.audit.services import record, recorded_together
 from backontrack.core import access
+from backontrack.disclosures import selectors as disclosures
 from backontrack.mentorships.models import Mentorship
 from backontrack.referrals.models import Referral
 
@@ -86,6 +87,7 @@ class MenteeRecord:
     consents: list[Consent]
     referrals: list[Referral]
     mentorships: list[Mentorship]
+    disclosures: list[Any] = field(default_factory=list)
 
 
 def mentee_record(user: object, pk: int) -> MenteeRecord:
@@ -125,6 +127,8 @@ def mentee_record(user: object, pk: int) -> MenteeRecord:
                 fields=["mentor", "coach", "status", "phase"],
                 detail=f"of mentees.mentee #{mentee.pk}",
             )
+        # The latest disclosures about the person, in the same insert as the rest.
+        shown.disclosures = disclosures.on_record(user, mentee)
     return shown
 
 

@@ -16,7 +16,6 @@ from backontrack.core import access, dates, name_search
 from backontrack.core.concurrency import ConcurrentEditError
 from backontrack.core.forms import is_database_id
 from backontrack.core.saving import save_or_say_why
-from backontrack.disclosures import selectors as disclosures
 from backontrack.mentorships.models import ONGOING, MentorshipStatus
 from backontrack.programmes.switch import programme_switch
 from backontrack.referrals import services as referral_services
@@ -142,7 +141,7 @@ def mentee_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "referrals": shown.referrals,
             "mentorships": shown.mentorships,
             "closed": MentorshipStatus.CLOSED,
-            "disclosures": disclosures.on_record(user, shown.mentee),
+            "disclosures": shown.disclosures,
         },
     )
 

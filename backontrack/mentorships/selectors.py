@@ -330,7 +330,7 @@ def timeline(user: object, mentorship: Mentorship, kind: str, page_number: str |
             )
             discussion.guidance_url = (
                 reverse("supervision_detail", args=[discussion.participant.session_id])
-                if escalated is None or access.took_part_in_session(user, discussion)
+                if access.took_part_in_session(user, discussion) or escalated is None
                 else reverse("concern_detail", args=[escalated.pk]) + "#supervision"
             )
             entries.append(

@@ -186,7 +186,8 @@ def test_the_mentor_records_a_visit_from_a_phone_and_adds_the_brother(
     assert _case_links(page) == {f"/mentorships/{m.pk}/" for m in own}
     assert _opens(page, f"/mentorships/{other.pk}/") == 404
     page.goto("/")
-    page.get_by_role("link", name=str(mentorship.mentee)).click()
+    # The mentee's case (their name links to it under "Your mentees"; a concern links too).
+    page.locator(f'a[href="/mentorships/{mentorship.pk}/"]').first.click()
     page.get_by_role("link", name="Record a meeting").click()
     # Today's prison visit that took place: date, kind and outcome are offered as they are.
     expect(page.get_by_label("Date", exact=True)).to_have_value(timezone.localdate().isoformat())
