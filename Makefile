@@ -13,11 +13,11 @@ KEY := $(BIN)/python -c 'import base64, os; print(base64.urlsafe_b64encode(os.ur
 demo: install
 	$(BIN)/backontrack demo --port $(PORT)
 
-# The three passes share no files or databases, so they run side by side (the browser pass
-# waits on Chromium and the database much of the time); each one's output is printed whole
-# when it ends.
-test: install check
-	$(MAKE) --no-print-directory --jobs=3 --output-sync=target pytest-postgres pytest-browser pytest
+# The checks and the three passes share no files or databases, so they run side by side (the
+# browser pass waits on Chromium and the database much of the time); each one's output is
+# printed whole when it ends, and any that fails fails the whole.
+test: install
+	$(MAKE) --no-print-directory --jobs=4 --output-sync=target check pytest-postgres pytest-browser pytest
 
 install: $(STAMP) node_modules/.package-lock.json messages
 

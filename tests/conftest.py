@@ -6,9 +6,10 @@ pass where it can catch something (see `pytest_collection_modifyitems` below):
 - the SQLite pass leaves out the browser suite (`browser`, tests/browser/) and the
   `postgresql_only` tests;
 - the PostgreSQL pass leaves out the `engine_independent` tests, and the `every_page` walks
-  (every URL for every persona through the test client: the access matrix and the hostile
-  forms), whose queries are the ORM's and which alone took a third of that pass; what
-  differs by engine (locking, copies of the database, the browser suite) runs there.
+  (every URL for every persona through the test client: the access matrix with its check
+  that each page files whom it showed, the hostile forms, the Danish pages), whose queries
+  are the ORM's and which alone took half of that pass; what differs by engine (locking,
+  copies of the database, the browser suite) runs there.
 
 A test is `engine_independent` when it never touches the test database: pure Python (the
 pool solver), template and translation files, commands run as subprocesses with their own

@@ -515,18 +515,28 @@ def _renderings(person: User | Mentee) -> list[str]:
     ]
 
 
-def _people_shown_unaudited(page: str, request_id: str) -> set[str]:
-    """The mentees whose name the page shows and under whom its request filed no read."""
+def _people_shown_unaudited(page: str, request_id: str, name: str) -> list[str]:
+    """What is wrong with the reads the page filed: the mentees whose name it shows and under
+    whom its request filed no read (the auditor's "who looked at this person" would miss
+    it), and the mentees it filed without the purpose of the look (a routine look names the
+    viewer's part in the case; any other was stated)."""
     pattern, ids = _mentees_by_name()
-    shown = {ids[name] for name in pattern.findall(page)}
+    shown = {ids[found] for found in pattern.findall(page)}
     if not shown:
-        return set()
-    filed = AuditEventSubject.objects.filter(
-        object_type="mentees.mentee",
-        event__request_id=request_id,
-        event__action__in=READS,
-    ).values_list("object_id", flat=True)
-    return shown - set(filed)
+        return []
+    filed = dict(
+        AuditEventSubject.objects.filter(
+            object_type="mentees.mentee",
+            event__request_id=request_id,
+            event__action__in=READS,
+        ).values_list("object_id", "event__justification")
+    )
+    wrong = [f"shows mentee {pk} unaudited" for pk in sorted(shown - set(filed))]
+    for person, why in sorted(filed.items()):
+        routine = why.startswith("purpose:") and why != f"purpose::{name}"
+        if not routine and not why.startswith("stated:"):
+            wrong.append(f"filed mentee {person} without its purpose ({why!r})")
+    return wrong
 
 
 def test_every_url_is_in_the_matrix() -> None:
@@ -578,11 +588,13 @@ def test_each_persona_gets_exactly_what_the_matrix_says(name: str, username: str
         pytest.fail(f"{access!r} is not checked")
     if response.status_code != 200:
         return
-    unaudited = _people_shown_unaudited(response.content.decode(), response["X-Request-ID"])
+    # Every page that shows a person files the read under them, with its purpose, so that
+    # the auditor's "who looked at this person" is complete.
+    wrong = _people_shown_unaudited(response.content.decode(), response["X-Request-ID"], name)
     if (name, username) in KNOWN_UNAUDITED:
-        assert unaudited, f"{name} as {username} files its reads: take it off KNOWN_UNAUDITED"
+        assert wrong, f"{name} as {username} files its reads: take it off KNOWN_UNAUDITED"
     else:
-        assert not unaudited, f"{name} as {username} shows mentees {sorted(unaudited)} unaudited"
+        assert not wrong, f"{name} as {username}: {wrong}"
 
 
 # Where every persona must get the same answer (not found), one persona of each set of roles

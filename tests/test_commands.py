@@ -224,6 +224,7 @@ def test_files_the_program_writes_are_private(tmp_path: Path) -> None:
     assert database.stat().st_mode & 0o077 == 0
 
 
+@pytest.mark.engine_independent
 def test_verify_audit_exits_1_when_the_trail_no_longer_reaches_its_checkpoint(
     tmp_path: Path,
 ) -> None:

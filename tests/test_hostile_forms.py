@@ -9,10 +9,13 @@ new form is covered without being listed here.
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 from django.apps import apps
+from django.db import connection
+from django.db.models import QuerySet
 from django.test import Client
 from django.urls import Resolver404, resolve
 
@@ -169,20 +172,36 @@ def hostile_submissions(form: Form) -> Iterator[tuple[str, dict[str, list[str]]]
             yield f"1 MB in {one.name}", data
 
 
-def row_counts() -> dict[str, int]:
-    counts = {}
+def _counted() -> list[tuple[str, QuerySet[Any]]]:
+    """What a refused submission must not add to: every table (the trail's events by their
+    writes), the rows the lockout and the session store keep aside."""
+    counted = []
     for model in apps.get_models():
         label = model._meta.label_lower
         if label in NOT_COUNTED:
             continue
         manager = model._default_manager
         if model is AuditEvent:
-            counts[label] = manager.filter(action__in=WRITES).count()
+            counted.append((label, manager.filter(action__in=WRITES)))
         elif model is AuditEventSubject:
-            counts[label] = manager.filter(event__action__in=WRITES).count()
+            counted.append((label, manager.filter(event__action__in=WRITES)))
         else:
-            counts[label] = manager.count()
-    return counts
+            counted.append((label, manager.all()))
+    return counted
+
+
+def row_counts() -> dict[str, int]:
+    """The count of each table, in one query (a page's forms take hundreds of submissions)."""
+    counted = _counted()
+    parts, params = [], []
+    for _, queryset in counted:
+        sql, part_params = queryset.values("pk").query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted)")  # noqa: S608 (the ORM's SQL)
+        params.extend(part_params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        counts = cursor.fetchone()
+    return {label: count for (label, _), count in zip(counted, counts, strict=True)}
 
 
 def _changed(before: dict[str, int], after: dict[str, int]) -> dict[str, tuple[int, int]]:
@@ -221,7 +240,8 @@ def _is_ours(path: str) -> bool:
 
 def _pages_that_show(path: str, ids: dict[str, str]) -> list[str]:
     """The pages that show what a form at `path` writes: its own area's pages and those of
-    the demo's active mentorship and its mentee (a mentee's dates shape the re-entry page)."""
+    the demo's active mentorship and its mentee (a mentee's dates shape the re-entry page).
+    The home page's area is itself: its forms (language, sign-out) write nothing shown."""
     area = "/".join(path.split("/")[:3])
     shown = {
         f"/mentorships/{ids['active']}/",
@@ -231,6 +251,8 @@ def _pages_that_show(path: str, ids: dict[str, str]) -> list[str]:
         f"/mentorships/{ids['active']}/network/",
         f"/mentees/{ids['mentee']}/",
     }
+    if area == "/":
+        return sorted(shown | {"/"})
     for template, access in MATRIX.values():
         page = template.format(**ids)
         if access not in {POST_ONLY, PENDING_SIGNIN} and page.startswith(area) and page != "/":
@@ -269,6 +291,7 @@ def test_no_form_answers_hostile_input_with_an_error_or_a_partial_write(name: st
             for form in read_forms(response.content.decode())
             if name == "home" or urlsplit(form.action).path not in LAYOUT_ACTIONS
         ]
+        accepted = False
         for form in forms:
             for label, data in hostile_submissions(form):
                 before = row_counts()
@@ -280,8 +303,12 @@ def test_no_form_answers_hostile_input_with_an_error_or_a_partial_write(name: st
                 assert status != 500, where
                 if _refused(status, body):
                     assert not _changed(before, row_counts()), where
-                elif status == 302 and location.startswith("/") and _is_ours(location):
+                    continue
+                accepted = True
+                if status == 302 and location.startswith("/") and _is_ours(location):
                     assert client.get(location).status_code != 500, f"{where} -> {location}"
-        if username is not None:
+        # What an accepted hostile value wrote must not break the pages that show it (a
+        # refused one wrote nothing, and the matrix opens those pages as they are).
+        if username is not None and accepted:
             for page in _pages_that_show(path, ids):
                 assert client.get(page).status_code != 500, f"{username} on {page} after {path}"

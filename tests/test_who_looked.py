@@ -1,5 +1,7 @@
-"""Every page that shows a person files the view under that person, so that the auditor's
-"who looked at this person" is complete (issue: the person in every event)."""
+"""An event files the people it concerns, so that the auditor's "who looked at this person"
+is complete (issue: the person in every event). That every page showing a person files the
+read under them, with its purpose, the access matrix checks on its walk of every page for
+every persona (tests/test_access_matrix.py)."""
 
 import io
 
@@ -7,60 +9,17 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from backontrack.accounts.models import User
-from backontrack.audit.models import Action, AuditEventSubject
+from backontrack.audit.models import Action
 from backontrack.audit.services import record
 from backontrack.core import access
 from backontrack.mentees.models import Mentee
 from backontrack.mentorships.models import Mentorship
 from backontrack.referrals.models import Referral
 
-from .conftest import PERSONA_NAMES, signed_in_client
-from .test_access_matrix import MATRIX, PUBLIC, _ids, with_purposes_stated
+from .conftest import signed_in_client
 from .test_audit import _tamper
 
 pytestmark = pytest.mark.django_db
-
-
-def _names() -> dict[str, int]:
-    """Each mentee's name, leaving out the few synthetic ones that are also a staff member's
-    name (a page naming the mentor would seem to name the mentee), or another mentee's."""
-    staff = {user.get_full_name() for user in User.objects.all()}
-    holders: dict[str, list[int]] = {}
-    for m in Mentee.objects.all():
-        holders.setdefault(f"{m.first_name} {m.last_name}", []).append(m.pk)
-    # A name two synthetic people share cannot say whom the page showed: left out too.
-    return {name: pks[0] for name, pks in holders.items() if name not in staff and len(pks) == 1}
-
-
-@pytest.mark.parametrize("username", PERSONA_NAMES)
-def test_every_page_that_shows_a_person_is_in_their_who_looked_list(username: str) -> None:
-    names = _names()
-    ids = _ids()
-    client = with_purposes_stated(signed_in_client(username), ids)
-    missing = []
-    for name, (template, who_may) in sorted(MATRIX.items()):
-        if who_may == PUBLIC:
-            continue
-        response = client.get(template.format(**ids))
-        if response.status_code != 200 or response.get("Content-Type", "").startswith("text/csv"):
-            continue
-        content = response.content.decode()
-        shown = {pk for full_name, pk in names.items() if full_name in content}
-        if not shown:
-            continue
-        filed = dict(
-            AuditEventSubject.objects.filter(
-                object_type="mentees.mentee",
-                event__request_id=response["X-Request-ID"],
-            ).values_list("object_id", "event__justification")
-        )
-        for pk in sorted(shown - {int(i) for i in filed}):
-            missing.append(f"{name} ({template.format(**ids)}) shows mentee {pk}")
-        for person, why in filed.items():
-            routine = why.startswith("purpose:") and why != f"purpose::{name}"
-            if not routine and not why.startswith("stated:"):
-                missing.append(f"{name} filed mentee {person} without its purpose ({why!r})")
-    assert missing == []
 
 
 def test_an_event_about_anything_of_a_persons_files_it_under_the_person() -> None:

@@ -31,6 +31,10 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Administrator")
 
 
+# The roles' values in their fixed order, read without the enum's per-member lookups.
+ROLE_ORDER = tuple(role.value for role in Role)
+
+
 class Region(models.TextChoices):
     HOVEDSTADEN = "hovedstaden", _("Capital Region of Denmark")
     SJAELLAND = "sjaelland", _("Region Zealand")
@@ -139,9 +143,19 @@ class User(AbstractUser):
 
     @property
     def roles(self) -> list[str]:
-        """The user's roles in a fixed order. Uses the prefetched grants when present."""
-        granted = {grant.role for grant in self.role_grants.all()}
-        return [role.value for role in Role if role.value in granted]
+        """The user's roles in a fixed order. Uses the prefetched grants when present (the
+        signed-in user's, see accounts.backends), and then works them out once: a page asks
+        dozens of times. Granting or revoking through the relation drops the prefetched
+        grants, and so this too."""
+        grants = self.role_grants.all()
+        cached = self.__dict__.get("_roles")
+        if cached is not None and cached[0] is grants:
+            return list(cached[1])
+        granted = {grant.role for grant in grants}
+        roles = tuple(role for role in ROLE_ORDER if role in granted)
+        if grants is self.role_grants.all():  # the prefetched grants, not a new query
+            self.__dict__["_roles"] = (grants, roles)
+        return list(roles)
 
     def has_role(self, role: str) -> bool:
         return role in self.roles

@@ -6,21 +6,28 @@ from datetime import timedelta
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from backontrack.accounts.models import User
+from backontrack.accounts.models import Role, User
+from backontrack.accounts.selectors import account_oversight, admin_summary, approvals_waiting
+from backontrack.accounts.services import pending_roles
 from backontrack.audit.models import Action
-from backontrack.audit.services import record
+from backontrack.audit.services import record, recorded_together
 from backontrack.concerns.selectors import own_concerns_for_home, untriaged_for_home
 from backontrack.core.access import (
+    can_administer_accounts,
+    can_approve_account_changes,
     can_manage_training,
+    can_read_audit_trail,
     can_screen_referrals,
     can_see_programme_figures,
     courses_visible_to,
+    is_liaison,
     mentors_visible_to,
     mentorships_visible_to,
     own_mentor_profile,
     programmes_coordinated_by,
     referrals_visible_to,
 )
+from backontrack.disclosures import selectors as disclosures
 from backontrack.evaluation import selectors as evaluation_selectors
 from backontrack.lessons import selectors as lessons
 from backontrack.mentors.models import CourseSession, MentorStatus
@@ -39,6 +46,45 @@ from backontrack.supervision import selectors as supervision
 
 HOME_ALERTS = 30
 HOME_FOLLOW_UPS = 5
+
+
+def home_page(user: User) -> dict[str, object]:
+    """Every section of the user's home page, whose reads are filed in the trail together:
+    one insert however many kinds of records the page lists."""
+    roles = user.roles
+    pending = [] if roles else [Role(role).label for role in pending_roles(user)]
+    with recorded_together():
+        return {
+            "roles": [Role(role) for role in roles],
+            "admin_summary": admin_summary() if can_administer_accounts(user) else None,
+            "approvals_waiting": (
+                approvals_waiting(user) if can_approve_account_changes(user) else 0
+            ),
+            "account_oversight": account_oversight(user) if can_read_audit_trail(user) else None,
+            "own_pending_roles": pending,
+            "referral_summary": referral_summary(user) if can_screen_referrals(user) else None,
+            "training_summary": training_summary(user) if can_manage_training(user) else None,
+            "own_readiness": own_readiness(user),
+            "follow_ups": follow_up_summary(user) if can_screen_referrals(user) else None,
+            **mentorship_summary(user),
+            **concern_summary(user),
+            **lessons_summary(user),
+            **supervision_summary(user),
+            **_disclosures(user),
+            "programme_figures": programme_figures(user),
+            "smallest_shown": SMALLEST_SHOWN,
+        }
+
+
+def _disclosures(user: User) -> dict[str, object]:
+    """The liaison's inbox of disclosures to their agency; the coordinator's proposals
+    waiting for a second coordinator."""
+    return {
+        "disclosure_inbox": disclosures.inbox_summary(user) if is_liaison(user) else None,
+        "disclosures_waiting": (
+            disclosures.waiting_for_decision(user) if can_screen_referrals(user) else 0
+        ),
+    }
 
 
 def referral_summary(user: object) -> dict[str, int | None]:
