@@ -194,7 +194,7 @@ def row_counts() -> dict[str, int]:
     """The count of each table, in one query (a page's forms take hundreds of submissions)."""
     counted = _counted()
     parts: list[str] = []
-    params: list[object] = []
+    params: list[Any] = []
     for _, queryset in counted:
         sql, part_params = queryset.values("pk").query.sql_with_params()
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted)")  # noqa: S608 (the ORM's SQL)
