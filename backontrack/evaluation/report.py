@@ -10,7 +10,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from reportlab.graphics.shapes import Drawing, Rect, String
@@ -117,10 +117,18 @@ def build(period: Period, lessons: list[AdoptedLesson]) -> Report:
 # --- The PDF -------------------------------------------------------------------------------
 
 
-def _text(value: Any) -> str:
+def _plain(value: Any) -> str:
+    """A cell as the page shows it: a dash for nothing, a number in the reader's language."""
     if value is None or value == "":
         return "—"
-    return escape(str(value))
+    if isinstance(value, float):
+        return number_format(value)
+    return str(value)
+
+
+def _text(value: Any) -> str:
+    """A cell or a text as a paragraph's markup."""
+    return escape(_plain(value))
 
 
 def _chart(table: Table, width: float) -> Drawing:
@@ -147,7 +155,7 @@ def _chart(table: Table, width: float) -> Drawing:
             String(
                 width,
                 y + 2,
-                str(value) if value not in (None, "") else "—",  # a drawing's text is not markup
+                _plain(value),  # a drawing's text is not markup
                 fontName="Helvetica",
                 fontSize=7,
                 textAnchor="end",
