@@ -60,15 +60,15 @@ def follow_up_case(user: object, group: str, pk: int) -> Mentorship | Referral:
     return case
 
 
-def dashboard(user: object, period: Period) -> list[Table]:
-    """The programme's figures for the period, its indicators' trajectories last:
-    pseudonymised for whoever is not its coordinator. The look is recorded (it names no
-    one: the figures are aggregates)."""
+def dashboard(user: object, period: Period) -> tuple[list[Table], list[Table]]:
+    """The programme's figures for the period and its indicators' trajectories: pseudonymised
+    for whoever is not its coordinator. The look is recorded (it names no one: the figures
+    are aggregates)."""
     access.require(access.can_see_programme_dashboard(user))
     access.evaluation_programme_for(user, period.programme.pk)
     pseudonymised = access.sees_pseudonymised_figures(user)
     found = figures.tables(period, pseudonymised=pseudonymised)
-    found += theory.tables(period, pseudonymised=pseudonymised)
+    indicators = theory.tables(period, pseudonymised=pseudonymised)
     record(
         actor=user,
         action=Action.VIEW,
@@ -76,7 +76,7 @@ def dashboard(user: object, period: Period) -> list[Table]:
         fields=["dashboard"],
         detail=f"{period.start}..{period.end}",
     )
-    return found
+    return found, indicators
 
 
 def dashboard_table(user: object, period: Period, key: str) -> Table:

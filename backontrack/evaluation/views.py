@@ -102,13 +102,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     user = access.signed_in_user(request)
     access.require(access.can_see_programme_dashboard(user))
     form, period = _period(request, user)
+    tables, indicators = selectors.dashboard(user, period) if period else ([], [])
     return render(
         request,
         "evaluation/dashboard.html",
         {
             "form": form,
             "period": period,
-            "tables": selectors.dashboard(user, period) if period else [],
+            "tables": tables,
+            "indicators": indicators,
             "pseudonymised": access.sees_pseudonymised_figures(user),
             "can_export": access.can_export_evaluation_data_set(user),
             "query": request.GET.urlencode(),
