@@ -18,7 +18,7 @@ from backontrack.evaluation.followups import months_before
 from backontrack.evaluation.models import Indicator
 from backontrack.lessons.models import Lesson, LessonStatus
 from backontrack.mentees.models import Mentee
-from backontrack.mentorships.models import Goal, GoalStatus
+from backontrack.mentorships.models import Goal, GoalStatus, Mentorship
 from backontrack.programmes.models import Programme
 
 from .conftest import signed_in_client
@@ -90,6 +90,26 @@ def test_a_stale_or_invented_indicator_is_refused_with_a_message() -> None:
     assert "an indicator of that name already" in text_of(duplicate)
     indicator.refresh_from_db()
     assert indicator.name != "Andet navn"
+
+
+def test_an_indicator_that_seems_to_name_someone_waits_for_the_coordinator_s_word() -> None:
+    coordinator = signed_in_client("coordinator")
+    programme = Programme.objects.default()
+    mentee = Mentorship.objects.filter(programme=programme).earliest("id").mentee
+    url = f"/evaluation/indicators/new/?programme={programme.pk}"
+    text = f"Som hos {mentee.first_name} {mentee.last_name}"
+    warned = post_form(
+        coordinator, url, name="Bolig", description=text, measure="follow_up:housing=settled"
+    )
+    assert "never names a person" in text_of(warned)
+    assert not Indicator.objects.filter(name="Bolig").exists()
+    assert AuditEvent.objects.filter(action=Action.SEARCH, detail="indicator name check")
+    form = warned.context["form"]
+    confirmed = {name: form[name].value() for name in form.fields}
+    confirmed = {k: v for k, v in confirmed.items() if v not in (None, False, True)}
+    confirmed.update(active="on", not_a_person="on")
+    assert coordinator.post(url, confirmed).status_code == 302
+    assert Indicator.objects.filter(name="Bolig").exists()
 
 
 def test_another_programme_s_coordinator_cannot_change_its_indicators() -> None:

@@ -177,6 +177,7 @@ FIXED_DETAILS: dict[str, Promise] = {
     "replaced by a new draft": gettext_lazy("replaced by a new draft"),
     "supervision form": gettext_lazy("supervision form"),
     "programme report": gettext_lazy("programme report"),
+    "indicator name check": gettext_lazy("an indicator's check for names"),
 }
 # Details with numbers in them: the pattern written, and the same in the reader's language.
 COUNTED_DETAILS: list[tuple[re.Pattern[str], Promise]] = [

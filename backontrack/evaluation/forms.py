@@ -106,6 +106,13 @@ class DataSetForm(PeriodForm):
             self.is_bound = False
 
 
+NAME_WARNING = _(
+    "This looks like the name of someone in the programme. An indicator is read by evaluators "
+    "and liaisons and never names a person: rephrase it, or, if the word is not a person's "
+    "name, confirm that below and save again."
+)
+
+
 class IndicatorForm(SubmitOnceMixin, DesignSystemForm):
     """An indicator of the theory of change: what the programme expects to change, and the
     figure that follows it."""
@@ -137,6 +144,11 @@ class IndicatorForm(SubmitOnceMixin, DesignSystemForm):
     active = forms.BooleanField(
         label=_("Show it on the dashboard and in the report"), required=False, initial=True
     )
+    not_a_person = forms.BooleanField(
+        label=_("I have checked: the indicator names no person."),
+        required=False,
+        widget=forms.HiddenInput,
+    )
 
     def __init__(
         self,
@@ -158,6 +170,14 @@ class IndicatorForm(SubmitOnceMixin, DesignSystemForm):
             )
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["measure"]).choices = [("", "—"), *measures]
+
+    def texts(self) -> list[str]:
+        return [self.cleaned_data["name"], self.cleaned_data["description"]]
+
+    def warn_of_a_name(self) -> None:
+        """The texts look like they name someone: say so, and offer the confirmation."""
+        self.fields["not_a_person"].widget = forms.CheckboxInput()
+        self.add_error(None, NAME_WARNING)
 
     def indicator_data(self) -> IndicatorData:
         data = self.cleaned_data

@@ -8,7 +8,9 @@ from backontrack.audit.models import Action
 from backontrack.audit.services import record
 from backontrack.core import access
 from backontrack.lessons.models import Lesson
+from backontrack.lessons.names import people_named
 from backontrack.lessons.selectors import ADOPTED_FIELDS, adopted_lessons
+from backontrack.mentees.models import Mentee
 from backontrack.mentorships.models import Mentorship
 from backontrack.programmes.models import Programme
 from backontrack.referrals.models import Referral
@@ -160,3 +162,20 @@ def indicator_measures() -> list[tuple[str, list[tuple[str, str]]]]:
     """What an indicator may follow: the aim areas, the instruments' items, the follow-up
     outcomes (the form's grouped choices)."""
     return theory.measure_choices(theory.review_items())
+
+
+def indicator_names_someone(user: object, programme: Programme, texts: list[str]) -> bool:
+    """Whether an indicator's texts contain the name of one of the programme's mentees or of
+    someone in their networks (the lessons' check). The answer names nobody; the trail
+    records under whom it matched."""
+    named = people_named(programme, texts)
+    if named:
+        record(
+            actor=user,
+            action=Action.SEARCH,
+            object_type=Mentee._meta.label_lower,
+            object_ids=named,
+            fields=["name"],
+            detail="indicator name check",
+        )
+    return bool(named)

@@ -201,6 +201,18 @@ def indicator_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _names_nobody(request: HttpRequest, form: IndicatorForm, programme: Programme) -> bool:
+    """True unless the texts look like they name someone and the coordinator has not
+    confirmed they do not; then the form says so and offers the confirmation."""
+    if form.cleaned_data["not_a_person"]:
+        return True
+    user = access.signed_in_user(request)
+    if selectors.indicator_names_someone(user, programme, form.texts()):
+        form.warn_of_a_name()
+        return False
+    return True
+
+
 @require_http_methods(["GET", "POST"])
 def indicator_create(request: HttpRequest) -> HttpResponse:
     user = access.signed_in_user(request)
@@ -209,7 +221,7 @@ def indicator_create(request: HttpRequest) -> HttpResponse:
     if programme is None or not access.can_manage_indicators(user, programme):
         raise Http404
     form = IndicatorForm(request.POST or None, measures=selectors.indicator_measures())
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and _names_nobody(request, form, programme):
         done = save_or_say_why(
             request,
             form,
@@ -236,7 +248,11 @@ def indicator_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = IndicatorEditForm(
         request.POST or None, measures=selectors.indicator_measures(), indicator=indicator
     )
-    if request.method == "POST" and form.is_valid():
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _names_nobody(request, form, indicator.programme)
+    ):
         done = save_or_say_why(
             request,
             form,
