@@ -23,6 +23,7 @@ from backontrack.audit.models import Action, AuditEventSubject
 from backontrack.concerns.models import Concern
 from backontrack.demo.loader import PERSONAS
 from backontrack.disclosures.models import Disclosure
+from backontrack.evaluation.models import Indicator
 from backontrack.lessons.models import Lesson
 from backontrack.mentees.models import Consent, Mentee
 from backontrack.mentors.models import Course, CourseSession, DraftProposal, Mentor, PoolDraft
@@ -77,6 +78,7 @@ LIAISONS = "every liaison"
 # The demo disclosure went to the security service.
 ITS_RECIPIENT = "the recipient agency's liaison"
 COORDINATOR_OR_AUDITOR = "coordinator or auditor"
+REPORT_READERS = "coordinators, the evaluator and liaisons"
 
 
 # The demo rows are loaded once per session and every test here rolls back, so their ids
@@ -139,6 +141,10 @@ def _ids() -> dict[str, str]:
             Disclosure.objects.filter(status="approved", reads__isnull=False).first().pk  # type: ignore[union-attr]
         ),
         "proposed_disclosure": str(Disclosure.objects.get(status="proposed").pk),
+        # The demo's first indicator of Back on Track's theory of change.
+        "indicator": str(
+            Indicator.objects.filter(programme=Programme.objects.default()).earliest("id").pk
+        ),
     }
 
 
@@ -325,6 +331,13 @@ MATRIX: dict[str, tuple[str, str]] = {
     "evaluation_dashboard": ("/evaluation/", "coordinators and the evaluator"),
     "evaluation_csv": ("/evaluation/figures/funnel.csv", "coordinators and the evaluator"),
     "evaluation_data_set": ("/evaluation/data-set/", "the evaluator"),
+    # The theory of change: the programme's coordinators set its indicators.
+    "indicator_list": ("/evaluation/indicators/", COORDINATOR_ONLY),
+    "indicator_create": ("/evaluation/indicators/new/", COORDINATOR_ONLY),
+    "indicator_edit": ("/evaluation/indicators/{indicator}/edit/", ITS_COORDINATOR),
+    # The programme report (small counts hidden): coordinators, the evaluator and liaisons.
+    "evaluation_report": ("/evaluation/report/", REPORT_READERS),
+    "evaluation_report_pdf": ("/evaluation/report/pdf/", REPORT_READERS),
     "supervision_list": ("/supervision/", EVERY_MENTOR),
     "supervision_create": ("/supervision/new/?mentor={mentor}", COACHES),
     "supervision_overview": ("/supervision/overview/", COORDINATOR_ONLY),
@@ -366,6 +379,7 @@ ALLOWED = {
     LIAISONS: {"liaison-ministry", "liaison-security"},
     ITS_RECIPIENT: {"liaison-security"},
     COORDINATOR_OR_AUDITOR: {"coordinator", "auditor"},
+    REPORT_READERS: {"coordinator", "evaluator", "liaison-ministry", "liaison-security"},
 }
 
 # --- Lessons learned: everyone in the programme reads its lessons, its mentors, coaches and
@@ -428,6 +442,7 @@ PROGRAMME_SCOPED = {
     "lesson",
     "disclosure",
     "proposed_disclosure",
+    "indicator",
 }
 
 
@@ -589,8 +604,10 @@ def test_each_persona_gets_exactly_what_the_matrix_says(name: str, username: str
     if response.status_code != 200:
         return
     # Every page that shows a person files the read under them, with its purpose, so that
-    # the auditor's "who looked at this person" is complete.
-    wrong = _people_shown_unaudited(response.content.decode(), response["X-Request-ID"], name)
+    # the auditor's "who looked at this person" is complete. A PDF (the programme report) is
+    # searched as text too.
+    content = response.content.decode(errors="replace")
+    wrong = _people_shown_unaudited(content, response["X-Request-ID"], name)
     if (name, username) in KNOWN_UNAUDITED:
         assert wrong, f"{name} as {username} files its reads: take it off KNOWN_UNAUDITED"
     else:
@@ -629,7 +646,7 @@ def test_another_programmes_records_are_not_found(name: str, username: str) -> N
     persona gets 404 (the referrer still sees what they sent; the auditor still answers who
     looked at the person)."""
     elsewhere = Programme.objects.create(name="Elsewhere")
-    for model in (Mentee, Referral, Mentorship, PoolDraft, Course, Lesson, Disclosure):
+    for model in (Mentee, Referral, Mentorship, PoolDraft, Course, Lesson, Disclosure, Indicator):
         model.objects.update(programme=elsewhere)
     path, access = MATRIX[name]
     ids = _ids()

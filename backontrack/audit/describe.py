@@ -76,6 +76,11 @@ RECORD_KINDS: dict[str, tuple[Promise, Promise]] = {
         gettext_lazy("actions from supervision"),
     ),
     "disclosures.disclosure": (gettext_lazy("disclosure"), gettext_lazy("disclosures")),
+    "evaluation.followup": (gettext_lazy("follow-up"), gettext_lazy("follow-ups")),
+    "evaluation.indicator": (
+        gettext_lazy("indicator of the theory of change"),
+        gettext_lazy("indicators of the theory of change"),
+    ),
 }
 
 # Names the services give to what is not a model field.
@@ -131,6 +136,9 @@ PSEUDO_FIELDS: dict[str, Promise] = {
     "supervision_dates": gettext_lazy("supervision dates"),
     "coverage": gettext_lazy("coverage"),
     "wellbeing_alerts": gettext_lazy("wellbeing alerts"),
+    "follow_ups_due": gettext_lazy("follow-ups due"),
+    "dashboard": gettext_lazy("programme dashboard"),
+    "report": gettext_lazy("programme report"),
 }
 
 # The fixed phrases older events carry before a record reference ("for mentorships.mentorship
@@ -168,6 +176,8 @@ FIXED_DETAILS: dict[str, Promise] = {
     "discarded": gettext_lazy("discarded"),
     "replaced by a new draft": gettext_lazy("replaced by a new draft"),
     "supervision form": gettext_lazy("supervision form"),
+    "programme report": gettext_lazy("programme report"),
+    "indicator name check": gettext_lazy("an indicator's check for names"),
 }
 # Details with numbers in them: the pattern written, and the same in the reader's language.
 COUNTED_DETAILS: list[tuple[re.Pattern[str], Promise]] = [

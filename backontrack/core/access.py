@@ -19,6 +19,7 @@ from backontrack.audit.models import AuditEvent, AuditEventSubject
 from backontrack.concerns.models import Concern, ConcernRevision
 from backontrack.disclosures.models import Disclosure
 from backontrack.disclosures.models import Status as DisclosureStatus
+from backontrack.evaluation.models import Indicator
 from backontrack.lessons.models import MOVES, Lesson, LessonStatus
 from backontrack.mentees.models import Consent, CustodyEvent, Mentee
 from backontrack.mentors.models import (
@@ -959,6 +960,8 @@ def navigation_for(user: object) -> list[NavItem]:
         items.append(NavItem("lesson_adopted", _("Adopted lessons")))
     if can_see_programme_dashboard(user):
         items.append(NavItem("evaluation_dashboard", _("Evaluation")))
+    elif can_read_programme_report(user):
+        items.append(NavItem("evaluation_report", _("Programme report")))
     items.append(NavItem("account", _("My account")))
     return items
 
@@ -1252,6 +1255,49 @@ def evaluation_programme_for(user: object, pk: int) -> Programme:
 
 def can_export_evaluation_data_set(user: object) -> bool:
     return has_role(user, Role.EVALUATOR)
+
+
+# The theory of change is set by the programme's coordinators; its indicators' trajectories
+# are read wherever the dashboard is. The programme report is the coordinators' (of their
+# programmes), the evaluators' and the liaisons' (of every programme): always with counts under
+# 5 shown as "<5", for it is a document that leaves the programme (docs/guide/evaluation.md).
+
+
+def indicators_visible_to(user: object) -> QuerySet[Indicator]:
+    """The indicators of the programmes the user coordinates."""
+    return Indicator.objects.filter(programme__in=programmes_coordinated_by(user))
+
+
+def indicator_for(user: object, pk: int) -> Indicator:
+    indicator = indicators_visible_to(user).select_related("programme").filter(pk=pk).first()
+    if indicator is None:
+        raise Http404
+    return indicator
+
+
+def can_manage_indicators(user: object, programme: Programme | int) -> bool:
+    return coordinates(user, programme)
+
+
+def can_read_programme_report(user: object) -> bool:
+    return has_role(user, Role.COORDINATOR) or has_role(user, Role.EVALUATOR) or is_liaison(user)
+
+
+def report_programmes_visible_to(user: object) -> QuerySet[Programme]:
+    """A coordinator reports on the programmes they coordinate; an evaluator and a liaison
+    read every programme's report."""
+    if has_role(user, Role.COORDINATOR):
+        return programmes_coordinated_by(user)
+    if has_role(user, Role.EVALUATOR) or is_liaison(user):
+        return Programme.objects.all()
+    return Programme.objects.none()
+
+
+def report_programme_for(user: object, pk: int) -> Programme:
+    programme = report_programmes_visible_to(user).filter(pk=pk).first()
+    if programme is None:
+        raise Http404
+    return programme
 
 
 # --- Supervision (coach sessions, mentor wellbeing) -----------------------------------------

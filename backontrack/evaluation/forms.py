@@ -7,13 +7,13 @@ from django.utils.translation import gettext_lazy as _
 
 from backontrack.core import dates
 from backontrack.core.form_tokens import SubmitOnceMixin
-from backontrack.core.forms import DesignSystemForm, ModelChoiceField
+from backontrack.core.forms import DesignSystemForm, ModelChoiceField, VersionedFormMixin
 from backontrack.mentees.forms import DateInput
 from backontrack.programmes.models import Programme
 
 from .followups import months_before
-from .models import Custody, Housing, MilieuContact, Occupation, Reconviction, Source
-from .services import Outcome
+from .models import Custody, Housing, Indicator, MilieuContact, Occupation, Reconviction, Source
+from .services import IndicatorData, Outcome
 
 
 def _radios(label: Any, choices: Any, help_text: Any = "") -> forms.ChoiceField:
@@ -104,3 +104,92 @@ class DataSetForm(PeriodForm):
         if not data:  # the first look: the defaults, and no "required" message yet
             self.initial = {**dict(self.data), "file": "xlsx"}
             self.is_bound = False
+
+
+NAME_WARNING = _(
+    "This looks like the name of someone in the programme. An indicator is read by evaluators "
+    "and liaisons and never names a person: rephrase it, or, if the word is not a person's "
+    "name, confirm that below and save again."
+)
+
+
+class IndicatorForm(SubmitOnceMixin, DesignSystemForm):
+    """An indicator of the theory of change: what the programme expects to change, and the
+    figure that follows it."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=120,
+        help_text=_("What the programme expects to change, in a few words."),
+    )
+    description = forms.CharField(
+        label=_("What the programme expects"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Why the mentoring should move this figure, and which way. Read by evaluators "
+            "and liaisons in the report: never a person's name."
+        ),
+    )
+    measure = forms.ChoiceField(
+        label=_("Followed by"),
+        help_text=_(
+            "A goal area: the share of its goals achieved in the mentorships closed each "
+            "quarter. A review item: its mean rating at each occasion, from intake to closure. "
+            "A follow-up outcome: its share at 6, 12 and 24 months, mentored against the "
+            "comparison group."
+        ),
+    )
+    active = forms.BooleanField(
+        label=_("Show it on the dashboard and in the report"), required=False, initial=True
+    )
+    not_a_person = forms.BooleanField(
+        label=_("I have checked: the indicator names no person."),
+        required=False,
+        widget=forms.HiddenInput,
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        measures: list[tuple[str, list[tuple[str, str]]]],
+        indicator: Indicator | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if indicator is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "name": indicator.name,
+                    "description": indicator.description,
+                    "measure": f"{indicator.measure}:{indicator.target}",
+                    "active": indicator.active,
+                    "version": indicator.version,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["measure"]).choices = [("", "—"), *measures]
+
+    def texts(self) -> list[str]:
+        return [self.cleaned_data["name"], self.cleaned_data["description"]]
+
+    def warn_of_a_name(self) -> None:
+        """The texts look like they name someone: say so, and offer the confirmation."""
+        self.fields["not_a_person"].widget = forms.CheckboxInput()
+        self.add_error(None, NAME_WARNING)
+
+    def indicator_data(self) -> IndicatorData:
+        data = self.cleaned_data
+        measure, _sep, target = data["measure"].partition(":")
+        return IndicatorData(
+            name=data["name"],
+            description=data["description"],
+            measure=measure,
+            target=target,
+            active=data["active"],
+        )
+
+
+class IndicatorEditForm(VersionedFormMixin, IndicatorForm):
+    pass

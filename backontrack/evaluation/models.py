@@ -122,3 +122,41 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"follow-up {self.pk} at {self.months} months"
+
+
+class Measure(models.TextChoices):
+    """What an indicator of the theory of change follows."""
+
+    GOAL_AREA = "goal_area", _("Goals of an aim area achieved")
+    REVIEW_ITEM = "review_item", _("Ratings of a review item")
+    FOLLOW_UP = "follow_up", _("A follow-up outcome")
+
+
+class Indicator(models.Model):
+    """One indicator of a programme's theory of change: what the programme expects to change,
+    and the figure that shows whether it does — a goal area, a review item or a follow-up
+    outcome (`target`: the aim area's code, the item's code, or "field=value" of a follow-up).
+    Programme configuration, not personal data: evaluators and liaisons read it in the report."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="indicators")
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("what the programme expects"), max_length=1000, blank=True)
+    measure = models.CharField(_("measure"), max_length=16, choices=Measure.choices)
+    target = models.CharField(_("what it follows"), max_length=64)
+    active = models.BooleanField(_("shown on the dashboard and in the report"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering: ClassVar = ["programme", "name", "id"]
+        verbose_name = _("indicator")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["programme", "name"], name="one_indicator_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -12,8 +12,10 @@ from backontrack.accounts.models import User
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
 from backontrack.core import access, dates
+from backontrack.core.concurrency import claim_version
 from backontrack.core.errors import Refused
 from backontrack.mentorships.models import Mentorship
+from backontrack.programmes.models import Programme
 from backontrack.referrals.models import Referral
 
 from .followups import months_after
@@ -22,6 +24,8 @@ from .models import (
     FollowUp,
     Group,
     Housing,
+    Indicator,
+    Measure,
     MilieuContact,
     Occupation,
     Point,
@@ -126,3 +130,58 @@ def follow_up_record(
         detail=f"for {case._meta.label_lower} #{case.pk}",
     )
     return follow_up
+
+
+@dataclass
+class IndicatorData:
+    name: str
+    description: str
+    measure: str
+    target: str
+    active: bool
+
+
+INDICATOR_FIELDS = ["name", "description", "measure", "target", "active"]
+
+
+def _checked(programme_id: int, data: IndicatorData, pk: int | None = None) -> None:
+    if data.measure not in Measure.values or not data.target:
+        raise Refused(_("Choose from the options given."))
+    same_name = Indicator.objects.filter(programme_id=programme_id, name=data.name.strip())
+    if pk is not None:
+        same_name = same_name.exclude(pk=pk)
+    if same_name.exists():
+        raise Refused(_("The programme has an indicator of that name already."))
+
+
+@transaction.atomic
+def indicator_create(*, actor: User, programme: Programme, data: IndicatorData) -> Indicator:
+    """A coordinator adds an indicator to the programme's theory of change."""
+    if not access.can_manage_indicators(actor, programme):
+        raise Refused(_("A programme's coordinators set its theory of change."))
+    _checked(programme.pk, data)
+    indicator = Indicator.objects.create(
+        programme=programme,
+        created_by=actor,
+        **{**vars(data), "name": data.name.strip(), "description": data.description.strip()},
+    )
+    record(actor=actor, action=Action.CREATE, obj=indicator, fields=INDICATOR_FIELDS)
+    return indicator
+
+
+@transaction.atomic
+def indicator_update(
+    *, actor: User, indicator: Indicator, version: int, data: IndicatorData
+) -> Indicator:
+    """A coordinator changes an indicator (or takes it off the dashboard and the report)."""
+    if not access.can_manage_indicators(actor, indicator.programme_id):
+        raise Refused(_("A programme's coordinators set its theory of change."))
+    _checked(indicator.programme_id, data, indicator.pk)
+    claim_version(indicator, version)
+    cleaned = {**vars(data), "name": data.name.strip(), "description": data.description.strip()}
+    changed = [name for name in INDICATOR_FIELDS if getattr(indicator, name) != cleaned[name]]
+    for name, value in cleaned.items():
+        setattr(indicator, name, value)
+    indicator.save()
+    record(actor=actor, action=Action.CHANGE, obj=indicator, fields=changed)
+    return indicator

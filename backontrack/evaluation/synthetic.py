@@ -1,5 +1,5 @@
 """Synthetic case histories for registered synthetic people: a referral, its screening and,
-for most, a mentorship with meetings and goals, closed for many, and the follow-ups that
+for most, a mentorship with meetings, goals and reviews, closed for many, and the follow-ups that
 have fallen due; the rest are the comparison group (eligible, never matched). Written in
 bulk, for the demo's two years of history and for `backontrack seed --with-cases` at
 national scale. Demo databases only (the callers check)."""
@@ -27,6 +27,7 @@ from backontrack.mentorships.models import (
 )
 from backontrack.programmes.models import Programme
 from backontrack.referrals.models import Finding, Referral, ReferralTransition, Screening, Status
+from backontrack.reviews.models import Instrument, Occasion, Rating, Review
 
 from .followups import months_after
 from .models import (
@@ -41,6 +42,7 @@ from .models import (
     Source,
 )
 
+INSTRUMENT = "bot-desistance"
 ORIENTATIONS = {"religious": 50, "right_wing": 35, "left_wing": 5, "mixed": 10}
 CRITERIA = {
     "convicted_of_terrorism": 30,
@@ -69,6 +71,9 @@ class _Batch:
     meetings: list[Meeting] = field(default_factory=list)
     goals: list[Goal] = field(default_factory=list)
     follow_ups: list[FollowUp] = field(default_factory=list)
+    reviews: list[Review] = field(default_factory=list)
+    ratings: list[Rating] = field(default_factory=list)
+    instrument: Instrument | None = None
     matched_at: dict[int, datetime] = field(default_factory=dict)  # by referral id
 
 
@@ -91,6 +96,7 @@ def add_cases(
     if coordinator is None or not mentors:
         return 0
     batch = _Batch(programme, coordinator)
+    batch.instrument = Instrument.objects.filter(code=INSTRUMENT).order_by("-version").first()
     plans = []
     for mentee in mentees:
         referred_on = today - timedelta(days=rng.randrange(30, within_days))
@@ -152,6 +158,12 @@ def add_cases(
     for meeting in batch.meetings:
         meeting.mentorship_id = meeting.mentorship.pk
     Goal.objects.bulk_create(batch.goals, batch_size=1000)
+    for review in batch.reviews:
+        review.mentorship_id = review.mentorship.pk
+    Review.objects.bulk_create(batch.reviews, batch_size=1000)
+    for rating in batch.ratings:
+        rating.review_id = rating.review.pk
+    Rating.objects.bulk_create(batch.ratings, batch_size=1000)
     Meeting.objects.bulk_create(batch.meetings, batch_size=1000)
     for follow_up in batch.follow_ups:
         if follow_up.mentorship is not None:
@@ -255,8 +267,50 @@ def _mentorship(
                 created_by=coordinator,
             )
         )
+    if batch.instrument is not None:
+        _reviews(batch, mentorship, started, closed_on, min(end, today), rng)
     if closed_on is not None:
         _follow_ups(batch, referral.mentee, mentorship, None, closed_on, rng, today)
+
+
+def _reviews(
+    batch: _Batch,
+    mentorship: Mentorship,
+    started: date,
+    closed_on: date | None,
+    end: date,
+    rng: random.Random,
+) -> None:
+    """An intake review, one every four months and one at the closure, on the default
+    instrument: protective items rise and risk items fall as the mentorship goes on (with
+    noise, and not for everyone)."""
+    if batch.instrument is None:
+        return
+    days = [(Occasion.INTAKE, started + timedelta(days=rng.randrange(5, 20)))]
+    day = months_after(days[0][1], 4)
+    while day < end - timedelta(days=30):
+        days.append((Occasion.PERIODIC, day))
+        day = months_after(day, 4)
+    if closed_on is not None:
+        days.append((Occasion.CLOSURE, closed_on))
+    progress = rng.choice((0.4, 0.8, 1.0, 1.2, 1.4))
+    span = max((end - started).days, 1)
+    for occasion, held_on in days:
+        if held_on > end:
+            continue
+        review = Review(
+            mentorship=mentorship,
+            instrument=batch.instrument,
+            occasion=occasion,
+            held_on=held_on,
+            recorded_by=batch.coordinator,
+        )
+        batch.reviews.append(review)
+        moved = progress * (held_on - started).days / span
+        for item in batch.instrument.items():
+            level = 0.4 + moved if item["kind"] == "protective" else 1.6 - moved
+            value = min(2, max(0, round(level + rng.uniform(-0.6, 0.6))))
+            batch.ratings.append(Rating(review=review, item_code=item["code"], value=value))
 
 
 def _follow_ups(

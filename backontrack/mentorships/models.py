@@ -175,6 +175,8 @@ class Mentorship(RowKeyed):
             models.Index(fields=["mentor", "status"]),
             models.Index(fields=["coach", "status"]),
             models.Index(fields=["mentee", "status"]),
+            # The dashboard and the report count closures and follow-ups by closure date.
+            models.Index(fields=["programme", "closed_on"]),
         ]
         constraints: ClassVar = [
             # One mentorship at a time per person: a second one would widen who sees them.

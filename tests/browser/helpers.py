@@ -14,10 +14,11 @@ APP_WORDS = """() => [...document.querySelectorAll(
 )].filter(e => !e.closest("[lang]:not(html)")).map(e => e.innerText).join(" ")"""
 
 
-def check_accessibility(page: Page, axe_source: str, name: str) -> None:
+def check_accessibility(page: Page, axe_source: str, name: str, *, full_page: bool = True) -> None:
     """Run axe-core on the page as it is (its content security policy untouched: evaluate
     runs in the page without adding a script element), check that what the page shows after
-    its scripts ran is in the page's language, and save a screenshot to look at."""
+    its scripts ran is in the page's language, and save a screenshot to look at (of the
+    viewport only, for a long page)."""
     language = page.locator("html").get_attribute("lang") or "en"
     if language == "da":
         foreign = english_on(visible_text(page.content(), language))
@@ -39,7 +40,7 @@ def check_accessibility(page: Page, axe_source: str, name: str) -> None:
         for v in result["violations"]
     ]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
     assert violations == [], f"axe on {name} ({page.url}):\n{json.dumps(violations, indent=2)}"
 
 
