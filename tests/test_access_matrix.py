@@ -443,6 +443,8 @@ PROGRAMME_SCOPED = {
     "disclosure",
     "proposed_disclosure",
     "indicator",
+    "supervision",
+    "supervision_action",
 }
 
 
@@ -646,7 +648,17 @@ def test_another_programmes_records_are_not_found(name: str, username: str) -> N
     persona gets 404 (the referrer still sees what they sent; the auditor still answers who
     looked at the person)."""
     elsewhere = Programme.objects.create(name="Elsewhere")
-    for model in (Mentee, Referral, Mentorship, PoolDraft, Course, Lesson, Disclosure, Indicator):
+    for model in (
+        Mentee,
+        Referral,
+        Mentorship,
+        PoolDraft,
+        Course,
+        Lesson,
+        Disclosure,
+        Indicator,
+        Session,
+    ):
         model.objects.update(programme=elsewhere)
     path, access = MATRIX[name]
     ids = _ids()
