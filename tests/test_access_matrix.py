@@ -647,6 +647,7 @@ def test_another_programmes_records_are_not_found(name: str, username: str) -> N
     """The same records, once they belong to a programme nobody here takes part in: every
     persona gets 404 (the referrer still sees what they sent; the auditor still answers who
     looked at the person)."""
+    ids = _ids()  # looked up while the records are still the programme's
     elsewhere = Programme.objects.create(name="Elsewhere")
     for model in (
         Mentee,
@@ -661,7 +662,6 @@ def test_another_programmes_records_are_not_found(name: str, username: str) -> N
     ):
         model.objects.update(programme=elsewhere)
     path, access = MATRIX[name]
-    ids = _ids()
     response = with_purposes_stated(signed_in_client(username), ids).get(path.format(**ids))
     expected = 200 if (name, username) in NOT_BY_PROGRAMME else 404
     assert response.status_code == expected, access
