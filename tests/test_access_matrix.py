@@ -15,6 +15,7 @@ from functools import cache
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from django.utils.html import escape
 
 from backontrack.accounts.models import AccountRequest, Institution, Organisation, User
@@ -31,6 +32,7 @@ from backontrack.network.models import NetworkMember
 from backontrack.programmes.models import Programme
 from backontrack.referrals.models import Referral
 from backontrack.supervision.models import AgreedAction, Session
+from backontrack.workinggroup.models import AgendaItem, GroupAction, GroupMeeting, WorkingGroup
 
 from .conftest import PERSONA_NAMES, signed_in_client
 
@@ -77,6 +79,13 @@ LIAISONS = "every liaison"
 # The demo disclosure went to the security service.
 ITS_RECIPIENT = "the recipient agency's liaison"
 COORDINATOR_OR_AUDITOR = "coordinator or auditor"
+# The working group: its programme's coordinators and its member agencies' liaisons; the
+# chair of the meeting (coordinator); the owner of the action (the security service).
+GROUP_MEMBERS = "the programme's coordinators and the group's liaisons"
+CHAIR = "the meeting's chair"
+# The demo's proposal waiting for a decision was made by coordinator: only they withdraw it.
+PROPOSER = "the proposer"
+ACTION_OWNERS = "coordinator and the owning agency's liaison"
 
 
 # The demo rows are loaded once per session and every test here rolls back, so their ids
@@ -139,7 +148,22 @@ def _ids() -> dict[str, str]:
             Disclosure.objects.filter(status="approved", reads__isnull=False).first().pk  # type: ignore[union-attr]
         ),
         "proposed_disclosure": str(Disclosure.objects.get(status="proposed").pk),
+        # The demo's working group, its meeting of last week (held, the minutes waiting for
+        # their chair, coordinator), the escalated case on its agenda (disclosed to the
+        # security service) and the security service's action on it.
+        "wg_group": str(WorkingGroup.objects.get().pk),
+        "wg_meeting": str(_last_weeks_meeting().pk),
+        "wg_item": str(AgendaItem.objects.get(meeting=_last_weeks_meeting(), kind="case").pk),
+        "wg_action": str(
+            GroupAction.objects.get(owner_agency__kind=Organisation.Kind.SECURITY_SERVICE).pk
+        ),
     }
+
+
+def _last_weeks_meeting() -> GroupMeeting:
+    return GroupMeeting.objects.get(
+        minutes_approved_at__isnull=True, held_on__lt=timezone.localdate()
+    )
 
 
 def _concern(status: str) -> str:
@@ -339,10 +363,20 @@ MATRIX: dict[str, tuple[str, str]] = {
     "disclosure_detail": ("/disclosures/{disclosure}/", ITS_COORDINATOR),
     "disclosure_decide": ("/disclosures/{proposed_disclosure}/decide/", SECOND_COORDINATOR),
     "disclosure_revoke": ("/disclosures/{disclosure}/revoke/", ITS_COORDINATOR),
+    "disclosure_withdraw": ("/disclosures/{proposed_disclosure}/withdraw/", PROPOSER),
     "disclosure_inbox": ("/disclosures/inbox/", LIAISONS),
     "disclosure_received": ("/disclosures/inbox/{disclosure}/", ITS_RECIPIENT),
     "mentee_disclosures": ("/mentees/{mentee}/disclosures/", COORDINATOR_OR_AUDITOR),
     "disclosure_propose": ("/mentees/{mentee}/disclosures/new/", COORDINATOR_ONLY),
+    "wg_meeting_list": ("/working-group/", GROUP_MEMBERS),
+    "wg_meeting_plan": ("/working-group/{wg_group}/meetings/new/", ITS_COORDINATOR),
+    "wg_meeting_detail": ("/working-group/meetings/{wg_meeting}/", GROUP_MEMBERS),
+    "wg_agenda_refresh": ("/working-group/meetings/{wg_meeting}/agenda/", POST_ONLY),
+    "wg_matter_add": ("/working-group/meetings/{wg_meeting}/matters/new/", ITS_COORDINATOR),
+    "wg_minutes_approve": ("/working-group/meetings/{wg_meeting}/approve/", CHAIR),
+    "wg_item_minutes": ("/working-group/items/{wg_item}/", ITS_COORDINATOR),
+    "wg_action_add": ("/working-group/items/{wg_item}/actions/new/", ITS_COORDINATOR),
+    "wg_action_move": ("/working-group/actions/{wg_action}/", ACTION_OWNERS),
 }
 ALLOWED = {
     ADMIN_ONLY: {"admin"},
@@ -366,6 +400,8 @@ ALLOWED = {
     LIAISONS: {"liaison-ministry", "liaison-security"},
     ITS_RECIPIENT: {"liaison-security"},
     COORDINATOR_OR_AUDITOR: {"coordinator", "auditor"},
+    GROUP_MEMBERS: {"coordinator", "liaison-ministry", "liaison-security"},
+    ACTION_OWNERS: {"coordinator", "liaison-security"},
 }
 
 # --- Lessons learned: everyone in the programme reads its lessons, its mentors, coaches and
@@ -428,6 +464,10 @@ PROGRAMME_SCOPED = {
     "lesson",
     "disclosure",
     "proposed_disclosure",
+    "wg_group",
+    "wg_meeting",
+    "wg_item",
+    "wg_action",
 }
 
 
@@ -441,6 +481,8 @@ def _allowed(access: str, path: str) -> set[str] | None:
     record of the programme."""
     if access == SECOND_COORDINATOR:
         return {"coordinator2"}
+    if access in (CHAIR, PROPOSER):
+        return {"coordinator"}
     allowed = _allowed_before_the_second_coordinator(access, path)
     if allowed is not None and "coordinator" in allowed:
         return allowed | {"coordinator2"}
@@ -605,6 +647,10 @@ NOT_BY_PROGRAMME = {
     # the auditor answers for every disclosure about a person.
     ("disclosure_received", "liaison-security"),
     ("mentee_disclosures", "auditor"),
+    # A working group's liaisons are its members whatever programme it serves.
+    ("wg_meeting_detail", "liaison-ministry"),
+    ("wg_meeting_detail", "liaison-security"),
+    ("wg_action_move", "liaison-security"),
 }
 
 
@@ -617,7 +663,16 @@ def test_another_programmes_records_are_not_found(name: str, username: str) -> N
     persona gets 404 (the referrer still sees what they sent; the auditor still answers who
     looked at the person)."""
     elsewhere = Programme.objects.create(name="Elsewhere")
-    for model in (Mentee, Referral, Mentorship, PoolDraft, Course, Lesson, Disclosure):
+    for model in (
+        Mentee,
+        Referral,
+        Mentorship,
+        PoolDraft,
+        Course,
+        Lesson,
+        Disclosure,
+        WorkingGroup,
+    ):
         model.objects.update(programme=elsewhere)
     path, access = MATRIX[name]
     ids = _ids()

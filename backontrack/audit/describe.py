@@ -76,6 +76,15 @@ RECORD_KINDS: dict[str, tuple[Promise, Promise]] = {
         gettext_lazy("actions from supervision"),
     ),
     "disclosures.disclosure": (gettext_lazy("disclosure"), gettext_lazy("disclosures")),
+    "workinggroup.groupmeeting": (
+        gettext_lazy("working-group meeting"),
+        gettext_lazy("working-group meetings"),
+    ),
+    "workinggroup.agendaitem": (gettext_lazy("agenda item"), gettext_lazy("agenda items")),
+    "workinggroup.groupaction": (
+        gettext_lazy("working-group action"),
+        gettext_lazy("working-group actions"),
+    ),
 }
 
 # Names the services give to what is not a model field.
@@ -261,6 +270,7 @@ PAGES: dict[str, Promise] = {
     "disclosure_detail": gettext_lazy("disclosure"),
     "disclosure_decide": gettext_lazy("deciding on a disclosure"),
     "disclosure_revoke": gettext_lazy("revoking a disclosure"),
+    "disclosure_withdraw": gettext_lazy("withdrawing a proposed disclosure"),
     "disclosure_inbox": gettext_lazy("disclosures to the agency"),
     "disclosure_received": gettext_lazy("a disclosure to the agency"),
     "mentee_disclosures": gettext_lazy("disclosures about the person"),
@@ -290,6 +300,15 @@ PAGES: dict[str, Promise] = {
     "supervision_action_done": gettext_lazy("finishing an action from supervision"),
     "supervision_wellbeing": gettext_lazy("wellbeing over time"),
     "supervision_overview": gettext_lazy("supervision of the mentors"),
+    "wg_meeting_list": gettext_lazy("working-group meetings"),
+    "wg_meeting_plan": gettext_lazy("planning a working-group meeting"),
+    "wg_meeting_detail": gettext_lazy("working-group meeting"),
+    "wg_agenda_refresh": gettext_lazy("the agenda of a working-group meeting"),
+    "wg_matter_add": gettext_lazy("adding a programme matter"),
+    "wg_minutes_approve": gettext_lazy("approving minutes"),
+    "wg_item_minutes": gettext_lazy("writing minutes"),
+    "wg_action_add": gettext_lazy("agreeing an action"),
+    "wg_action_move": gettext_lazy("a working-group action"),
 }
 REFERENCE = re.compile(r"\b([a-z]+\.[a-z]+) #(\d+)")
 

@@ -14,6 +14,7 @@ from backontrack.core.access import (
     signed_in_user,
 )
 from backontrack.disclosures import selectors as disclosures
+from backontrack.workinggroup import selectors as working_group
 
 from . import selectors
 
@@ -41,6 +42,7 @@ def home(request: HttpRequest) -> HttpResponse:
         **selectors.lessons_summary(user),
         **selectors.supervision_summary(user),
         **_disclosures(user),
+        "working_group": working_group.home(user),
         "programme_figures": selectors.programme_figures(user),
         "smallest_shown": selectors.SMALLEST_SHOWN,
     }
