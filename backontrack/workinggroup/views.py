@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from backontrack.accounts.models import Role
@@ -96,6 +97,14 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _added(added: list[object]) -> str:
+    if not added:
+        return _("Nothing new was escalated: the agenda is as it was.")
+    return ngettext(
+        "%(count)s item added to the agenda.", "%(count)s items added to the agenda.", len(added)
+    ) % {"count": len(added)}
+
+
 @require_POST
 def agenda_refresh(request: HttpRequest, pk: int) -> HttpResponse:
     user = access.signed_in_user(request)
@@ -109,7 +118,7 @@ def agenda_refresh(request: HttpRequest, pk: int) -> HttpResponse:
             form,
             lambda: services.agenda_refresh(actor=user, meeting=meeting),
             then=then,
-            said=lambda added: _("%(count)s items added to the agenda.") % {"count": len(added)},
+            said=_added,
         )
         if done is not None:
             return done
