@@ -25,6 +25,7 @@ from .forms import (
     MeetingForm,
     MinutesForm,
 )
+from .models import AgendaItem
 
 
 @require_GET
@@ -97,7 +98,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _added(added: list[object]) -> str:
+def _added(added: list[AgendaItem]) -> str:
     if not added:
         return _("Nothing new was escalated: the agenda is as it was.")
     return ngettext(
