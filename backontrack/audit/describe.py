@@ -165,6 +165,8 @@ DETAIL_PHRASES: dict[str, Promise] = {
     "with": gettext_lazy("with"),
     "by": gettext_lazy("by"),
 }
+# Recipients the services write as codes (a concern escalated to the working group).
+RECIPIENTS: dict[str, Promise] = {"working_group": gettext_lazy("the working group")}
 # Whole details the services and pages write, in the reader's language.
 FIXED_DETAILS: dict[str, Promise] = {
     "home page": gettext_lazy("home page"),
@@ -324,6 +326,7 @@ class DescribedEvent:
     fields: str
     detail: str
     purpose: str
+    recipient: str
 
 
 def kind_label(object_type: str, count: int = 1) -> str:
@@ -497,4 +500,5 @@ def describe(event: AuditEvent) -> DescribedEvent:
         fields=", ".join(field_label(event.object_type, name) for name in event.fields),
         detail=_detail(event),
         purpose=purpose(event.justification),
+        recipient=str(RECIPIENTS.get(event.recipient, event.recipient)),
     )

@@ -118,10 +118,20 @@ class AgendaItem(RowKeyed):
     kind = models.CharField(_("kind"), max_length=16, choices=ItemKind.choices)
     # A case item: the concern escalated to the working group, and the case's reference.
     concern = models.ForeignKey(
-        Concern, on_delete=models.PROTECT, related_name="agenda_items", null=True, blank=True
+        Concern,
+        verbose_name=_("concern"),
+        on_delete=models.PROTECT,
+        related_name="agenda_items",
+        null=True,
+        blank=True,
     )
     case = models.ForeignKey(
-        CaseReference, on_delete=models.PROTECT, related_name="items", null=True, blank=True
+        CaseReference,
+        verbose_name=_("case reference"),
+        on_delete=models.PROTECT,
+        related_name="items",
+        null=True,
+        blank=True,
     )
     title = EncryptedTextField(_("title"), blank=True)
     summary = EncryptedTextField(_("discussion summary"), blank=True)
