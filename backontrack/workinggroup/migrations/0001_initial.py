@@ -9,120 +9,315 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0005_user_person_key'),
-        ('concerns', '0001_concerns'),
-        ('mentees', '0007_programme_required'),
-        ('programmes', '0004_programme_mentors_see_disclosures'),
+        ("accounts", "0005_user_person_key"),
+        ("concerns", "0001_concerns"),
+        ("mentees", "0007_programme_required"),
+        ("programmes", "0004_programme_mentors_see_disclosures"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CaseReference',
+            name="CaseReference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveIntegerField()),
-                ('number', models.PositiveIntegerField()),
-                ('mentee', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='mentees.mentee')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveIntegerField()),
+                ("number", models.PositiveIntegerField()),
+                (
+                    "mentee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="mentees.mentee",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='GroupMeeting',
+            name="GroupMeeting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('held_on', models.DateField(verbose_name='date')),
-                ('planned_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('minutes_approved_at', models.DateTimeField(blank=True, null=True, verbose_name='minutes approved')),
-                ('version', models.PositiveIntegerField(default=0, editable=False)),
-                ('attendees', models.ManyToManyField(blank=True, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='attendees')),
-                ('chair', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='chair')),
-                ('planned_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("held_on", models.DateField(verbose_name="date")),
+                ("planned_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "minutes_approved_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="minutes approved"),
+                ),
+                ("version", models.PositiveIntegerField(default=0, editable=False)),
+                (
+                    "attendees",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="attendees",
+                    ),
+                ),
+                (
+                    "chair",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="chair",
+                    ),
+                ),
+                (
+                    "planned_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'working-group meeting',
-                'ordering': ['-held_on', '-id'],
+                "verbose_name": "working-group meeting",
+                "ordering": ["-held_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='AgendaItem',
+            name="AgendaItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('row_key', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('kind', models.CharField(choices=[('case', 'Escalated concern'), ('matter', 'Programme matter'), ('actions', 'Open actions')], max_length=16, verbose_name='kind')),
-                ('title', backontrack.core.fields.EncryptedTextField(blank=True, verbose_name='title')),
-                ('summary', backontrack.core.fields.EncryptedTextField(blank=True, verbose_name='discussion summary')),
-                ('decisions', backontrack.core.fields.EncryptedTextField(blank=True, verbose_name='decisions')),
-                ('version', models.PositiveIntegerField(default=0, editable=False)),
-                ('concern', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='agenda_items', to='concerns.concern', verbose_name='concern')),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='items', to='workinggroup.casereference', verbose_name='case reference')),
-                ('meeting', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='items', to='workinggroup.groupmeeting')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("row_key", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("position", models.PositiveIntegerField(default=0)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("case", "Escalated concern"),
+                            ("matter", "Programme matter"),
+                            ("actions", "Open actions"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "title",
+                    backontrack.core.fields.EncryptedTextField(blank=True, verbose_name="title"),
+                ),
+                (
+                    "summary",
+                    backontrack.core.fields.EncryptedTextField(
+                        blank=True, verbose_name="discussion summary"
+                    ),
+                ),
+                (
+                    "decisions",
+                    backontrack.core.fields.EncryptedTextField(
+                        blank=True, verbose_name="decisions"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=0, editable=False)),
+                (
+                    "concern",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="agenda_items",
+                        to="concerns.concern",
+                        verbose_name="concern",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="items",
+                        to="workinggroup.casereference",
+                        verbose_name="case reference",
+                    ),
+                ),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="items",
+                        to="workinggroup.groupmeeting",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'agenda item',
-                'ordering': ['position', 'id'],
+                "verbose_name": "agenda item",
+                "ordering": ["position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='WorkingGroup',
+            name="WorkingGroup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('agencies', models.ManyToManyField(related_name='working_groups', to='accounts.organisation', verbose_name='member agencies')),
-                ('members', models.ManyToManyField(related_name='working_groups', to=settings.AUTH_USER_MODEL, verbose_name='members')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='programmes.programme', verbose_name='programme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "agencies",
+                    models.ManyToManyField(
+                        related_name="working_groups",
+                        to="accounts.organisation",
+                        verbose_name="member agencies",
+                    ),
+                ),
+                (
+                    "members",
+                    models.ManyToManyField(
+                        related_name="working_groups",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="members",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="programmes.programme",
+                        verbose_name="programme",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'working group',
-                'ordering': ['name', 'id'],
+                "verbose_name": "working group",
+                "ordering": ["name", "id"],
             },
         ),
         migrations.AddField(
-            model_name='groupmeeting',
-            name='group',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='meetings', to='workinggroup.workinggroup', verbose_name='working group'),
+            model_name="groupmeeting",
+            name="group",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="meetings",
+                to="workinggroup.workinggroup",
+                verbose_name="working group",
+            ),
         ),
         migrations.AddField(
-            model_name='casereference',
-            name='group',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='workinggroup.workinggroup'),
+            model_name="casereference",
+            name="group",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="workinggroup.workinggroup",
+            ),
         ),
         migrations.CreateModel(
-            name='GroupAction',
+            name="GroupAction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('row_key', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('description', backontrack.core.fields.EncryptedTextField(verbose_name='action')),
-                ('due_on', models.DateField(verbose_name='due')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('in_progress', 'In progress'), ('done', 'Done'), ('dropped', 'Dropped')], default='open', max_length=16, verbose_name='status')),
-                ('agreed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('changed_at', models.DateTimeField(blank=True, null=True)),
-                ('version', models.PositiveIntegerField(default=0, editable=False)),
-                ('agreed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='actions', to='workinggroup.agendaitem')),
-                ('owner_agency', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.organisation', verbose_name='owner (agency)')),
-                ('owner_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='owner (person)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("row_key", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("description", backontrack.core.fields.EncryptedTextField(verbose_name="action")),
+                ("due_on", models.DateField(verbose_name="due")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("in_progress", "In progress"),
+                            ("done", "Done"),
+                            ("dropped", "Dropped"),
+                        ],
+                        default="open",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("agreed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("changed_at", models.DateTimeField(blank=True, null=True)),
+                ("version", models.PositiveIntegerField(default=0, editable=False)),
+                (
+                    "agreed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="actions",
+                        to="workinggroup.agendaitem",
+                    ),
+                ),
+                (
+                    "owner_agency",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.organisation",
+                        verbose_name="owner (agency)",
+                    ),
+                ),
+                (
+                    "owner_user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="owner (person)",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'working-group action',
-                'ordering': ['due_on', 'id'],
-                'indexes': [models.Index(fields=['status', 'due_on'], name='workinggrou_status_de596b_idx'), models.Index(fields=['owner_agency', 'status'], name='workinggrou_owner_a_3be6d4_idx')],
+                "verbose_name": "working-group action",
+                "ordering": ["due_on", "id"],
+                "indexes": [
+                    models.Index(fields=["status", "due_on"], name="workinggrou_status_de596b_idx"),
+                    models.Index(
+                        fields=["owner_agency", "status"], name="workinggrou_owner_a_3be6d4_idx"
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='groupmeeting',
-            index=models.Index(fields=['group', 'held_on'], name='workinggrou_group_i_99fbaf_idx'),
+            model_name="groupmeeting",
+            index=models.Index(fields=["group", "held_on"], name="workinggrou_group_i_99fbaf_idx"),
         ),
         migrations.AddConstraint(
-            model_name='casereference',
-            constraint=models.UniqueConstraint(fields=('group', 'mentee'), name='one_reference_per_case'),
+            model_name="casereference",
+            constraint=models.UniqueConstraint(
+                fields=("group", "mentee"), name="one_reference_per_case"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='casereference',
-            constraint=models.UniqueConstraint(fields=('group', 'year', 'number'), name='unique_reference'),
+            model_name="casereference",
+            constraint=models.UniqueConstraint(
+                fields=("group", "year", "number"), name="unique_reference"
+            ),
         ),
     ]
