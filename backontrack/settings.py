@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "backontrack.evaluation",
     "backontrack.supervision",
     "backontrack.disclosures",
+    "backontrack.workinggroup",
     "backontrack.home",
     "backontrack.demo",
     "django.contrib.auth",

@@ -25,4 +25,5 @@ urlpatterns = [
     path("", include("backontrack.evaluation.urls")),
     path("", include("backontrack.supervision.urls")),
     path("", include("backontrack.disclosures.urls")),
+    path("", include("backontrack.workinggroup.urls")),
 ]

@@ -15,6 +15,7 @@ from functools import cache
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from django.utils.html import escape
 
 from backontrack.accounts.models import AccountRequest, Institution, Organisation, User
@@ -32,6 +33,7 @@ from backontrack.network.models import NetworkMember
 from backontrack.programmes.models import Programme
 from backontrack.referrals.models import Referral
 from backontrack.supervision.models import AgreedAction, Session
+from backontrack.workinggroup.models import AgendaItem, GroupAction, GroupMeeting, WorkingGroup
 
 from .conftest import PERSONA_NAMES, signed_in_client
 
@@ -79,6 +81,13 @@ LIAISONS = "every liaison"
 ITS_RECIPIENT = "the recipient agency's liaison"
 COORDINATOR_OR_AUDITOR = "coordinator or auditor"
 REPORT_READERS = "coordinators, the evaluator and liaisons"
+# The working group: its programme's coordinators and its member agencies' liaisons; the
+# chair of the meeting (coordinator); the owner of the action (the security service).
+GROUP_MEMBERS = "the programme's coordinators and the group's liaisons"
+CHAIR = "the meeting's chair"
+# The demo's proposal waiting for a decision was made by coordinator: only they withdraw it.
+PROPOSER = "the proposer"
+ACTION_OWNERS = "coordinator and the owning agency's liaison"
 
 
 # The demo rows are loaded once per session and every test here rolls back, so their ids
@@ -145,7 +154,22 @@ def _ids() -> dict[str, str]:
         "indicator": str(
             Indicator.objects.filter(programme=Programme.objects.default()).earliest("id").pk
         ),
+        # The demo's working group, its meeting of last week (held, the minutes waiting for
+        # their chair, coordinator), the escalated case on its agenda (disclosed to the
+        # security service) and the security service's action on it.
+        "wg_group": str(WorkingGroup.objects.get().pk),
+        "wg_meeting": str(_last_weeks_meeting().pk),
+        "wg_item": str(AgendaItem.objects.get(meeting=_last_weeks_meeting(), kind="case").pk),
+        "wg_action": str(
+            GroupAction.objects.get(owner_agency__kind=Organisation.Kind.SECURITY_SERVICE).pk
+        ),
     }
+
+
+def _last_weeks_meeting() -> GroupMeeting:
+    return GroupMeeting.objects.get(
+        minutes_approved_at__isnull=True, held_on__lt=timezone.localdate()
+    )
 
 
 def _concern(status: str) -> str:
@@ -352,10 +376,20 @@ MATRIX: dict[str, tuple[str, str]] = {
     "disclosure_detail": ("/disclosures/{disclosure}/", ITS_COORDINATOR),
     "disclosure_decide": ("/disclosures/{proposed_disclosure}/decide/", SECOND_COORDINATOR),
     "disclosure_revoke": ("/disclosures/{disclosure}/revoke/", ITS_COORDINATOR),
+    "disclosure_withdraw": ("/disclosures/{proposed_disclosure}/withdraw/", PROPOSER),
     "disclosure_inbox": ("/disclosures/inbox/", LIAISONS),
     "disclosure_received": ("/disclosures/inbox/{disclosure}/", ITS_RECIPIENT),
     "mentee_disclosures": ("/mentees/{mentee}/disclosures/", COORDINATOR_OR_AUDITOR),
     "disclosure_propose": ("/mentees/{mentee}/disclosures/new/", COORDINATOR_ONLY),
+    "wg_meeting_list": ("/working-group/", GROUP_MEMBERS),
+    "wg_meeting_plan": ("/working-group/{wg_group}/meetings/new/", ITS_COORDINATOR),
+    "wg_meeting_detail": ("/working-group/meetings/{wg_meeting}/", GROUP_MEMBERS),
+    "wg_agenda_refresh": ("/working-group/meetings/{wg_meeting}/agenda/", POST_ONLY),
+    "wg_matter_add": ("/working-group/meetings/{wg_meeting}/matters/new/", ITS_COORDINATOR),
+    "wg_minutes_approve": ("/working-group/meetings/{wg_meeting}/approve/", CHAIR),
+    "wg_item_minutes": ("/working-group/items/{wg_item}/", ITS_COORDINATOR),
+    "wg_action_add": ("/working-group/items/{wg_item}/actions/new/", ITS_COORDINATOR),
+    "wg_action_move": ("/working-group/actions/{wg_action}/", ACTION_OWNERS),
 }
 ALLOWED = {
     ADMIN_ONLY: {"admin"},
@@ -380,6 +414,8 @@ ALLOWED = {
     ITS_RECIPIENT: {"liaison-security"},
     COORDINATOR_OR_AUDITOR: {"coordinator", "auditor"},
     REPORT_READERS: {"coordinator", "evaluator", "liaison-ministry", "liaison-security"},
+    GROUP_MEMBERS: {"coordinator", "liaison-ministry", "liaison-security"},
+    ACTION_OWNERS: {"coordinator", "liaison-security"},
 }
 
 # --- Lessons learned: everyone in the programme reads its lessons, its mentors, coaches and
@@ -445,6 +481,10 @@ PROGRAMME_SCOPED = {
     "indicator",
     "supervision",
     "supervision_action",
+    "wg_group",
+    "wg_meeting",
+    "wg_item",
+    "wg_action",
 }
 
 
@@ -458,6 +498,8 @@ def _allowed(access: str, path: str) -> set[str] | None:
     record of the programme."""
     if access == SECOND_COORDINATOR:
         return {"coordinator2"}
+    if access in (CHAIR, PROPOSER):
+        return {"coordinator"}
     allowed = _allowed_before_the_second_coordinator(access, path)
     if allowed is not None and "coordinator" in allowed:
         return allowed | {"coordinator2"}
@@ -636,6 +678,10 @@ NOT_BY_PROGRAMME = {
     # the auditor answers for every disclosure about a person.
     ("disclosure_received", "liaison-security"),
     ("mentee_disclosures", "auditor"),
+    # A working group's liaisons are its members whatever programme it serves.
+    ("wg_meeting_detail", "liaison-ministry"),
+    ("wg_meeting_detail", "liaison-security"),
+    ("wg_action_move", "liaison-security"),
 }
 
 
@@ -659,6 +705,7 @@ def test_another_programmes_records_are_not_found(name: str, username: str) -> N
         Disclosure,
         Indicator,
         Session,
+        WorkingGroup,
     ):
         model.objects.update(programme=elsewhere)
     path, access = MATRIX[name]

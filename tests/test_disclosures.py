@@ -342,11 +342,17 @@ def test_a_revoked_disclosure_shows_the_liaison_only_that_it_was_revoked() -> No
     disclosure = approved(mentorship)
     coordinator = signed_in_client("coordinator")
     response = coordinator.post(
-        f"/disclosures/{disclosure.pk}/revoke/", {"version": disclosure.version}
+        f"/disclosures/{disclosure.pk}/revoke/",
+        {"version": disclosure.version, "reason": "Formålet er bortfaldet."},
     )
     assert response.status_code == 302
     disclosure.refresh_from_db()
     assert disclosure.status == Status.REVOKED
+    assert disclosure.revoke_reason == "Formålet er bortfaldet."
+    assert (
+        "Formålet er bortfaldet."
+        in coordinator.get(f"/disclosures/{disclosure.pk}/").content.decode()
+    )
     page = (
         signed_in_client("liaison-security")
         .get(f"/disclosures/inbox/{disclosure.pk}/")
@@ -528,3 +534,49 @@ def test_the_liaison_home_shows_programme_counts_with_small_numbers_suppressed()
     assert "Small pilot" in page and "fewer than 5" in page
     assert mentorship.mentee.last_name not in page
     assert programme_figures(User.objects.get(username="mentor05")) == []
+
+
+def test_revoking_asks_why() -> None:
+    disclosure = approved(active())
+    response = signed_in_client("coordinator").post(
+        f"/disclosures/{disclosure.pk}/revoke/", {"version": disclosure.version, "reason": " "}
+    )
+    assert response.status_code == 200
+    disclosure.refresh_from_db()
+    assert disclosure.status == Status.APPROVED
+
+
+def test_the_proposer_withdraws_a_pending_proposal_and_nobody_else_can() -> None:
+    disclosure = propose(active())
+    path = f"/disclosures/{disclosure.pk}/withdraw/"
+    assert signed_in_client("coordinator2").get(path).status_code == 404
+    response = signed_in_client("coordinator").post(path, {"version": disclosure.version})
+    assert response.status_code == 302
+    disclosure.refresh_from_db()
+    assert disclosure.status == Status.WITHDRAWN
+    assert disclosure.snapshot == ""
+    assert (
+        signed_in_client("coordinator2").get(f"/disclosures/{disclosure.pk}/decide/").status_code
+        == 404
+    )
+    assert AuditEvent.objects.filter(
+        object_type="disclosures.disclosure", object_id=str(disclosure.pk), action=Action.CHANGE
+    ).exists()
+
+
+def test_a_concern_is_disclosed_as_it_was_on_approval() -> None:
+    mentorship = active()
+    concern = mentorship.concerns.order_by("id").first()
+    assert concern is not None
+    disclosure = approved(mentorship, kinds=[], meetings=[], concerns=[concern.pk])
+    assert [s["kind"] for s in disclosure.sections] == ["concern"]
+    facts = concern.facts
+    concern.facts = "Rettet bagefter."
+    concern.save()
+    page = (
+        signed_in_client("liaison-security")
+        .get(f"/disclosures/inbox/{disclosure.pk}/")
+        .content.decode()
+    )
+    assert facts.splitlines()[0][:40] in page.replace("&#x27;", "'")
+    assert "Rettet bagefter." not in page

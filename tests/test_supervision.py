@@ -19,6 +19,7 @@ from django.utils.formats import date_format
 
 from backontrack.accounts.models import User
 from backontrack.audit.models import Action, AuditEvent
+from backontrack.concerns.models import Concern
 from backontrack.core import access
 from backontrack.core.errors import Refused
 from backontrack.mentors.models import Mentor
@@ -188,6 +189,9 @@ def test_in_a_group_session_each_mentor_sees_only_their_own_part() -> None:
 
 
 def test_the_coordinator_sees_that_sessions_happen_never_scores_or_guidance() -> None:
+    # The demo's working group discusses a concern on Jonas's mentorship that was escalated
+    # to it; without an escalated concern the coordinator reads no guidance.
+    Concern.objects.filter(mentorship=jonas_mentorship()).update(escalated_at=None)
     session = record_for_jonas()
     coordinator = signed_in_client("coordinator")
     assert coordinator.get(f"/supervision/{session.pk}/").status_code == 404

@@ -81,6 +81,15 @@ RECORD_KINDS: dict[str, tuple[Promise, Promise]] = {
         gettext_lazy("indicator of the theory of change"),
         gettext_lazy("indicators of the theory of change"),
     ),
+    "workinggroup.groupmeeting": (
+        gettext_lazy("working-group meeting"),
+        gettext_lazy("working-group meetings"),
+    ),
+    "workinggroup.agendaitem": (gettext_lazy("agenda item"), gettext_lazy("agenda items")),
+    "workinggroup.groupaction": (
+        gettext_lazy("working-group action"),
+        gettext_lazy("working-group actions"),
+    ),
 }
 
 # Names the services give to what is not a model field.
@@ -164,6 +173,8 @@ DETAIL_PHRASES: dict[str, Promise] = {
     "with": gettext_lazy("with"),
     "by": gettext_lazy("by"),
 }
+# Recipients the services write as codes (a concern escalated to the working group).
+RECIPIENTS: dict[str, Promise] = {"working_group": gettext_lazy("the working group")}
 # Whole details the services and pages write, in the reader's language.
 FIXED_DETAILS: dict[str, Promise] = {
     "home page": gettext_lazy("home page"),
@@ -271,6 +282,7 @@ PAGES: dict[str, Promise] = {
     "disclosure_detail": gettext_lazy("disclosure"),
     "disclosure_decide": gettext_lazy("deciding on a disclosure"),
     "disclosure_revoke": gettext_lazy("revoking a disclosure"),
+    "disclosure_withdraw": gettext_lazy("withdrawing a proposed disclosure"),
     "disclosure_inbox": gettext_lazy("disclosures to the agency"),
     "disclosure_received": gettext_lazy("a disclosure to the agency"),
     "mentee_disclosures": gettext_lazy("disclosures about the person"),
@@ -300,6 +312,15 @@ PAGES: dict[str, Promise] = {
     "supervision_action_done": gettext_lazy("finishing an action from supervision"),
     "supervision_wellbeing": gettext_lazy("wellbeing over time"),
     "supervision_overview": gettext_lazy("supervision of the mentors"),
+    "wg_meeting_list": gettext_lazy("working-group meetings"),
+    "wg_meeting_plan": gettext_lazy("planning a working-group meeting"),
+    "wg_meeting_detail": gettext_lazy("working-group meeting"),
+    "wg_agenda_refresh": gettext_lazy("the agenda of a working-group meeting"),
+    "wg_matter_add": gettext_lazy("adding a programme matter"),
+    "wg_minutes_approve": gettext_lazy("approving minutes"),
+    "wg_item_minutes": gettext_lazy("writing minutes"),
+    "wg_action_add": gettext_lazy("agreeing an action"),
+    "wg_action_move": gettext_lazy("a working-group action"),
 }
 REFERENCE = re.compile(r"\b([a-z]+\.[a-z]+) #(\d+)")
 
@@ -315,6 +336,7 @@ class DescribedEvent:
     fields: str
     detail: str
     purpose: str
+    recipient: str
 
 
 def kind_label(object_type: str, count: int = 1) -> str:
@@ -488,4 +510,5 @@ def describe(event: AuditEvent) -> DescribedEvent:
         fields=", ".join(field_label(event.object_type, name) for name in event.fields),
         detail=_detail(event),
         purpose=purpose(event.justification),
+        recipient=str(RECIPIENTS.get(event.recipient, event.recipient)),
     )

@@ -33,6 +33,8 @@ PERSON_OF: dict[str, str] = {
     "supervision.discussion": "mentorship__mentee_id",
     "supervision.agreedaction": "participant__discussions__mentorship__mentee_id",
     "disclosures.disclosure": "mentee_id",
+    "workinggroup.agendaitem": "case__mentee_id",
+    "workinggroup.groupaction": "item__case__mentee_id",
 }
 
 

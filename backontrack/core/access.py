@@ -49,6 +49,14 @@ from backontrack.programmes.models import MEMBER_ROLES, Programme, ProgrammeMemb
 from backontrack.referrals.models import Referral, Screening
 from backontrack.referrals.transitions import roles_allowed
 from backontrack.reviews.models import Review
+from backontrack.workinggroup.models import (
+    OPEN_ACTION_STATUSES,
+    AgendaItem,
+    GroupAction,
+    GroupMeeting,
+    ItemKind,
+    WorkingGroup,
+)
 
 
 def _active(user: object) -> User | None:
@@ -944,6 +952,8 @@ def navigation_for(user: object) -> list[NavItem]:
         items.append(NavItem("disclosure_list", _("Disclosures")))
     elif is_liaison(user):
         items.append(NavItem("disclosure_inbox", _("Disclosures")))
+    if has_role(user, Role.COORDINATOR) or is_liaison(user):
+        items.append(NavItem("wg_meeting_list", _("Working group")))
     if can_manage_programmes(user) or has_role(user, Role.COORDINATOR):
         items.append(NavItem("programme_list", _("Programmes")))
     if can_administer_accounts(user):
@@ -1641,6 +1651,17 @@ def can_decide_disclosure(user: object, disclosure: Disclosure) -> bool:
     )
 
 
+def can_withdraw_disclosure(user: object, disclosure: Disclosure) -> bool:
+    """The proposer (from any account of theirs) withdraws a proposal nobody decided yet."""
+    active = _active(user)
+    return (
+        active is not None
+        and coordinates(active, disclosure.programme_id)
+        and disclosure.status == DisclosureStatus.PROPOSED
+        and active.is_same_person(disclosure.proposed_by)
+    )
+
+
 def can_revoke_disclosure(user: object, disclosure: Disclosure) -> bool:
     """Any coordinator of the programme takes back an approved disclosure before it expires."""
     return (
@@ -1693,3 +1714,167 @@ def disclosures_noted_for(user: object, mentorship: Mentorship) -> QuerySet[Disc
 def can_see_programme_figures(user: object) -> bool:
     """A liaison sees each programme's counts (small numbers suppressed), never a case."""
     return is_liaison(user)
+
+
+# --- The working group -----------------------------------------------------------------------
+# The programme's coordinators run its working groups: plan meetings, write the minutes, agree
+# actions; the meeting's chair approves the minutes, which are read-only from then on. A
+# liaison sees the meetings of the groups they are a member of, for an agency that is a member
+# too, and of the agenda only what is no case, or a case their agency holds a readable
+# disclosure about (docs/decisions/0028-working-group.md).
+
+
+def working_groups_visible_to(user: object) -> QuerySet[WorkingGroup]:
+    active = _active(user)
+    if active is None:
+        return WorkingGroup.objects.none()
+    run = Q(programme_id__in=_coordinated(active))
+    if is_liaison(active):
+        run |= Q(members=active, agencies=active.organisation_id)
+    return WorkingGroup.objects.filter(run).distinct()
+
+
+def working_groups_run_by(user: object) -> QuerySet[WorkingGroup]:
+    """The groups of the programmes the user coordinates."""
+    return WorkingGroup.objects.filter(programme_id__in=_coordinated(user))
+
+
+def group_meetings_visible_to(user: object) -> QuerySet[GroupMeeting]:
+    return GroupMeeting.objects.filter(group__in=working_groups_visible_to(user).values("pk"))
+
+
+def group_meeting_for(user: object, pk: int) -> GroupMeeting:
+    meeting = group_meetings_visible_to(user).select_related("group", "chair").filter(pk=pk).first()
+    if meeting is None:
+        raise Http404
+    return meeting
+
+
+def can_run_group(user: object, group: WorkingGroup) -> bool:
+    """A coordinator of the group's programme plans its meetings and writes their minutes."""
+    return coordinates(user, group.programme_id)
+
+
+def can_edit_minutes(user: object, meeting: GroupMeeting) -> bool:
+    """The minutes are written until the chair approves them, never after."""
+    return can_run_group(user, meeting.group) and not meeting.minutes_approved
+
+
+def can_approve_minutes(user: object, meeting: GroupMeeting) -> bool:
+    """The chair approves the minutes of a meeting that has been held."""
+    return (
+        can_edit_minutes(user, meeting)
+        and meeting.chair_id == getattr(_active(user), "pk", None)
+        and meeting.has_been_held()
+    )
+
+
+def _disclosed_people(user: object) -> QuerySet[Disclosure]:
+    """The disclosures the liaison's agency may read now (approved, not expired)."""
+    return disclosures_received_by(user).filter(
+        status=DisclosureStatus.APPROVED, expires_on__gte=timezone.localdate()
+    )
+
+
+def case_disclosed_to(organisation_id: int | None, mentee_id: int | None) -> bool:
+    """Whether the agency holds a readable disclosure about the person (an action on their
+    case may go to it)."""
+    if organisation_id is None or mentee_id is None:
+        return False
+    return Disclosure.objects.filter(
+        recipient_id=organisation_id,
+        mentee_id=mentee_id,
+        status=DisclosureStatus.APPROVED,
+        expires_on__gte=timezone.localdate(),
+    ).exists()
+
+
+def agenda_items_visible_to(user: object) -> QuerySet[AgendaItem]:
+    """The items of the meetings the user sees: every item for the programme's coordinators;
+    for a liaison, the items that are no case, and a case only while their agency holds a
+    readable disclosure about the person."""
+    items = AgendaItem.objects.filter(meeting__in=group_meetings_visible_to(user).values("pk"))
+    active = _active(user)
+    if active is None or active.has_role(Role.COORDINATOR):
+        return items.filter(meeting__group__programme_id__in=_coordinated(active))
+    return items.filter(
+        ~Q(kind=ItemKind.CASE)
+        | Q(case__mentee_id__in=_disclosed_people(active).values("mentee_id"))
+    )
+
+
+def disclosures_behind(user: object, mentee_ids: Iterable[int]) -> dict[int, list[Disclosure]]:
+    """For a liaison, the readable disclosures to their agency about these people, by person:
+    the only way a case on the agenda reaches them."""
+    found: dict[int, list[Disclosure]] = {}
+    if not is_liaison(user):
+        return found
+    for disclosure in _disclosed_people(user).filter(mentee_id__in=list(mentee_ids)):
+        found.setdefault(disclosure.mentee_id, []).append(disclosure)
+    return found
+
+
+def agenda_item_for(user: object, pk: int) -> AgendaItem:
+    item = (
+        agenda_items_visible_to(user)
+        .select_related("meeting", "meeting__group", "concern", "case")
+        .filter(pk=pk)
+        .first()
+    )
+    if item is None:
+        raise Http404
+    return item
+
+
+def group_actions_visible_to(user: object) -> QuerySet[GroupAction]:
+    """The actions on the items the user sees, and those they or their agency own in a group
+    they see."""
+    active = _active(user)
+    if active is None:
+        return GroupAction.objects.none()
+    owned = Q(owner_user=active)
+    if is_liaison(active):
+        owned |= Q(owner_agency_id=active.organisation_id)
+    return GroupAction.objects.filter(
+        Q(item__in=agenda_items_visible_to(active).values("pk"))
+        | (owned & Q(item__meeting__group__in=working_groups_visible_to(active).values("pk")))
+    )
+
+
+def own_group_actions(user: object) -> QuerySet[GroupAction]:
+    """The open actions the user owns, or their agency does (for a liaison): their home page's
+    list, the overdue ones flagged."""
+    active = _active(user)
+    if active is None:
+        return GroupAction.objects.none()
+    owned = Q(owner_user=active)
+    if is_liaison(active):
+        owned |= Q(owner_agency_id=active.organisation_id)
+    return group_actions_visible_to(active).filter(owned, status__in=OPEN_ACTION_STATUSES)
+
+
+def group_action_for(user: object, pk: int) -> GroupAction:
+    action = (
+        group_actions_visible_to(user)
+        .select_related(
+            "item", "item__meeting", "item__meeting__group", "owner_user", "owner_agency"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if action is None:
+        raise Http404
+    return action
+
+
+def can_move_group_action(user: object, action: GroupAction) -> bool:
+    """The programme's coordinators, the action's owner, and the owning agency's liaisons
+    say how an action stands."""
+    active = _active(user)
+    if active is None:
+        return False
+    return (
+        coordinates(active, action.item.meeting.group.programme_id)
+        or action.owner_user_id == active.pk
+        or (is_liaison(active) and action.owner_agency_id == active.organisation_id)
+    )

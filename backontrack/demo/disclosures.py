@@ -166,7 +166,10 @@ def load(*, today: date) -> None:
         ),
     )
     revoked = services.disclosure_revoke(
-        actor=proposer, disclosure=revoked, version=revoked.version
+        actor=proposer,
+        disclosure=revoked,
+        version=revoked.version,
+        reason="Arbejdsgruppens møde blev aflyst; formålet er bortfaldet.",
     )
     _date(revoked, 14)
     # Approved two months ago; it ran out last week.

@@ -42,6 +42,7 @@ from . import lessons as lesson_stories
 from . import mentors as mentor_stories
 from . import mentorships as mentorship_stories
 from . import supervision as supervision_stories
+from . import workinggroup as working_group_stories
 from .guard import NotADemoDatabase
 from .referrals import refer
 
@@ -260,6 +261,7 @@ def load_demo_data(*, password: str | None = None) -> bool:
     evaluation_stories.load(today=timezone.localdate())
     supervision_stories.load(today=timezone.localdate())
     disclosure_stories.load(today=timezone.localdate())
+    working_group_stories.load(today=timezone.localdate())
     return True
 
 

@@ -7,6 +7,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from backontrack.accounts.models import Organisation
+from backontrack.concerns.models import Concern
 from backontrack.core import dates
 from backontrack.core.form_tokens import SubmitOnceMixin
 from backontrack.core.forms import (
@@ -49,6 +50,13 @@ class ProposalForm(SubmitOnceMixin, DesignSystemForm):
         required=False,
         help_text=_("The facts and the mentor's assessment of each meeting chosen."),
     )
+    concerns = ModelMultipleChoiceField(
+        label=_("Concerns to disclose"),
+        queryset=Concern.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("What was observed and the assessments of each concern chosen."),
+    )
     purpose = forms.CharField(
         label=_("Purpose"),
         max_length=TEXT_MAX,
@@ -70,12 +78,19 @@ class ProposalForm(SubmitOnceMixin, DesignSystemForm):
         help_text=_("After this day the recipient no longer sees the disclosure."),
     )
 
-    def __init__(self, *args: Any, recipients: Any, meetings: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, recipients: Any, meetings: Any, concerns: Any, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["recipient"].queryset = recipients  # type: ignore[attr-defined]
         self.fields["meetings"].queryset = meetings  # type: ignore[attr-defined]
         self.fields["meetings"].label_from_instance = lambda m: (  # type: ignore[attr-defined]
             f"{date_format(m.occurred_on, 'SHORT_DATE_FORMAT')}: {m.get_kind_display()}"
+        )
+        self.fields["concerns"].queryset = concerns  # type: ignore[attr-defined]
+        self.fields["concerns"].label_from_instance = lambda c: (  # type: ignore[attr-defined]
+            f"{date_format(timezone.localtime(c.observed_at), 'SHORT_DATE_FORMAT')}: "
+            f"{c.get_category_display()} ({c.get_severity_display()})"
         )
         self.fields["legal_basis"].choices = [  # type: ignore[attr-defined]
             ("", CHOOSE),
@@ -88,6 +103,7 @@ class ProposalForm(SubmitOnceMixin, DesignSystemForm):
             recipient=data["recipient"],
             kinds=list(data["kinds"]),
             meetings=list(data["meetings"]),
+            concerns=list(data["concerns"]),
             purpose=data["purpose"],
             legal_basis=data["legal_basis"],
             urgency=data["urgency"],
@@ -139,4 +155,16 @@ class DecisionForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
 
 
 class RevokeForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
+    reason = forms.CharField(
+        label=_("Reason for revoking"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Kept encrypted for the programme's coordinators and the auditor; the agency "
+            "sees only that the disclosure was revoked."
+        ),
+    )
+
+
+class WithdrawForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
     pass

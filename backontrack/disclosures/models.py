@@ -23,16 +23,17 @@ from backontrack.programmes.models import Programme
 
 class SectionKind(models.TextChoices):
     """What may be disclosed. A kind in REFERENCED names one record (the meeting whose
-    summary is disclosed); a concern joins as one more such kind."""
+    summary is disclosed, the concern)."""
 
     IDENTITY = "identity", _("Identity")
     CUSTODY = "custody", _("Custody: status, institution and custody events")
     REFERRAL_CRITERIA = "referral_criteria", _("Referral criteria")
     MEETING_SUMMARY = "meeting_summary", _("Summary of a meeting")
     REENTRY = "reentry", _("Re-entry status: plan and needs")
+    CONCERN = "concern", _("A concern")
 
 
-REFERENCED = frozenset({SectionKind.MEETING_SUMMARY})
+REFERENCED = frozenset({SectionKind.MEETING_SUMMARY, SectionKind.CONCERN})
 
 
 class Urgency(models.TextChoices):
@@ -46,6 +47,7 @@ class Status(models.TextChoices):
     APPROVED = "approved", _("Approved")
     REFUSED = "refused", _("Refused")
     REVOKED = "revoked", _("Revoked")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the proposer")
 
 
 class Disclosure(RowKeyed):
@@ -99,6 +101,8 @@ class Disclosure(RowKeyed):
         null=True,
     )
     revoked_at = models.DateTimeField(_("revoked"), null=True)
+    revoke_reason = EncryptedTextField(_("reason for revoking"), blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True)
     version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
@@ -134,7 +138,7 @@ class Disclosure(RowKeyed):
         return str(Status(self.status).label)
 
     def section_labels(self) -> list[str]:
-        """The sections in words; one that names a record says which (the meeting's date)."""
+        """The sections in words; one that names a record says which (its date)."""
         labels = []
         for section in self.sections:
             if section.get("kind") not in SectionKind.values:

@@ -1,6 +1,6 @@
 """Every write to a disclosure, each in one transaction with its audit event."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -13,6 +13,7 @@ from backontrack.accounts.models import Organisation, User
 from backontrack.accounts.step_up import SteppedUp
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
+from backontrack.concerns.models import Concern
 from backontrack.core import access
 from backontrack.core.concurrency import claim_version
 from backontrack.core.errors import Refused
@@ -49,6 +50,15 @@ def meetings_to_disclose(actor: User, mentee: Mentee) -> Any:
     ).order_by("-occurred_on", "-id")
 
 
+def concerns_to_disclose(actor: User, mentee: Mentee) -> Any:
+    """The concerns on the person's mentorships that the coordinator sees, newest first."""
+    return (
+        access.concerns_visible_to(actor)
+        .filter(mentorship__mentee=mentee)
+        .order_by("-raised_at", "-id")
+    )
+
+
 def _programme_of(actor: User, mentee: Mentee) -> Programme:
     """The programme in which the coordinator acts for the person: the one they are
     registered in, else one they are referred to or mentored in."""
@@ -76,6 +86,7 @@ class Proposal:
     legal_basis: str
     urgency: str
     expires_on: date
+    concerns: list[Concern] = field(default_factory=list)
 
     def sections(self) -> list[dict[str, Any]]:
         chosen: list[dict[str, Any]] = [
@@ -91,6 +102,14 @@ class Proposal:
             }
             for meeting in sorted(self.meetings, key=lambda m: (m.occurred_on, m.pk))
         ]
+        chosen += [
+            {
+                "kind": SectionKind.CONCERN,
+                "ref": concern.pk,
+                "on": timezone.localtime(concern.observed_at).date().isoformat(),
+            }
+            for concern in sorted(self.concerns, key=lambda c: (c.observed_at, c.pk))
+        ]
         return chosen
 
 
@@ -105,6 +124,9 @@ def _check(actor: User, mentee: Mentee, proposal: Proposal) -> None:
         raise Refused(_("Choose at least one section to disclose."))
     wanted = {m.pk for m in proposal.meetings}
     if wanted - set(meetings_to_disclose(actor, mentee).values_list("pk", flat=True)):
+        raise Refused(_("Choose from the options given."))
+    wanted = {c.pk for c in proposal.concerns}
+    if wanted - set(concerns_to_disclose(actor, mentee).values_list("pk", flat=True)):
         raise Refused(_("Choose from the options given."))
     if proposal.legal_basis not in legal_bases():
         raise Refused(_("Choose the legal basis from the list."))
@@ -201,21 +223,46 @@ def disclosure_refuse(
 
 
 @transaction.atomic
-def disclosure_revoke(*, actor: User, disclosure: Disclosure, version: int) -> Disclosure:
-    """The programme takes an approved disclosure back: from now on the recipient's liaisons
-    see that it was revoked, not what it said."""
-    if not access.can_revoke_disclosure(actor, disclosure):
-        raise Refused(_("Only an approved disclosure that has not expired can be revoked."))
+def disclosure_withdraw(*, actor: User, disclosure: Disclosure, version: int) -> Disclosure:
+    """The proposer takes back a proposal before anyone decided on it; nothing is released."""
+    if not access.can_withdraw_disclosure(actor, disclosure):
+        raise Refused(_("Only the proposer withdraws a proposal, before it is decided."))
     claim_version(disclosure, version)
-    disclosure.status = Status.REVOKED
-    disclosure.revoked_by = actor
-    disclosure.revoked_at = timezone.now()
+    disclosure.status = Status.WITHDRAWN
+    disclosure.withdrawn_at = timezone.now()
     disclosure.save()
     record(
         actor=actor,
         action=Action.CHANGE,
         obj=disclosure,
         fields=["status"],
+        recipient=disclosure.recipient.name,
+    )
+    return disclosure
+
+
+@transaction.atomic
+def disclosure_revoke(
+    *, actor: User, disclosure: Disclosure, version: int, reason: str
+) -> Disclosure:
+    """The programme takes an approved disclosure back, saying why (kept encrypted for the
+    programme and the auditor): from now on the recipient's liaisons see that it was
+    revoked, not what it said."""
+    if not access.can_revoke_disclosure(actor, disclosure):
+        raise Refused(_("Only an approved disclosure that has not expired can be revoked."))
+    if not reason.strip():
+        raise Refused(_("Say why the disclosure is revoked."))
+    claim_version(disclosure, version)
+    disclosure.status = Status.REVOKED
+    disclosure.revoked_by = actor
+    disclosure.revoked_at = timezone.now()
+    disclosure.revoke_reason = reason.strip()
+    disclosure.save()
+    record(
+        actor=actor,
+        action=Action.CHANGE,
+        obj=disclosure,
+        fields=["status", "revoke_reason"],
         recipient=disclosure.recipient.name,
     )
     return disclosure

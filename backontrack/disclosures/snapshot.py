@@ -3,8 +3,8 @@
 Stored as codes and values (JSON, encrypted with the disclosure): each section a list of
 entries, each entry a list of fields `{"f": code, "v": value, "t": type}`. Labels and
 choices are worded only when shown, in the reader's language; the values never change
-after approval, whatever happens to the case. A new kind of section (a concern) is one
-more builder in BUILDERS and, if it names a record, one more kind in models.REFERENCED."""
+after approval, whatever happens to the case. A new kind of section is one more builder in
+BUILDERS and, if it names a record, one more kind in models.REFERENCED."""
 
 import json
 from collections.abc import Callable
@@ -17,6 +17,7 @@ from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from backontrack.concerns.models import Category, Concern, ConcernStatus, Severity
 from backontrack.mentees.models import CustodyEvent, CustodyStatus, Gender, Mentee
 from backontrack.mentorships.models import (
     Meeting,
@@ -63,6 +64,13 @@ FIELD_LABELS: dict[str, Promise] = {
     "need_domain": _("Need"),
     "need_status": _("Status"),
     "need_owner": _("Who arranges it"),
+    "observed_on": _("Observed"),
+    "concern_category": _("Category"),
+    "concern_severity": _("Severity"),
+    "concern_status": _("Status"),
+    "observed": _("What was observed (fact)"),
+    "concern_assessment": _("The assessment of whoever raised it (assessment, not fact)"),
+    "triage_assessment": _("The coordinator's assessment (assessment, not fact)"),
 }
 
 CHOICES: dict[str, type[TextChoices]] = {
@@ -78,6 +86,9 @@ CHOICES: dict[str, type[TextChoices]] = {
     "need_domain": NeedDomain,
     "need_status": NeedStatus,
     "need_owner": NeedOwner,
+    "concern_category": Category,
+    "concern_severity": Severity,
+    "concern_status": ConcernStatus,
 }
 
 
@@ -195,12 +206,30 @@ def _reentry(mentee: Mentee, ref: int | None) -> list[Entry]:
     return entries
 
 
+def _concern(mentee: Mentee, ref: int | None) -> list[Entry]:
+    concern = Concern.objects.filter(pk=ref or 0, mentorship__mentee=mentee).first()
+    if concern is None:
+        return []
+    return [
+        [
+            _date("observed_on", concern.observed_at.date()),
+            _choice("concern_category", concern.category),
+            _choice("concern_severity", concern.severity),
+            _choice("concern_status", concern.status),
+            _text("observed", concern.facts),
+            _text("concern_assessment", concern.assessment),
+            _text("triage_assessment", concern.triage_assessment),
+        ]
+    ]
+
+
 BUILDERS: dict[str, Callable[[Mentee, int | None], list[Entry]]] = {
     SectionKind.IDENTITY: _identity,
     SectionKind.CUSTODY: _custody,
     SectionKind.REFERRAL_CRITERIA: _referral_criteria,
     SectionKind.MEETING_SUMMARY: _meeting_summary,
     SectionKind.REENTRY: _reentry,
+    SectionKind.CONCERN: _concern,
 }
 
 

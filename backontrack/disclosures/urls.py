@@ -9,6 +9,7 @@ urlpatterns = [
     path("disclosures/<int:pk>/", views.disclosure_detail, name="disclosure_detail"),
     path("disclosures/<int:pk>/decide/", views.disclosure_decide, name="disclosure_decide"),
     path("disclosures/<int:pk>/revoke/", views.disclosure_revoke, name="disclosure_revoke"),
+    path("disclosures/<int:pk>/withdraw/", views.disclosure_withdraw, name="disclosure_withdraw"),
     path("mentees/<int:pk>/disclosures/", views.mentee_disclosures, name="mentee_disclosures"),
     path(
         "mentees/<int:pk>/disclosures/new/",

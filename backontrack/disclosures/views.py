@@ -15,7 +15,7 @@ from backontrack.core import access
 from backontrack.core.saving import save_or_say_why
 
 from . import selectors, services
-from .forms import DecisionForm, ProposalForm, RevokeForm
+from .forms import DecisionForm, ProposalForm, RevokeForm, WithdrawForm
 from .legal_bases import label_of
 from .models import Status
 
@@ -64,6 +64,7 @@ def disclosure_propose(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None,
         recipients=services.recipients(),
         meetings=services.meetings_to_disclose(user, mentee),
+        concerns=services.concerns_to_disclose(user, mentee),
     )
     if request.method == "POST" and form.is_valid():
         done = save_or_say_why(
@@ -88,6 +89,7 @@ def _detail_context(user: object, pk: int) -> dict[str, object]:
         "legal_basis": label_of(disclosure.legal_basis),
         "can_decide": access.can_decide_disclosure(user, disclosure),
         "can_revoke": access.can_revoke_disclosure(user, disclosure),
+        "can_withdraw": access.can_withdraw_disclosure(user, disclosure),
     }
 
 
@@ -159,7 +161,10 @@ def disclosure_revoke(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             form,
             lambda: services.disclosure_revoke(
-                actor=user, disclosure=disclosure, version=form.cleaned_data["version"]
+                actor=user,
+                disclosure=disclosure,
+                version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason"],
             ),
             then=reverse("disclosure_detail", args=[disclosure.pk]),
             said=_("The disclosure is revoked: the recipient no longer sees what it said."),
@@ -167,6 +172,27 @@ def disclosure_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         if done is not None:
             return done
     return render(request, "disclosures/revoke.html", {"disclosure": disclosure, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def disclosure_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.signed_in_user(request)
+    disclosure = access.disclosure_for(user, pk)
+    access.require(access.can_withdraw_disclosure(user, disclosure))
+    form = WithdrawForm(request.POST or None, initial={"version": disclosure.version})
+    if request.method == "POST" and form.is_valid():
+        done = save_or_say_why(
+            request,
+            form,
+            lambda: services.disclosure_withdraw(
+                actor=user, disclosure=disclosure, version=form.cleaned_data["version"]
+            ),
+            then=reverse("disclosure_detail", args=[disclosure.pk]),
+            said=_("The proposal is withdrawn. Nothing was released."),
+        )
+        if done is not None:
+            return done
+    return render(request, "disclosures/withdraw.html", {"disclosure": disclosure, "form": form})
 
 
 @require_GET

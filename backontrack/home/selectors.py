@@ -43,6 +43,7 @@ from backontrack.mentorships.selectors import is_quiet, record_mentees, with_las
 from backontrack.programmes.models import Programme, ProgrammeStatus
 from backontrack.referrals.models import OPEN_STATUSES, Referral, Status
 from backontrack.supervision import selectors as supervision
+from backontrack.workinggroup import selectors as working_group
 
 HOME_ALERTS = 30
 HOME_FOLLOW_UPS = 5
@@ -71,6 +72,7 @@ def home_page(user: User) -> dict[str, object]:
             **lessons_summary(user),
             **supervision_summary(user),
             **_disclosures(user),
+            "working_group": working_group.home(user),
             "programme_figures": programme_figures(user),
             "smallest_shown": SMALLEST_SHOWN,
         }

@@ -18,6 +18,7 @@ from backontrack.mentorships.alerts import COACH, COORDINATOR, MENTOR, Alert, al
 from backontrack.mentorships.models import Mentorship, SentAlert
 from backontrack.programmes.models import ProgrammeMembership
 from backontrack.supervision.alerts import email_coordinators
+from backontrack.workinggroup.alerts import email_action_owners
 
 
 class Command(BaseCommand):
@@ -110,12 +111,15 @@ class Command(BaseCommand):
         follow_ups, follow_up_mails = send_follow_up_alerts(today)
         # Mentors' strain and caseload, to their programmes' coordinators (no names).
         support_mails, support_sent = email_coordinators(today=today)
+        # Overdue working-group actions, to their owners (no names).
+        action_mails, actions_sent = email_action_owners(today=today)
         # Housekeeping last, so that a failure here never holds back the day's alerts.
         purged = pool.drafts_purge()
         self.stdout.write(
             f"{len(moved)} phases moved to re-entry; {len(found)} alerts open; "
             f"{alerts_sent} new alerts sent in {mails} e-mails; "
             f"{support_sent} mentors to support sent in {support_mails} e-mails; "
+            f"{actions_sent} overdue working-group actions sent in {action_mails} e-mails; "
             f"{purged} closed pool drafts removed; "
             f"{follow_ups} follow-ups due sent in {follow_up_mails} e-mails."
         )

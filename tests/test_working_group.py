@@ -1,0 +1,276 @@
+"""The working group: coordinators plan meetings whose agenda holds the concerns escalated to
+the group, write the minutes and agree actions; the chair approves the minutes, which are
+read-only from then on. Liaisons see their groups' meetings, a case only through a disclosure
+to their agency and under its reference, and their actions on their home page."""
+
+import html
+import re
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from backontrack.accounts.models import Organisation, User
+from backontrack.audit.models import Action, AuditEvent
+from backontrack.concerns import services as concerns
+from backontrack.concerns.services import Observation
+from backontrack.core import access
+from backontrack.core.errors import Refused
+from backontrack.disclosures.snapshot import names_in
+from backontrack.mentorships.models import MentorshipStatus
+from backontrack.workinggroup import services
+from backontrack.workinggroup.alerts import email_action_owners
+from backontrack.workinggroup.models import AgendaItem, GroupAction, GroupMeeting, WorkingGroup
+
+from .conftest import demo_mentorship, signed_in_client
+from .test_access_matrix import EVERYONE, MATRIX, _allowed, _ids, _mentees_by_name
+
+pytestmark = pytest.mark.django_db
+
+
+def last_weeks() -> GroupMeeting:
+    """The demo's meeting of last week: held, minutes waiting for the chair (coordinator)."""
+    return GroupMeeting.objects.get(
+        minutes_approved_at__isnull=True, held_on__lt=timezone.localdate()
+    )
+
+
+def approved() -> GroupMeeting:
+    return GroupMeeting.objects.get(minutes_approved_at__isnull=False)
+
+
+def case_item() -> AgendaItem:
+    item = AgendaItem.objects.select_related("case", "concern__mentorship__mentee").get(kind="case")
+    assert item.concern is not None
+    return item
+
+
+def case_person(item: AgendaItem) -> str:
+    assert item.concern is not None
+    return str(item.concern.mentorship.mentee)
+
+
+def test_the_security_liaison_sees_the_case_by_its_reference_and_disclosure() -> None:
+    item = case_item()
+    page = signed_in_client("liaison-security").get(f"/working-group/meetings/{last_weeks().pk}/")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert str(item.case) in text
+    assert re.search(r"/disclosures/inbox/\d+/", text)
+    assert item.summary.splitlines()[0][:30] in text
+    assert case_person(item) not in text
+    seen = AuditEvent.objects.filter(
+        actor_username="liaison-security", object_type="workinggroup.agendaitem", action=Action.LIST
+    ).latest("id")
+    assert seen.recipient == "Politiets Efterretningstjeneste"
+
+
+def test_the_ministry_liaison_sees_the_meeting_but_not_the_case() -> None:
+    item = case_item()
+    text = (
+        signed_in_client("liaison-ministry")
+        .get(f"/working-group/meetings/{last_weeks().pk}/")
+        .content.decode()
+    )
+    assert str(item.case) not in text
+    assert item.summary.splitlines()[0][:30] not in text
+    assert not re.search(r"/disclosures/inbox/\d+/", text)
+
+
+def test_a_coordinator_sees_whose_case_it_is() -> None:
+    item = case_item()
+    text = (
+        signed_in_client("coordinator")
+        .get(f"/working-group/meetings/{last_weeks().pk}/")
+        .content.decode()
+    )
+    assert case_person(item) in text
+    assert f"/concerns/{item.concern_id}/" in text
+
+
+def test_planning_a_meeting_puts_newly_escalated_concerns_and_open_actions_on_the_agenda() -> None:
+    group = WorkingGroup.objects.get()
+    chair = User.objects.get(username="coordinator")
+    response = signed_in_client("coordinator").post(
+        f"/working-group/{group.pk}/meetings/new/",
+        {"held_on": (timezone.localdate() + timedelta(days=40)).isoformat(), "chair": chair.pk},
+    )
+    meeting = GroupMeeting.objects.latest("id")
+    assert response["Location"] == f"/working-group/meetings/{meeting.pk}/"
+    # The escalated case is on last week's agenda already: only the open actions come.
+    assert [i.kind for i in meeting.items.all()] == ["actions"]
+
+
+def test_approved_minutes_are_read_only() -> None:
+    meeting = approved()
+    item = meeting.items.first()
+    assert item is not None
+    client = signed_in_client("coordinator")
+    assert client.get(f"/working-group/items/{item.pk}/").status_code == 404
+    assert client.post(f"/working-group/items/{item.pk}/", {"summary": "x"}).status_code == 404
+    with pytest.raises(Refused):
+        services.item_minute(
+            actor=User.objects.get(username="coordinator"),
+            item=item,
+            version=item.version,
+            summary="Ændret.",
+            decisions="",
+        )
+
+
+def test_only_the_chair_approves_and_then_the_minutes_are_closed() -> None:
+    meeting = last_weeks()
+    assert (
+        signed_in_client("coordinator2")
+        .get(f"/working-group/meetings/{meeting.pk}/approve/")
+        .status_code
+        == 404
+    )
+    response = signed_in_client("coordinator").post(
+        f"/working-group/meetings/{meeting.pk}/approve/", {"version": meeting.version}
+    )
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.minutes_approved
+    assert (
+        signed_in_client("coordinator")
+        .get(f"/working-group/meetings/{meeting.pk}/matters/new/")
+        .status_code
+        == 404
+    )
+
+
+def test_an_action_on_a_case_goes_only_to_an_agency_it_was_disclosed_to() -> None:
+    ministry = Organisation.objects.get(kind=Organisation.Kind.MINISTRY)
+    with pytest.raises(Refused):
+        services.action_agree(
+            actor=User.objects.get(username="coordinator"),
+            item=case_item(),
+            description="Fiktivt.",
+            owner_user=None,
+            owner_agency=ministry,
+            due_on=timezone.localdate(),
+        )
+
+
+def test_a_liaison_updates_their_agencys_action_and_no_other() -> None:
+    security = GroupAction.objects.get(owner_agency__kind=Organisation.Kind.SECURITY_SERVICE)
+    client = signed_in_client("liaison-ministry")
+    assert client.get(f"/working-group/actions/{security.pk}/").status_code == 404
+    response = signed_in_client("liaison-security").post(
+        f"/working-group/actions/{security.pk}/", {"status": "done", "version": security.version}
+    )
+    assert response.status_code == 302
+    security.refresh_from_db()
+    assert security.status == "done"
+
+
+def test_the_liaison_home_shows_the_next_meeting_and_the_agencys_overdue_action() -> None:
+    text = signed_in_client("liaison-ministry").get("/").content.decode()
+    assert "Evaluering: de første tal" in text
+    assert "Liste over kontaktpersoner" in text
+    assert "overdue" in text
+
+
+def test_send_alerts_mails_the_owners_of_overdue_actions_once() -> None:
+    today = timezone.localdate()
+    assert email_action_owners(today=today) == (1, 1)
+    assert mail.outbox[0].to == ["liaison-ministry@example.org"]
+    assert "Liste" not in mail.outbox[0].body
+    assert email_action_owners(today=today) == (0, 0)
+
+
+def test_the_meeting_page_costs_the_same_with_more_items(
+    django_assert_max_num_queries: object,
+) -> None:
+    meeting = last_weeks()
+    coordinator = User.objects.get(username="coordinator")
+    client = signed_in_client("coordinator")
+    with django_assert_max_num_queries(60) as few:  # type: ignore[operator]
+        client.get(f"/working-group/meetings/{meeting.pk}/")
+    for number in range(3):
+        item = services.matter_add(actor=coordinator, meeting=meeting, title=f"Punkt {number}")
+        services.action_agree(
+            actor=coordinator,
+            item=item,
+            description="Fiktivt.",
+            owner_user=coordinator,
+            owner_agency=None,
+            due_on=timezone.localdate(),
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):  # type: ignore[operator]
+        client.get(f"/working-group/meetings/{meeting.pk}/")
+
+
+@pytest.mark.parametrize("username", ["liaison-ministry", "liaison-security"])
+def test_a_liaisons_pages_name_only_the_people_disclosed_to_their_agency(username: str) -> None:
+    """Every page a liaison reaches (the matrix says which, and that every mentee, referral,
+    mentorship, meeting and network page answers 404 to them) names no mentee but one whose
+    identity their agency holds in a readable disclosure."""
+    liaison = User.objects.get(username=username)
+    disclosed = {
+        names_in(d.snapshot)
+        for d in access.disclosures_received_by(liaison)
+        if access.can_read_disclosed_content(liaison, d)
+    } - {""}
+    pattern, _ids_by_name = _mentees_by_name()
+    ids = _ids()
+    client = signed_in_client(username)
+    reached = 0
+    for name, (path, rule) in MATRIX.items():
+        allowed = _allowed(rule, path)
+        if rule != EVERYONE and (allowed is None or username not in allowed):
+            continue
+        response = client.get(path.format(**ids))
+        assert response.status_code == 200, name
+        reached += 1
+        shown = {
+            html.unescape(n) for n in pattern.findall(response.content.decode(errors="replace"))
+        }
+        assert shown <= disclosed, f"{name} shows {shown - disclosed}"
+    assert reached >= 5
+
+
+def test_newly_escalated_concerns_are_added_to_an_open_meetings_agenda() -> None:
+    upcoming = GroupMeeting.objects.get(held_on__gt=timezone.localdate())
+    coordinator = User.objects.get(username="coordinator")
+    concern = concerns.concern_raise(
+        actor=coordinator,
+        mentorship=demo_mentorship(MentorshipStatus.ACTIVE),
+        data=Observation(
+            category="threat",
+            severity="high",
+            observed_at=timezone.now() - timedelta(hours=1),
+            facts="Fiktivt.",
+            assessment="",
+        ),
+    )
+    concern = concerns.concern_triage(
+        actor=coordinator,
+        concern=concern,
+        version=concern.version,
+        severity="high",
+        assessment="Fiktivt.",
+        next_step="Fiktivt.",
+    )
+    concerns.concern_escalate(
+        actor=coordinator,
+        concern=concern,
+        version=concern.version,
+        target="working_group",
+        agency_route="",
+        passed_on="Fiktivt.",
+        passed_on_at=timezone.now(),
+    )
+    assert (
+        signed_in_client("liaison-security")
+        .post(f"/working-group/meetings/{upcoming.pk}/agenda/", {})
+        .status_code
+        == 404
+    )
+    response = signed_in_client("coordinator").post(
+        f"/working-group/meetings/{upcoming.pk}/agenda/", {}
+    )
+    assert response.status_code == 302
+    assert upcoming.items.filter(kind="case", concern=concern).exists()
