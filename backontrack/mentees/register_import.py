@@ -169,6 +169,8 @@ class _Reader:
         ):
             if value is not None and (problem := allowed.problem(value)) is not None:
                 say(name, str(problem))
+        if digits and born is not None and not identity.matches_date_of_birth(digits, born):
+            say("personal_id", _("The first six digits do not match the date of birth."))
         if born is not None and occurred_on is not None and occurred_on < born:
             say("occurred_on", _("The event cannot be before the date of birth."))
         status = STATUS_AFTER.get(CustodyEvent.Kind(kind)) if kind in CustodyEvent.Kind else None
