@@ -488,9 +488,7 @@ def custody_event_create(request: HttpRequest, mentee_id: int, body: schemas.Cus
 )
 def register_event(request: HttpRequest, body: schemas.RegisterEventIn) -> Any:
     user = _user(request, Scope.CUSTODY_EVENTS_WRITE)
-    form = CustodyEventForm(
-        {"kind": body.kind, "occurred_on": body.occurred_on.isoformat(), "institution": ""}
-    )
+    # The register names the institution; the form (the page's checks) takes its id.
     institution = None
     if body.institution:
         institution = Institution.objects.filter(name=body.institution, is_active=True).first()
@@ -503,7 +501,13 @@ def register_event(request: HttpRequest, body: schemas.RegisterEventIn) -> Any:
                     {"field": "institution", "message": _("No active institution has this name.")}
                 ],
             )
-    form.data = {**form.data, "institution": institution.pk if institution else ""}
+    form = CustodyEventForm(
+        {
+            "kind": body.kind,
+            "occurred_on": body.occurred_on.isoformat(),
+            "institution": institution.pk if institution else "",
+        }
+    )
     if not form.is_valid():
         return _invalid(form)
     try:
@@ -533,10 +537,17 @@ def register_event(request: HttpRequest, body: schemas.RegisterEventIn) -> Any:
         }
     },
 )
-def register_import(request: HttpRequest, skip_bad: bool = False) -> Any:
+def register_import(
+    request: HttpRequest, skip_bad: bool = False, programme: int | None = None
+) -> Any:
+    """A system imports into its programme; a coordinator into the one named (or the first
+    they coordinate)."""
     user = _user(request, Scope.REGISTER_IMPORT)
-    programme = access.api_client_programme(user) or access.programmes_coordinated_by(user).first()
-    if programme is None:
+    into = access.api_client_programme(user)
+    if into is None:
+        coordinated = access.programmes_coordinated_by(user).order_by("-is_default", "name")
+        into = (coordinated.filter(pk=programme) if programme else coordinated).first()
+    if into is None:
         raise Http404
     try:
         text = request.body.decode("utf-8-sig")
@@ -544,7 +555,7 @@ def register_import(request: HttpRequest, skip_bad: bool = False) -> Any:
         return _problem(422, _("Send the file as UTF-8 text."), kind="invalid")
     report = importer.import_file(
         actor=user,
-        programme=programme,
+        programme=into,
         open_file=lambda: io.StringIO(text, newline=""),
         skip_bad=skip_bad,
     )

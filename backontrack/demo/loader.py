@@ -41,6 +41,7 @@ from . import evaluation as evaluation_stories
 from . import lessons as lesson_stories
 from . import mentors as mentor_stories
 from . import mentorships as mentorship_stories
+from . import register as register_story
 from . import supervision as supervision_stories
 from .guard import NotADemoDatabase
 from .referrals import refer
@@ -260,6 +261,7 @@ def load_demo_data(*, password: str | None = None) -> bool:
     evaluation_stories.load(today=timezone.localdate())
     supervision_stories.load(today=timezone.localdate())
     disclosure_stories.load(today=timezone.localdate())
+    register_story.load()
     return True
 
 
