@@ -365,6 +365,7 @@ MATRIX: dict[str, tuple[str, str]] = {
     "api_mentorship_detail": ("/api/v1/mentorships/{active}", BEARER_TOKEN),
     "api_meeting_list": ("/api/v1/mentorships/{active}/meetings", BEARER_TOKEN),
     "api_plan": ("/api/v1/mentorships/{active}/plan", BEARER_TOKEN),
+    "api_referral_create": ("/api/v1/referrals", BEARER_TOKEN),
     "api_referral_status": ("/api/v1/referrals/{referral}", BEARER_TOKEN),
     "api_disclosure_inbox": ("/api/v1/disclosures", BEARER_TOKEN),
     "api_figures": ("/api/v1/figures", BEARER_TOKEN),

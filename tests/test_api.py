@@ -236,3 +236,31 @@ def test_the_documentation_page_lists_every_call(as_persona: Any) -> None:
     assert "/api/v1/mentorships/{mentorship_id}/meetings" in page
     schema = Client().get("/api/v1/openapi.json").json()
     assert schema["openapi"].startswith("3.1")
+
+
+def test_a_referrers_system_submits_a_referral_and_follows_its_status() -> None:
+    secret = token_of("referrer")
+    referral = {
+        "first_name": "Test",
+        "last_name": "Referred",
+        "date_of_birth": "1995-03-04",
+        "personal_id": "040395-1237",
+        "gender": "male",
+        "languages": ["da"],
+        "custody_status": "remand",
+        "referring_unit": "Vestre Fængsel, section B",
+        "referred_on": "2026-11-30",
+        "charged_with_terrorism": True,
+        "orientation": "right_wing",
+        "reason": "Seen with extremist material.",
+    }
+    made = caller(secret).post("/api/v1/referrals", referral, content_type="application/json")
+    assert made.status_code == 201, made.content
+    assert get(secret, f"/referrals/{made.json()['id']}").json()["status"] == "received"
+    again = caller(secret).post("/api/v1/referrals", referral, content_type="application/json")
+    assert again.status_code == 409
+    bad = caller(secret).post(
+        "/api/v1/referrals", {**referral, "orientation": "x"}, content_type="application/json"
+    )
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "orientation"

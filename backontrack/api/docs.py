@@ -25,6 +25,7 @@ SAYS: dict[str, Promise] = {
     "api_mentorship_detail": _("A mentorship and its mentee."),
     "api_meeting_list": _("A mentorship's meetings, newest first."),
     "api_plan": _("A mentorship's plan and goals."),
+    "api_referral_create": _("Submit a referral, as the referral form does."),
     "api_referral_status": _("A referral's status."),
     "api_disclosure_inbox": _("The disclosures released to your agency."),
     "api_figures": _("The dashboard's figures of a programme and period."),

@@ -208,6 +208,31 @@ class PlanOut(Schema):
     goals: list[GoalOut]
 
 
+class ReferralIn(Schema):
+    """A referral as the referral form takes it: the person, and why."""
+
+    first_name: str = Field(max_length=100)
+    last_name: str = Field(max_length=100)
+    date_of_birth: date
+    personal_id: str = Field(max_length=20, description="DDMMYY-SSSS")
+    gender: str
+    languages: list[str] = Field(min_length=1)
+    institution_id: int | None = None
+    custody_status: str
+    data_subject_category: str = ""
+    referring_unit: str = Field(max_length=200)
+    referred_on: date
+    charged_with_terrorism: bool = False
+    convicted_of_terrorism: bool = False
+    hate_crime: bool = False
+    hate_crime_motive: str = ""
+    vulnerable: bool = False
+    vulnerability_rationale: str = Field("", max_length=4000)
+    orientation: str
+    reason: str = Field(max_length=4000)
+    programme_id: int | None = None
+
+
 class ReferralStatusOut(Schema):
     id: int
     referred_on: date

@@ -42,6 +42,8 @@ from backontrack.mentees.models import Mentee
 from backontrack.mentorships import selectors as mentorships
 from backontrack.mentorships.models import Meeting, Mentorship
 from backontrack.referrals import selectors as referrals
+from backontrack.referrals import services as referral_services
+from backontrack.referrals.forms import ReferralForm
 
 from . import schemas
 from .models import ApiToken, Scope
@@ -62,6 +64,7 @@ MIRRORS = {
     "api_mentorship_detail": "mentorship_detail",
     "api_meeting_list": "mentorship_detail",
     "api_plan": "mentorship_detail",
+    "api_referral_create": "referral_create",
     "api_referral_status": "referral_detail",
     "api_disclosure_inbox": "disclosure_inbox",
     "api_figures": "evaluation_dashboard",
@@ -691,6 +694,41 @@ def plan(request: HttpRequest, mentorship_id: int) -> dict[str, Any]:
 
 
 # --- Referrals, disclosures, figures ---------------------------------------------------------
+
+
+@api.post(
+    "/referrals",
+    response={201: schemas.ReferralStatusOut, 409: schemas.Problem, **ERRORS},
+    url_name="api_referral_create",
+    tags=["referrals"],
+    summary="Submit a referral, as the referral form does (scope referrals:write)",
+)
+def referral_create(request: HttpRequest, body: schemas.ReferralIn) -> Any:
+    user = _user(request, Scope.REFERRALS_WRITE)
+    if not access.can_submit_referral(user):
+        raise Http404
+    values = body.dict()
+    for flag in ("charged_with_terrorism", "convicted_of_terrorism", "hate_crime", "vulnerable"):
+        if not values[flag]:
+            del values[flag]  # an unticked box is not sent
+    form = ReferralForm(_form_data(values))
+    if not form.is_valid():
+        return _invalid(form)
+    try:
+        referral = referral_services.referral_submit(
+            actor=user, person=form.mentee_data(), data=form.referral_data()
+        )
+    except referral_services.OpenReferralExists as exists:
+        shown = referrals.referral_shown(user, exists.referral, ["referred_on", "status"])
+        return _problem(
+            409,
+            _("The person already has an open referral."),
+            f"/api/v1/referrals/{shown.pk}",
+            kind="open-referral",
+        )
+    return Status(
+        201, {"id": referral.pk, "referred_on": referral.referred_on, "status": referral.status}
+    )
 
 
 @api.get(
