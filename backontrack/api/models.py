@@ -48,7 +48,7 @@ class ApiClient(models.Model):
 
     class Meta:
         ordering: ClassVar = ["name", "id"]
-        verbose_name = _("system client")
+        verbose_name = _("connected system")
 
     def __str__(self) -> str:
         return self.name

@@ -6,7 +6,7 @@ from backontrack.api import services as api
 from backontrack.mentees.models import Mentee
 from backontrack.programmes.models import Programme
 
-REGISTER = "Prison register (Prison and Probation Service)"
+REGISTER = "Kriminalforsorgens fængselsregister"
 
 
 def load() -> None:
