@@ -104,7 +104,22 @@ class TokenAuth(HttpBearer):
 # Calls per token in a time window, counted in the cache (settings.BACKONTRACK_API_RATE).
 RATE_LIMIT = AuthRateThrottle(settings.BACKONTRACK_API_RATE)
 
-api = NinjaAPI(
+
+class ProblemAPI(NinjaAPI):
+    """Describes every error answer as what it is: application/problem+json."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for methods in schema["paths"].values():
+            for operation in methods.values():
+                for status, answer in operation.get("responses", {}).items():
+                    content = answer.get("content", {})
+                    if int(status) >= 400 and "application/json" in content:
+                        content[PROBLEM] = content.pop("application/json")
+        return schema
+
+
+api = ProblemAPI(
     title="Back on Track",
     version="1",
     description=(
@@ -120,6 +135,7 @@ api = NinjaAPI(
 )
 
 ERRORS: dict[int, type] = {
+    400: schemas.Problem,
     401: schemas.Problem,
     403: schemas.Problem,
     404: schemas.Problem,
