@@ -11,6 +11,7 @@ import csv
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
 from typing import IO
 
 from django.core.exceptions import ValidationError
@@ -19,6 +20,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from backontrack.accounts.models import Institution, User
+from backontrack.audit.services import recorded_together
 from backontrack.core import dates
 from backontrack.programmes.models import Programme
 
@@ -48,6 +50,7 @@ COLUMNS = (
     "data_subject_category",
 )
 REQUIRED = COLUMNS[:9]
+AUDIT_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -232,26 +235,39 @@ def write(
 ) -> Report:
     """The second pass: each good row's person and event, in one transaction (all or
     nothing: a refusal on any row undoes the others)."""
+    rows = _counted(_Reader().rows(lines, []), progress)
     with transaction.atomic():
-        for row in _Reader().rows(lines, []):
-            progress()
-            if row is None or row.line in skip:
-                continue
-            mentee, person_added = register_person_add(
-                actor=actor, register_id=row.person_id, data=row.person, programme=programme
-            )
-            _event, event_added = register_custody_event(
-                actor=actor,
-                person_register_id=mentee.register_id or row.person_id,
-                event_register_id=row.event_id,
-                kind=row.kind,
-                occurred_on=row.occurred_on,
-                institution=row.institution,
-            )
-            report.people_added += person_added
-            report.events_added += event_added
-            report.unchanged += not (person_added or event_added)
+        # The audit events of a batch of rows are appended together (one lock of the chain
+        # head, one insert), and the batch is dropped from memory when they are.
+        while batch := list(islice(rows, AUDIT_BATCH)):
+            with recorded_together():
+                for row in batch:
+                    if row is not None and row.line not in skip:
+                        _write_row(actor, programme, row, report)
     return report
+
+
+def _counted(rows: Iterable[Row | None], progress: Callable[[], None]) -> Iterator[Row | None]:
+    for row in rows:
+        progress()
+        yield row
+
+
+def _write_row(actor: User, programme: Programme, row: Row, report: Report) -> None:
+    mentee, person_added = register_person_add(
+        actor=actor, register_id=row.person_id, data=row.person, programme=programme
+    )
+    _event, event_added = register_custody_event(
+        actor=actor,
+        person_register_id=mentee.register_id or row.person_id,
+        event_register_id=row.event_id,
+        kind=row.kind,
+        occurred_on=row.occurred_on,
+        institution=row.institution,
+    )
+    report.people_added += person_added
+    report.events_added += event_added
+    report.unchanged += not (person_added or event_added)
 
 
 def import_file(
