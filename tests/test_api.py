@@ -236,6 +236,9 @@ def test_the_documentation_page_lists_every_call(as_persona: Any) -> None:
     assert "/api/v1/mentorships/{mentorship_id}/meetings" in page
     schema = Client().get("/api/v1/openapi.json").json()
     assert schema["openapi"].startswith("3.1")
+    answers = schema["paths"]["/api/v1/mentees/{mentee_id}"]["get"]["responses"]
+    assert list(answers["404"]["content"]) == ["application/problem+json"]
+    assert list(answers["200"]["content"]) == ["application/json"]
 
 
 def test_a_referrers_system_submits_a_referral_and_follows_its_status() -> None:
