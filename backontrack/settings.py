@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "backontrack.supervision",
     "backontrack.disclosures",
     "backontrack.workinggroup",
+    "backontrack.api",
     "backontrack.home",
     "backontrack.demo",
     "django.contrib.auth",
@@ -299,6 +300,10 @@ LANGUAGE_COOKIE_SECURE = HTTPS
 TIME_ZONE = os.environ.get("BACKONTRACK_TIME_ZONE", "Europe/Copenhagen")
 USE_I18N = True
 USE_TZ = True
+
+# --- The API (docs/guide/api.md) ---------------------------------------------------------------
+# Calls per token, counted in the cache: per process unless CACHES names a shared one.
+BACKONTRACK_API_RATE = os.environ.get("BACKONTRACK_API_RATE", "300/m")
 
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "/static/"

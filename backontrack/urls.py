@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from backontrack.api import v1 as api_v1
 from backontrack.core import views as core_views
 from backontrack.home import views as home_views
 
@@ -26,4 +27,6 @@ urlpatterns = [
     path("", include("backontrack.supervision.urls")),
     path("", include("backontrack.disclosures.urls")),
     path("", include("backontrack.workinggroup.urls")),
+    path("", include("backontrack.api.urls")),
+    path("api/v1/", include((api_v1.urls(), "api"))),
 ]

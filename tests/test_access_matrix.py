@@ -88,6 +88,8 @@ CHAIR = "the meeting's chair"
 # The demo's proposal waiting for a decision was made by coordinator: only they withdraw it.
 PROPOSER = "the proposer"
 ACTION_OWNERS = "coordinator and the owning agency's liaison"
+# The API's calls: a bearer token signs them in, never the session (see API_MIRRORS below).
+BEARER_TOKEN = "a bearer token"
 
 
 # The demo rows are loaded once per session and every test here rolls back, so their ids
@@ -390,6 +392,30 @@ MATRIX: dict[str, tuple[str, str]] = {
     "wg_item_minutes": ("/working-group/items/{wg_item}/", ITS_COORDINATOR),
     "wg_action_add": ("/working-group/items/{wg_item}/actions/new/", ITS_COORDINATOR),
     "wg_action_move": ("/working-group/actions/{wg_action}/", ACTION_OWNERS),
+    # The API's pages: a person's tokens, a programme's connected systems, the documentation.
+    "api_tokens": ("/account/tokens/", EVERYONE),
+    "api_token_revoke": ("/account/tokens/1/revoke/", POST_ONLY),
+    "api_clients": ("/api/clients/", COORDINATOR_ONLY),
+    "api_client_revoke": ("/api/clients/1/revoke/", POST_ONLY),
+    "api_documentation": ("/api/", EVERYONE),
+    "openapi-json": ("/api/v1/openapi.json", PUBLIC),
+    # The API's root only anchors its paths: not found, for anyone (as an unknown link).
+    "api-root": ("/api/v1/", LINK_HOLDER),
+    "api_mentee_list": ("/api/v1/mentees", BEARER_TOKEN),
+    "api_mentee_create": ("/api/v1/mentees", BEARER_TOKEN),
+    "api_mentee_detail": ("/api/v1/mentees/{mentee}", BEARER_TOKEN),
+    "api_mentee_edit": ("/api/v1/mentees/{mentee}", BEARER_TOKEN),
+    "api_custody_event_create": ("/api/v1/mentees/{mentee}/custody-events", BEARER_TOKEN),
+    "api_register_event": ("/api/v1/register/custody-events", BEARER_TOKEN),
+    "api_register_import": ("/api/v1/register/import", BEARER_TOKEN),
+    "api_mentorship_list": ("/api/v1/mentorships", BEARER_TOKEN),
+    "api_mentorship_detail": ("/api/v1/mentorships/{active}", BEARER_TOKEN),
+    "api_meeting_list": ("/api/v1/mentorships/{active}/meetings", BEARER_TOKEN),
+    "api_plan": ("/api/v1/mentorships/{active}/plan", BEARER_TOKEN),
+    "api_referral_create": ("/api/v1/referrals", BEARER_TOKEN),
+    "api_referral_status": ("/api/v1/referrals/{referral}", BEARER_TOKEN),
+    "api_disclosure_inbox": ("/api/v1/disclosures", BEARER_TOKEN),
+    "api_figures": ("/api/v1/figures", BEARER_TOKEN),
 }
 ALLOWED = {
     ADMIN_ONLY: {"admin"},
@@ -613,8 +639,10 @@ def test_an_anonymous_visitor_reaches_only_public_pages(name: str, client: Clien
     elif access == PENDING_SIGNIN:
         assert response.status_code == 302
         assert response["Location"] == "/signin/"
-    elif access == LINK_HOLDER:
+    elif access in (LINK_HOLDER,):
         assert response.status_code == 404
+    elif access == BEARER_TOKEN:
+        assert response.status_code in {401, 405}
     else:
         assert response.status_code == 302
         assert response["Location"].startswith("/signin/?next=")
@@ -643,6 +671,9 @@ def test_each_persona_gets_exactly_what_the_matrix_says(name: str, username: str
         assert response.status_code == 302
     elif access == LINK_HOLDER:
         assert response.status_code == 404
+    elif access == BEARER_TOKEN:
+        # A session signs no call of the API in.
+        assert response.status_code in {401, 405}
     else:
         pytest.fail(f"{access!r} is not checked")
     if response.status_code != 200:
@@ -687,7 +718,8 @@ NOT_BY_PROGRAMME = {
 
 @pytest.mark.parametrize("username", ONE_OF_EACH_KIND)
 @pytest.mark.parametrize(
-    "name", sorted(n for n, (p, a) in MATRIX.items() if _scoped(p) and a != POST_ONLY)
+    "name",
+    sorted(n for n, (p, a) in MATRIX.items() if _scoped(p) and a not in (POST_ONLY, BEARER_TOKEN)),
 )
 def test_another_programmes_records_are_not_found(name: str, username: str) -> None:
     """The same records, once they belong to a programme nobody here takes part in: every
@@ -720,6 +752,8 @@ def test_a_record_that_does_not_exist_is_not_found_for_anyone(name: str, usernam
     path, access = MATRIX[name]
     missing = {key: "999999" for key in _ids()}
     response = signed_in_client(username).get(path.format(**missing))
+    if access == BEARER_TOKEN:
+        return  # test_the_api_answers_each_token_as_the_page_it_mirrors
     assert response.status_code == (405 if access == POST_ONLY else 404)
 
 
@@ -728,3 +762,56 @@ def test_the_navigation_shows_each_role_only_what_it_may_use() -> None:
     mentor_page = signed_in_client("mentor05").get("/").content.decode()
     assert 'href="/admin/users/"' in admin_page
     assert 'href="/admin/users/"' not in mentor_page
+
+
+# The API's reads, each with the page it mirrors and the scope it needs: a token of a persona
+# with every scope their roles allow gets 200 where the page opens for them, 404 where it does
+# not (the same policy), and 403 without the scope; a missing record is 404 for everyone.
+API_MIRRORS = {
+    "api_mentee_list": ("mentee_list", "mentees:read"),
+    "api_mentee_detail": ("mentee_detail", "mentees:read"),
+    "api_mentorship_list": ("mentorship_list", "mentorships:read"),
+    "api_mentorship_detail": ("mentorship_detail", "mentorships:read"),
+    "api_meeting_list": ("mentorship_detail", "meetings:read"),
+    "api_plan": ("mentorship_detail", "plans:read"),
+    "api_referral_status": ("referral_detail", "referrals:read"),
+    "api_disclosure_inbox": ("disclosure_inbox", "disclosures:read"),
+    "api_figures": ("evaluation_dashboard", "figures:read"),
+}
+
+
+def _bearer(username: str) -> Client:
+    from backontrack.api.services import token_create
+    from backontrack.core.access import api_scopes_of
+
+    user = User.objects.get(username=username)
+    scopes = api_scopes_of(user)
+    if not scopes:
+        return Client(HTTP_AUTHORIZATION="Bearer bot_none_none")
+    _token, secret = token_create(actor=user, name="matrix", scopes=scopes, days=1)
+    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+
+@pytest.mark.parametrize("username", ONE_OF_EACH_KIND)
+@pytest.mark.parametrize("name", sorted(API_MIRRORS))
+def test_the_api_answers_each_token_as_the_page_it_mirrors(name: str, username: str) -> None:
+    from backontrack.core.access import api_scopes_of
+
+    path, _access = MATRIX[name]
+    page, scope = API_MIRRORS[name]
+    ids = _ids()
+    client = _bearer(username)
+    response = client.get(path.format(**ids))
+    user = User.objects.get(username=username)
+    if not api_scopes_of(user):
+        assert response.status_code == 401
+        return
+    if scope not in api_scopes_of(user):
+        assert response.status_code == 403
+        return
+    allowed = _allowed(MATRIX[page][1], MATRIX[page][0])
+    assert allowed is not None
+    assert response.status_code == (200 if username in allowed else 404), response.content
+    if "{" in path:
+        missing = client.get(path.format(**{key: "999999" for key in ids}))
+        assert missing.status_code == 404

@@ -90,6 +90,8 @@ RECORD_KINDS: dict[str, tuple[Promise, Promise]] = {
         gettext_lazy("working-group action"),
         gettext_lazy("working-group actions"),
     ),
+    "api.apitoken": (gettext_lazy("API token"), gettext_lazy("API tokens")),
+    "api.apiclient": (gettext_lazy("connected system"), gettext_lazy("connected systems")),
 }
 
 # Names the services give to what is not a model field.

@@ -14,6 +14,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from backontrack.accounts.models import AccountRequest, Role, SignInLink, User
+from backontrack.api.models import ApiClient, ApiToken, Scope
 from backontrack.audit import context as audit_context
 from backontrack.audit.models import AuditEvent, AuditEventSubject
 from backontrack.concerns.models import Concern, ConcernRevision
@@ -60,11 +61,15 @@ from backontrack.workinggroup.models import (
 
 
 def _active(user: object) -> User | None:
+    """The active person; a system client's account is nobody here (only the register's
+    writes below let it in)."""
     if not isinstance(user, User):
         return None
     if not user.is_authenticated:
         return None
     if not user.is_active:
+        return None
+    if is_system_account(user):
         return None
     return user
 
@@ -1878,3 +1883,125 @@ def can_move_group_action(user: object, action: GroupAction) -> bool:
         or action.owner_user_id == active.pk
         or (is_liaison(active) and action.owner_agency_id == active.organisation_id)
     )
+
+
+# --- The API ----------------------------------------------------------------------------------
+# A person's token acts as the person, within the scopes their roles allow: the API reads
+# through the same selectors as the pages, so everything above applies to it as it is. A
+# system client (docs/guide/api.md) is not a person: its account holds no role, signs in
+# nowhere, and may only write to the register of its programme.
+
+SYSTEM_ACCOUNT_PREFIX = "system:"
+
+SCOPES_OF_ROLE: dict[str, tuple[str, ...]] = {
+    Role.COORDINATOR: (
+        Scope.MENTEES_READ,
+        Scope.MENTEES_WRITE,
+        Scope.CUSTODY_EVENTS_WRITE,
+        Scope.REGISTER_IMPORT,
+        Scope.REFERRALS_READ,
+        Scope.MENTORSHIPS_READ,
+        Scope.MEETINGS_READ,
+        Scope.PLANS_READ,
+        Scope.FIGURES_READ,
+    ),
+    Role.MENTOR: (Scope.MENTORSHIPS_READ, Scope.MEETINGS_READ, Scope.PLANS_READ),
+    Role.COACH: (Scope.MENTORSHIPS_READ, Scope.MEETINGS_READ, Scope.PLANS_READ),
+    Role.REFERRER: (Scope.REFERRALS_READ, Scope.REFERRALS_WRITE),
+    Role.LIAISON: (Scope.DISCLOSURES_READ, Scope.FIGURES_READ),
+    Role.EVALUATOR: (Scope.FIGURES_READ,),
+}
+SYSTEM_CLIENT_SCOPES: tuple[str, ...] = (Scope.CUSTODY_EVENTS_WRITE, Scope.REGISTER_IMPORT)
+
+
+def is_system_account(user: object) -> bool:
+    """A system client's account. Its user name has a colon, which no person's may have
+    (Django's user-name rule), so no person's account is ever taken for one."""
+    return isinstance(user, User) and user.username.startswith(SYSTEM_ACCOUNT_PREFIX)
+
+
+def _system_client(user: object) -> ApiClient | None:
+    if not (isinstance(user, User) and user.is_active and is_system_account(user)):
+        return None
+    cache = user.__dict__.setdefault("_api_client", {})
+    if "client" not in cache:
+        cache["client"] = ApiClient.objects.filter(account=user).first()
+    client: ApiClient | None = cache["client"]
+    return client
+
+
+def api_scopes_of(user: object) -> list[str]:
+    """The scopes the user may give a token: those of their roles (an auditor, an
+    administrator and a trainer have none: the API has nothing for them)."""
+    if _system_client(user) is not None:
+        return list(SYSTEM_CLIENT_SCOPES)
+    active = _active(user)
+    if active is None:
+        return []
+    return [
+        scope.value
+        for scope in Scope
+        if any(scope in SCOPES_OF_ROLE.get(role, ()) for role in active.roles)
+    ]
+
+
+def can_create_api_token(user: object) -> bool:
+    return _active(user) is not None and bool(api_scopes_of(user))
+
+
+def api_tokens_of(user: object) -> QuerySet[ApiToken]:
+    """A person's own tokens; nobody sees another's."""
+    active = _active(user)
+    if active is None:
+        return ApiToken.objects.none()
+    return ApiToken.objects.filter(user=active, client__isnull=True)
+
+
+def api_token_for(user: object, pk: int) -> ApiToken:
+    token = api_tokens_of(user).filter(pk=pk).first()
+    if token is None:
+        raise Http404
+    return token
+
+
+def can_manage_api_clients(user: object, programme: Programme) -> bool:
+    """A coordinator connects the programme's register: a client can do no more than they
+    can themselves (record custody events, import the register), and never reads."""
+    return coordinates(user, programme)
+
+
+def api_clients_visible_to(user: object) -> QuerySet[ApiClient]:
+    return ApiClient.objects.filter(programme_id__in=_coordinated(user))
+
+
+def api_client_for(user: object, pk: int) -> ApiClient:
+    client = api_clients_visible_to(user).select_related("programme").filter(pk=pk).first()
+    if client is None:
+        raise Http404
+    return client
+
+
+def can_write_register(user: object, programme: Programme | int) -> bool:
+    """Import persons and custody events into the programme's register: its coordinators,
+    and its system clients."""
+    programme_id = programme if isinstance(programme, int) else programme.pk
+    client = _system_client(user)
+    if client is not None:
+        return client.programme_id == programme_id
+    return coordinates(user, programme_id)
+
+
+def api_client_programme(user: object) -> Programme | None:
+    """The programme a system client writes to (None for a person)."""
+    client = _system_client(user)
+    return client.programme if client is not None else None
+
+
+def register_mentees_writable_by(user: object) -> QuerySet[Mentee]:
+    """The people whose custody events the register may record for this user: for a
+    coordinator the records they keep, for a system client those of its programme. The
+    register's writes look them up by the register's id and show nothing of them."""
+    client = _system_client(user)
+    if client is not None:
+        return Mentee.objects.filter(in_programmes([client.programme_id]))
+    return mentees_visible_to(user)

@@ -41,6 +41,7 @@ from . import evaluation as evaluation_stories
 from . import lessons as lesson_stories
 from . import mentors as mentor_stories
 from . import mentorships as mentorship_stories
+from . import register as register_story
 from . import supervision as supervision_stories
 from . import workinggroup as working_group_stories
 from .guard import NotADemoDatabase
@@ -262,6 +263,7 @@ def load_demo_data(*, password: str | None = None) -> bool:
     supervision_stories.load(today=timezone.localdate())
     disclosure_stories.load(today=timezone.localdate())
     working_group_stories.load(today=timezone.localdate())
+    register_story.load()
     return True
 
 

@@ -75,6 +75,10 @@ class Mentee(RowKeyed):
     date_of_birth = models.DateField(_("date of birth"))
     personal_id = EncryptedTextField(_("personal identification number"))
     personal_id_index = models.CharField(max_length=64, unique=True, editable=False)
+    # The prison register's own id for the person: its imports and pushes find them by it.
+    register_id = models.CharField(
+        _("register id"), max_length=40, unique=True, null=True, blank=True, editable=False
+    )
     gender = models.CharField(_("gender"), max_length=16, choices=Gender.choices)
     languages = models.JSONField(_("languages"), default=list, blank=True)
     mentor_gender_preference = models.CharField(
@@ -146,6 +150,11 @@ class CustodyEvent(RowKeyed):
         related_name="+",
     )
     note = EncryptedTextField(_("note"), blank=True)
+    # The register's id for the event, when the register sent it: sent again, it is not
+    # recorded twice.
+    register_id = models.CharField(
+        _("register id"), max_length=40, unique=True, null=True, blank=True, editable=False
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )

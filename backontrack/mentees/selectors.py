@@ -107,7 +107,7 @@ def mentee_record(user: object, pk: int) -> MenteeRecord:
             actor=user,
             action=Action.VIEW,
             obj=mentee,
-            fields=[*EDITABLE_FIELDS, "custody_events", "consents"],
+            fields=[*EDITABLE_FIELDS, "register_id", "custody_events", "consents"],
         )
         if shown.referrals:
             record(

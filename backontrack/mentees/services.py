@@ -169,6 +169,27 @@ def custody_event_record(
     transfer, the institution) of the mentee, whose version moves on so that an open edit
     form cannot overwrite it."""
     _keeps_record(actor, mentee)
+    return _custody_event_add(
+        actor=actor,
+        mentee=mentee,
+        kind=kind,
+        occurred_on=occurred_on,
+        institution=institution,
+        note=note,
+    )
+
+
+def _custody_event_add(
+    *,
+    actor: User,
+    mentee: Mentee,
+    kind: str,
+    occurred_on: date,
+    institution: Institution | None,
+    note: str,
+    register_id: str | None = None,
+) -> CustodyEvent:
+    """The event as a coordinator's form or the register sent it, with what it moves."""
     dates.LIFE_EVENT.require(occurred_on)
     if problem := dates.not_before_birth(occurred_on, mentee.date_of_birth):
         raise dates.DateOutOfRange(problem)
@@ -178,6 +199,7 @@ def custody_event_record(
         occurred_on=occurred_on,
         institution=institution,
         note=note,
+        register_id=register_id,
         recorded_by=actor,
     )
     updates: dict[str, object] = {}
@@ -195,12 +217,81 @@ def custody_event_record(
             "occurred_on",
             *(["institution"] if institution else []),
             *(["note"] if note else []),
+            *(["register_id"] if register_id else []),
         ],
     )
     if updates:
         record(actor=actor, action=Action.CHANGE, obj=mentee, fields=sorted(updates))
     follow_custody_event(actor=actor, event=event)
     return event
+
+
+class NotInRegister(Exception):
+    """No person with this register id whose events the actor may record."""
+
+
+@transaction.atomic
+def register_custody_event(
+    *,
+    actor: User,
+    person_register_id: str,
+    event_register_id: str,
+    kind: str,
+    occurred_on: date,
+    institution: Institution | None,
+) -> tuple[CustodyEvent, bool]:
+    """The prison register pushes a custody event of a person it knows by its id: recorded
+    as a coordinator's would be (status, institution, the phase of the mentorship), once:
+    sent again, the event already recorded is returned, with False."""
+    mentee = (
+        access.register_mentees_writable_by(actor).filter(register_id=person_register_id).first()
+    )
+    if mentee is None:
+        raise NotInRegister(person_register_id)
+    existing = CustodyEvent.objects.filter(register_id=event_register_id).first()
+    if existing is not None:
+        if existing.mentee_id != mentee.pk:
+            raise Refused(_("This event id belongs to another person's event."))
+        return existing, False
+    event = _custody_event_add(
+        actor=actor,
+        mentee=mentee,
+        kind=kind,
+        occurred_on=occurred_on,
+        institution=institution,
+        note="",
+        register_id=event_register_id,
+    )
+    return event, True
+
+
+@transaction.atomic
+def register_person_add(
+    *, actor: User, register_id: str, data: MenteeData, programme: Programme
+) -> tuple[Mentee, bool]:
+    """A person of the prison register, in the programme's register: created when new,
+    given the register's id when registered by hand before (found by the personal
+    identification number), and left as recorded when known (False)."""
+    if not access.can_write_register(actor, programme):
+        raise Refused(_("You can import only into a programme you coordinate."))
+    known = Mentee.objects.filter(register_id=register_id).first()
+    if known is not None:
+        return known, False
+    existing = _existing_with_id(data.personal_id_digits)
+    if existing is not None:
+        writable = access.register_mentees_writable_by(actor).filter(pk=existing.pk).exists()
+        if existing.register_id or not writable:
+            raise DuplicatePerson(existing)
+        Mentee.objects.filter(pk=existing.pk).update(
+            register_id=register_id, version=F("version") + 1
+        )
+        existing.register_id = register_id
+        record(actor=actor, action=Action.CHANGE, obj=existing, fields=["register_id"])
+        return existing, True
+    mentee = mentee_create_referred(actor=actor, data=data, programme=programme)
+    Mentee.objects.filter(pk=mentee.pk).update(register_id=register_id)
+    mentee.register_id = register_id
+    return mentee, True
 
 
 def has_participation_consent(mentee: Mentee) -> bool:

@@ -364,3 +364,56 @@ def timeline(user: object, mentorship: Mentorship, kind: str, page_number: str |
 def _recorded(item: object) -> datetime:
     """When a timeline entry was written: a change's time, or the record's."""
     return getattr(item, "occurred_at", None) or item.recorded_at  # type: ignore[attr-defined]
+
+
+# --- The API's reads: each shows a part of the mentorship's page, and records that part. ---
+
+
+def mentorship_summary(user: object, pk: int) -> Mentorship:
+    """The mentorship and its person, as the head of its page shows them."""
+    mentorship = access.mentorship_for(user, pk)
+    record(
+        actor=user,
+        action=Action.VIEW,
+        obj=mentorship,
+        fields=["mentee", "mentor", "coach", "status", "phase"],
+    )
+    record_mentees(user, [mentorship], PERSON, f"mentorship #{mentorship.pk}")
+    return mentorship
+
+
+def meetings_listed(user: object, pk: int, page_number: str | None) -> Page:
+    """One page of the mentorship's meetings, newest first, as its page lists them."""
+    mentorship = access.mentorship_for(user, pk)
+    meetings = Paginator(access.meetings_of(user, mentorship), MEETINGS_PER_PAGE).get_page(
+        page_number
+    )
+    record_mentees(user, [mentorship], ["name"], f"meetings of mentorship #{mentorship.pk}")
+    if meetings.object_list:
+        record(
+            actor=user,
+            action=Action.LIST,
+            object_type=Meeting._meta.label_lower,
+            object_ids=[m.pk for m in meetings.object_list],
+            fields=["facts", "assessment", "follow_up", "engagement", "topics"],
+            detail=f"of mentorships.mentorship #{mentorship.pk}",
+        )
+    return meetings
+
+
+def plan_shown(user: object, pk: int) -> tuple[Mentorship, Plan | None, list[Goal]]:
+    """The mentorship's plan and goals, as its page shows them."""
+    mentorship = access.mentorship_for(user, pk)
+    plan = access.plan_of(user, mentorship)
+    goals = list(access.goals_of(user, mentorship))
+    record_mentees(user, [mentorship], ["name"], f"plan of mentorship #{mentorship.pk}")
+    if plan is not None or goals:
+        record(
+            actor=user,
+            action=Action.VIEW,
+            object_type=Goal._meta.label_lower,
+            object_ids=[g.pk for g in goals],
+            fields=["title", "steps", "progress", "status", "custody_constraints"],
+            detail=f"plan of mentorships.mentorship #{mentorship.pk}",
+        )
+    return mentorship, plan, goals

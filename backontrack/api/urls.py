@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("account/tokens/", views.token_list, name="api_tokens"),
+    path("account/tokens/<int:pk>/revoke/", views.token_revoke, name="api_token_revoke"),
+    path("api/clients/", views.client_list, name="api_clients"),
+    path("api/clients/<int:pk>/revoke/", views.client_revoke, name="api_client_revoke"),
+    path("api/", views.documentation, name="api_documentation"),
+]

@@ -1,0 +1,269 @@
+"""The JSON API: tokens and system clients, the same access policy and audit as the pages,
+problem+json errors, cursors, ETag and If-Match, the rate limit."""
+
+import hashlib
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from backontrack.accounts.models import User
+from backontrack.api import services as api_services
+from backontrack.api.models import ApiClient, ApiToken
+from backontrack.api.v1 import RATE_LIMIT
+from backontrack.audit.models import AuditEvent, AuditEventSubject
+from backontrack.core import access
+from backontrack.mentees.models import CustodyEvent, Mentee
+from backontrack.mentorships.models import Mentorship
+from backontrack.programmes.models import Programme
+
+from .conftest import demo_mentorship
+
+pytestmark = pytest.mark.django_db
+
+
+def token_of(username: str, scopes: list[str] | None = None) -> str:
+    user = User.objects.get(username=username)
+    _token, secret = api_services.token_create(
+        actor=user, name="test", scopes=scopes or access.api_scopes_of(user), days=1
+    )
+    return secret
+
+
+def system_client() -> tuple[ApiClient, str]:
+    return api_services.client_create(
+        actor=User.objects.get(username="coordinator"),
+        name="Prison register",
+        programme=Programme.objects.default(),
+    )
+
+
+def caller(secret: str) -> Client:
+    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+
+def get(secret: str, path: str) -> Any:
+    return caller(secret).get(f"/api/v1{path}")
+
+
+def test_a_mentors_token_reads_only_that_mentors_mentorships() -> None:
+    mentorship = demo_mentorship("active")
+    mentor = mentorship.mentor.user.username  # type: ignore[union-attr]
+    secret = token_of(mentor)
+    listed = get(secret, "/mentorships").json()["items"]
+    mine = set(
+        Mentorship.objects.filter(mentor__user__username=mentor)
+        .exclude(status="closed")
+        .values_list("pk", flat=True)
+    )
+    assert {item["id"] for item in listed} == mine
+    others = Mentorship.objects.exclude(mentor__user__username=mentor).exclude(
+        coach__user__username=mentor
+    )
+    response = get(secret, f"/mentorships/{others.first().pk}")  # type: ignore[union-attr]
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert get(secret, f"/mentorships/{mentorship.pk}/meetings").status_code == 200
+    # A mentor does not open the register, whatever the token says.
+    assert get(secret, "/mentees").status_code == 403
+
+
+def test_a_system_token_for_custody_events_reads_nothing() -> None:
+    _client, secret = system_client()
+    mentee = Mentee.objects.first()
+    assert mentee is not None
+    for path in (
+        "/mentees",
+        f"/mentees/{mentee.pk}",
+        "/mentorships",
+        f"/mentorships/{demo_mentorship('active').pk}",
+        "/disclosures",
+        "/figures",
+    ):
+        response = get(secret, path)
+        assert response.status_code == 403, path
+        assert response.json()["type"] == "/api/v1/problems/missing-scope"
+    # Nor does its account open a page: it is nobody to the access policy.
+    client = ApiClient.objects.get(name="Prison register")
+    assert access.mentees_visible_to(client.account).count() == 0
+    assert access.mentorships_visible_to(client.account).count() == 0
+
+
+def test_a_register_push_moves_the_phase_as_a_hand_entered_event_does_and_only_once() -> None:
+    mentorship = demo_mentorship("active")
+    Mentee.objects.filter(pk=mentorship.mentee_id).update(register_id="P-1")
+    _client, secret = system_client()
+    event = {
+        "person_id": "P-1",
+        "event_id": "E-1",
+        "kind": "release",
+        "occurred_on": "2026-11-30",
+    }
+    first = caller(secret).post(
+        "/api/v1/register/custody-events", event, content_type="application/json"
+    )
+    assert first.status_code == 201, first.content
+    assert first.json() == {"event_id": "E-1", "recorded": True}
+    mentorship.refresh_from_db()
+    assert mentorship.phase == "aftercare"
+    assert Mentee.objects.get(pk=mentorship.mentee_id).custody_status == "released"
+    again = caller(secret).post(
+        "/api/v1/register/custody-events", event, content_type="application/json"
+    )
+    assert again.status_code == 200
+    assert again.json()["recorded"] is False
+    assert CustodyEvent.objects.filter(register_id="E-1").count() == 1
+    unknown = caller(secret).post(
+        "/api/v1/register/custody-events",
+        {**event, "person_id": "nobody", "event_id": "E-2"},
+        content_type="application/json",
+    )
+    assert unknown.status_code == 404
+
+
+def test_a_call_is_audited_as_the_page_it_mirrors() -> None:
+    mentee = access.mentees_visible_to(User.objects.get(username="coordinator")).first()
+    assert mentee is not None
+    response = get(token_of("coordinator"), f"/mentees/{mentee.pk}")
+    assert response.status_code == 200
+    assert response.json()["id"] == mentee.pk
+    events = AuditEvent.objects.filter(request_id=response["X-Request-ID"])
+    viewed = events.get(action="view", object_type="mentees.mentee")
+    assert viewed.actor.username == "coordinator"  # type: ignore[union-attr]
+    assert viewed.justification.endswith(":mentee_detail")
+    assert AuditEventSubject.objects.filter(
+        event__request_id=response["X-Request-ID"], object_id=str(mentee.pk)
+    ).exists()
+
+
+def test_a_change_needs_the_etag_it_read() -> None:
+    secret = token_of("coordinator")
+    mentee = access.mentees_visible_to(User.objects.get(username="coordinator")).first()
+    assert mentee is not None
+    read = get(secret, f"/mentees/{mentee.pk}")
+    etag = read["ETag"]
+    path = f"/api/v1/mentees/{mentee.pk}"
+    body = {"notes": "Moved to the open wing."}
+    missing = caller(secret).patch(path, body, content_type="application/json")
+    assert missing.status_code == 428
+    changed = caller(secret).patch(path, body, content_type="application/json", HTTP_IF_MATCH=etag)
+    assert changed.status_code == 200, changed.content
+    assert changed.json()["notes"] == "Moved to the open wing."
+    assert changed["ETag"] != etag
+    stale = caller(secret).patch(path, body, content_type="application/json", HTTP_IF_MATCH=etag)
+    assert stale.status_code == 412
+    assert stale["Content-Type"] == "application/problem+json"
+
+
+def test_lists_come_a_page_at_a_time_by_cursor(django_assert_max_num_queries: Any) -> None:
+    secret = token_of("coordinator")
+    with django_assert_max_num_queries(20):
+        first = get(secret, "/mentees").json()
+    assert len(first["items"]) == 25
+    second = get(secret, f"/mentees?cursor={first['next']}").json()
+    assert not {m["id"] for m in first["items"]} & {m["id"] for m in second["items"]}
+    assert get(secret, "/mentees?cursor=%%%").status_code == 422
+    with django_assert_max_num_queries(20):
+        assert get(secret, "/mentorships").status_code == 200
+
+
+def test_a_bad_or_revoked_token_is_refused_as_problem_json() -> None:
+    secret = token_of("coordinator")
+    assert get("bot_nothing_here", "/mentees").status_code == 401
+    assert Client().get("/api/v1/mentees").status_code == 401
+    token = ApiToken.objects.get(key_id=secret.split("_")[1])
+    api_services.token_revoke(actor=token.user, token=token)
+    response = get(secret, "/mentees")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Bearer"
+
+
+def test_a_token_is_stored_only_as_a_hash_and_limited_to_its_roles_scopes() -> None:
+    secret = token_of("referrer")
+    token = ApiToken.objects.get(key_id=secret.split("_")[1])
+    assert token.secret_hash == hashlib.sha256(secret.encode()).hexdigest()
+    assert secret not in str(list(ApiToken.objects.values()))
+    with pytest.raises(api_services.Refused):
+        token_of("referrer", ["mentees:read"])
+    with pytest.raises(api_services.Refused):
+        token_of("auditor", ["mentees:read"])
+
+
+def test_calls_past_the_rate_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(RATE_LIMIT, "num_requests", 2)
+    cache.clear()
+    secret = token_of("coordinator", ["figures:read"])
+    assert [get(secret, "/figures").status_code for _ in range(3)] == [200, 200, 429]
+    cache.clear()
+
+
+def test_the_token_page_shows_a_new_secret_once(as_persona: Any) -> None:
+    client = as_persona("mentor03")
+    page = client.get("/account/tokens/")
+    assert "mentorships:read" in page.content.decode()
+    assert "mentees:read" not in page.content.decode()
+    made = client.post(
+        "/account/tokens/", {"name": "My script", "scopes": ["mentorships:read"], "days": "7"}
+    )
+    assert made.status_code == 200
+    token = ApiToken.objects.get(name="My script")
+    assert f"bot_{token.key_id}_" in made.content.decode()
+    assert f"bot_{token.key_id}_" not in client.get("/account/tokens/").content.decode()
+
+
+def test_a_coordinator_connects_a_system_and_its_account_signs_in_nowhere(
+    as_persona: Any,
+) -> None:
+    client = as_persona("coordinator")
+    made = client.post(
+        "/api/clients/",
+        {"name": "Register", "programme": str(Programme.objects.default().pk)},
+    )
+    assert made.status_code == 200
+    system = ApiClient.objects.get(name="Register")
+    assert not system.account.has_usable_password()
+    assert system.account.email == ""
+    assert system.account.roles == []
+    assert as_persona("mentor03").get("/api/clients/").status_code == 404
+    assert client.post(f"/api/clients/{system.pk}/revoke/").status_code == 302
+    assert not system.tokens.filter(revoked_at__isnull=True).exists()
+
+
+def test_the_documentation_page_lists_every_call(as_persona: Any) -> None:
+    page = as_persona("mentor03").get("/api/").content.decode()
+    assert "/api/v1/register/custody-events" in page
+    assert "/api/v1/mentorships/{mentorship_id}/meetings" in page
+    schema = Client().get("/api/v1/openapi.json").json()
+    assert schema["openapi"].startswith("3.1")
+    answers = schema["paths"]["/api/v1/mentees/{mentee_id}"]["get"]["responses"]
+    assert list(answers["404"]["content"]) == ["application/problem+json"]
+    assert list(answers["200"]["content"]) == ["application/json"]
+
+
+def test_a_referrers_system_submits_a_referral_and_follows_its_status() -> None:
+    secret = token_of("referrer")
+    referral = {
+        "first_name": "Test",
+        "last_name": "Referred",
+        "date_of_birth": "1995-03-04",
+        "personal_id": "040395-1237",
+        "gender": "male",
+        "languages": ["da"],
+        "custody_status": "remand",
+        "referring_unit": "Vestre Fængsel, section B",
+        "referred_on": "2026-11-30",
+        "charged_with_terrorism": True,
+        "orientation": "right_wing",
+        "reason": "Seen with extremist material.",
+    }
+    made = caller(secret).post("/api/v1/referrals", referral, content_type="application/json")
+    assert made.status_code == 201, made.content
+    assert get(secret, f"/referrals/{made.json()['id']}").json()["status"] == "received"
+    again = caller(secret).post("/api/v1/referrals", referral, content_type="application/json")
+    assert again.status_code == 409
+    bad = caller(secret).post(
+        "/api/v1/referrals", {**referral, "orientation": "x"}, content_type="application/json"
+    )
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "orientation"
