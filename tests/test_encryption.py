@@ -30,6 +30,7 @@ from backontrack.referrals import services as referral_services
 from backontrack.referrals.models import Orientation, Referral
 from backontrack.supervision.models import AgreedAction, Discussion, Participant, SessionRevision
 from backontrack.supervision.models import Session as SupervisionSession
+from backontrack.workinggroup.models import AgendaItem, CaseReference, GroupAction
 
 pytestmark = pytest.mark.django_db
 
@@ -151,6 +152,9 @@ def test_rotate_keys_moves_every_value_to_the_newest_key(use_keys) -> None:
         Participant,
         SessionRevision,
         SupervisionSession,
+        GroupAction,
+        AgendaItem,
+        CaseReference,
         ConcernEvent,
         ConcernRevision,
         Concern,

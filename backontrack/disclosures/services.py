@@ -106,7 +106,7 @@ class Proposal:
             {
                 "kind": SectionKind.CONCERN,
                 "ref": concern.pk,
-                "on": timezone.localtime(concern.observed_at).date().isoformat(),
+                "on": timezone.localdate(concern.observed_at).isoformat(),
             }
             for concern in sorted(self.concerns, key=lambda c: (c.observed_at, c.pk))
         ]

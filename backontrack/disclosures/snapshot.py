@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from django.db.models import TextChoices
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -212,7 +213,7 @@ def _concern(mentee: Mentee, ref: int | None) -> list[Entry]:
         return []
     return [
         [
-            _date("observed_on", concern.observed_at.date()),
+            _date("observed_on", timezone.localdate(concern.observed_at)),
             _choice("concern_category", concern.category),
             _choice("concern_severity", concern.severity),
             _choice("concern_status", concern.status),
