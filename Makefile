@@ -8,30 +8,16 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 PORT ?= 8000
 KEY := $(BIN)/python -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())'
 
-.PHONY: demo test install check pytest pytest-matrix pytest-walks pytest-rest pytest-postgres pytest-browser postgres-pass messages clean
+.PHONY: demo test install check pytest pytest-postgres pytest-browser postgres-pass messages clean
 
 demo: install
 	$(BIN)/backontrack demo --port $(PORT)
 
-# The checks and the passes share no files or databases, so they run side by side (the
-# browser pass waits on Chromium and the database much of the time); the SQLite pass runs in
-# three parts of about equal time (the access matrix's walk, the other walks of every page, the
-# rest), each on its own in-memory database, so that both cores work to the end. Each part's
-# output is printed whole when it ends, and any that fails fails the whole.
+# The checks and the three passes share no files or databases, so they run side by side (the
+# browser pass waits on Chromium and the database much of the time); each one's output is
+# printed whole when it ends, and any that fails fails the whole.
 test: install
-	$(MAKE) --no-print-directory --jobs=6 --output-sync=target check pytest-postgres pytest-browser \
-	  pytest-matrix pytest-walks pytest-rest
-
-SQLITE_PART = @echo "== $(1) on SQLite =="; $(BIN)/pytest $(2)
-
-pytest-matrix: install
-	$(call SQLITE_PART,the access matrix,tests/test_access_matrix.py)
-
-pytest-walks: install
-	$(call SQLITE_PART,the other walks of every page,-m every_page --ignore=tests/test_access_matrix.py)
-
-pytest-rest: install
-	$(call SQLITE_PART,the rest,-m "not every_page")
+	$(MAKE) --no-print-directory --jobs=4 --output-sync=target check pytest-postgres pytest-browser pytest
 
 install: $(STAMP) node_modules/.package-lock.json messages
 
