@@ -1,0 +1,90 @@
+"""The programme dashboard on the demo and again at national scale: its query count and its
+median server time, as the coordinator (exact figures) and the evaluator (pseudonymised),
+before and after `backontrack seed --mentees N --with-cases` adds N synthetic people with
+referrals, mentorships, meetings, goals, reviews and follow-ups.
+
+Usage: .venv/bin/python benchmarks/dashboard_scale.py [--mentees 100000] [--requests 5]
+       [--postgres URL]
+
+The demo is loaded into a new SQLite database in a temporary directory (or the PostgreSQL
+database given, which must be empty). Not a test: it is not collected by pytest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+
+parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument("--mentees", type=int, default=100_000)
+parser.add_argument("--requests", type=int, default=5)
+parser.add_argument("--postgres", metavar="URL")
+arguments = parser.parse_args()
+
+os.environ["BACKONTRACK_VAR_DIR"] = tempfile.mkdtemp(prefix="dashboard-scale-")
+os.environ.pop("DATABASE_URL", None)
+if arguments.postgres:
+    os.environ["DATABASE_URL"] = arguments.postgres
+os.environ["DJANGO_SETTINGS_MODULE"] = "backontrack.settings"
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
+from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from backontrack.accounts.models import User  # noqa: E402
+from backontrack.demo.loader import load_demo_data  # noqa: E402
+from backontrack.mentees.models import Mentee  # noqa: E402
+
+PAGES = [("coordinator", "/evaluation/"), ("evaluator", "/evaluation/")]
+
+
+def client_of(username: str) -> Client:
+    user = User.objects.get(username=username)
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "backontrack.accounts.backends.AccountBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session["signed_in_at"] = session["last_seen"] = time.time()
+    session.save(must_create=True)
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.cookies[settings.SESSION_COOKIE_NAME] = str(session.session_key)
+    return client
+
+
+def measure(label: str) -> None:
+    print(f"{label}: {Mentee.objects.count():,} people in the register, on {connection.vendor}")
+    for username, path in PAGES:
+        client = client_of(username)
+        if client.get(path).status_code != 200:  # the warm-up: templates, imports
+            raise SystemExit(f"{path} does not answer 200 for {username}")
+        times = []
+        for _ in range(arguments.requests):
+            with CaptureQueriesContext(connection) as queries:
+                began = time.perf_counter()
+                client.get(path)
+                times.append(time.perf_counter() - began)
+        print(
+            f"  {path} as {username}: {len(queries.captured_queries)} queries, "
+            f"median {statistics.median(times) * 1000:,.0f} ms of {arguments.requests}"
+        )
+
+
+call_command("migrate", verbosity=0)
+call_command("collectstatic", interactive=False, verbosity=0)
+load_demo_data()
+measure("the demo")
+began = time.perf_counter()
+call_command("seed", mentees=arguments.mentees, with_cases=True, verbosity=0)
+print(f"seed --mentees {arguments.mentees:,} --with-cases: {time.perf_counter() - began:,.0f} s")
+measure("national scale")
