@@ -17,6 +17,7 @@ from backontrack.concerns import services as concerns
 from backontrack.concerns.services import Observation
 from backontrack.core import access
 from backontrack.core.errors import Refused
+from backontrack.disclosures.models import Disclosure
 from backontrack.disclosures.snapshot import names_in
 from backontrack.mentorships.models import MentorshipStatus
 from backontrack.workinggroup import services
@@ -164,6 +165,23 @@ def test_a_liaison_updates_their_agencys_action_and_no_other() -> None:
     assert response.status_code == 302
     security.refresh_from_db()
     assert security.status == "done"
+
+
+def test_an_action_on_a_case_is_gone_from_its_liaison_once_the_disclosure_ends() -> None:
+    """The security service owns the action on the case: once no readable disclosure about
+    the person is left (expired here; revoked alike), its liaison reads neither the action's
+    page nor the action on their home page or the agenda."""
+    action = GroupAction.objects.get(owner_agency__kind=Organisation.Kind.SECURITY_SERVICE)
+    assert action.item.kind == "case"
+    client = signed_in_client("liaison-security")
+    assert client.get(f"/working-group/actions/{action.pk}/").status_code == 200
+    Disclosure.objects.filter(mentee_id=action.item.case.mentee_id).update(
+        expires_on=timezone.localdate() - timedelta(days=1)
+    )
+    assert client.get(f"/working-group/actions/{action.pk}/").status_code == 404
+    assert f"/working-group/actions/{action.pk}/" not in client.get("/").content.decode()
+    meeting = client.get(f"/working-group/meetings/{action.item.meeting_id}/").content.decode()
+    assert f"/working-group/actions/{action.pk}/" not in meeting
 
 
 def test_the_liaison_home_shows_the_next_meeting_and_the_agencys_overdue_action() -> None:

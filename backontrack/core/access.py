@@ -1840,6 +1840,11 @@ def group_actions_visible_to(user: object) -> QuerySet[GroupAction]:
     owned = Q(owner_user=active)
     if is_liaison(active):
         owned |= Q(owner_agency_id=active.organisation_id)
+        # An action on a case says something of the case: a liaison reads it, even their own,
+        # only while their agency holds a readable disclosure about the person.
+        owned &= ~Q(item__kind=ItemKind.CASE) | Q(
+            item__case__mentee_id__in=_disclosed_people(active).values("mentee_id")
+        )
     return GroupAction.objects.filter(
         Q(item__in=agenda_items_visible_to(active).values("pk"))
         | (owned & Q(item__meeting__group__in=working_groups_visible_to(active).values("pk")))
