@@ -172,10 +172,11 @@ def test_an_action_on_a_case_is_gone_from_its_liaison_once_the_disclosure_ends()
     the person is left (expired here; revoked alike), its liaison reads neither the action's
     page nor the action on their home page or the agenda."""
     action = GroupAction.objects.get(owner_agency__kind=Organisation.Kind.SECURITY_SERVICE)
-    assert action.item.kind == "case"
+    case = action.item.case
+    assert action.item.kind == "case" and case is not None
     client = signed_in_client("liaison-security")
     assert client.get(f"/working-group/actions/{action.pk}/").status_code == 200
-    Disclosure.objects.filter(mentee_id=action.item.case.mentee_id).update(
+    Disclosure.objects.filter(mentee_id=case.mentee_id).update(
         expires_on=timezone.localdate() - timedelta(days=1)
     )
     assert client.get(f"/working-group/actions/{action.pk}/").status_code == 404
