@@ -600,7 +600,7 @@ def _renderings(person: User | Mentee) -> list[str]:
     ]
 
 
-def _people_shown_unaudited(page: str, request_id: str, name: str) -> list[str]:
+def _reads_filed_wrongly(page: str, request_id: str, name: str) -> list[str]:
     """What is wrong with the reads the page filed: the mentees whose name it shows and under
     whom its request filed no read (the auditor's "who looked at this person" would miss
     it), and the mentees it filed without the purpose of the look (a routine look names the
@@ -682,7 +682,7 @@ def test_each_persona_gets_exactly_what_the_matrix_says(name: str, username: str
     # the auditor's "who looked at this person" is complete. A PDF (the programme report) is
     # searched as text too.
     content = response.content.decode(errors="replace")
-    wrong = _people_shown_unaudited(content, response["X-Request-ID"], name)
+    wrong = _reads_filed_wrongly(content, response["X-Request-ID"], name)
     if (name, username) in KNOWN_UNAUDITED:
         assert wrong, f"{name} as {username} files its reads: take it off KNOWN_UNAUDITED"
     else:
