@@ -1,5 +1,6 @@
 import io
 import os
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -214,37 +215,48 @@ def test_serve_refuses_to_listen_widely_without_explicit_keys(tmp_path: Path) ->
     assert "without BACKONTRACK_AUDIT_KEY" in result.stderr
 
 
-@pytest.mark.engine_independent
-def test_files_the_program_writes_are_private(tmp_path: Path) -> None:
+def _sqlite_env(var_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE"}}
     env.pop("DATABASE_URL", None)
-    env["BACKONTRACK_VAR_DIR"] = str(tmp_path)
-    assert _run(["migrate", "--verbosity", "0"], env).returncode == 0
-    database = tmp_path / "backontrack.sqlite3"
+    env["BACKONTRACK_VAR_DIR"] = str(var_dir)
+    return env
+
+
+@pytest.fixture(scope="session")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory as `backontrack migrate` leaves it in a new installation, made once
+    for the session (migrating takes seconds); tests that go on from there use a copy."""
+    var_dir = tmp_path_factory.mktemp("migrated")
+    assert _run(["migrate", "--verbosity", "0"], _sqlite_env(var_dir)).returncode == 0
+    return var_dir
+
+
+@pytest.mark.engine_independent
+def test_files_the_program_writes_are_private(migrated: Path) -> None:
+    database = migrated / "backontrack.sqlite3"
     assert database.stat().st_mode & 0o077 == 0
 
 
 @pytest.mark.engine_independent
 def test_verify_audit_exits_1_when_the_trail_no_longer_reaches_its_checkpoint(
-    tmp_path: Path,
+    migrated: Path, tmp_path: Path
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE"}}
-    env.pop("DATABASE_URL", None)
-    env["BACKONTRACK_VAR_DIR"] = str(tmp_path)
-    assert _run(["migrate", "--verbosity", "0"], env).returncode == 0
+    var_dir = tmp_path / "var"
+    shutil.copytree(migrated, var_dir)
+    env = _sqlite_env(var_dir)
     for name in ("it-admin", "second-admin"):
         created = _run(["create-admin", name, "--organisation", "Region IT"], env)
         assert created.returncode == 0, created.stderr
     written = _run(["audit-checkpoint"], env)
     assert written.returncode == 0, written.stderr
     assert "Audit checkpoint written" in written.stdout
-    assert (tmp_path / "audit-checkpoints.log").exists()
+    assert (var_dir / "audit-checkpoints.log").exists()
     intact = _run(["verify-audit"], env)
     assert intact.returncode == 0, intact.stderr
     assert "It reaches every checkpoint" in intact.stdout
 
     # Someone with the database file cuts the newest event and winds the head back.
-    database = sqlite3.connect(tmp_path / "backontrack.sqlite3")
+    database = sqlite3.connect(var_dir / "backontrack.sqlite3")
     with database:
         kept_id, kept_hash = database.execute(
             "SELECT id, hash FROM audit_auditevent ORDER BY id DESC LIMIT 1 OFFSET 1"
