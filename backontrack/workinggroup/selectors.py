@@ -258,10 +258,17 @@ class GroupShown:
     members: Page
     history: list[tuple[GroupChange, str]]
     history_page: Page
+    meetings: Page
 
 
 def group_shown(
-    user: object, pk: int, *, agencies: str | None, members: str | None, history: str | None
+    user: object,
+    pk: int,
+    *,
+    agencies: str | None,
+    members: str | None,
+    history: str | None,
+    meetings: str | None,
 ) -> GroupShown:
     """A group as those who run it see it: its chair, member agencies, people and history
     (each list a page of its own); the look recorded."""
@@ -272,10 +279,12 @@ def group_shown(
     member_page = Paginator(people, PER_PAGE).get_page(members)
     changes = group.changes.select_related("member", "other", "agency", "changed_by")
     history_page = Paginator(changes, PER_PAGE).get_page(history)
+    held = group.meetings.select_related("chair").order_by("-held_on", "-id")
     return GroupShown(
         group=group,
         agencies=agency_page,
         members=member_page,
         history=[(change, worded(change)) for change in history_page.object_list],
         history_page=history_page,
+        meetings=Paginator(held, PER_PAGE).get_page(meetings),
     )

@@ -4,7 +4,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -440,12 +440,13 @@ def _pass_on_actions(
         raise Refused(
             _("Choose the group's chair first: the open actions of whoever leaves pass to them.")
         )
+    # Each moves on a version, so that a form opened on it before is refused, not applied.
     GroupAction.objects.filter(pk__in=ids).update(
-        owner_user=group.chair, owner_agency=None, changed_at=timezone.now()
+        owner_user=group.chair,
+        owner_agency=None,
+        changed_at=timezone.now(),
+        version=F("version") + 1,
     )
-    for action in GroupAction.objects.filter(pk__in=ids):
-        # Each moves on a version, so that a form opened before is refused, not applied.
-        claim_version(action, action.version)
     _noted(
         group,
         actor,
@@ -467,11 +468,17 @@ def _pass_on_actions(
 
 def _leave(actor: User, group: WorkingGroup, person: User) -> int:
     """The person is no longer a member: they keep their part in past meetings (attendance,
-    what they did) and lose the group from now on. Their open actions pass to the chair,
-    unless they coordinate the programme (and so still see the group)."""
+    what they did) and lose the group from now on. Their open actions pass to the chair and
+    they leave the attendees of the meetings to come, unless they coordinate the programme
+    (and so still see the group)."""
     passed = 0
     if not access.coordinates(person, group.programme_id):
         passed = _pass_on_actions(actor, group, person=person, agency=None)
+        # Nor do they attend the meetings still to come.
+        for meeting in GroupMeeting.objects.filter(
+            group=group, held_on__gt=timezone.localdate(), attendees=person
+        ):
+            meeting.attendees.remove(person)
     group.members.remove(person)
     _noted(group, actor, GroupChange.Kind.MEMBER_REMOVED, member=person)
     return passed

@@ -99,6 +99,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": access.can_edit_minutes(user, meeting),
             "can_approve": access.can_approve_minutes(user, meeting),
             "approver_wanted": access.minutes_approver_wanted(meeting),
+            "runs_group": access.can_run_group(user, meeting.group),
             "held": meeting.has_been_held(),
             "refresh_form": AgendaRefreshForm(),
             "is_liaison": access.is_liaison(user),
@@ -312,8 +313,13 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
         agencies=request.GET.get("agencies"),
         members=request.GET.get("members"),
         history=request.GET.get("history"),
+        meetings=request.GET.get("meetings"),
     )
-    return render(request, "workinggroup/group_detail.html", {"shown": shown, "group": shown.group})
+    return render(
+        request,
+        "workinggroup/group_detail.html",
+        {"shown": shown, "group": shown.group, "today": timezone.localdate()},
+    )
 
 
 @require_http_methods(["GET", "POST"])
