@@ -363,7 +363,10 @@ def test_the_chair_who_agreed_an_action_no_longer_approves_alone() -> None:
         owner_agency=None,
         due_on=timezone.localdate() + timedelta(days=5),
     )
-    # The chair and the second coordinator both wrote: nobody who attended is left.
+    # The chair and the second coordinator both wrote: nobody who attended is left, and the
+    # meeting's page says so.
     path = f"/working-group/meetings/{meeting.pk}/approve/"
     assert signed_in_client("coordinator").get(path).status_code == 404
     assert signed_in_client("coordinator2").get(path).status_code == 404
+    page = signed_in_client("coordinator").get(f"/working-group/meetings/{meeting.pk}/")
+    assert "so nobody can approve them" in page.content.decode()

@@ -1792,9 +1792,23 @@ def can_approve_minutes(user: object, meeting: GroupMeeting) -> bool:
 
 def minutes_approver_wanted(meeting: GroupMeeting) -> str:
     """Who is to approve the minutes: "chair" when someone else wrote them, "attendee" when
-    the chair had a hand in them (another coordinator who attended and wrote none)."""
+    the chair had a hand in them (another coordinator who attended and wrote none), "nobody"
+    when every coordinator who attended wrote some of them."""
     takers = list(meeting.minute_takers.all())
-    return "attendee" if _wrote_minutes(meeting.chair, takers) else "chair"
+    # Read whichever way it goes, so that the meeting's page costs the same either way.
+    attending = list(
+        meeting.attendees.filter(
+            is_active=True,
+            role_grants__role=Role.COORDINATOR,
+            programme_memberships__programme_id=meeting.group.programme_id,
+            programme_memberships__role=Role.COORDINATOR,
+        ).distinct()
+    )
+    if not _wrote_minutes(meeting.chair, takers):
+        return "chair"
+    if any(not _wrote_minutes(person, takers) for person in attending):
+        return "attendee"
+    return "nobody"
 
 
 # --- Setting up a working group ---------------------------------------------------------------
