@@ -82,7 +82,8 @@ ITS_RECIPIENT = "the recipient agency's liaison"
 COORDINATOR_OR_AUDITOR = "coordinator or auditor"
 REPORT_READERS = "coordinators, the evaluator and liaisons"
 # The working group: its programme's coordinators and its member agencies' liaisons; the
-# chair of the meeting (coordinator); the owner of the action (the security service).
+# chair of the meeting (coordinator), who approves the minutes coordinator2 wrote; the owner
+# of the action (the security service).
 GROUP_MEMBERS = "the programme's coordinators and the group's liaisons"
 CHAIR = "the meeting's chair"
 # The demo's proposal waiting for a decision was made by coordinator: only they withdraw it.
@@ -165,6 +166,9 @@ def _ids() -> dict[str, str]:
         "wg_action": str(
             GroupAction.objects.get(owner_agency__kind=Organisation.Kind.SECURITY_SERVICE).pk
         ),
+        # The group's member agency the ministry, and its liaison, a member of the group.
+        "wg_agency": str(Organisation.objects.get(kind=Organisation.Kind.MINISTRY).pk),
+        "wg_member": str(User.objects.get(username="liaison-ministry").pk),
     }
 
 
@@ -392,6 +396,22 @@ MATRIX: dict[str, tuple[str, str]] = {
     "wg_item_minutes": ("/working-group/items/{wg_item}/", ITS_COORDINATOR),
     "wg_action_add": ("/working-group/items/{wg_item}/actions/new/", ITS_COORDINATOR),
     "wg_action_move": ("/working-group/actions/{wg_action}/", ACTION_OWNERS),
+    # Setting up a group: its programme's coordinators; the list and the form for a new one
+    # every coordinator (of their own programmes).
+    "wg_group_list": ("/working-group/groups/", COORDINATOR_ONLY),
+    "wg_group_create": ("/working-group/groups/new/", COORDINATOR_ONLY),
+    "wg_group_detail": ("/working-group/groups/{wg_group}/", ITS_COORDINATOR),
+    "wg_group_edit": ("/working-group/groups/{wg_group}/edit/", ITS_COORDINATOR),
+    "wg_agency_add": ("/working-group/groups/{wg_group}/agencies/new/", ITS_COORDINATOR),
+    "wg_agency_remove": (
+        "/working-group/groups/{wg_group}/agencies/{wg_agency}/remove/",
+        ITS_COORDINATOR,
+    ),
+    "wg_member_add": ("/working-group/groups/{wg_group}/members/new/", ITS_COORDINATOR),
+    "wg_member_remove": (
+        "/working-group/groups/{wg_group}/members/{wg_member}/remove/",
+        ITS_COORDINATOR,
+    ),
     # The API's pages: a person's tokens, a programme's connected systems, the documentation.
     "api_tokens": ("/account/tokens/", EVERYONE),
     "api_token_revoke": ("/account/tokens/1/revoke/", POST_ONLY),

@@ -1,5 +1,6 @@
 """The working group: coordinators plan meetings whose agenda holds the concerns escalated to
-the group, write the minutes and agree actions; the chair approves the minutes, which are
+the group, write the minutes and agree actions; a second pair of eyes approves the minutes (the
+chair those someone else wrote, otherwise another coordinator who attended), which are
 read-only from then on. Liaisons see their groups' meetings, a case only through a disclosure
 to their agency and under its reference, and their actions on their home page."""
 
@@ -120,8 +121,10 @@ def test_approved_minutes_are_read_only() -> None:
         )
 
 
-def test_only_the_chair_approves_and_then_the_minutes_are_closed() -> None:
+def test_the_chair_approves_minutes_someone_else_wrote_and_then_they_are_closed() -> None:
     meeting = last_weeks()
+    # The demo's second coordinator wrote them: not theirs to approve.
+    assert set(meeting.minute_takers.values_list("username", flat=True)) == {"coordinator2"}
     assert (
         signed_in_client("coordinator2")
         .get(f"/working-group/meetings/{meeting.pk}/approve/")
@@ -134,6 +137,7 @@ def test_only_the_chair_approves_and_then_the_minutes_are_closed() -> None:
     assert response.status_code == 302
     meeting.refresh_from_db()
     assert meeting.minutes_approved
+    assert meeting.minutes_approved_by == User.objects.get(username="coordinator")
     assert (
         signed_in_client("coordinator")
         .get(f"/working-group/meetings/{meeting.pk}/matters/new/")
@@ -293,3 +297,76 @@ def test_newly_escalated_concerns_are_added_to_an_open_meetings_agenda() -> None
     )
     assert response.status_code == 302
     assert upcoming.items.filter(kind="case", concern=concern).exists()
+
+
+def _held_yesterday(*attendees: str) -> GroupMeeting:
+    """A meeting of the demo's group held yesterday, chaired by coordinator, whose minutes the
+    chair wrote alone."""
+    chair = User.objects.get(username="coordinator")
+    meeting = services.meeting_plan(
+        actor=chair,
+        group=WorkingGroup.objects.get(),
+        held_on=timezone.localdate() - timedelta(days=1),
+        chair=chair,
+        attendees=list(User.objects.filter(username__in=attendees)),
+    )
+    item = services.matter_add(actor=chair, meeting=meeting, title="Fiktivt punkt")
+    services.item_minute(
+        actor=chair, item=item, version=item.version, summary="Fiktivt.", decisions="Fiktivt."
+    )
+    return meeting
+
+
+def test_minutes_the_chair_wrote_alone_are_approved_by_another_coordinator_who_attended() -> None:
+    meeting = _held_yesterday("coordinator2", "liaison-security")
+    path = f"/working-group/meetings/{meeting.pk}/approve/"
+    page = signed_in_client("coordinator").get(f"/working-group/meetings/{meeting.pk}/")
+    assert "The chair wrote some of the minutes" in page.content.decode()
+    assert signed_in_client("coordinator").get(path).status_code == 404
+    assert signed_in_client("liaison-security").get(path).status_code == 404
+    with pytest.raises(Refused):
+        services.minutes_approve(
+            actor=User.objects.get(username="coordinator"), meeting=meeting, version=meeting.version
+        )
+    response = signed_in_client("coordinator2").post(path, {"version": meeting.version})
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.minutes_approved_by == User.objects.get(username="coordinator2")
+    shown = signed_in_client("coordinator").get(f"/working-group/meetings/{meeting.pk}/")
+    assert "by Jakob Mortensen" in shown.content.decode()
+
+
+def test_a_coordinator_who_did_not_attend_does_not_approve_the_chairs_minutes() -> None:
+    meeting = _held_yesterday("liaison-security")
+    path = f"/working-group/meetings/{meeting.pk}/approve/"
+    assert signed_in_client("coordinator2").get(path).status_code == 404
+    meeting.attendees.add(User.objects.get(username="coordinator2"))
+    assert signed_in_client("coordinator2").get(path).status_code == 200
+
+
+def test_another_account_of_a_minute_taker_does_not_approve() -> None:
+    meeting = _held_yesterday("coordinator2")
+    User.objects.filter(username__in=["coordinator", "coordinator2"]).update(person_key="CH-1")
+    path = f"/working-group/meetings/{meeting.pk}/approve/"
+    assert signed_in_client("coordinator2").get(path).status_code == 404
+
+
+def test_the_chair_who_agreed_an_action_no_longer_approves_alone() -> None:
+    meeting = last_weeks()
+    chair = User.objects.get(username="coordinator")
+    item = meeting.items.get(kind="case")
+    services.action_agree(
+        actor=chair,
+        item=item,
+        description="Fiktivt.",
+        owner_user=chair,
+        owner_agency=None,
+        due_on=timezone.localdate() + timedelta(days=5),
+    )
+    # The chair and the second coordinator both wrote: nobody who attended is left, and the
+    # meeting's page says so.
+    path = f"/working-group/meetings/{meeting.pk}/approve/"
+    assert signed_in_client("coordinator").get(path).status_code == 404
+    assert signed_in_client("coordinator2").get(path).status_code == 404
+    page = signed_in_client("coordinator").get(f"/working-group/meetings/{meeting.pk}/")
+    assert "so nobody can approve them" in page.content.decode()

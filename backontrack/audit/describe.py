@@ -81,6 +81,7 @@ RECORD_KINDS: dict[str, tuple[Promise, Promise]] = {
         gettext_lazy("indicator of the theory of change"),
         gettext_lazy("indicators of the theory of change"),
     ),
+    "workinggroup.workinggroup": (gettext_lazy("working group"), gettext_lazy("working groups")),
     "workinggroup.groupmeeting": (
         gettext_lazy("working-group meeting"),
         gettext_lazy("working-group meetings"),
@@ -174,6 +175,8 @@ DETAIL_PHRASES: dict[str, Promise] = {
     "reviews of": gettext_lazy("reviews of"),
     "with": gettext_lazy("with"),
     "by": gettext_lazy("by"),
+    "agency joined": gettext_lazy("agency joined"),
+    "agency left": gettext_lazy("agency left"),
 }
 # Recipients the services write as codes (a concern escalated to the working group).
 RECIPIENTS: dict[str, Promise] = {"working_group": gettext_lazy("the working group")}
@@ -323,6 +326,14 @@ PAGES: dict[str, Promise] = {
     "wg_item_minutes": gettext_lazy("writing minutes"),
     "wg_action_add": gettext_lazy("agreeing an action"),
     "wg_action_move": gettext_lazy("a working-group action"),
+    "wg_group_list": gettext_lazy("working groups"),
+    "wg_group_create": gettext_lazy("setting up a working group"),
+    "wg_group_detail": gettext_lazy("working group"),
+    "wg_group_edit": gettext_lazy("editing a working group"),
+    "wg_agency_add": gettext_lazy("adding an agency to a working group"),
+    "wg_agency_remove": gettext_lazy("taking an agency off a working group"),
+    "wg_member_add": gettext_lazy("adding a member to a working group"),
+    "wg_member_remove": gettext_lazy("taking a member off a working group"),
 }
 REFERENCE = re.compile(r"\b([a-z]+\.[a-z]+) #(\d+)")
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from backontrack.accounts.models import AccountRequest, Role, SignInLink, User
+from backontrack.accounts.models import AccountRequest, Organisation, Role, SignInLink, User
 from backontrack.api.models import ApiClient, ApiToken, Scope
 from backontrack.audit import context as audit_context
 from backontrack.audit.models import AuditEvent, AuditEventSubject
@@ -1749,7 +1749,12 @@ def group_meetings_visible_to(user: object) -> QuerySet[GroupMeeting]:
 
 
 def group_meeting_for(user: object, pk: int) -> GroupMeeting:
-    meeting = group_meetings_visible_to(user).select_related("group", "chair").filter(pk=pk).first()
+    meeting = (
+        group_meetings_visible_to(user)
+        .select_related("group", "chair", "minutes_approved_by")
+        .filter(pk=pk)
+        .first()
+    )
     if meeting is None:
         raise Http404
     return meeting
@@ -1765,13 +1770,118 @@ def can_edit_minutes(user: object, meeting: GroupMeeting) -> bool:
     return can_run_group(user, meeting.group) and not meeting.minutes_approved
 
 
+def _wrote_minutes(person: User, takers: Iterable[User]) -> bool:
+    return any(person.is_same_person(taker) for taker in takers)
+
+
 def can_approve_minutes(user: object, meeting: GroupMeeting) -> bool:
-    """The chair approves the minutes of a meeting that has been held."""
-    return (
-        can_edit_minutes(user, meeting)
-        and meeting.chair_id == getattr(_active(user), "pk", None)
-        and meeting.has_been_held()
+    """A second pair of eyes, once the meeting has been held: the chair approves minutes that
+    someone else wrote. Minutes the chair had a hand in are approved by another coordinator of
+    the programme who attended and wrote none of them (nor did another account of theirs).
+    A liaison never approves: they do not see every item, so cannot vouch for the whole."""
+    active = _active(user)
+    if active is None or not can_edit_minutes(active, meeting) or not meeting.has_been_held():
+        return False
+    takers = list(meeting.minute_takers.all())
+    if _wrote_minutes(active, takers):
+        return False
+    if not _wrote_minutes(meeting.chair, takers):
+        return meeting.chair_id == active.pk
+    return meeting.attendees.filter(pk=active.pk).exists()
+
+
+def minutes_approver_wanted(meeting: GroupMeeting) -> str:
+    """Who is to approve the minutes: "chair" when someone else wrote them, "attendee" when
+    the chair had a hand in them (another coordinator who attended and wrote none), "nobody"
+    when every coordinator who attended wrote some of them."""
+    takers = list(meeting.minute_takers.all())
+    # Read whichever way it goes, so that the meeting's page costs the same either way.
+    attending = list(
+        meeting.attendees.filter(
+            is_active=True,
+            role_grants__role=Role.COORDINATOR,
+            programme_memberships__programme_id=meeting.group.programme_id,
+            programme_memberships__role=Role.COORDINATOR,
+        ).distinct()
     )
+    if not _wrote_minutes(meeting.chair, takers):
+        return "chair"
+    if any(not _wrote_minutes(person, takers) for person in attending):
+        return "attendee"
+    return "nobody"
+
+
+# --- Setting up a working group ---------------------------------------------------------------
+# The programme's coordinators set up its groups and say who belongs to them: the member
+# agencies, their liaisons and the programme's coordinators. A member who leaves loses the
+# group from then on and keeps their part in its past meetings. Nobody adds themself (no one
+# gives themself a part in what the group discusses). The administrator creates the agencies
+# and the liaisons' accounts, and has no part in a group: its meetings discuss cases.
+
+
+def can_set_up_group(user: object, programme: Programme | int) -> bool:
+    return coordinates(user, programme)
+
+
+def working_group_for_managing(user: object, pk: int) -> WorkingGroup:
+    group = working_groups_run_by(user).select_related("programme", "chair").filter(pk=pk).first()
+    if group is None:
+        raise Http404
+    return group
+
+
+def group_agency_candidates(group: WorkingGroup) -> QuerySet[Organisation]:
+    """The agencies that may join: active organisations not in the group yet."""
+    return Organisation.objects.filter(is_active=True).exclude(working_groups=group)
+
+
+def _may_belong(group: WorkingGroup) -> Q:
+    return Q(
+        role_grants__role=Role.LIAISON,
+        organisation_id__in=group.agencies.values("pk"),
+    ) | Q(
+        role_grants__role=Role.COORDINATOR,
+        programme_memberships__programme_id=group.programme_id,
+        programme_memberships__role=Role.COORDINATOR,
+    )
+
+
+def group_member_candidates(user: object, group: WorkingGroup) -> QuerySet[User]:
+    """Who the user may add to the group: the active liaisons of its member agencies and the
+    programme's active coordinators who are not members yet; never the user, nor another
+    account of theirs."""
+    active = _active(user)
+    if active is None or not can_run_group(active, group):
+        return User.objects.none()
+    found = (
+        User.objects.filter(is_active=True)
+        .exclude(username__startswith=SYSTEM_ACCOUNT_PREFIX)
+        .filter(_may_belong(group))
+        .exclude(working_groups=group)
+        .exclude(pk=active.pk)
+    )
+    if active.person_key:
+        found = found.exclude(person_key=active.person_key)
+    return found.distinct()
+
+
+def group_member_for(user: object, group: WorkingGroup, pk: int) -> User:
+    """A member of a group the user runs (to take them off it)."""
+    if not can_run_group(user, group):
+        raise Http404
+    member = group.members.select_related("organisation").filter(pk=pk).first()
+    if member is None:
+        raise Http404
+    return member
+
+
+def group_agency_for(user: object, group: WorkingGroup, pk: int) -> Organisation:
+    if not can_run_group(user, group):
+        raise Http404
+    agency = group.agencies.filter(pk=pk).first()
+    if agency is None:
+        raise Http404
+    return agency
 
 
 def _disclosed_people(user: object) -> QuerySet[Disclosure]:

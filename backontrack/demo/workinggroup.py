@@ -1,6 +1,7 @@
 """The demo's working group: Back on Track's coordinators with the ministry and the security
-service. Three meetings through the real services: five weeks ago (minutes approved by the
-chair), last week (minutes written, waiting for the chair), and one in three weeks (planned).
+service, set up through the real services as on the group's pages. Three meetings: five weeks
+ago (minutes written by the second coordinator, approved by the chair), last week (minutes
+written by the second coordinator, waiting for the chair), and one in three weeks (planned).
 A high concern on the case disclosed to the security service is escalated to the working
 group and is on last week's agenda as "Case …"; actions are in every state, one overdue.
 Every text is synthetic."""
@@ -20,8 +21,8 @@ from backontrack.workinggroup.models import (
     ActionStatus,
     AgendaItem,
     GroupAction,
+    GroupChange,
     GroupMeeting,
-    WorkingGroup,
 )
 
 from .guard import demo_only
@@ -90,11 +91,20 @@ def load(*, today: date) -> None:
     security_liaison = _user("liaison-security")
     ministry = Organisation.objects.get(kind=Organisation.Kind.MINISTRY)
     security = Organisation.objects.get(kind=Organisation.Kind.SECURITY_SERVICE)
-    group = WorkingGroup.objects.create(
-        programme=Programme.objects.default(), name="Arbejdsgruppen for Back on Track"
+    # Set up as on its pages: the chair adds the agencies and the people, and the second
+    # coordinator the chair (nobody adds themself).
+    group = services.group_create(
+        actor=chair,
+        programme=Programme.objects.default(),
+        name="Arbejdsgruppen for Back on Track",
+        chair=chair,
     )
-    group.agencies.set([ministry, security])
-    group.members.set([chair, second, ministry_liaison, security_liaison])
+    for agency in (ministry, security):
+        services.agency_add(actor=chair, group=group, version=group.version, agency=agency)
+    for person in (second, ministry_liaison, security_liaison):
+        services.member_add(actor=chair, group=group, version=group.version, person=person)
+    services.member_add(actor=second, group=group, version=group.version, person=chair)
+    GroupChange.objects.filter(group=group).update(changed_at=timezone.now() - timedelta(days=60))
     everyone = [chair, second, ministry_liaison, security_liaison]
 
     # Five weeks ago: programme matters; the minutes approved by the chair.
@@ -109,13 +119,13 @@ def load(*, today: date) -> None:
         actor=chair, meeting=first, title="Status på ordningen efter piloten"
     )
     _minute(
-        chair,
+        second,
         status,
         "Fiktivt: Ti mentorer uddannet, heraf to som mentorcoaches. Optaget går som planlagt.",
         "Fiktivt: Ministeriet får en kvartalsvis opgørelse med tal alene.",
     )
     done = services.action_agree(
-        actor=chair,
+        actor=second,
         item=status,
         description="Fiktivt: Skabelon til kvartalsopgørelsen sendes til Kriminalforsorgen.",
         owner_user=None,
@@ -129,13 +139,13 @@ def load(*, today: date) -> None:
         actor=chair, meeting=first, title="Samarbejdet med kommunerne ved løsladelse"
     )
     _minute(
-        chair,
+        second,
         housing,
         "Fiktivt: Boligen er den hyppigste hindring ved løsladelse.",
         "Fiktivt: Ministeriet undersøger en fast kontakt i de største kommuner.",
     )
     services.action_agree(
-        actor=chair,
+        actor=second,
         item=housing,
         description="Fiktivt: Liste over kontaktpersoner i de fem største kommuner.",
         owner_user=None,
@@ -143,7 +153,7 @@ def load(*, today: date) -> None:
         due_on=today - timedelta(days=7),
     )
     dropped = services.action_agree(
-        actor=chair,
+        actor=second,
         item=housing,
         description="Fiktivt: Fælles informationsmøde for kommunerne.",
         owner_user=second,
@@ -163,14 +173,14 @@ def load(*, today: date) -> None:
     )
     case = last.items.get(kind="case")
     _minute(
-        chair,
+        second,
         case,
         "Fiktivt: Mentor har set tegn på fornyet interesse for miljøet. Oplysningerne er "
         "videregivet til PET i en særskilt videregivelse.",
         "Fiktivt: Mentorforløbet fortsætter; PET vurderer, om der er behov for mere.",
     )
     pending = services.action_agree(
-        actor=chair,
+        actor=second,
         item=case,
         description="Fiktivt: PET melder tilbage til koordinatoren, om der er behov for mere.",
         owner_user=None,
@@ -184,7 +194,7 @@ def load(*, today: date) -> None:
         status=ActionStatus.IN_PROGRESS,
     )
     services.action_agree(
-        actor=chair,
+        actor=second,
         item=case,
         description="Fiktivt: Koordinatoren følger op med mentor og coach efter næste besøg.",
         owner_user=chair,

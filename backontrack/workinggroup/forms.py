@@ -16,6 +16,7 @@ from backontrack.core.forms import (
     VersionedFormMixin,
 )
 from backontrack.mentees.forms import DateInput
+from backontrack.programmes.models import Programme
 
 from .models import ActionStatus
 from .services import TEXT_MAX
@@ -133,3 +134,86 @@ class ActionStatusForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
 
 class ApproveForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
     pass
+
+
+def _member(user: User) -> str:
+    """A person as the group's forms offer them: with their agency."""
+    if user.organisation is None:
+        return _person(user)
+    return f"{_person(user)} ({user.organisation})"
+
+
+class GroupForm(SubmitOnceMixin, DesignSystemForm):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=200,
+        help_text=_("As the members know it, e.g. “The working group of Back on Track”."),
+    )
+    chair = ModelChoiceField(
+        label=_("Chair"),
+        queryset=User.objects.none(),
+        empty_label=CHOOSE,
+        help_text=_(
+            "A coordinator of the programme. They chair the meetings and approve the minutes "
+            "someone else wrote."
+        ),
+    )
+
+    def __init__(self, *args: Any, chairs: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["chair"].queryset = chairs  # type: ignore[attr-defined]
+        self.fields["chair"].label_from_instance = _person  # type: ignore[attr-defined]
+
+
+class GroupCreateForm(GroupForm):
+    programme = ModelChoiceField(
+        label=_("Programme"), queryset=Programme.objects.none(), empty_label=CHOOSE
+    )
+
+    def __init__(self, *args: Any, programmes: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = programmes  # type: ignore[attr-defined]
+        self.order_fields(["programme", "name", "chair"])
+
+
+class GroupEditForm(VersionedFormMixin, GroupForm):
+    pass
+
+
+class AgencyForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
+    agency = ModelChoiceField(
+        label=_("Agency"),
+        queryset=Organisation.objects.none(),
+        empty_label=CHOOSE,
+        help_text=_(
+            "An organisation the administrator has set up. Once it is a member, add its "
+            "liaisons; what is disclosed to it stays a matter of disclosures."
+        ),
+    )
+
+    def __init__(self, *args: Any, agencies: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = agencies.order_by("name")  # type: ignore[attr-defined]
+
+
+class MemberForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
+    person = ModelChoiceField(
+        label=_("Person"),
+        queryset=User.objects.none(),
+        empty_label=CHOOSE,
+        help_text=_(
+            "A liaison of a member agency or a coordinator of the programme. You cannot add "
+            "yourself."
+        ),
+    )
+
+    def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people.select_related("organisation").order_by(  # type: ignore[attr-defined]
+            "first_name", "last_name", "id"
+        )
+        self.fields["person"].label_from_instance = _member  # type: ignore[attr-defined]
+
+
+class LeaveForm(SubmitOnceMixin, VersionedFormMixin, DesignSystemForm):
+    """Nothing to fill in: the version the page was read at, and the one-time token."""

@@ -36,6 +36,15 @@ class WorkingGroup(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("members"), related_name="working_groups"
     )
+    # A coordinator of the programme; the group's meetings are planned with them as chair.
+    chair = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("chair"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+    )
+    version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering: ClassVar = ["name", "id"]
@@ -43,6 +52,47 @@ class WorkingGroup(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class GroupChange(models.Model):
+    """One change of a group (set up, renamed, a new chair, an agency or a person joining or
+    leaving, a leaver's open actions passed on): who, when, what. Stored as codes and
+    references, worded in the reader's language when shown."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Set up")
+        RENAMED = "renamed", _("Renamed")
+        CHAIR = "chair", _("New chair")
+        AGENCY_ADDED = "agency_added", _("Agency joined")
+        AGENCY_REMOVED = "agency_removed", _("Agency left")
+        MEMBER_ADDED = "member_added", _("Person joined")
+        MEMBER_REMOVED = "member_removed", _("Person left")
+        ACTIONS_PASSED = "actions_passed", _("Open actions passed on")
+
+    group = models.ForeignKey(WorkingGroup, on_delete=models.PROTECT, related_name="changes")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # The person who joined, left or chairs now, or whose open actions were passed on.
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    # The chair before, or whom a leaver's open actions passed to.
+    other = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    agency = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+", null=True)
+    # The name before and after a renaming; how many actions were passed on.
+    old_value = models.CharField(max_length=200, blank=True)
+    new_value = models.CharField(max_length=200, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of working group {self.group_id}"
 
 
 class CaseReference(models.Model):
@@ -86,8 +136,20 @@ class GroupMeeting(models.Model):
     planned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # Who wrote any of the minutes (an item's summary and decisions, an action agreed): the
+    # minutes are approved by someone who is none of them (access.can_approve_minutes).
+    minute_takers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("minute takers"), related_name="+", blank=True
+    )
     planned_at = models.DateTimeField(default=timezone.now)
     minutes_approved_at = models.DateTimeField(_("minutes approved"), null=True, blank=True)
+    minutes_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("minutes approved by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+    )
     version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:

@@ -5,6 +5,7 @@ as recipient; a coordinator's agenda names the people and files the read under t
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
+from django.db.models import Count
 from django.utils import timezone
 
 from backontrack.audit.models import Action
@@ -13,7 +14,16 @@ from backontrack.core import access
 from backontrack.disclosures.models import Disclosure
 from backontrack.mentees.models import Mentee
 
-from .models import OPEN_ACTION_STATUSES, AgendaItem, GroupAction, GroupMeeting, ItemKind
+from .history import worded
+from .models import (
+    OPEN_ACTION_STATUSES,
+    AgendaItem,
+    GroupAction,
+    GroupChange,
+    GroupMeeting,
+    ItemKind,
+    WorkingGroup,
+)
 
 PER_PAGE = 25
 HOME_ACTIONS = 10
@@ -219,4 +229,62 @@ def home(user: object) -> GroupHome | None:
         actions=owned,
         overdue=access.own_group_actions(user).filter(due_on__lt=today).count(),
         movable={a.pk for a in owned},
+    )
+
+
+# --- Setting up a group -------------------------------------------------------------------------
+
+
+def groups_run(user: object, page_number: str | None) -> Page:
+    """The groups of the programmes the user coordinates, with how many agencies and people
+    belong to each."""
+    found = (
+        access.working_groups_run_by(user)
+        .select_related("programme", "chair")
+        .annotate(
+            agency_count=Count("agencies", distinct=True),
+            member_count=Count("members", distinct=True),
+        )
+        .order_by("programme__name", "name", "id")
+    )
+    return Paginator(found, PER_PAGE).get_page(page_number)
+
+
+@dataclass
+class GroupShown:
+    group: WorkingGroup
+    agencies: Page
+    # Each member with their agency, the liaisons first.
+    members: Page
+    history: list[tuple[GroupChange, str]]
+    history_page: Page
+    meetings: Page
+
+
+def group_shown(
+    user: object,
+    pk: int,
+    *,
+    agencies: str | None,
+    members: str | None,
+    history: str | None,
+    meetings: str | None,
+) -> GroupShown:
+    """A group as those who run it see it: its chair, member agencies, people and history
+    (each list a page of its own); the look recorded."""
+    group = access.working_group_for_managing(user, pk)
+    record(actor=user, action=Action.VIEW, obj=group, fields=["name", "chair", "members"])
+    agency_page = Paginator(group.agencies.order_by("name", "id"), PER_PAGE).get_page(agencies)
+    people = group.members.select_related("organisation").order_by("first_name", "last_name", "id")
+    member_page = Paginator(people, PER_PAGE).get_page(members)
+    changes = group.changes.select_related("member", "other", "agency", "changed_by")
+    history_page = Paginator(changes, PER_PAGE).get_page(history)
+    held = group.meetings.select_related("chair").order_by("-held_on", "-id")
+    return GroupShown(
+        group=group,
+        agencies=agency_page,
+        members=member_page,
+        history=[(change, worded(change)) for change in history_page.object_list],
+        history_page=history_page,
+        meetings=Paginator(held, PER_PAGE).get_page(meetings),
     )

@@ -19,13 +19,18 @@ from . import selectors, services
 from .forms import (
     ActionForm,
     ActionStatusForm,
+    AgencyForm,
     AgendaRefreshForm,
     ApproveForm,
+    GroupCreateForm,
+    GroupEditForm,
+    LeaveForm,
     MatterForm,
     MeetingForm,
+    MemberForm,
     MinutesForm,
 )
-from .models import AgendaItem
+from .models import AgendaItem, WorkingGroup
 
 
 @require_GET
@@ -39,6 +44,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
             "page": selectors.meetings(user, request.GET.get("page")),
             "querystring": "",
             "groups_run": list(access.working_groups_run_by(user)),
+            "runs_groups": bool(access.programmes_coordinated_by(user).exists()),
             "today": timezone.localdate(),
         },
     )
@@ -54,7 +60,7 @@ def meeting_plan(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None,
         chairs=services.chairs(group),
         attendees=services.attendee_choices(group),
-        initial={"chair": user.pk},
+        initial={"chair": group.chair_id or user.pk},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -92,6 +98,9 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "attendees": list(meeting.attendees.all()),
             "can_edit": access.can_edit_minutes(user, meeting),
             "can_approve": access.can_approve_minutes(user, meeting),
+            "approver_wanted": access.minutes_approver_wanted(meeting),
+            "runs_group": access.can_run_group(user, meeting.group),
+            "held": meeting.has_been_held(),
             "refresh_form": AgendaRefreshForm(),
             "is_liaison": access.is_liaison(user),
         },
@@ -251,3 +260,238 @@ def minutes_approve(request: HttpRequest, pk: int) -> HttpResponse:
         if done is not None:
             return done
     return render(request, "workinggroup/minutes_approve.html", {"meeting": meeting, "form": form})
+
+
+# --- Setting up a group -------------------------------------------------------------------------
+
+
+@require_GET
+def group_list(request: HttpRequest) -> HttpResponse:
+    user = access.signed_in_user(request)
+    access.require(access.has_role(user, Role.COORDINATOR))
+    return render(
+        request,
+        "workinggroup/group_list.html",
+        {"page": selectors.groups_run(user, request.GET.get("page")), "querystring": ""},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def group_create(request: HttpRequest) -> HttpResponse:
+    user = access.signed_in_user(request)
+    programmes = access.programmes_coordinated_by(user)
+    access.require(access.has_role(user, Role.COORDINATOR) and programmes.exists())
+    only = programmes.first() if programmes.count() == 1 else None
+    form = GroupCreateForm(
+        request.POST or None,
+        programmes=programmes,
+        chairs=services.programme_coordinators_of(programmes),
+        initial={"chair": user.pk, "programme": only.pk if only else None},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        done = save_or_say_why(
+            request,
+            form,
+            lambda: services.group_create(
+                actor=user, programme=data["programme"], name=data["name"], chair=data["chair"]
+            ),
+            then=lambda group: reverse("wg_group_detail", args=[group.pk]),
+            said=_("The working group is set up. Add its member agencies, then their liaisons."),
+        )
+        if done is not None:
+            return done
+    return render(request, "workinggroup/group_create.html", {"form": form})
+
+
+@require_GET
+def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.signed_in_user(request)
+    shown = selectors.group_shown(
+        user,
+        pk,
+        agencies=request.GET.get("agencies"),
+        members=request.GET.get("members"),
+        history=request.GET.get("history"),
+        meetings=request.GET.get("meetings"),
+    )
+    return render(
+        request,
+        "workinggroup/group_detail.html",
+        {"shown": shown, "group": shown.group, "today": timezone.localdate()},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.signed_in_user(request)
+    group = access.working_group_for_managing(user, pk)
+
+    def form_from(data: object = None) -> GroupEditForm:
+        return GroupEditForm(
+            data,
+            chairs=services.chairs(group),
+            initial={"name": group.name, "chair": group.chair_id, "version": group.version},
+        )
+
+    form = form_from(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        done = save_or_say_why(
+            request,
+            form,
+            lambda: services.group_update(
+                actor=user,
+                group=group,
+                version=data["version"],
+                name=data["name"],
+                chair=data["chair"],
+            ),
+            then=reverse("wg_group_detail", args=[group.pk]),
+            said=_("The group is saved."),
+        )
+        if done is not None:
+            return done
+    return render(request, "workinggroup/group_edit.html", {"form": form, "group": group})
+
+
+def _back_to(group: WorkingGroup) -> str:
+    return reverse("wg_group_detail", args=[group.pk])
+
+
+@require_http_methods(["GET", "POST"])
+def agency_add(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.signed_in_user(request)
+    group = access.working_group_for_managing(user, pk)
+    form = AgencyForm(
+        request.POST or None,
+        agencies=access.group_agency_candidates(group),
+        initial={"version": group.version},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        done = save_or_say_why(
+            request,
+            form,
+            lambda: services.agency_add(
+                actor=user, group=group, version=data["version"], agency=data["agency"]
+            ),
+            then=_back_to(group),
+            said=lambda agency: (
+                _("%(agency)s is a member of the group. Add its liaisons.") % {"agency": agency}
+            ),
+            stale_then=_back_to(group),
+        )
+        if done is not None:
+            return done
+    return render(request, "workinggroup/agency_add.html", {"form": form, "group": group})
+
+
+@require_http_methods(["GET", "POST"])
+def agency_remove(request: HttpRequest, pk: int, agency_id: int) -> HttpResponse:
+    user = access.signed_in_user(request)
+    group = access.working_group_for_managing(user, pk)
+    agency = access.group_agency_for(user, group, agency_id)
+    form = LeaveForm(request.POST or None, initial={"version": group.version})
+    if request.method == "POST" and form.is_valid():
+        done = save_or_say_why(
+            request,
+            form,
+            lambda: services.agency_remove(
+                actor=user, group=group, version=form.cleaned_data["version"], agency=agency
+            ),
+            then=_back_to(group),
+            said=lambda passed: " ".join(
+                filter(
+                    None,
+                    [
+                        _("%(agency)s has left the group.") % {"agency": agency},
+                        services.passed_on_said(passed, group.chair),
+                    ],
+                )
+            ),
+            stale_then=_back_to(group),
+        )
+        if done is not None:
+            return done
+    return render(
+        request,
+        "workinggroup/agency_remove.html",
+        {
+            "form": form,
+            "group": group,
+            "agency": agency,
+            "leaving": list(group.members.filter(organisation=agency)),
+            "open_actions": services.open_action_count(group, agency=agency),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    user = access.signed_in_user(request)
+    group = access.working_group_for_managing(user, pk)
+    form = MemberForm(
+        request.POST or None,
+        people=access.group_member_candidates(user, group),
+        initial={"version": group.version},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        done = save_or_say_why(
+            request,
+            form,
+            lambda: services.member_add(
+                actor=user, group=group, version=data["version"], person=data["person"]
+            ),
+            then=_back_to(group),
+            said=lambda person: (
+                _("%(name)s is a member of the group and sees its meetings.")
+                % {"name": person.get_full_name()}
+            ),
+            stale_then=_back_to(group),
+        )
+        if done is not None:
+            return done
+    return render(request, "workinggroup/member_add.html", {"form": form, "group": group})
+
+
+@require_http_methods(["GET", "POST"])
+def member_remove(request: HttpRequest, pk: int, user_id: int) -> HttpResponse:
+    user = access.signed_in_user(request)
+    group = access.working_group_for_managing(user, pk)
+    person = access.group_member_for(user, group, user_id)
+    form = LeaveForm(request.POST or None, initial={"version": group.version})
+    if request.method == "POST" and form.is_valid():
+        done = save_or_say_why(
+            request,
+            form,
+            lambda: services.member_remove(
+                actor=user, group=group, version=form.cleaned_data["version"], person=person
+            ),
+            then=_back_to(group),
+            said=lambda passed: " ".join(
+                filter(
+                    None,
+                    [
+                        _("%(name)s has left the group.") % {"name": person.get_full_name()},
+                        services.passed_on_said(passed, group.chair),
+                    ],
+                )
+            ),
+            stale_then=_back_to(group),
+        )
+        if done is not None:
+            return done
+    keeps_seeing = access.coordinates(person, group.programme_id)
+    return render(
+        request,
+        "workinggroup/member_remove.html",
+        {
+            "form": form,
+            "group": group,
+            "person": person,
+            "keeps_seeing": keeps_seeing,
+            "open_actions": 0 if keeps_seeing else services.open_action_count(group, person=person),
+        },
+    )
