@@ -243,7 +243,7 @@ def test_a_coordinator_rotates_a_systems_secret_and_the_old_one_stops_at_once() 
     ).exists()
     listed = client.get("/api/clients/").content.decode()
     assert "Last used" in listed and "Connected by" in listed and "Valid until" in listed
-    assert "Record custody events" in listed
+    assert "custody-events:write" in listed
 
 
 def test_the_list_of_systems_reads_the_same_queries_however_many_there_are(

@@ -152,6 +152,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
             "page": _clients_page(user, request.GET.get("page")),
             "secret": secret,
             "scopes": [Scope(s).label for s in access.SYSTEM_CLIENT_SCOPES],
+            "scope_codes": access.SYSTEM_CLIENT_SCOPES,
         },
     )
 

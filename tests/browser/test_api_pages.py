@@ -41,14 +41,14 @@ def test_a_mentor_makes_a_token_with_a_step_up_sees_it_once_and_revokes_it(
     sign_in(page, "mentor03")
     page.goto("/account/tokens/")
     check_accessibility(page, axe_source, "api-tokens")
-    page.get_by_label("Name").fill("My reporting script")
+    page.get_by_label("Name").fill("Kvartalsrapport")
     page.get_by_label("Read mentorships").check()
     page.get_by_label("Valid for (days)").fill("7")
     page.get_by_label("Your password").fill("not the password")
     page.get_by_label("One-time code").fill("123456")
     page.get_by_role("button", name="Create the token").click()
     expect(page.get_by_text("Your password or the one-time code is not right")).to_be_visible()
-    assert not ApiToken.objects.filter(name="My reporting script").exists()
+    assert not ApiToken.objects.filter(name="Kvartalsrapport").exists()
     check_accessibility(page, axe_source, "api-tokens-step-up-refused")
     _step_up(page, "mentor03")
     page.get_by_role("button", name="Create the token").click()
@@ -61,13 +61,11 @@ def test_a_mentor_makes_a_token_with_a_step_up_sees_it_once_and_revokes_it(
     page.set_viewport_size(DESKTOP)
     page.goto("/account/tokens/")
     expect(page.locator("code.bot-secret")).to_have_count(0)
-    row = page.get_by_role("row", name=re.compile("My reporting script"))
+    row = page.get_by_role("row", name=re.compile("Kvartalsrapport"))
     row.get_by_role("button", name="Revoke").click()
     expect(page.get_by_text("The token is revoked: it no longer works.")).to_be_visible()
-    expect(page.get_by_role("row", name=re.compile("My reporting script"))).to_contain_text(
-        "Revoked"
-    )
-    assert ApiToken.objects.get(name="My reporting script").revoked_at is not None
+    expect(page.get_by_role("row", name=re.compile("Kvartalsrapport"))).to_contain_text("Revoked")
+    assert ApiToken.objects.get(name="Kvartalsrapport").revoked_at is not None
     _on_a_phone_and_in_danish(page, axe_source, "/account/tokens/", "api-tokens")
 
 
@@ -77,7 +75,8 @@ def test_a_coordinator_connects_a_system_and_rotates_its_secret(
     sign_in(page, "coordinator")
     page.goto("/api/clients/")
     check_accessibility(page, axe_source, "api-clients")
-    page.get_by_label("Name of the system").fill("Case-file system")
+    page.get_by_label("Name of the system").fill("Sagsregister")
+    page.get_by_label("Programme").select_option(label="Back on Track")
     _step_up(page, "coordinator")
     page.get_by_role("button", name="Connect", exact=True).click()
     first = page.locator("code.bot-secret")
@@ -85,13 +84,11 @@ def test_a_coordinator_connects_a_system_and_rotates_its_secret(
     first_secret = first.inner_text()
     assert SECRET.match(first_secret)
     check_accessibility(page, axe_source, "api-clients-new-secret")
-    row = page.get_by_role("row", name=re.compile("Case-file system"))
+    row = page.get_by_role("row", name=re.compile("Sagsregister"))
     expect(row).to_contain_text("Working")
-    expect(row).to_contain_text("Record custody events")
+    expect(row).to_contain_text("custody-events:write")
     row.get_by_role("link", name="Rotate the secret").click()
-    expect(
-        page.get_by_role("heading", name="Rotate the secret of Case-file system")
-    ).to_be_visible()
+    expect(page.get_by_role("heading", name="Rotate the secret of Sagsregister")).to_be_visible()
     check_accessibility(page, axe_source, "api-client-rotate")
     _step_up(page, "coordinator")
     page.get_by_role("button", name="Rotate the secret").click()
@@ -99,7 +96,7 @@ def test_a_coordinator_connects_a_system_and_rotates_its_secret(
     expect(second).to_be_visible()
     assert SECRET.match(second.inner_text()) and second.inner_text() != first_secret
     check_accessibility(page, axe_source, "api-client-rotated")
-    system = ApiClient.objects.get(name="Case-file system")
+    system = ApiClient.objects.get(name="Sagsregister")
     assert system.tokens.filter(revoked_at__isnull=True).count() == 1
     path = f"/api/clients/{system.pk}/rotate/"
     _on_a_phone_and_in_danish(page, axe_source, "/api/clients/", "api-clients")
