@@ -302,8 +302,12 @@ USE_I18N = True
 USE_TZ = True
 
 # --- The API (docs/guide/api.md) ---------------------------------------------------------------
-# Calls per token, counted in the cache: per process unless CACHES names a shared one.
+# Calls per person across their tokens, and failed bearer secrets per client address, in a
+# window (calls/s, /m or /h), counted in the database so every app server shares the count.
 BACKONTRACK_API_RATE = os.environ.get("BACKONTRACK_API_RATE", "300/m")
+BACKONTRACK_API_FAILED_RATE = os.environ.get("BACKONTRACK_API_FAILED_RATE", "20/m")
+# Tokens that still work one person may hold at once.
+BACKONTRACK_API_MAX_TOKENS = int(os.environ.get("BACKONTRACK_API_MAX_TOKENS", "10"))
 
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "/static/"

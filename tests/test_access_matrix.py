@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from backontrack.accounts.models import AccountRequest, Institution, Organisation, User
+from backontrack.accounts.step_up import SteppedUp
+from backontrack.api.models import ApiClient
 from backontrack.audit import purposes
 from backontrack.audit.models import Action, AuditEventSubject
 from backontrack.concerns.models import Concern
@@ -129,6 +131,7 @@ def _ids() -> dict[str, str]:
             ReentryNeed.objects.filter(plan__mentorship=_mentorship("active")).first().pk  # type: ignore[union-attr]
         ),
         "token": "AAAAnot-a-real-sign-in-link-token",
+        "client": str(ApiClient.objects.order_by("id").first().pk),  # type: ignore[union-attr]
         "programme": str(Programme.objects.default().pk),
         "programme_membership": str(
             Programme.objects.default().memberships.filter(role="mentor").first().pk  # type: ignore[union-attr]
@@ -417,6 +420,8 @@ MATRIX: dict[str, tuple[str, str]] = {
     "api_token_revoke": ("/account/tokens/1/revoke/", POST_ONLY),
     "api_clients": ("/api/clients/", COORDINATOR_ONLY),
     "api_client_revoke": ("/api/clients/1/revoke/", POST_ONLY),
+    "api_client_rotate": ("/api/clients/{client}/rotate/", COORDINATOR_ONLY),
+    "api_client_confirm": ("/api/clients/1/confirm/", POST_ONLY),
     "api_documentation": ("/api/", EVERYONE),
     "openapi-json": ("/api/v1/openapi.json", PUBLIC),
     # The API's root only anchors its paths: not found, for anyone (as an unknown link).
@@ -531,6 +536,7 @@ PROGRAMME_SCOPED = {
     "wg_meeting",
     "wg_item",
     "wg_action",
+    "client",
 }
 
 
@@ -758,6 +764,7 @@ def test_another_programmes_records_are_not_found(name: str, username: str) -> N
         Indicator,
         Session,
         WorkingGroup,
+        ApiClient,
     ):
         model.objects.update(programme=elsewhere)
     path, access = MATRIX[name]
@@ -808,7 +815,8 @@ def _bearer(username: str) -> Client:
     scopes = api_scopes_of(user)
     if not scopes:
         return Client(HTTP_AUTHORIZATION="Bearer bot_none_none")
-    _token, secret = token_create(actor=user, name="matrix", scopes=scopes, days=1)
+    proof = SteppedUp(user_id=user.pk, at=timezone.now())
+    _token, secret = token_create(actor=user, name="matrix", scopes=scopes, days=1, proof=proof)
     return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
 
 

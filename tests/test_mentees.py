@@ -242,7 +242,8 @@ def test_the_register_filters_by_name_institution_and_status(coordinator: Client
     by_name = coordinator.post("/mentees/", {"q": "zebulon quar"}, follow=True)
     assert by_name.redirect_chain == [("/mentees/", 302)]  # the name is in no address
     assert [m.pk for m in by_name.context["page"].object_list] == [mentee.pk]
-    assert newest(action=Action.SEARCH).fields == ["name"]
+    # What was searched by, and what the list shows of each person.
+    assert newest(action=Action.SEARCH).fields == ["custody_status", "institution", "name"]
     coordinator.post("/mentees/", {"q": ""})  # clears the name
     remand = coordinator.get(
         "/mentees/", {"status": "remand", "institution": str(mentee.institution_id)}

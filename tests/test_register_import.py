@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.utils import timezone
 
 from backontrack.accounts.models import Institution, User
+from backontrack.accounts.step_up import SteppedUp
 from backontrack.api import services as api_services
 from backontrack.mentees.models import CustodyEvent, Mentee
 from backontrack.programmes.models import Programme
@@ -114,10 +116,12 @@ def test_a_release_from_the_register_moves_the_mentorship_as_by_hand(tmp_path: P
 
 
 def test_a_system_client_imports_through_the_api(tmp_path: Path) -> None:
+    coordinator = User.objects.get(username="coordinator")
     _client, secret = api_services.client_create(
-        actor=User.objects.get(username="coordinator"),
+        actor=coordinator,
         name="Register",
         programme=Programme.objects.default(),
+        proof=SteppedUp(user_id=coordinator.pk, at=timezone.now()),
     )
     caller = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
     bad: Any = caller.post(

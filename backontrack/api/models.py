@@ -45,6 +45,16 @@ class ApiClient(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # The coordinator who answers for the system: its creator, then whoever confirmed it. While
+    # they no longer coordinate the programme (the role was taken, the account closed), the
+    # system is suspended: its calls are refused until another coordinator confirms it.
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
 
     class Meta:
         ordering: ClassVar = ["name", "id"]
@@ -88,3 +98,16 @@ class ApiToken(models.Model):
 
     def scope_labels(self) -> list[str]:
         return [str(Scope(code).label) for code in self.scopes if code in Scope.values]
+
+
+class RateCount(models.Model):
+    """Calls counted in the current window, for a person (across their tokens) or for an
+    address (failed bearer attempts). One row a key, bumped by one atomic statement, so the
+    count holds across processes and app servers (decision 0034)."""
+
+    key = models.CharField(max_length=80, unique=True)
+    window = models.BigIntegerField(db_index=True)
+    count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count} in {self.window}"

@@ -2,7 +2,8 @@
 
 Each call mirrors a page: it reads through that page's selector and writes through its
 service, so the access policy, the audit trail and the validation are the page's own. The
-audit events of a call name the page it mirrors, as if the person had opened it. A token
+audit events of a call say that it came through the API and with which token, and name
+the page it mirrors. A token
 works within its scopes and, for a person, within what their roles allow today."""
 
 import base64
@@ -20,10 +21,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Status
-from ninja.errors import AuthenticationError, HttpError, Throttled
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
-from ninja.throttling import AuthRateThrottle
 
 from backontrack.accounts.models import Institution
 from backontrack.audit import context as audit_context
@@ -45,9 +45,9 @@ from backontrack.referrals import selectors as referrals
 from backontrack.referrals import services as referral_services
 from backontrack.referrals.forms import ReferralForm
 
-from . import schemas
+from . import ratelimit, schemas
+from . import services as api_services
 from .models import ApiToken, Scope
-from .services import token_authenticate
 
 PROBLEM = "application/problem+json"
 
@@ -85,24 +85,58 @@ class PreconditionRequired(Exception):
     pass
 
 
+class RateLimited(Exception):
+    """Too many calls: of the person (across their tokens), or of failed bearer secrets from
+    the address."""
+
+    def __init__(self, retry_after: int, *, failed_bearer: bool) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+        self.failed_bearer = failed_bearer
+
+
+# A person's calls across all their tokens (a system's across its secrets), and an address's
+# failed bearer secrets, each in a window, counted in the database so that every process and
+# app server sees the same count (decision 0034).
+RATE = ratelimit.Rate.parse(settings.BACKONTRACK_API_RATE)
+FAILED_RATE = ratelimit.Rate.parse(settings.BACKONTRACK_API_FAILED_RATE)
+
+
 class TokenAuth(HttpBearer):
-    """A bearer token. The call then acts as the token's person (or system client), and
-    its audit events name the page the call mirrors."""
+    """A bearer token. The call then acts as the token's person (or system client); its
+    audit events say that it came through the API (`api:<the call>`), with which token (its
+    key id), and, in the purpose of a look, which page it mirrors. Failed secrets are counted
+    per address and held back past FAILED_RATE; calls per person past RATE."""
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
-        found = token_authenticate(token)
-        if found is None:
-            return None
-        request.user = found.user
         match = request.resolver_match
-        name = match.url_name if match is not None else ""
-        context = audit_context.current.get()
-        audit_context.current.set(replace(context, page=MIRRORS.get(name or "", name or "")))
+        name = (match.url_name if match is not None else "") or ""
+        context = replace(
+            audit_context.current.get(),
+            page=f"api:{MIRRORS.get(name, name)}",
+            via=f"api:{name}"[:64],
+        )
+        audit_context.current.set(context)
+        address = context.address
+        failures, wait = ratelimit.count_of("address", address, FAILED_RATE)
+        if failures >= FAILED_RATE.calls:
+            # Not even checked: a held-back address learns nothing about the secret.
+            failures, wait = ratelimit.bump("address", address, FAILED_RATE)
+            if failures == FAILED_RATE.calls + 1:
+                api_services.bearer_throttled_record()
+            raise RateLimited(wait, failed_bearer=True)
+        try:
+            found = api_services.token_authenticate(token)
+        except api_services.BearerRefused as refused:
+            failures, wait = ratelimit.bump("address", address, FAILED_RATE)
+            api_services.bearer_refused_record(refused, throttled=failures >= FAILED_RATE.calls)
+            return None
+        calls, wait = ratelimit.bump("person", str(found.user_id), RATE)
+        if calls > RATE.calls:
+            raise RateLimited(wait, failed_bearer=False)
+        request.user = found.user
+        audit_context.current.set(replace(context, via_token=found.key_id))
         return found
-
-
-# Calls per token in a time window, counted in the cache (settings.BACKONTRACK_API_RATE).
-RATE_LIMIT = AuthRateThrottle(settings.BACKONTRACK_API_RATE)
 
 
 class ProblemAPI(NinjaAPI):
@@ -131,7 +165,6 @@ api = ProblemAPI(
     docs_url=None,
     openapi_url="/openapi.json",
     auth=TokenAuth(),
-    throttle=[RATE_LIMIT],
 )
 
 ERRORS: dict[int, type] = {
@@ -189,9 +222,15 @@ def _missing_scope(error: Exception) -> HttpResponse:
     )
 
 
-@_handles(Throttled)
-def _throttled(error: Exception) -> HttpResponse:
-    return _problem(429, _("Too many calls with this token; wait a minute."), kind="rate-limit")
+@_handles(RateLimited)
+def _rate_limited(error: Exception) -> HttpResponse:
+    if getattr(error, "failed_bearer", False):
+        title = _("Too many failed bearer secrets from this address; wait before trying again.")
+    else:
+        title = _("Too many calls; wait before calling again.")
+    response = _problem(429, title, kind="rate-limit")
+    response["Retry-After"] = str(getattr(error, "retry_after", 60))
+    return response
 
 
 @_handles(NinjaValidationError)

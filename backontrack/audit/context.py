@@ -17,6 +17,9 @@ class RequestContext:
     # relies on.
     purposes: tuple[tuple[str, str], ...] = ()
     stated: str = ""
+    # A call of the API: "api:<its URL name>" and the key id of the token it came with.
+    via: str = ""
+    via_token: str = ""
 
 
 # RequestContext is frozen, so sharing the default instance is safe.

@@ -151,6 +151,9 @@ PSEUDO_FIELDS: dict[str, Promise] = {
     "follow_ups_due": gettext_lazy("follow-ups due"),
     "dashboard": gettext_lazy("programme dashboard"),
     "report": gettext_lazy("programme report"),
+    "tokens": gettext_lazy("tokens"),
+    "read": gettext_lazy("whether the reader read it"),
+    "through": gettext_lazy("through"),
 }
 
 # The fixed phrases older events carry before a record reference ("for mentorships.mentorship
@@ -194,6 +197,18 @@ FIXED_DETAILS: dict[str, Promise] = {
     "supervision form": gettext_lazy("supervision form"),
     "programme report": gettext_lazy("programme report"),
     "indicator name check": gettext_lazy("an indicator's check for names"),
+    "revoked": gettext_lazy("revoked"),
+    "rotated": gettext_lazy("secret rotated"),
+}
+# Why the API refused a bearer secret ("api_bearer:<reason>", ":throttled" when the address
+# is held back from then on).
+BEARER_REFUSALS: dict[str, Promise] = {
+    "unknown": gettext_lazy("no such token"),
+    "secret": gettext_lazy("wrong secret"),
+    "revoked": gettext_lazy("the token is revoked"),
+    "expired": gettext_lazy("the token has expired"),
+    "inactive": gettext_lazy("the account is deactivated"),
+    "suspended": gettext_lazy("the system is suspended"),
 }
 # Details with numbers in them: the pattern written, and the same in the reader's language.
 COUNTED_DETAILS: list[tuple[re.Pattern[str], Promise]] = [
@@ -350,6 +365,9 @@ class DescribedEvent:
     detail: str
     purpose: str
     recipient: str
+    # A call of the API, and the key id of the token it came with (none when refused).
+    through_api: bool = False
+    via_token: str = ""
 
 
 def kind_label(object_type: str, count: int = 1) -> str:
@@ -390,8 +408,12 @@ def purpose(justification: str) -> str:
     if code != "purpose":
         return justification
     relation, _sep, page = rest.partition(":")
+    through_api = page.startswith("api:")
+    page = page.removeprefix("api:")
     words = [str(RELATIONS[relation]) if relation in RELATIONS else ""]
     words.append(str(PAGES[page]) if page in PAGES else page.replace("_", " "))
+    if through_api:
+        words.append(_("through the API"))
     return ", ".join(word for word in words if word)
 
 
@@ -468,6 +490,16 @@ def _detail(event: AuditEvent) -> str:
         return str(label)
     if code == "account_request":
         return _("account change request #%(id)s") % {"id": rest}
+    if code == "api_bearer":
+        reason, _sep, throttled = rest.partition(":")
+        if reason == "throttled":
+            return _("bearer secrets from this address held back")
+        words = _("bearer secret refused: %(reason)s") % {
+            "reason": BEARER_REFUSALS.get(reason, reason)
+        }
+        if throttled:
+            words += "; " + _("the address is held back for a while")
+        return words
     if detail == "verified":
         return _("verified the chain")
     if detail == "password":
@@ -524,4 +556,6 @@ def describe(event: AuditEvent) -> DescribedEvent:
         detail=_detail(event),
         purpose=purpose(event.justification),
         recipient=str(RECIPIENTS.get(event.recipient, event.recipient)),
+        through_api=event.via.startswith("api:"),
+        via_token=event.via_token,
     )

@@ -34,6 +34,21 @@ class AuditSearchForm(DesignSystemForm):
             "every event about it, lists and searches that showed it included."
         ),
     )
+    through = forms.ChoiceField(
+        label=_("Through"),
+        required=False,
+        choices=[
+            ("", _("Pages and the API")),
+            ("api", _("The API only")),
+            ("pages", _("Pages only")),
+        ],
+    )
+    via_token = forms.CharField(
+        label=_("API token"),
+        required=False,
+        max_length=16,
+        help_text=_("The token's id, as the token list shows it: every call made with it."),
+    )
     date_from = forms.DateField(
         label=_("From"),
         required=False,

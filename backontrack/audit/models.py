@@ -63,6 +63,10 @@ class AuditEvent(models.Model):
     detail = models.CharField(_("detail"), max_length=200, blank=True)
     request_id = models.CharField(_("request id"), max_length=32, blank=True)
     address = models.CharField(_("address"), max_length=64, blank=True)
+    # For a call of the API: "api:<the call's URL name>", and the public key id of the token
+    # it came with (never its secret). Empty for a page.
+    via = models.CharField(_("through"), max_length=64, blank=True, db_default="")
+    via_token = models.CharField(_("API token"), max_length=16, blank=True, db_default="")
     previous_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
@@ -73,6 +77,7 @@ class AuditEvent(models.Model):
             models.Index(fields=["object_type", "object_id", "occurred_at"]),
             models.Index(fields=["actor", "occurred_at"]),
             models.Index(fields=["action", "occurred_at"]),
+            models.Index(fields=["via_token", "occurred_at"]),
         ]
 
     def __str__(self) -> str:

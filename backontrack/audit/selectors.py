@@ -44,6 +44,12 @@ def _search(user: object, form: AuditSearchForm) -> tuple[QuerySet[AuditEvent], 
         events = events & access.audit_events_concerning(user, object_id, data["object_type"])
     elif data["object_type"]:
         events = events.filter(object_type=data["object_type"])
+    if data["through"] == "api":
+        events = events.filter(via__startswith="api:")
+    elif data["through"] == "pages":
+        events = events.filter(via="")
+    if data["via_token"].strip():
+        events = events.filter(via_token=data["via_token"].strip())
     if data["date_from"]:
         start = timezone.make_aware(datetime.combine(data["date_from"], time.min))
         events = events.filter(occurred_at__gte=start)

@@ -51,7 +51,7 @@ HASHED_FIELDS = (
 )
 
 # Added later: hashed when not empty, so that every event written before them keeps its hash.
-OPTIONAL_HASHED_FIELDS = ("people",)
+OPTIONAL_HASHED_FIELDS = ("people", "via", "via_token")
 CONTENT_FIELDS = HASHED_FIELDS + OPTIONAL_HASHED_FIELDS
 
 # The canonical JSON sorts its keys: verification reads the columns in that order.
@@ -130,6 +130,15 @@ class _StoredCanonical:
             value = value.replace(tzinfo=UTC)
         return '"' + value.astimezone(UTC).isoformat(timespec="microseconds") + '"'
 
+    def _optional_texts(self, via: Any, via_token: Any) -> str:
+        """The API call's fields, written only when not empty (as `_canonical` does)."""
+        written = ""
+        if via:
+            written += f',"via":{self._text(via)}'
+        if via_token:
+            written += f',"via_token":{self._text(via_token)}'
+        return written
+
     def __call__(self, row: Sequence[Any]) -> tuple[bytes, tuple[Any, Any, Any, Any]]:
         """The canonical bytes of the row, and its object type, id, ids and people."""
         (
@@ -148,6 +157,8 @@ class _StoredCanonical:
             people,
             recipient,
             request_id,
+            via,
+            via_token,
         ) = row
         fields_text = self._json(fields)[0]
         ids_text, ids = self._json(object_ids)
@@ -171,7 +182,7 @@ class _StoredCanonical:
         canonical = (
             '{{"action":{},"actor_id":{},"actor_roles":{},"actor_username":{},"address":{},'
             '"detail":{},"fields":{},"justification":{},"object_id":{},"object_ids":{},'
-            '"object_type":{},"occurred_at":{},{}"recipient":{},"request_id":{}}}'
+            '"object_type":{},"occurred_at":{},{}"recipient":{},"request_id":{}{}}}'
         ).format(
             strings[0],
             "null"
@@ -192,6 +203,7 @@ class _StoredCanonical:
             f'"people":{people_text},' if people else "",
             strings[8],
             strings[9],
+            self._optional_texts(via, via_token),
         )
         return canonical.encode(), (object_type, object_id, ids, people)
 
@@ -213,6 +225,8 @@ if _CANONICAL_ORDER != (
     "people",
     "recipient",
     "request_id",
+    "via",
+    "via_token",
 ):
     raise RuntimeError(f"_StoredCanonical writes the keys out of order: {_CANONICAL_ORDER}")
 
@@ -310,6 +324,8 @@ def record(
         detail=detail,
         request_id=context.request_id,
         address=context.address,
+        via=context.via,
+        via_token=context.via_token,
     )
     pending = _together.get()
     if pending is not None:

@@ -63,6 +63,7 @@ EXPORT_COLUMNS = (
     gettext_lazy("Address"),
     gettext_lazy("Request"),
     gettext_lazy("Event"),
+    gettext_lazy("API token"),
 )
 
 
@@ -91,6 +92,7 @@ def _export_rows(events: QuerySet[AuditEvent]) -> Iterator[list[str]]:
             event.address,
             event.request_id,
             str(event.pk),
+            event.via_token or (str(_("API, no valid token")) if item.through_api else ""),
         ]
 
 

@@ -2085,6 +2085,40 @@ def can_manage_api_clients(user: object, programme: Programme) -> bool:
     return coordinates(user, programme)
 
 
+def api_client_is_answered_for(client: ApiClient) -> bool:
+    """A system works while the coordinator responsible for it still coordinates its
+    programme; once they lose the role or leave, it is suspended until another confirms it."""
+    return coordinates(client.responsible, client.programme_id)
+
+
+def api_clients_suspended(clients: Iterable[ApiClient]) -> set[int]:
+    """The ids of the systems among these that are suspended (as api_client_is_answered_for
+    says of each), in two queries however many there are."""
+    clients = list(clients)
+    coordinators = set(
+        User.objects.filter(
+            pk__in={client.responsible_id for client in clients},
+            is_active=True,
+            role_grants__role=Role.COORDINATOR,
+        )
+        .exclude(username__startswith=SYSTEM_ACCOUNT_PREFIX)
+        .values_list("pk", flat=True)
+    )
+    held = set(
+        ProgrammeMembership.objects.filter(
+            user_id__in=coordinators, role=Role.COORDINATOR
+        ).values_list("user_id", "programme_id")
+    )
+    return {
+        client.pk for client in clients if (client.responsible_id, client.programme_id) not in held
+    }
+
+
+def can_confirm_api_client(user: object, client: ApiClient) -> bool:
+    """Another coordinator of the programme takes over a suspended system."""
+    return coordinates(user, client.programme_id) and not api_client_is_answered_for(client)
+
+
 def api_clients_visible_to(user: object) -> QuerySet[ApiClient]:
     return ApiClient.objects.filter(programme_id__in=_coordinated(user))
 

@@ -76,6 +76,8 @@ def disclosure_shown(user: object, pk: int) -> tuple[Disclosure, list[snapshot.S
         fields.append("snapshot")
     if disclosure.refusal_reason:
         fields.append("refusal_reason")
+    if disclosure.revoke_reason:
+        fields.append("revoke_reason")
     record(actor=user, action=Action.VIEW, obj=disclosure, fields=fields)
     return disclosure, snapshot.shown(disclosure.snapshot)
 
@@ -106,7 +108,12 @@ def inbox(user: object, page_number: str | None, per_page: int = PER_PAGE) -> In
         .order_by("-decided_at", "-id")
     )
     page = Paginator(found, per_page).get_page(page_number)
-    _listed(user, page, ["sections", "status", "expires_on"], detail="inbox of the agency")
+    _listed(
+        user,
+        page,
+        ["recipient", "sections", "status", "decided_at", "expires_on", "read"],
+        detail="inbox of the agency",
+    )
     return Inbox(
         page=page,
         new=readable.exclude(reads__reader_id=reader).count(),

@@ -20,6 +20,8 @@ from .services import EDITABLE_FIELDS
 
 MENTEE = Mentee._meta.label_lower
 PAGE_SIZE = 25
+# What the register's list shows of each person.
+REGISTER_LISTED = ("name", "institution", "custody_status")
 
 
 def register_page(user: object, criteria: dict[str, Any], page_number: str | None) -> Page:
@@ -47,7 +49,7 @@ def register_page(user: object, criteria: dict[str, Any], page_number: str | Non
         action=Action.SEARCH if used else Action.LIST,
         object_type=MENTEE,
         object_ids=[mentee.pk for mentee in page.object_list],
-        fields=used,
+        fields=[*used, *(f for f in REGISTER_LISTED if f not in used)],
     )
     return page
 

@@ -142,7 +142,7 @@ def mentorship_record(user: object, pk: int, meetings_page: str | None) -> Mento
             action=Action.VIEW,
             object_type=Goal._meta.label_lower,
             object_ids=[g.pk for g in goals],
-            fields=["title", "steps", "progress", "status", "custody_constraints"],
+            fields=PLAN_FIELDS_SHOWN,
             detail=f"plan of mentorships.mentorship #{mentorship.pk}",
         )
     if check_ins:
@@ -160,7 +160,7 @@ def mentorship_record(user: object, pk: int, meetings_page: str | None) -> Mento
             action=Action.LIST,
             object_type=Meeting._meta.label_lower,
             object_ids=[m.pk for m in meetings.object_list],
-            fields=["facts", "assessment", "follow_up", "engagement", "topics"],
+            fields=MEETING_FIELDS_LISTED,
             detail=f"of mentorships.mentorship #{mentorship.pk}",
         )
     return MentorshipRecord(
@@ -382,6 +382,31 @@ def mentorship_summary(user: object, pk: int) -> Mentorship:
     return mentorship
 
 
+# What the API's list of meetings and its plan show of each (the fields they record).
+MEETING_FIELDS_LISTED = [
+    "occurred_on",
+    "kind",
+    "outcome",
+    "not_held_reason",
+    "duration_minutes",
+    "participants",
+    "topics",
+    "engagement",
+    "facts",
+    "assessment",
+    "follow_up",
+]
+PLAN_FIELDS_SHOWN = [
+    "custody_constraints",
+    "area",
+    "title",
+    "steps",
+    "target_date",
+    "progress",
+    "status",
+]
+
+
 def meetings_listed(user: object, pk: int, page_number: str | None) -> Page:
     """One page of the mentorship's meetings, newest first, as its page lists them."""
     mentorship = access.mentorship_for(user, pk)
@@ -395,7 +420,7 @@ def meetings_listed(user: object, pk: int, page_number: str | None) -> Page:
             action=Action.LIST,
             object_type=Meeting._meta.label_lower,
             object_ids=[m.pk for m in meetings.object_list],
-            fields=["facts", "assessment", "follow_up", "engagement", "topics"],
+            fields=MEETING_FIELDS_LISTED,
             detail=f"of mentorships.mentorship #{mentorship.pk}",
         )
     return meetings
@@ -413,7 +438,7 @@ def plan_shown(user: object, pk: int) -> tuple[Mentorship, Plan | None, list[Goa
             action=Action.VIEW,
             object_type=Goal._meta.label_lower,
             object_ids=[g.pk for g in goals],
-            fields=["title", "steps", "progress", "status", "custody_constraints"],
+            fields=PLAN_FIELDS_SHOWN,
             detail=f"plan of mentorships.mentorship #{mentorship.pk}",
         )
     return mentorship, plan, goals
