@@ -345,8 +345,8 @@ def _review_alerts(mentorship: Mentorship, today: date) -> list[Alert]:
 
 
 class _Days(Func):
-    """The whole days from the date `later`'s first argument back to its second, as an
-    integer (SQLite and PostgreSQL)."""
+    """`_Days(later, earlier)`: the whole days from the date `earlier` to the date `later`, as
+    an integer (SQLite and PostgreSQL), NULL when either is NULL."""
 
     arity = 2
     output_field = IntegerField()
