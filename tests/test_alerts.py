@@ -16,6 +16,7 @@ from backontrack.mentorships.models import (
     Mentorship,
     MentorshipStatus,
     Phase,
+    ReentryPlan,
     SentAlert,
 )
 from backontrack.programmes.models import SETTINGS, Programme
@@ -199,3 +200,47 @@ def test_a_programmes_no_meeting_threshold_changes_its_alerts_only() -> None:
     scheme_page = signed_in_client("coordinator-special").get("/").content.decode()
     assert "(more than 23 days)" in scheme_page
     assert "(more than 14 days)" not in scheme_page
+
+
+def every_alert_by_loading_each(today: date) -> list[alerts.Alert]:
+    """The rules applied to every open mentorship in Python, one by one, as the alerts were
+    found before the database picked the mentorships that have one."""
+    found = []
+    open_ones = Mentorship.objects.exclude(status=MentorshipStatus.CLOSED)
+    for mentorship in alerts.annotated(open_ones).order_by("mentee__last_name", "id"):
+        found += alerts.alerts_for(mentorship, today)
+    return found
+
+
+def test_the_database_finds_exactly_the_mentorships_with_alerts_and_counts_them() -> None:
+    """Over a year of days, on the demo with some of its dates moved to the rules' edges, the
+    mentorships the database picks give the same alerts as every open mentorship worded one by
+    one, and the count of the first few is the count of them all."""
+    mentorship = active()
+    Mentorship.objects.filter(pk=mentorship.pk).update(phase=Phase.AFTERCARE)
+    Mentee.objects.filter(pk=mentorship.mentee_id).update(
+        expected_release_date=TODAY + timedelta(days=45)
+    )
+    ReentryPlan.objects.filter(mentorship=mentorship).delete()
+    Programme.objects.filter(pk=mentorship.programme_id).update(
+        check_in_first_days=20, check_in_second_days=10, check_in_every_days=7
+    )
+    kinds_seen: set[str] = set()
+    for offset in range(-120, 400, 17):
+        today = TODAY + timedelta(days=offset)
+        expected = every_alert_by_loading_each(today)
+        assert [(a.key, a.text) for a in alerts.alerts(Mentorship.objects.all(), today=today)] == [
+            (a.key, a.text) for a in expected
+        ], today
+        first, total = alerts.first_alerts(Mentorship.objects.all(), limit=3, today=today)
+        assert [a.key for a in first] == [a.key for a in expected[:3]]
+        assert total == len(expected), today
+        kinds_seen |= {a.kind for a in expected}
+    assert kinds_seen >= {
+        "no_meeting",
+        "check_in",
+        "release",
+        "review",
+        "reentry_plan",
+        "activation",
+    }

@@ -1,14 +1,20 @@
 """Home pages that say what to do next (issue: what a new user trips over, item 13)."""
 
+import io
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from backontrack.demo.loader import PERSONAS
+from backontrack.home.selectors import HOME_ALERTS
 from backontrack.mentors.models import Mentor
 from backontrack.mentors.readiness import readiness_for
-from backontrack.mentorships.models import OPEN_MENTORSHIP_STATUSES
+from backontrack.mentorships.alerts import alerts
+from backontrack.mentorships.models import OPEN_MENTORSHIP_STATUSES, Mentorship, MentorshipStatus
 
 from .conftest import signed_in_client
 
@@ -118,3 +124,30 @@ def test_demo_statuses_are_dated_on_their_stories_not_on_the_load_day() -> None:
     }
     assert len(days) > 1
     assert today not in days or len(days) > 2
+
+
+def test_the_coordinators_home_s_queries_do_not_grow_with_the_data() -> None:
+    """The home's alerts are picked and counted by the database: the demo with 150 more
+    people, most of them mentored and many overdue, then with 300 more again, the page makes
+    as many queries each time, shows the first 30 alerts and counts them all."""
+    coordinator = signed_in_client("coordinator")
+    counts = []
+    for added in (150, 300):
+        call_command(
+            "seed",
+            mentees=added,
+            with_cases=True,
+            random_seed=added,
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
+        expected = alerts(Mentorship.objects.exclude(status=MentorshipStatus.CLOSED))
+        assert len(expected) > HOME_ALERTS
+        coordinator.get("/")
+        with CaptureQueriesContext(connection) as queries:
+            page = coordinator.get("/").content.decode()
+        counts.append(len(queries.captured_queries))
+        assert f"Showing {HOME_ALERTS} of {len(expected)}." in page
+        overdue = page.split("What is overdue", 1)[1].split("Showing", 1)[0]
+        assert overdue.count('<li><a href="/mentorships/') == HOME_ALERTS
+    assert counts[0] == counts[1]

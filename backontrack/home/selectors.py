@@ -32,7 +32,7 @@ from backontrack.evaluation import selectors as evaluation_selectors
 from backontrack.lessons import selectors as lessons
 from backontrack.mentors.models import CourseSession, MentorStatus
 from backontrack.mentors.readiness import readiness_for, sign_offs_waiting
-from backontrack.mentorships.alerts import Alert, audience_of, visible_alerts
+from backontrack.mentorships.alerts import Alert, audience_of, first_alerts, visible_alerts
 from backontrack.mentorships.models import (
     ONGOING,
     OPEN_MENTORSHIP_STATUSES,
@@ -145,14 +145,15 @@ def mentorship_summary(user: object) -> dict[str, object]:
     """The mentor's own mentorships and the coach's supervised ones, each with whether a
     meeting is overdue; the coordinator's count of proposed mentorships to activate."""
     if can_screen_referrals(user):
+        # Every alert is the coordinator's: the first are worded, the rest only counted.
         visible = mentorships_visible_to(user)
-        overdue = visible_alerts(user, visible)
+        overdue, overdue_count = first_alerts(visible, limit=HOME_ALERTS)
         _record_alerts(user, overdue)
         return {
             "to_activate": visible.filter(status=MentorshipStatus.PROPOSED).count(),
             "active_mentorships": visible.filter(status=MentorshipStatus.ACTIVE).count(),
-            "overdue": overdue[:HOME_ALERTS],
-            "overdue_count": len(overdue),
+            "overdue": overdue,
+            "overdue_count": overdue_count,
         }
     account = authenticated_user_with_profile(user)
     if account is None:

@@ -13,12 +13,36 @@
 - the mentor's or the coach's account deactivated while the mentorship is open → coordinator.
 
 Each alert has a key that names what is due and since when, so the same situation is sent
-once, and a new one (another month's check-in, a new quiet spell) is sent again."""
+once, and a new one (another month's check-in, a new quiet spell) is sent again.
+
+The rules are written twice, once per mentorship in Python (`alerts_for`, which words the
+alert) and once as conditions the database evaluates (`_alert_counts`), so that only the
+mentorships with an alert are loaded and worded, and the home page counts them without
+loading them (docs/performance.md). `tests/test_alerts.py` holds the two to the same alerts
+on the demo over a year of days."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import Promise
@@ -29,6 +53,7 @@ from backontrack.programmes.models import Programme
 from backontrack.reviews.models import Occasion, Review
 
 from .models import (
+    CheckIn,
     Meeting,
     Mentorship,
     MentorshipStatus,
@@ -69,6 +94,8 @@ TITLES: dict[str, str | Promise] = {
     "concern_triage": _("Concern waiting for triage"),
 }
 INTAKE_REVIEW_DAYS = 30
+# The mentorships with alerts are loaded and worded this many at a time.
+LOADED_TOGETHER = 500
 REVIEW_TEXTS: dict[str, str | Promise] = {
     "intake": _("The intake review is overdue (30 days since the start)."),
     "periodic": _("A periodic progress review is due."),
@@ -317,14 +344,230 @@ def _review_alerts(mentorship: Mentorship, today: date) -> list[Alert]:
     return found
 
 
-def alerts(mentorships: QuerySet[Mentorship], *, today: date | None = None) -> list[Alert]:
-    today = today or timezone.localdate()
-    found = []
-    for mentorship in annotated(mentorships.exclude(status=MentorshipStatus.CLOSED)).order_by(
-        "mentee__last_name", "id"
-    ):
-        found += alerts_for(mentorship, today)
+class _Days(Func):
+    """`_Days(later, earlier)`: the whole days from the date `earlier` to the date `later`, as
+    an integer (SQLite and PostgreSQL), NULL when either is NULL."""
+
+    arity = 2
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra,
+        )
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="(CAST(%(expressions)s AS date))",
+            arg_joiner=" AS date) - CAST(",
+            **extra,
+        )
+
+
+def _per_programme(programmes: list[Programme], value: Any) -> Case:
+    """A programme's setting as a value of each mentorship's row (a programme is one of a
+    handful: its settings are read once and written into the query)."""
+    return Case(
+        *(When(programme_id=p.pk, then=Value(value(p))) for p in programmes),
+        default=Value(None),
+        output_field=IntegerField(),
+    )
+
+
+def _flag(condition: Q) -> Case:
+    return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+def _alert_counts(
+    mentorships: QuerySet[Mentorship], today: date
+) -> tuple[QuerySet[Mentorship], Any]:
+    """The open mentorships among these, and an expression of their rows: the number of
+    alerts `alerts_for` gives each (so that it is above 0 exactly when the mentorship has an
+    alert), computed by the database from the same rules."""
+    from backontrack.reviews.services import PRE_RELEASE_DAYS
+
+    programmes = list(Programme.objects.all())
+    held = Meeting.objects.filter(mentorship=OuterRef("pk"), outcome=Meeting.Outcome.HELD)
+    of_it = Review.objects.filter(mentorship=OuterRef("pk"))
+    plan = ReentryPlan.objects.filter(mentorship=OuterRef("pk"))
+    check_ins = (
+        CheckIn.objects.filter(
+            mentorship=OuterRef("pk"), occurred_on__gte=OuterRef("initial_meeting_on")
+        )
+        .order_by()
+        .values("mentorship")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    today_value = Value(today, output_field=DateField())
+    rows = mentorships.exclude(status=MentorshipStatus.CLOSED).alias(
+        since=Coalesce(
+            Subquery(held.order_by("-occurred_on").values("occurred_on")[:1]),
+            F("initial_meeting_on"),
+        ),
+        done=Coalesce(Subquery(check_ins), 0),
+        started_days=_Days(today_value, F("initial_meeting_on")),
+        quiet_days=_Days(today_value, F("since")),
+        has_plan=Exists(plan),
+        release=Coalesce(
+            Subquery(plan.values("release_date")[:1]), F("mentee__expected_release_date")
+        ),
+        has_intake=Exists(of_it.filter(occasion=Occasion.INTAKE)),
+        last_review=Subquery(of_it.order_by("-held_on").values("held_on")[:1]),
+        last_pre_release=Subquery(
+            of_it.filter(occasion=Occasion.PRE_RELEASE).order_by("-held_on").values("held_on")[:1]
+        ),
+        pre_release_gap=_Days(F("release"), F("last_pre_release")),
+        housing=Subquery(
+            ReentryNeed.objects.filter(
+                plan__mentorship=OuterRef("pk"), domain=NeedDomain.HOUSING
+            ).values("status")[:1]
+        ),
+        quiet_limit=Case(
+            When(
+                phase=Phase.AFTERCARE,
+                then=_per_programme(programmes, lambda p: p.no_meeting_days_aftercare),
+            ),
+            default=_per_programme(programmes, lambda p: p.no_meeting_days),
+            output_field=IntegerField(),
+        ),
+        first=_per_programme(programmes, lambda p: p.check_in_first_days),
+        second=_per_programme(programmes, lambda p: p.check_in_second_days),
+        every=_per_programme(programmes, lambda p: p.check_in_every_days),
+    )
+    active = Q(status=MentorshipStatus.ACTIVE)
+    ongoing = Q(status__in=(MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED))
+    started = Q(initial_meeting_on__isnull=False)
+    # The check-in after the `done` ones is due: its day is the first's, the second's, or
+    # the second's and so many more cadences.
+    after_second = Q(started_days__gte=F("second"))
+    check_in_due = started & (
+        Q(done=0, started_days__gte=F("first"))
+        | Q(done=0) & after_second
+        | Q(done__gte=1)
+        & after_second
+        & (
+            Q(started_days__gte=F("first"))
+            & Q(started_days__gte=F("second") + (F("done") - 1) * F("every"))
+            | Q(started_days__lt=F("first"))
+            & Q(started_days__gte=F("second") + F("done") * F("every"))
+        )
+    )
+
+    def within(days: Any) -> Q:
+        return Q(release__gte=today) & Q(release__lte=days)
+
+    conditions = [
+        active & Q(quiet_days__gt=F("quiet_limit")),
+        active & check_in_due,
+        ongoing
+        & (
+            _any(
+                Q(
+                    programme_id=p.pk,
+                    mentee__expected_release_date__gte=today,
+                    mentee__expected_release_date__lte=today + timedelta(days=p.release_alert_days),
+                )
+                for p in programmes
+            )
+        ),
+        Q(mentor__user__isnull=False, mentor__user__is_active=False),
+        Q(coach__user__isnull=False, coach__user__is_active=False),
+        ongoing
+        & Q(has_plan=False)
+        & _any(
+            Q(programme_id=p.pk) & within(today + timedelta(days=p.reentry_plan_alert_days))
+            for p in programmes
+        ),
+        ongoing
+        & Q(has_plan=True)
+        & (Q(housing__isnull=True) | ~Q(housing__in=(NeedStatus.SECURED, NeedStatus.NOT_NEEDED)))
+        & _any(
+            Q(programme_id=p.pk) & within(today + timedelta(days=p.housing_alert_days))
+            for p in programmes
+        ),
+        ongoing
+        & started
+        & Q(has_intake=False, initial_meeting_on__lte=today - timedelta(days=INTAKE_REVIEW_DAYS)),
+        ongoing
+        & started
+        & Q(has_intake=True)
+        & _any(
+            Q(
+                programme_id=p.pk,
+                last_review__lte=today - timedelta(days=30 * p.review_months),
+            )
+            for p in programmes
+        ),
+        ongoing
+        & started
+        & within(today + timedelta(days=PRE_RELEASE_DAYS))
+        & (Q(last_pre_release__isnull=True) | Q(pre_release_gap__gt=PRE_RELEASE_DAYS)),
+        Q(
+            status=MentorshipStatus.PROPOSED,
+            status_changed_at__isnull=False,
+        )
+        & _any(
+            Q(
+                programme_id=p.pk,
+                status_changed_at__lt=_start_of(today - timedelta(days=p.activation_days)),
+            )
+            for p in programmes
+        ),
+    ]
+    count = sum((_flag(condition) for condition in conditions[1:]), _flag(conditions[0]))
+    return rows, count
+
+
+def _any(conditions: Any) -> Q:
+    found = Q(pk__in=[])
+    for condition in conditions:
+        found |= condition
     return found
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def alerts(mentorships: QuerySet[Mentorship], *, today: date | None = None) -> list[Alert]:
+    """The alerts of these mentorships, by the mentee's name: only the mentorships that have
+    one are loaded."""
+    return first_alerts(mentorships, today=today)[0]
+
+
+def first_alerts(
+    mentorships: QuerySet[Mentorship], *, limit: int | None = None, today: date | None = None
+) -> tuple[list[Alert], int]:
+    """The first `limit` alerts of these mentorships (all without a limit), by the mentee's
+    name, and how many there are in all: the database finds the mentorships that have an
+    alert and counts the alerts; only the first of them are loaded and worded."""
+    today = today or timezone.localdate()
+    rows, count = _alert_counts(mentorships, today)
+    flagged = (
+        rows.alias(alert_count=count)
+        .filter(Q(alert_count__gt=0))
+        .order_by("mentee__last_name", "id")
+    )
+    ids = list(flagged.values_list("pk", flat=True)[:limit])
+    found: list[Alert] = []
+    for start in range(0, len(ids), LOADED_TOGETHER):
+        batch = ids[start : start + LOADED_TOGETHER]
+        loaded = {m.pk: m for m in annotated(Mentorship.objects.filter(pk__in=batch))}
+        for pk in batch:
+            found += alerts_for(loaded[pk], today)
+    if limit is None or len(ids) < limit:
+        return found[:limit], len(found)
+    # Each of the first mentorships has at least one alert: the rest are only counted.
+    return found[:limit], rows.annotate(alert_count=count).aggregate(
+        total=Coalesce(Sum("alert_count"), 0)
+    )["total"]
 
 
 def audience_of(alert: Alert, user_id: int) -> set[str]:
