@@ -13,6 +13,13 @@ from backontrack.audit.models import AuditEvent
 from backontrack.audit.services import ChainProblem, verify_chain
 
 
+def _cores() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 class Command(BaseCommand):
     help = (
         "Check that the audit trail is intact and reaches as far as its checkpoints: exit 0 "
@@ -36,7 +43,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers",
             type=int,
-            default=len(os.sched_getaffinity(0)),
+            default=_cores(),
             metavar="N",
             help="processes that check a long trail side by side, in chunks of ten batches "
             "(by default one for each core)",
