@@ -2,6 +2,7 @@
 of each value (that is what makes it fast): these tests show that it computes the same bytes
 as the hash was made of, and still notices a changed time, list or text."""
 
+import hmac
 from datetime import UTC, timedelta
 
 import pytest
@@ -16,6 +17,7 @@ from backontrack.audit.services import (
     CONTENT_FIELDS,
     ChainProblem,
     _canonical,
+    _Keyed,
     _raw_rows,
     _StoredCanonical,
     record,
@@ -93,3 +95,19 @@ def test_a_list_of_records_rewritten_in_another_spelling_still_verifies() -> Non
         ['[ "coach","mentor" ,  "status"]', event.pk],
     )
     assert not [step for step in verify_chain() if isinstance(step, ChainProblem)]
+
+
+@pytest.mark.parametrize("length", [1, 32, 64, 65, 200])
+def test_the_walks_hmac_is_the_writers(length: int) -> None:
+    """The walk signs with the key's padded blocks hashed once; the writer with
+    `hmac.digest`. Keys shorter and longer than SHA-256's block give the same digest."""
+    key = bytes(range(256))[:length]
+    message = "0" * 64 + '\n{"action":"view","detail":"Søren \\u00f8"}'
+    assert (
+        _Keyed(key).hexdigest(message.encode())
+        == hmac.digest(key, message.encode(), "sha256").hex()
+    )
+    assert (
+        _Keyed(key).hexdigest(message.encode() + b" ")
+        != hmac.digest(key, message.encode(), "sha256").hex()
+    )

@@ -270,3 +270,94 @@ def test_verify_audit_exits_1_when_the_trail_no_longer_reaches_its_checkpoint(
     broken = _run(["verify-audit"], env)
     assert broken.returncode == 1
     assert f"the trail ends at event {kept_id}, but the checkpoint of" in broken.stderr
+
+
+# Written through the application's own `record`: mentee views, lists of ten and failed
+# sign-ins with text to escape, so the index of records concerned has one row or ten.
+_RECORD_EVENTS = """
+from backontrack.audit.models import Action
+from backontrack.audit.services import record
+for number in range(58):
+    if number % 3 == 0:
+        record(actor=None, action=Action.SIGN_IN_FAILED, username=f'Søren "{number}"\\n')
+    elif number % 3 == 1:
+        record(actor=None, action=Action.VIEW, object_type="mentees.mentee", object_id=str(number))
+    else:
+        record(
+            actor=None, action=Action.LIST, object_type="mentees.mentee",
+            object_ids=range(number, number + 10), fields=["first_name"],
+        )
+"""
+
+
+@pytest.mark.engine_independent
+def test_verify_audit_in_worker_processes_checks_the_links_between_their_chunks(
+    tmp_path: Path,
+) -> None:
+    """`--workers 2 --batch-size 2` splits the trail into chunks of 20 events, checked by two
+    processes side by side; a change at the boundary between two chunks is named as a walk
+    in one process names it."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE"}}
+    env.pop("DATABASE_URL", None)
+    trail = tmp_path / "trail"
+    trail.mkdir()
+    env["BACKONTRACK_VAR_DIR"] = str(trail)
+    assert _run(["migrate", "--verbosity", "0"], env).returncode == 0
+    written = _run(["shell", "-c", _RECORD_EVENTS], env)
+    assert written.returncode == 0, written.stderr
+    database = sqlite3.connect(trail / "backontrack.sqlite3")
+    events = [row[0] for row in database.execute("SELECT id FROM audit_auditevent ORDER BY id")]
+    database.close()
+    assert len(events) == 58
+    assert events[19] == 20  # the last event of the first chunk
+
+    def verify_after(*statements: tuple[str, list[object]]) -> subprocess.CompletedProcess[str]:
+        """verify-audit with two workers on a copy of the trail changed by `statements`."""
+        copy = tmp_path / f"copy-{len(list(tmp_path.iterdir()))}"
+        shutil.copytree(trail, copy)
+        database = sqlite3.connect(copy / "backontrack.sqlite3")
+        with database:
+            for sql, params in statements:
+                database.execute(sql, params)
+        database.close()
+        return _run(
+            ["verify-audit", "--workers", "2", "--batch-size", "2"],
+            {**env, "BACKONTRACK_VAR_DIR": str(copy)},
+        )
+
+    intact = verify_after()
+    assert intact.returncode == 0, intact.stderr
+    assert "The audit trail is intact: 58 events checked." in intact.stdout
+
+    # The first event of the second chunk changed: its worker checks its hash.
+    changed = verify_after(
+        ("UPDATE audit_auditevent SET actor_username = 'x' WHERE id = 21", []),
+    )
+    assert changed.returncode == 1
+    assert "broken at event 21: its content was changed" in changed.stderr
+
+    # The last event of the first chunk removed: each chunk holds by itself, the link
+    # between them does not.
+    removed = verify_after(
+        ("DELETE FROM audit_auditeventsubject WHERE event_id = 20", []),
+        ("DELETE FROM audit_auditevent WHERE id = 20", []),
+    )
+    assert removed.returncode == 1
+    assert "broken at event 21: does not follow the event before it" in removed.stderr
+
+    # The link rewritten to fit: the next chunk's first event names the hash the last event of
+    # the chunk before now has, which its content does not give.
+    relinked = verify_after(
+        ("UPDATE audit_auditevent SET hash = ? WHERE id = 20", ["e" * 64]),
+        ("UPDATE audit_auditevent SET previous_hash = ? WHERE id = 21", ["e" * 64]),
+    )
+    assert relinked.returncode == 1
+    assert "broken at event 20: its content was changed" in relinked.stderr
+
+    # An access to a person hidden at the boundary: the index row of the first chunk's last
+    # event moved to the second chunk's first.
+    hidden = verify_after(
+        ("UPDATE audit_auditeventsubject SET event_id = 21 WHERE event_id = 20", []),
+    )
+    assert hidden.returncode == 1
+    assert "broken at event 20: the records it concerns were changed" in hidden.stderr

@@ -2,14 +2,17 @@
 the same transaction as the write; every consultation records what was shown."""
 
 import contextlib
+import hashlib
 import hmac
 import json
+import multiprocessing
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +80,28 @@ def _digest(previous_hash: str, canonical: bytes, key: bytes | None = None) -> s
     return hmac.digest(key or audit_key(), message, "sha256").hex()
 
 
+class _Keyed:
+    """HMAC-SHA256 under one key with the key's two padded blocks hashed once (RFC 2104's
+    construction, written out): the same digest as `hmac.digest` at about half the cost for
+    the short messages of the chain, which verification signs a million of."""
+
+    _BLOCK = 64  # SHA-256's block size
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) > self._BLOCK:
+            key = hashlib.sha256(key).digest()
+        key = key.ljust(self._BLOCK, b"\0")
+        self._inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in key))
+        self._outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in key))
+
+    def hexdigest(self, message: bytes) -> str:
+        inner = self._inner.copy()
+        inner.update(message)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
+
+
 def _compact(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
@@ -90,10 +115,23 @@ class _StoredCanonical:
     (tests/test_audit_speed.py compares them)."""
 
     _MEMO_LIMIT = 100_000
+    # The canonical form with the ten text columns as JSON strings, and with them as text
+    # that needs no escaping, quoted here; the API's two fields close it when not empty.
+    _ESCAPED = (
+        '{{"action":{},"actor_id":{},"actor_roles":{},"actor_username":{},"address":{},'
+        '"detail":{},"fields":{},"justification":{},"object_id":{},"object_ids":{},'
+        '"object_type":{},"occurred_at":{},{}"recipient":{},"request_id":{}{}}}'
+    )
+    _PLAIN = (
+        '{{"action":"{}","actor_id":{},"actor_roles":"{}","actor_username":"{}","address":"{}",'
+        '"detail":"{}","fields":{},"justification":"{}","object_id":"{}","object_ids":{},'
+        '"object_type":"{}","occurred_at":{},{}"recipient":"{}","request_id":"{}"{}}}'
+    )
 
     def __init__(self) -> None:
         # The same JSON texts recur (the fields of a page, an empty list): each is parsed once.
         self._memo: dict[Any, tuple[str, Any]] = {}
+        self._concerned: dict[Any, tuple[tuple[str, ...], ...]] = {}
 
     def _json(self, value: Any) -> tuple[str, Any]:
         try:
@@ -125,6 +163,8 @@ class _StoredCanonical:
                 return f'"{value[:10]}T{value[11:]}+00:00"'
             if len(value) == 19 and value[10] == " ":
                 return f'"{value[:10]}T{value[11:]}.000000+00:00"'
+            if len(value) == 32 and value[10] == "T" and value.endswith("+00:00"):
+                return f'"{value}"'  # as PostgreSQL formats it for the walk (_UTC_TEXT)
             value = parse_datetime(value)
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
@@ -140,7 +180,8 @@ class _StoredCanonical:
         return written
 
     def __call__(self, row: Sequence[Any]) -> tuple[bytes, tuple[Any, Any, Any, Any]]:
-        """The canonical bytes of the row, and its object type, id, ids and people."""
+        """The canonical bytes of the row, and what `concerned` needs: its object type and id
+        and its ids and people as stored."""
         (
             action,
             actor_id,
@@ -160,9 +201,6 @@ class _StoredCanonical:
             via,
             via_token,
         ) = row
-        fields_text = self._json(fields)[0]
-        ids_text, ids = self._json(object_ids)
-        people_text, people = self._json(people)
         plain = (
             action,
             actor_roles,
@@ -175,15 +213,19 @@ class _StoredCanonical:
             recipient,
             request_id,
         )
+        people_text, people_parsed = self._json(people)
         try:  # the columns are text, as the application writes them
-            strings = [_encode_string(value) for value in plain]
+            joined = "".join(plain)
         except TypeError:
+            joined = None
+        if joined is not None and len(_encode_string(joined)) == len(joined) + 2:
+            # Nothing in them to escape (the usual case): each is written as it is, quoted.
+            template = self._PLAIN
+            strings: Sequence[str] = plain
+        else:
+            template = self._ESCAPED
             strings = [self._text(value) for value in plain]
-        canonical = (
-            '{{"action":{},"actor_id":{},"actor_roles":{},"actor_username":{},"address":{},'
-            '"detail":{},"fields":{},"justification":{},"object_id":{},"object_ids":{},'
-            '"object_type":{},"occurred_at":{},{}"recipient":{},"request_id":{}{}}}'
-        ).format(
+        canonical = template.format(
             strings[0],
             "null"
             if actor_id is None
@@ -194,18 +236,40 @@ class _StoredCanonical:
             strings[2],
             strings[3],
             strings[4],
-            fields_text,
+            self._json(fields)[0],
             strings[5],
             strings[6],
-            ids_text,
+            self._json(object_ids)[0],
             strings[7],
             self._time(occurred_at),
-            f'"people":{people_text},' if people else "",
+            f'"people":{people_text},' if people_parsed else "",
             strings[8],
             strings[9],
             self._optional_texts(via, via_token),
         )
-        return canonical.encode(), (object_type, object_id, ids, people)
+        return canonical.encode(), (object_type, object_id, object_ids, people)
+
+    def concerned(self, about: tuple[Any, Any, Any, Any]) -> tuple[tuple[str, ...], ...]:
+        """The rows of the index of records concerned that an event should have (`_subjects`),
+        in order, as two columns (object types, object ids), from the second part of what
+        `__call__` returns; the same records recur, and each is worked out once."""
+        try:
+            return self._concerned[about]
+        except KeyError:
+            pass
+        except TypeError:  # a driver that parsed the JSON itself
+            return self._subjects_of(about)
+        if len(self._concerned) >= self._MEMO_LIMIT:
+            self._concerned.clear()
+        found = self._concerned[about] = self._subjects_of(about)
+        return found
+
+    def _subjects_of(self, about: tuple[Any, Any, Any, Any]) -> tuple[tuple[str, ...], ...]:
+        object_type, object_id, object_ids, people = about
+        rows = sorted(
+            _subjects(object_type, object_id, self._json(object_ids)[1], self._json(people)[1])
+        )
+        return tuple(zip(*rows, strict=True)) if rows else ((), ())
 
 
 # The order the unrolled canonical form above writes the keys in.
@@ -231,14 +295,20 @@ if _CANONICAL_ORDER != (
     raise RuntimeError(f"_StoredCanonical writes the keys out of order: {_CANONICAL_ORDER}")
 
 
-def _raw_rows(queryset: models.QuerySet, batch_size: int) -> Iterator[tuple[Any, ...]]:
-    """The rows of a `values_list` query as the database driver returns them, skipping
-    Django's conversion of every value; a server-side cursor on PostgreSQL, as `iterator()`."""
+def _raw_batches(queryset: models.QuerySet, batch_size: int) -> Iterator[list[tuple[Any, ...]]]:
+    """The rows of a `values_list` query as the database driver returns them, `batch_size` at
+    a time, skipping Django's conversion of every value; a server-side cursor on PostgreSQL,
+    as `iterator()`."""
     sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
     with connections[queryset.db].chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(batch_size):
-            yield from rows
+            yield rows
+
+
+def _raw_rows(queryset: models.QuerySet, batch_size: int) -> Iterator[tuple[Any, ...]]:
+    for rows in _raw_batches(queryset, batch_size):
+        yield from rows
 
 
 def event_hash(event: AuditEvent, previous_hash: str) -> str:
@@ -382,6 +452,7 @@ def verify_chain(
     checkpoints: Iterable[Checkpoint] = (),
     since: Checkpoint | None = None,
     batch_size: int = 2000,
+    workers: int = 1,
 ) -> Iterator[int | ChainProblem]:
     """Walk the chain from the start (or from the checkpoint `since`) up to the head as it is
     now (events written while the walk runs are left for the next one), streaming only the
@@ -389,104 +460,51 @@ def verify_chain(
     ChainProblem (then stops) at the first event that does not fit — including an event
     whose list of records concerned (the "who looked at this person" index) was changed, and
     an event that does not match the checkpoints, or is missing from the chain although a
-    checkpoint recorded it."""
+    checkpoint recorded it.
+
+    With `workers` above 1, a long trail is split into chunks of `batch_size` times
+    _CHUNK_BATCHES events that worker processes check side by side (see `_Walk.in_parallel`);
+    the result, and the problem named, are the same as walking it in one process."""
     head_id, head_hash = AuditChainHead.objects.filter(pk=1).values_list(
         "last_event_id", "last_hash"
     ).first() or (0, GENESIS)
-    previous_hash, last_id, checked = GENESIS, 0, 0
-    sqlite = connections[AuditEvent.objects.db].vendor == "sqlite"
+    walk = _Walk(previous_hash=GENESIS, last_id=0, checked=0, batch_size=batch_size)
     if since is not None and since.last_event_id:
         stored = AuditEvent.objects.filter(pk=since.last_event_id).values_list("hash", flat=True)
         if list(stored) != [since.last_hash]:
             yield ChainProblem(since.last_event_id, _checkpoint_mismatch(since, stored.exists()))
             return
-        previous_hash, last_id, checked = since.last_hash, since.last_event_id, since.events
+        walk.previous_hash, walk.last_id, walk.checked = (
+            since.last_hash,
+            since.last_event_id,
+            since.events,
+        )
     # The checkpoints still to meet on the walk, lowest event first.
-    pending = deque(
+    walk.pending.extend(
         sorted(
-            (c for c in checkpoints if c.last_event_id > last_id),
+            (c for c in checkpoints if c.last_event_id > walk.last_id),
             key=lambda c: (c.last_event_id, c.at),
         )
     )
-    events = _raw_rows(
-        AuditEvent.objects.filter(id__gt=last_id, id__lte=head_id)
-        .order_by("id")
-        .annotate(occurred_at_text=Cast("occurred_at", models.TextField()))
-        .values_list(
-            "id",
-            "previous_hash",
-            "hash",
-            *(
-                # SQLite's times as the text stored, which the driver would parse slowly.
-                "occurred_at_text" if name == "occurred_at" and sqlite else name
-                for name in _CANONICAL_ORDER
-            ),
-        ),
-        batch_size,
-    )
-    subjects = _raw_rows(
-        AuditEventSubject.objects.filter(event_id__gt=last_id, event_id__lte=head_id)
-        .order_by("event_id")
-        .values_list("event_id", "object_type", "object_id"),
-        batch_size,
-    )
-    canonical = _StoredCanonical()
-    key = audit_key()
-    subject = next(subjects, None)
-    for event_id, event_previous_hash, stored_hash, *content in events:
-        if event_previous_hash != previous_hash:
-            yield ChainProblem(
-                event_id,
-                str(_("does not follow the event before it (an event was removed or inserted)")),
+    connection = connections[AuditEvent.objects.db]
+    side_by_side = (
+        workers > 1
+        and head_id - walk.last_id > batch_size * _CHUNK_BATCHES
+        # Worker processes see only what is committed, and have their own connections.
+        and not connection.in_atomic_block
+        and not (
+            connection.vendor == "sqlite"
+            and any(
+                memory in str(connection.settings_dict["NAME"])
+                for memory in (":memory:", "mode=memory")
             )
+        )
+    )
+    for step in walk.in_parallel(head_id, workers) if side_by_side else walk.run(head_id):
+        yield step
+        if isinstance(step, ChainProblem):
             return
-        if pending and pending[0].last_event_id < event_id:
-            yield ChainProblem(pending[0].last_event_id, _checkpoint_mismatch(pending[0], False))
-            return
-        if subject is not None and subject[0] < event_id:
-            yield ChainProblem(subject[0], str(_ORPHAN_SUBJECT))
-            return
-        message, (object_type, object_id, object_ids, people) = canonical(content)
-        if _digest(previous_hash, message, key) != stored_hash:
-            yield ChainProblem(event_id, str(_("its content was changed after it was written")))
-            return
-        indexed = []
-        while subject is not None and subject[0] == event_id:
-            indexed.append((subject[1], subject[2]))
-            subject = next(subjects, None)
-        expected = _subjects(object_type, object_id, object_ids, people)
-        if len(indexed) != len(expected) or set(indexed) != expected:
-            yield ChainProblem(
-                event_id, str(_("the records it concerns were changed in the index of accesses"))
-            )
-            return
-        previous_hash = stored_hash
-        last_id = event_id
-        checked += 1
-        while pending and pending[0].last_event_id == event_id:
-            checkpoint = pending.popleft()
-            if checkpoint.last_hash != stored_hash:
-                yield ChainProblem(event_id, _checkpoint_mismatch(checkpoint, True))
-                return
-            if checkpoint.events != checked:
-                yield ChainProblem(
-                    event_id,
-                    str(
-                        _(
-                            "%(checkpoint)s counted %(expected)s events up to here, the trail "
-                            "has %(actual)s"
-                        )
-                    )
-                    % {
-                        "checkpoint": checkpoint.describe(),
-                        "expected": checkpoint.events,
-                        "actual": checked,
-                    },
-                )
-                return
-        if checked % batch_size == 0:
-            yield checked
-    yield checked
+    previous_hash, last_id, pending = walk.previous_hash, walk.last_id, walk.pending
     # Every append moves the head in its own transaction, so a committed event beyond the
     # head was not written by the application. (Newest id first, then the head: a write that
     # commits in between moves the head past it and raises no false alarm.)
@@ -510,8 +528,14 @@ def verify_chain(
             ),
         )
         return
-    if subject is not None:
-        yield ChainProblem(subject[0], str(_ORPHAN_SUBJECT))
+    orphan = (
+        AuditEventSubject.objects.filter(event_id__gt=last_id, event_id__lte=head_id)
+        .order_by("event_id")
+        .values_list("event_id", flat=True)
+        .first()
+    )
+    if orphan is not None:
+        yield ChainProblem(orphan, str(_ORPHAN_SUBJECT))
         return
     if pending:
         newest = pending[-1]
@@ -526,6 +550,274 @@ def verify_chain(
                 "newest events were deleted and the chain head wound back)"
             )
         yield ChainProblem(None, reason % {"checkpoint": newest.describe(), "actual": last_id})
+
+
+# A chunk of the trail that one worker process checks is this many batches long.
+_CHUNK_BATCHES = 10
+
+
+class _UtcText(models.Func):
+    """A time as the canonical form writes it, formatted by PostgreSQL (in its own process,
+    and faster than the driver's parsing into a datetime)."""
+
+    template = (
+        "to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
+    )
+    output_field = models.TextField()
+
+
+def _event_rows(after: int, up_to: int) -> models.QuerySet:
+    """The events after `after` up to `up_to`, as the walk reads them: id, previous hash,
+    hash, and the hashed columns in `_CANONICAL_ORDER`, the time as text."""
+    vendor = connections[AuditEvent.objects.db].vendor
+    # SQLite's times as the text stored, which the driver would parse slowly.
+    as_text = (
+        _UtcText("occurred_at")
+        if vendor == "postgresql"
+        else Cast("occurred_at", models.TextField())
+    )
+    return (
+        AuditEvent.objects.filter(id__gt=after, id__lte=up_to)
+        .order_by("id")
+        .annotate(occurred_at_text=as_text)
+        .values_list(
+            "id",
+            "previous_hash",
+            "hash",
+            *("occurred_at_text" if name == "occurred_at" else name for name in _CANONICAL_ORDER),
+        )
+    )
+
+
+def _subject_rows(after: int, up_to: int) -> list[tuple[int, str, str]]:
+    """The rows of the index of records concerned of the events after `after` up to `up_to`,
+    in the order of the events."""
+    query = (
+        AuditEventSubject.objects.filter(event_id__gt=after, event_id__lte=up_to)
+        .order_by("event_id", "id")
+        .values_list("event_id", "object_type", "object_id")
+    )
+    sql, params = query.query.get_compiler(using=query.db).as_sql()
+    with connections[query.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _batch_holds(
+    rows: Sequence[tuple[Any, ...]],
+    subjects: list[tuple[int, str, str]],
+    previous_hash: str | None,
+    sign: Callable[[bytes], str],
+    canonical: _StoredCanonical,
+) -> bool:
+    """Whether every event of `rows` follows the one before it (the first follows
+    `previous_hash`; None: that link is checked by the caller), has the hash of its content,
+    and `subjects` are exactly the index rows the events should have: the walk's checks, on a
+    batch at once. When this says no, `_Walk.event_by_event` finds which event, and why."""
+    expected: list[tuple[int, str, str]] = []
+    add = expected.extend
+    concerned = canonical.concerned
+    for event_id, event_previous_hash, stored_hash, *content in rows:
+        if previous_hash is not None and event_previous_hash != previous_hash:
+            return False
+        message, about = canonical(content)
+        if sign(event_previous_hash.encode() + b"\n" + message) != stored_hash:
+            return False
+        kinds, ids = concerned(about)
+        add(zip(repeat(event_id, len(ids)), kinds, ids, strict=True))
+        previous_hash = stored_hash
+    # The rows are written in this order; in any other, they must still be the same rows.
+    return subjects == expected or (
+        len(subjects) == len(expected) and set(subjects) == set(expected)
+    )
+
+
+@dataclass
+class _Walk:
+    """How far a walk up the chain has checked: the last event, its hash, the number of
+    events up to it, and the checkpoints still to meet."""
+
+    previous_hash: str
+    last_id: int
+    checked: int
+    batch_size: int
+    pending: deque[Checkpoint] = field(default_factory=deque)
+    key: bytes = field(default_factory=audit_key)
+    canonical: _StoredCanonical = field(default_factory=_StoredCanonical)
+    sign: Callable[[bytes], str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.sign = _Keyed(self.key).hexdigest
+
+    def run(self, up_to: int) -> Iterator[int | ChainProblem]:
+        """Check the events after the last one checked up to `up_to`, in this process."""
+        for rows in _raw_batches(_event_rows(self.last_id, up_to), self.batch_size):
+            newest = rows[-1][0]
+            subjects = _subject_rows(self.last_id, newest)
+            if not (self.pending and self.pending[0].last_event_id <= newest) and _batch_holds(
+                rows, subjects, self.previous_hash, self.sign, self.canonical
+            ):
+                self.previous_hash, self.last_id = rows[-1][2], newest
+                self.checked += len(rows)
+            elif problem := self.event_by_event(rows, subjects):
+                yield problem
+                return
+            yield self.checked
+
+    def event_by_event(
+        self, rows: Sequence[tuple[Any, ...]], subjects: list[tuple[int, str, str]]
+    ) -> ChainProblem | None:
+        """Check a batch one event at a time (and the checkpoints on the way), naming the
+        first event that does not fit; `subjects`: the index rows after the last event
+        checked up to the batch's last."""
+        subject_rows = iter(subjects)
+        subject = next(subject_rows, None)
+        pending = self.pending
+        for event_id, event_previous_hash, stored_hash, *content in rows:
+            if event_previous_hash != self.previous_hash:
+                return ChainProblem(
+                    event_id,
+                    str(
+                        _("does not follow the event before it (an event was removed or inserted)")
+                    ),
+                )
+            if pending and pending[0].last_event_id < event_id:
+                return ChainProblem(
+                    pending[0].last_event_id, _checkpoint_mismatch(pending[0], False)
+                )
+            if subject is not None and subject[0] < event_id:
+                return ChainProblem(subject[0], str(_ORPHAN_SUBJECT))
+            message, about = self.canonical(content)
+            if self.sign(self.previous_hash.encode() + b"\n" + message) != stored_hash:
+                return ChainProblem(
+                    event_id, str(_("its content was changed after it was written"))
+                )
+            indexed = []
+            while subject is not None and subject[0] == event_id:
+                indexed.append((subject[1], subject[2]))
+                subject = next(subject_rows, None)
+            expected = set(zip(*self.canonical.concerned(about), strict=True))
+            if len(indexed) != len(expected) or set(indexed) != expected:
+                return ChainProblem(
+                    event_id,
+                    str(_("the records it concerns were changed in the index of accesses")),
+                )
+            self.previous_hash, self.last_id = stored_hash, event_id
+            self.checked += 1
+            while pending and pending[0].last_event_id == event_id:
+                checkpoint = pending.popleft()
+                if checkpoint.last_hash != stored_hash:
+                    return ChainProblem(event_id, _checkpoint_mismatch(checkpoint, True))
+                if checkpoint.events != self.checked:
+                    return ChainProblem(
+                        event_id,
+                        str(
+                            _(
+                                "%(checkpoint)s counted %(expected)s events up to here, the "
+                                "trail has %(actual)s"
+                            )
+                        )
+                        % {
+                            "checkpoint": checkpoint.describe(),
+                            "expected": checkpoint.events,
+                            "actual": self.checked,
+                        },
+                    )
+        return None
+
+    def in_parallel(self, up_to: int, workers: int) -> Iterator[int | ChainProblem]:
+        """Check the events after the last one checked up to `up_to` in chunks, `workers`
+        processes side by side. A worker checks every event of its chunk and the links inside
+        it and the chunk's index rows (`_chunk_holds`); the walk, taking the chunks in order,
+        checks that each chunk's first event follows the last of the chunk before, and the
+        checkpoints against the number of events before them. At the first chunk where
+        anything does not hold, the worker processes stop and the walk goes on from there in
+        this process, event by event where needed, so it names the same problem as a walk
+        from the start in one process would."""
+        chunk = self.batch_size * _CHUNK_BATCHES
+        bounds = [(after, min(after + chunk, up_to)) for after in range(self.last_id, up_to, chunk)]
+        tasks = [
+            (
+                after,
+                last,
+                {c.last_event_id for c in self.pending if after < c.last_event_id <= last},
+                self.batch_size,
+                self.key,
+            )
+            for after, last in bounds
+        ]
+        connections.close_all()  # each worker opens its own; a forked one must not be shared
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for (_after, last), result in zip(bounds, pool.imap(_chunk_holds, tasks), strict=True):
+                if result is None or not self._take(result, last):
+                    pool.terminate()
+                    yield from self.run(up_to)
+                    return
+                yield self.checked
+
+    def _take(self, chunk: "_Chunk", last: int) -> bool:
+        """Move the walk past a chunk that a worker found sound, if it fits onto the walk
+        and the checkpoints; False (and the walk stays where it is) if not."""
+        if chunk.events and chunk.first_previous_hash != self.previous_hash:
+            return False
+        reached = []
+        for checkpoint in self.pending:
+            if checkpoint.last_event_id > last:
+                break
+            position, stored_hash = chunk.checkpointed.get(checkpoint.last_event_id, (0, ""))
+            if stored_hash != checkpoint.last_hash or self.checked + position != checkpoint.events:
+                return False
+            reached.append(checkpoint)
+        for _checkpoint in reached:
+            self.pending.popleft()
+        if chunk.events:
+            self.previous_hash, self.last_id = chunk.last_hash, chunk.last_id
+            self.checked += chunk.events
+        return True
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """What a worker found in a sound chunk: the previous hash of its first event, its last
+    event and that one's hash, the number of events, and for each checkpointed event in it
+    its position in the chunk (1 = the first) and its hash."""
+
+    first_previous_hash: str
+    last_id: int
+    last_hash: str
+    events: int
+    checkpointed: dict[int, tuple[int, str]]
+
+
+def _chunk_holds(task: tuple[int, int, set[int], int, bytes]) -> _Chunk | None:
+    """In a worker process: check the events after `after` up to `last` among themselves,
+    and their index rows (any row in the chunk's range that no event of it should have is a
+    problem); None if anything does not hold."""
+    after, last, checkpoint_ids, batch_size, key = task
+    canonical, sign = _StoredCanonical(), _Keyed(key).hexdigest
+    first_previous_hash, previous_hash, last_id, events = "", None, after, 0
+    checkpointed: dict[int, tuple[int, str]] = {}
+    try:
+        for rows in _raw_batches(_event_rows(after, last), batch_size):
+            newest = rows[-1][0]
+            subjects = _subject_rows(last_id, newest)
+            if not _batch_holds(rows, subjects, previous_hash, sign, canonical):
+                return None
+            if not events:
+                first_previous_hash = rows[0][1]
+            if any(last_id < i <= newest for i in checkpoint_ids):
+                for position, (event_id, _previous, stored_hash, *_content) in enumerate(
+                    rows, events + 1
+                ):
+                    if event_id in checkpoint_ids:
+                        checkpointed[event_id] = (position, stored_hash)
+            previous_hash, last_id = rows[-1][2], newest
+            events += len(rows)
+        if _subject_rows(last_id, last):
+            return None
+    finally:
+        connections.close_all()
+    return _Chunk(first_previous_hash, last_id, previous_hash or "", events, checkpointed)
 
 
 _ORPHAN_SUBJECT = gettext_lazy(

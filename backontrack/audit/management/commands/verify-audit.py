@@ -1,3 +1,4 @@
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,13 @@ from backontrack.audit import checkpoints as checkpoint_log
 from backontrack.audit.checkpoints import Checkpoint
 from backontrack.audit.models import AuditEvent
 from backontrack.audit.services import ChainProblem, verify_chain
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 class Command(BaseCommand):
@@ -32,6 +40,14 @@ class Command(BaseCommand):
             help="check only the events written after the latest checkpoint",
         )
         parser.add_argument("--batch-size", type=int, default=5000, metavar="N")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=_cores(),
+            metavar="N",
+            help="processes that check a long trail side by side, in chunks of ten batches "
+            "(by default one for each core)",
+        )
 
     def handle(
         self,
@@ -39,6 +55,7 @@ class Command(BaseCommand):
         checkpoints: str | None,
         since_checkpoint: bool,
         batch_size: int,
+        workers: int,
         **options: Any,
     ) -> None:
         path = Path(checkpoints) if checkpoints else checkpoint_log.configured_file()
@@ -63,7 +80,9 @@ class Command(BaseCommand):
         )
         checked = start
         with tqdm(total=total, unit=" events", disable=not show_progress, file=sys.stderr) as bar:
-            for step in verify_chain(checkpoints=found, since=since, batch_size=batch_size):
+            for step in verify_chain(
+                checkpoints=found, since=since, batch_size=batch_size, workers=workers
+            ):
                 if isinstance(step, ChainProblem):
                     problems.insert(0, step.message())
                     break
