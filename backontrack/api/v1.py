@@ -539,7 +539,20 @@ def register_event(request: HttpRequest, body: schemas.RegisterEventIn) -> Any:
             institution=institution,
         )
     except register.NotInRegister:
+        # Not in this programme's register, or in no one's: the same answer; the refusal is
+        # filed under the person if there is one (after the service's rollback).
+        register.register_refusal_record(
+            actor=user, concerned=register.register_person_of(body.person_id)
+        )
         raise Http404 from None
+    except register.RegisterConflict as conflict:
+        register.register_refusal_record(actor=user, concerned=conflict.concerned)
+        return _problem(
+            422,
+            _("The write is refused."),
+            str(register.REGISTER_CONFLICT_MESSAGE),
+            kind="refused",
+        )
     return Status(201 if recorded else 200, {"event_id": event.register_id, "recorded": recorded})
 
 

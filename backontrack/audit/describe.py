@@ -191,6 +191,7 @@ FIXED_DETAILS: dict[str, Promise] = {
     "supervision form": gettext_lazy("supervision form"),
     "programme report": gettext_lazy("programme report"),
     "indicator name check": gettext_lazy("an indicator's check for names"),
+    "register event": gettext_lazy("a custody event sent by the prison register"),
 }
 # Details with numbers in them: the pattern written, and the same in the reader's language.
 COUNTED_DETAILS: list[tuple[re.Pattern[str], Promise]] = [
@@ -222,6 +223,20 @@ COUNTED_DETAILS: list[tuple[re.Pattern[str], Promise]] = [
             r"(?P<present>\d+) present, (?P<removed>\d+) removed$"
         ),
         gettext_lazy("course session #%(id)s: %(present)s present, %(removed)s removed"),
+    ),
+    (
+        re.compile(
+            r"^register import: (?P<rows>\d+) rows, (?P<people>\d+) people and "
+            r"(?P<events>\d+) events$"
+        ),
+        gettext_lazy(
+            "the prison register's import: %(rows)s rows, %(people)s people and %(events)s "
+            "custody events added"
+        ),
+    ),
+    (
+        re.compile(r"^register import, line (?P<line>\d+)$"),
+        gettext_lazy("the prison register's import, line %(line)s"),
     ),
     (
         re.compile(r"^(?P<alerts>\d+) alerts in (?P<mails>\d+) e-mails$"),
