@@ -2,7 +2,7 @@
 
 Loads the demo into a scratch database (by default a new SQLite file in a temporary
 directory; `--postgres URL` for an empty PostgreSQL database), then, each in a process of its
-own under `/usr/bin/time -f %M` (peak resident memory):
+own under `/usr/bin/time` (peak resident memory, CPU seconds):
 
 1. `backontrack seed --mentees N`;
 2. writes N synthetic register rows to a CSV file: the custody histories of invented people
@@ -55,11 +55,12 @@ from backontrack.mentees import synthetic  # noqa: E402
 from backontrack.mentees.register_import import COLUMNS  # noqa: E402
 
 
-def timed(*command: str) -> tuple[float, int, str]:
-    """Seconds, peak resident memory (MB) and the last line written by the command."""
+def timed(*command: str) -> tuple[float, float, int, str]:
+    """Seconds, CPU seconds (user and system), peak resident memory (MB) and the last line
+    written by the command. On a shared machine the CPU seconds are the figure to compare."""
     began = time.perf_counter()
     done = subprocess.run(  # noqa: S603 - our own command
-        ["/usr/bin/time", "-f", "%M", BACKONTRACK, *command],
+        ["/usr/bin/time", "-f", "%M %U %S", BACKONTRACK, *command],
         capture_output=True,
         text=True,
         check=False,
@@ -69,7 +70,8 @@ def timed(*command: str) -> tuple[float, int, str]:
     if done.returncode != 0:
         sys.exit(f"{' '.join(command)} failed:\n{done.stderr[-3000:]}")
     output = done.stdout.strip().splitlines()
-    return seconds, int(errors[-1]) // 1024, output[-1] if output else ""
+    peak, user, system = errors[-1].split()
+    return seconds, float(user) + float(system), int(peak) // 1024, output[-1] if output else ""
 
 
 def write_rows(path: Path, count: int) -> int:
@@ -116,13 +118,18 @@ call_command("migrate", verbosity=0)
 load_demo_data()
 print(f"{arguments.rows:,} rows and people on {connection.vendor}")
 
-seconds, megabytes, line = timed("seed", "--mentees", str(arguments.rows), "--random-seed", "1")
-print(f"seed --mentees {arguments.rows}: {seconds:.1f} s, peak {megabytes} MB ({line})")
+seconds, cpu, megabytes, line = timed(
+    "seed", "--mentees", str(arguments.rows), "--random-seed", "1"
+)
+print(
+    f"seed --mentees {arguments.rows}: {seconds:.1f} s ({cpu:.1f} s CPU), peak {megabytes} MB "
+    f"({line})"
+)
 
 rows = Path(scratch) / "register.csv"
 people = write_rows(rows, arguments.rows)
 print(f"register file: {arguments.rows:,} rows, {people:,} people")
 
 for run in ("import-register", "import-register again"):
-    seconds, megabytes, line = timed("import-register", str(rows), "--as", "coordinator")
-    print(f"{run}: {seconds:.1f} s, peak {megabytes} MB ({line})")
+    seconds, cpu, megabytes, line = timed("import-register", str(rows), "--as", "coordinator")
+    print(f"{run}: {seconds:.1f} s ({cpu:.1f} s CPU), peak {megabytes} MB ({line})")

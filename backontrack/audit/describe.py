@@ -192,6 +192,7 @@ FIXED_DETAILS: dict[str, Promise] = {
     "programme report": gettext_lazy("programme report"),
     "indicator name check": gettext_lazy("an indicator's check for names"),
     "register event": gettext_lazy("a custody event sent by the prison register"),
+    "register import": gettext_lazy("the prison register's import"),
 }
 # Details with numbers in them: the pattern written, and the same in the reader's language.
 COUNTED_DETAILS: list[tuple[re.Pattern[str], Promise]] = [

@@ -64,6 +64,9 @@ COLUMNS = (
 REQUIRED = COLUMNS[:9]
 # The rows read, looked up and written together: memory holds one chunk, whatever the file.
 CHUNK = 1000
+KINDS = frozenset(CustodyEvent.Kind.values)
+GENDERS = frozenset(Gender.values)
+CATEGORIES = frozenset(DataSubjectCategory.values)
 
 
 @dataclass(frozen=True)
@@ -189,10 +192,10 @@ class _Reader:
             say("event_id", _("This event id is in the file twice."))
         self.seen_events.add(text("event_id"))
         kind = text("event")
-        if kind not in CustodyEvent.Kind.values:
+        if kind not in KINDS:
             say("event", _("Not a custody event; use one of: %s") % ", ".join(CustodyEvent.Kind))
         gender = text("gender")
-        if gender not in Gender.values:
+        if gender not in GENDERS:
             say("gender", _("Use one of: %s") % ", ".join(Gender))
         digits = ""
         try:
@@ -218,11 +221,11 @@ class _Reader:
             say("personal_id", _("The first six digits do not match the date of birth."))
         if born is not None and release is not None and release < born:
             say("expected_release_date", _("The release cannot be before the date of birth."))
-        status = STATUS_AFTER.get(CustodyEvent.Kind(kind)) if kind in CustodyEvent.Kind else None
+        status = STATUS_AFTER.get(CustodyEvent.Kind(kind)) if kind in KINDS else None
         category = text("data_subject_category") or (
             CATEGORY_OF_CUSTODY_STATUS.get(status) if status else None
         )
-        if category is not None and category not in DataSubjectCategory.values:
+        if category is not None and category not in CATEGORIES:
             say("data_subject_category", _("Use one of: %s") % ", ".join(DataSubjectCategory))
         if found:
             return None

@@ -435,11 +435,12 @@ def register_rows_write(
     *, actor: User, programme: Programme, rows: Sequence[RegisterRow], written: RegisterWritten
 ) -> None:
     """A chunk of the register's good rows, written as `register_person_add` and
-    `register_custody_event` would write them one by one, with the same records and audit
-    events, but in a few statements: the new people in one insert, their events in another,
-    the people known already updated together. A person with an ongoing mentorship goes
-    through `register_custody_event` row by row, so that each event moves its phase exactly
-    as a hand-entered one does. Call inside a transaction (and `recorded_together`)."""
+    `register_custody_event` would write them one by one, with the same records (and audit
+    events naming the same records and fields), but in a few statements: the new people in
+    one insert, their events in another, the people known already updated together. A
+    person with an ongoing mentorship goes through `register_custody_event` row by row, so
+    that each event moves its phase exactly as a hand-entered one does. Call inside a
+    transaction (and `recorded_together`)."""
     if not access.can_write_register(actor, programme):
         raise Refused(_("You can import only into a programme you coordinate."))
     targets = {row.target for row in rows if row.target is not None}
@@ -532,9 +533,21 @@ def register_rows_write(
         [p.mentee for p in people.values() if p.changed and not p.new],
         ["register_id", "custody_status", "institution", "version"],
     )
+    # One event for the records of the chunk written alike (each named, with the people
+    # concerned), as `seed` and the lists record theirs: thousands of rows, a few events.
+    alike: dict[tuple[Action, str, tuple[str, ...]], list[Mentee | CustodyEvent]] = {}
     for action, obj, fields in entries:
-        concerned = [str(obj.mentee_id)] if isinstance(obj, CustodyEvent) else []
-        record(actor=actor, action=action, obj=obj, fields=fields, people=concerned)
+        alike.setdefault((action, obj._meta.label_lower, tuple(sorted(fields))), []).append(obj)
+    for (action, object_type, named), objs in alike.items():
+        record(
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_ids=[obj.pk for obj in objs],
+            fields=named,
+            people=[str(obj.mentee_id) for obj in objs if isinstance(obj, CustodyEvent)],
+            detail="register import",
+        )
     for row in one_by_one:
         mentee, person_added = register_person_add(
             actor=actor, register_id=row.person_id, data=row.person, programme=programme
