@@ -173,7 +173,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             "engine_independent marker: " + ", ".join(misplaced)
         )
     if connection.vendor == "postgresql":
-        left_out = {"engine_independent", "every_page"}
+        left_out = {"engine_independent", "every_page", "api_contract"}
     else:
         left_out = {"browser", "postgresql_only"}
     kept: list[pytest.Item] = []

@@ -5,6 +5,7 @@ import hashlib
 from typing import Any
 
 import pytest
+from django.db.models import Count
 from django.test import Client
 from django.utils import timezone
 
@@ -240,3 +241,93 @@ def test_a_referrers_system_submits_a_referral_and_follows_its_status() -> None:
     )
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"] == "orientation"
+
+
+REGISTER_HEADER = (
+    "person_id,event_id,event,occurred_on,first_name,last_name,date_of_birth,personal_id,"
+    "gender,institution,expected_release_date,data_subject_category\n"
+)
+
+
+def test_people_registered_while_a_list_is_walked_are_neither_repeated_nor_skipped() -> None:
+    secret = token_of("coordinator")
+    there = set(
+        access.mentees_visible_to(User.objects.get(username="coordinator")).values_list(
+            "pk", flat=True
+        )
+    )
+    seen: list[int] = []
+    page = get(secret, "/mentees").json()
+    added = 0
+    while True:
+        seen += [item["id"] for item in page["items"]]
+        if page["next"] is None:
+            break
+        # Someone registered between two pages, whose name sorts before everyone's.
+        added += 1
+        row = (
+            f"A{added},EA{added},admission,2026-10-01,Aage,Aaberg,1990-01-15,"
+            f"150190-{2000 + added},male,,,\n"
+        )
+        imported = caller(secret).post("/api/v1/register/import", REGISTER_HEADER + row, "text/csv")
+        assert imported.status_code == 200, imported.content
+        page = get(secret, f"/mentees?cursor={page['next']}").json()
+    assert added >= 2
+    assert len(seen) == len(set(seen))
+    assert there <= set(seen)
+    assert set(Mentee.objects.filter(last_name="Aaberg").values_list("pk", flat=True)) <= set(seen)
+
+
+def test_a_cursor_opens_only_its_own_list_with_its_filters_for_its_caller() -> None:
+    secret = token_of("coordinator")
+    cursor = get(secret, "/mentees").json()["next"]
+    assert cursor is not None and get(secret, f"/mentees?cursor={cursor}").status_code == 200
+    assert "Aaberg" not in cursor  # an id is all it holds, and it is signed
+    for path in (
+        f"/mentees?status=sentenced&cursor={cursor}",
+        f"/mentorships?cursor={cursor}",
+        "/mentees?cursor=Mg",  # a page number, as cursors were
+        f"/mentees?cursor={cursor[:-3]}abc",
+    ):
+        refused = get(secret, path)
+        assert refused.status_code == 422, path
+        assert refused["Content-Type"] == "application/problem+json"
+    assert get(token_of("coordinator-special"), f"/mentees?cursor={cursor}").status_code == 422
+
+
+def test_a_mentorships_meetings_come_newest_first() -> None:
+    mentorship = Mentorship.objects.annotate(count=Count("meetings")).filter(count__gt=1).first()
+    assert mentorship is not None
+    secret = token_of(mentorship.mentor.user.username)  # type: ignore[union-attr]
+    path = f"/mentorships/{mentorship.pk}/meetings"
+    first = get(secret, path).json()
+    meetings = list(mentorship.meetings.order_by("-id").values_list("pk", flat=True))
+    assert [m["id"] for m in first["items"]] == meetings[:20]
+
+
+def test_a_custody_event_between_the_read_and_the_change_makes_the_change_stale() -> None:
+    secret = token_of("coordinator")
+    mentee = access.mentees_visible_to(User.objects.get(username="coordinator")).first()
+    assert mentee is not None
+    etag = get(secret, f"/mentees/{mentee.pk}")["ETag"]
+    event = {"kind": "sentencing", "occurred_on": "2026-11-02", "institution_id": None}
+    recorded = caller(secret).post(
+        f"/api/v1/mentees/{mentee.pk}/custody-events", event, content_type="application/json"
+    )
+    assert recorded.status_code == 201, recorded.content
+    path = f"/api/v1/mentees/{mentee.pk}"
+    body = {"notes": "Moved."}
+    stale = caller(secret).patch(path, body, content_type="application/json", HTTP_IF_MATCH=etag)
+    assert stale.status_code == 412
+    assert stale.json()["type"] == "/api/v1/problems/stale-version"
+    anything = caller(secret).patch(path, body, content_type="application/json", HTTP_IF_MATCH="*")
+    assert anything.status_code == 428
+    fresh = get(secret, f"/mentees/{mentee.pk}")["ETag"]
+    assert fresh != etag
+    done = caller(secret).patch(path, body, content_type="application/json", HTTP_IF_MATCH=fresh)
+    assert done.status_code == 200
+    assert Mentee.objects.get(pk=mentee.pk).notes == "Moved."
+    described = caller(secret).get("/api/v1/openapi.json").json()
+    parameters = described["paths"]["/api/v1/mentees/{mentee_id}"]["patch"]["parameters"]
+    header = next(p for p in parameters if p["name"] == "If-Match")
+    assert header["in"] == "header" and header["required"] is True

@@ -14,6 +14,11 @@ from django.utils import timezone
 from backontrack.accounts.models import Institution, User
 from backontrack.accounts.step_up import SteppedUp
 from backontrack.api import services as api_services
+from backontrack.audit.models import Action, AuditEvent, AuditEventSubject
+from backontrack.audit.services import ChainProblem, verify_chain
+from backontrack.core import access
+from backontrack.demo.loader import SPECIAL_SCHEME
+from backontrack.mentees import register_import
 from backontrack.mentees.models import CustodyEvent, Mentee
 from backontrack.programmes.models import Programme
 
@@ -135,3 +140,196 @@ def test_a_system_client_imports_through_the_api(tmp_path: Path) -> None:
     assert good.status_code == 200, good.content
     assert good.json()["people_added"] == 1
     assert Mentee.objects.get(register_id="P1").programme == Programme.objects.default()
+
+
+def special_system() -> tuple[User, str]:
+    """A system client of the second programme, whose register holds none of the default
+    programme's people."""
+    coordinator = User.objects.get(username="coordinator")
+    client, secret = api_services.client_create(
+        actor=coordinator,
+        name="Special register",
+        programme=Programme.objects.get(name=SPECIAL_SCHEME),
+        proof=SteppedUp(user_id=coordinator.pk, at=timezone.now()),
+    )
+    return client.account, secret
+
+
+def someone_elsewhere(account: User) -> Mentee:
+    """A person of the default programme that the account may not write to."""
+    writable = access.register_mentees_writable_by(account).values_list("pk", flat=True)
+    person = Mentee.objects.exclude(pk__in=list(writable)).order_by("id").first()
+    assert person is not None
+    return person
+
+
+def refusals() -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(action=Action.REFUSE).order_by("id"))
+
+
+def test_an_import_cannot_probe_another_programmes_register(tmp_path: Path) -> None:
+    account, secret = special_system()
+    person = someone_elsewhere(account)
+    Mentee.objects.filter(pk=person.pk).update(register_id="P-ELSEWHERE")
+    versions = list(Mentee.objects.values_list("id", "version"))
+    caller = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    elsewhere = caller.post(
+        "/api/v1/register/import",
+        HEADER + row(1) + row(2, person_id="P-ELSEWHERE") + row(3),
+        "text/csv",
+    )
+    assert elsewhere.status_code == 422, elsewhere.content
+    errors = elsewhere.json()["errors"]
+    assert [error["field"] for error in errors] == ["line 3: person_id"]
+    neutral = "This row cannot be written to this programme's register: ask its coordinator."
+    assert errors[0]["message"] == neutral
+    assert str(person) not in elsewhere.content.decode()
+    assert list(Mentee.objects.values_list("id", "version")) == versions
+    assert not Mentee.objects.filter(register_id__in=["P1", "P3"]).exists()
+    # The same person by the personal identification number, under another register id:
+    # the same answer, and it names nothing.
+    digits = person.personal_id.replace("-", "")
+    same = dict(
+        first_name=person.first_name,
+        last_name=person.last_name,
+        date_of_birth=person.date_of_birth.isoformat(),
+        personal_id=digits,
+        gender=person.gender,
+        data_subject_category=person.data_subject_category,
+    )
+    by_number = caller.post("/api/v1/register/import", HEADER + row(4, **same), "text/csv")
+    assert by_number.status_code == 422
+    assert by_number.json()["errors"] == [{"field": "line 2: personal_id", "message": neutral}]
+    # Each refusal is in the trail, under the person the row named, as the system's.
+    filed = refusals()
+    assert [(e.object_id, e.actor_id, e.detail) for e in filed] == [
+        (str(person.pk), account.pk, "register import, line 3"),
+        (str(person.pk), account.pk, "register import, line 2"),
+    ]
+    assert AuditEventSubject.objects.filter(
+        event=filed[0], object_type="mentees.mentee", object_id=str(person.pk)
+    ).exists()
+    # The programme's own people are imported as ever.
+    assert caller.post("/api/v1/register/import", HEADER + row(1), "text/csv").status_code == 200
+
+
+def test_a_person_registered_here_under_another_id_is_refused_in_the_same_words(
+    tmp_path: Path,
+) -> None:
+    run(tmp_path, HEADER + row(1))
+    with pytest.raises(CommandError, match="1 of 1 rows are bad"):
+        run(tmp_path, HEADER + row(2, personal_id="150190-1001"))
+    assert refusals()[-1].detail == "register import, line 2"
+
+
+def test_a_pushed_event_for_another_programmes_person_is_not_found_and_filed() -> None:
+    account, secret = special_system()
+    person = someone_elsewhere(account)
+    Mentee.objects.filter(pk=person.pk).update(register_id="P-ELSEWHERE")
+    caller = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    body = {"person_id": "P-ELSEWHERE", "event_id": "E-1", "kind": "release"}
+    body["occurred_on"] = "2026-11-30"
+    elsewhere = caller.post("/api/v1/register/custody-events", body, "application/json")
+    nobody = caller.post(
+        "/api/v1/register/custody-events", {**body, "person_id": "P-NOBODY"}, "application/json"
+    )
+    assert elsewhere.status_code == nobody.status_code == 404
+    assert elsewhere.json() == nobody.json()
+    assert not CustodyEvent.objects.filter(register_id="E-1").exists()
+    assert [(e.object_id, e.actor_id, e.detail) for e in refusals()] == [
+        (str(person.pk), account.pk, "register event"),
+        ("", account.pk, "register event"),
+    ]
+    # An event id of another person's event is refused without saying whose.
+    mine = access.register_mentees_writable_by(account).order_by("id").first()
+    assert mine is not None
+    Mentee.objects.filter(pk=mine.pk).update(register_id="P-MINE")
+    taken = CustodyEvent.objects.filter(mentee=person).first()
+    assert taken is not None
+    CustodyEvent.objects.filter(pk=taken.pk).update(register_id="E-TAKEN")
+    clash = caller.post(
+        "/api/v1/register/custody-events",
+        {**body, "person_id": "P-MINE", "event_id": "E-TAKEN"},
+        "application/json",
+    )
+    assert clash.status_code == 422
+    assert (
+        str(person) not in clash.content.decode() and str(person.pk) not in clash.json()["detail"]
+    )
+    assert refusals()[-1].object_id == str(person.pk)
+
+
+def test_the_import_writes_what_rows_by_hand_write_in_a_few_queries_a_chunk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, django_assert_max_num_queries: Any
+) -> None:
+    monkeypatch.setattr(register_import, "CHUNK", 10)
+    prison = Institution.objects.order_by("id").last()
+    assert prison is not None
+    rows = [row(n) for n in range(1, 40)]
+    # A person's events across two chunks: sentenced, then moved to another prison.
+    rows[12] = row(5, event_id="E5b", event="sentencing", occurred_on="2026-11-01", institution="")
+    rows[25] = row(
+        5, event_id="E5c", event="transfer", occurred_on="2026-11-10", institution=prison.name
+    )
+    before = AuditEvent.objects.count()
+    with django_assert_max_num_queries(120):
+        out, _err = run(tmp_path, HEADER + "".join(rows))
+    assert "37 people and 39 events added" in out
+    person = Mentee.objects.get(register_id="P5")
+    assert (person.custody_status, person.institution, person.version) == ("sentenced", prison, 3)
+    assert person.programme == Programme.objects.default()
+    assert person.personal_id == "150190-1005"
+    events = CustodyEvent.objects.filter(mentee=person).order_by("occurred_on")
+    assert [(e.kind, e.register_id) for e in events] == [
+        ("admission", "E5"),
+        ("sentencing", "E5b"),
+        ("transfer", "E5c"),
+    ]
+    # The trail holds what the forms would have written, event by event, and verifies.
+    written = list(AuditEvent.objects.filter(id__gt=before).order_by("id"))
+    ids = {str(person.pk), *(str(ev.pk) for ev in events)}
+    about = [
+        (e.action, e.object_type, e.fields)
+        for e in written
+        if e.object_id in ids or ids & set(e.object_ids)
+    ]
+    assert about == [
+        (
+            "create",
+            "mentees.mentee",
+            [
+                "custody_status",
+                "data_subject_category",
+                "date_of_birth",
+                "first_name",
+                "gender",
+                "institution",
+                "last_name",
+                "personal_id",
+            ],
+        ),
+        ("create", "mentees.custodyevent", ["institution", "kind", "occurred_on", "register_id"]),
+        ("change", "mentees.mentee", ["custody_status", "institution"]),
+        ("create", "mentees.custodyevent", ["kind", "occurred_on", "register_id"]),
+        ("change", "mentees.mentee", ["custody_status"]),
+        ("create", "mentees.custodyevent", ["institution", "kind", "occurred_on", "register_id"]),
+        ("change", "mentees.mentee", ["institution"]),
+    ]
+    owners = dict(CustodyEvent.objects.values_list("pk", "mentee_id"))
+    filed = [e for e in written if e.object_type == "mentees.custodyevent"]
+    assert sum(len(e.object_ids) for e in filed) == 39
+    for e in filed:
+        assert e.people == sorted({str(owners[int(i)]) for i in e.object_ids}, key=int)
+    # Four chunks of ten rows: a few events each, not three a row.
+    assert len(written) < 25
+    assert written[-1].detail == "register import: 39 rows, 37 people and 39 events"
+    assert not [found for found in verify_chain() if isinstance(found, ChainProblem)]
+    # Run again: nothing changes, and the import's own summary is all it writes.
+    versions = list(Mentee.objects.values_list("id", "version"))
+    last = AuditEvent.objects.latest("id").pk
+    out, _err = run(tmp_path, HEADER + "".join(rows))
+    assert "0 people and 0 events added, 39 rows already imported" in out
+    assert list(Mentee.objects.values_list("id", "version")) == versions
+    assert [e.detail for e in AuditEvent.objects.filter(id__gt=last)] == [
+        "register import: 39 rows, 0 people and 0 events"
+    ]

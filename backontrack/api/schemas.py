@@ -21,7 +21,8 @@ class Problem(Schema):
 
 class Paged(Schema):
     next: str | None = Field(
-        None, description="The cursor of the next page; absent on the last page."
+        None,
+        description="The cursor of the next page (pass it as `cursor`); null on the last page.",
     )
 
 

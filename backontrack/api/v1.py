@@ -6,7 +6,6 @@ audit events of a call say that it came through the API and with which token, an
 the page it mirrors. A token
 works within its scopes and, for a person, within what their roles allow today."""
 
-import base64
 import io
 import json
 from collections.abc import Callable
@@ -16,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.core import signing
 from django.core.paginator import Page
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver
@@ -29,6 +29,7 @@ from backontrack.accounts.models import Institution
 from backontrack.audit import context as audit_context
 from backontrack.core import access, dates
 from backontrack.core.concurrency import ConcurrentEditError
+from backontrack.core.cursors import After
 from backontrack.core.errors import Refused
 from backontrack.disclosures import selectors as disclosures
 from backontrack.evaluation import selectors as evaluation
@@ -38,7 +39,6 @@ from backontrack.mentees import register_import as importer
 from backontrack.mentees import selectors as mentees
 from backontrack.mentees import services as register
 from backontrack.mentees.forms import CustodyEventForm, MenteeForm
-from backontrack.mentees.models import Mentee
 from backontrack.mentorships import selectors as mentorships
 from backontrack.mentorships.models import Meeting, Mentorship
 from backontrack.referrals import selectors as referrals
@@ -303,36 +303,85 @@ def _user(request: HttpRequest, scope: Scope) -> Any:
     return token.user
 
 
-def _page_number(cursor: str | None) -> str | None:
+# A cursor names the last row a caller was given, signed with the installation's secret
+# key for this caller, this list and these criteria: it cannot be made up, nor carried to
+# another list, another query or another caller. It holds an id, no personal data.
+CURSOR_SALT = "backontrack.api.cursor"
+CURSOR: Any = Query(
+    None,
+    description=(
+        "The `next` of the page before, as given (opaque, signed for you, this list and "
+        "these filters; 422 otherwise). The list is in the order the records were made "
+        "(the meetings and the disclosures newest first): records added while you walk it "
+        "come after the page you are on, so no record is given twice or left out."
+    ),
+)
+
+
+def _cursor_scope(request: HttpRequest, criteria: dict[str, Any]) -> list[Any]:
+    match = request.resolver_match
+    return [
+        match.url_name if match is not None else "",
+        getattr(request.user, "pk", None),
+        sorted([str(k), str(v)] for k, v in criteria.items()),
+    ]
+
+
+def _after(
+    request: HttpRequest, cursor: str | None, criteria: dict[str, Any], newest_first: bool = False
+) -> After:
+    """The position a cursor names (the start without one); BadCursor for anything else."""
     if not cursor:
-        return None
+        return After(newest_first=newest_first)
     try:
-        number = base64.urlsafe_b64decode(cursor.encode() + b"==").decode()
-    except (ValueError, UnicodeDecodeError):
+        scope, last = signing.loads(cursor, salt=CURSOR_SALT)
+    except (signing.BadSignature, ValueError, TypeError):
         raise BadCursor from None
-    if not number.isdigit():
+    if scope != _cursor_scope(request, criteria) or not isinstance(last, int):
         raise BadCursor
-    return number
+    return After(last, newest_first=newest_first)
 
 
-def _next(page: Page) -> str | None:
+def _next(request: HttpRequest, page: Page, criteria: dict[str, Any]) -> str | None:
     if not page.has_next():
         return None
-    return base64.urlsafe_b64encode(str(page.next_page_number()).encode()).decode().rstrip("=")
+    last = page.object_list[-1].pk
+    return signing.dumps([_cursor_scope(request, criteria), last], salt=CURSOR_SALT)
 
 
-def _etag(mentee: Mentee) -> str:
-    return f'"mentee-{mentee.pk}-{mentee.version}"'
+def _etag(record: Any) -> str:
+    """A record's entity tag: its optimistic-locking version (decision 0010), which every
+    write of the record moves on, whether a form, a service or a custody event made it."""
+    return f'"{record._meta.model_name}-{record.pk}-{record.version}"'
 
 
-def _version_from(request: HttpRequest, mentee: Mentee) -> int:
+def _version_from(request: HttpRequest, record: Any) -> int:
+    """The version an update was made from: the record's ETag in If-Match, as read. 428
+    without one (and for `*`, which would skip the check), 412 for any other tag."""
     sent = request.headers.get("If-Match", "").strip()
-    if not sent:
+    if not sent or sent == "*":
         raise PreconditionRequired
-    prefix = f'"mentee-{mentee.pk}-'
+    prefix = f'"{record._meta.model_name}-{record.pk}-'
     if not (sent.startswith(prefix) and sent.endswith('"') and sent[len(prefix) : -1].isdigit()):
         raise ConcurrentEditError
     return int(sent[len(prefix) : -1])
+
+
+# Every update of the API sends this header (decision 0010's optimistic locking).
+IF_MATCH: dict[str, Any] = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": "If-Match",
+            "required": True,
+            "schema": {"type": "string"},
+            "description": (
+                "The record's ETag as read (GET answers it): 412 when the record changed "
+                "since, 428 without it."
+            ),
+        }
+    ]
+}
 
 
 def _invalid(form: Any) -> HttpResponse:
@@ -406,10 +455,11 @@ def mentee_list(
     request: HttpRequest,
     q: str = "",
     status: str = "",
-    cursor: str | None = None,
+    cursor: str | None = CURSOR,
 ) -> dict[str, Any]:
     user = _user(request, Scope.MENTEES_READ)
-    page = mentees.register_page(user, {"q": q, "status": status}, _page_number(cursor))
+    criteria = {"q": q, "status": status}
+    page = mentees.register_page(user, criteria, _after(request, cursor, criteria))
     return {
         "items": [
             {
@@ -421,7 +471,7 @@ def mentee_list(
             }
             for m in page.object_list
         ],
-        "next": _next(page),
+        "next": _next(request, page, criteria),
     }
 
 
@@ -479,6 +529,7 @@ def mentee_detail(request: HttpRequest, mentee_id: int, response: HttpResponse) 
     url_name="api_mentee_edit",
     tags=["mentees"],
     summary="Change a person's record; If-Match: the ETag read (scope mentees:write)",
+    openapi_extra=IF_MATCH,
 )
 def mentee_edit(
     request: HttpRequest, mentee_id: int, body: schemas.MenteeChange, response: HttpResponse
@@ -578,7 +629,20 @@ def register_event(request: HttpRequest, body: schemas.RegisterEventIn) -> Any:
             institution=institution,
         )
     except register.NotInRegister:
+        # Not in this programme's register, or in no one's: the same answer; the refusal is
+        # filed under the person if there is one (after the service's rollback).
+        register.register_refusal_record(
+            actor=user, concerned=register.register_person_of(body.person_id)
+        )
         raise Http404 from None
+    except register.RegisterConflict as conflict:
+        register.register_refusal_record(actor=user, concerned=conflict.concerned)
+        return _problem(
+            422,
+            _("The write is refused."),
+            str(register.REGISTER_CONFLICT_MESSAGE),
+            kind="refused",
+        )
     return Status(201 if recorded else 200, {"event_id": event.register_id, "recorded": recorded})
 
 
@@ -667,13 +731,15 @@ def _mentorship_out(m: Mentorship) -> dict[str, Any]:
     summary="The open mentorships the caller sees (scope mentorships:read)",
 )
 def mentorship_list(
-    request: HttpRequest, status: str = "", phase: str = "", cursor: str | None = None
+    request: HttpRequest, status: str = "", phase: str = "", cursor: str | None = CURSOR
 ) -> dict[str, Any]:
     user = _user(request, Scope.MENTORSHIPS_READ)
-    page = mentorships.mentorships_listed(
-        user, {"status": status, "phase": phase}, _page_number(cursor)
-    )
-    return {"items": [_mentorship_out(m) for m in page.object_list], "next": _next(page)}
+    criteria = {"status": status, "phase": phase}
+    page = mentorships.mentorships_listed(user, criteria, _after(request, cursor, criteria))
+    return {
+        "items": [_mentorship_out(m) for m in page.object_list],
+        "next": _next(request, page, criteria),
+    }
 
 
 @api.get(
@@ -713,11 +779,16 @@ def _meeting_out(m: Meeting) -> dict[str, Any]:
     summary="A mentorship's meetings, newest first (scope meetings:read)",
 )
 def meeting_list(
-    request: HttpRequest, mentorship_id: int, cursor: str | None = None
+    request: HttpRequest, mentorship_id: int, cursor: str | None = CURSOR
 ) -> dict[str, Any]:
     user = _user(request, Scope.MEETINGS_READ)
-    page = mentorships.meetings_listed(user, mentorship_id, _page_number(cursor))
-    return {"items": [_meeting_out(m) for m in page.object_list], "next": _next(page)}
+    criteria = {"mentorship": mentorship_id}
+    after = _after(request, cursor, criteria, newest_first=True)
+    page = mentorships.meetings_listed(user, mentorship_id, after)
+    return {
+        "items": [_meeting_out(m) for m in page.object_list],
+        "next": _next(request, page, criteria),
+    }
 
 
 @api.get(
@@ -810,11 +881,11 @@ def referral_status(request: HttpRequest, referral_id: int) -> dict[str, Any]:
     tags=["disclosures"],
     summary="The disclosures released to the liaison's agency (scope disclosures:read)",
 )
-def disclosure_inbox(request: HttpRequest, cursor: str | None = None) -> dict[str, Any]:
+def disclosure_inbox(request: HttpRequest, cursor: str | None = CURSOR) -> dict[str, Any]:
     user = _user(request, Scope.DISCLOSURES_READ)
     if not access.is_liaison(user):
         raise Http404
-    inbox = disclosures.inbox(user, _page_number(cursor))
+    inbox = disclosures.inbox(user, _after(request, cursor, {}, newest_first=True))
     return {
         "items": [
             {
@@ -827,7 +898,7 @@ def disclosure_inbox(request: HttpRequest, cursor: str | None = None) -> dict[st
             }
             for d in inbox.page.object_list
         ],
-        "next": _next(inbox.page),
+        "next": _next(request, inbox.page, {}),
     }
 
 

@@ -199,6 +199,8 @@ FIXED_DETAILS: dict[str, Promise] = {
     "indicator name check": gettext_lazy("an indicator's check for names"),
     "revoked": gettext_lazy("revoked"),
     "rotated": gettext_lazy("secret rotated"),
+    "register event": gettext_lazy("a custody event sent by the prison register"),
+    "register import": gettext_lazy("the prison register's import"),
 }
 # Why the API refused a bearer secret ("api_bearer:<reason>", ":throttled" when the address
 # is held back from then on).
@@ -240,6 +242,20 @@ COUNTED_DETAILS: list[tuple[re.Pattern[str], Promise]] = [
             r"(?P<present>\d+) present, (?P<removed>\d+) removed$"
         ),
         gettext_lazy("course session #%(id)s: %(present)s present, %(removed)s removed"),
+    ),
+    (
+        re.compile(
+            r"^register import: (?P<rows>\d+) rows, (?P<people>\d+) people and "
+            r"(?P<events>\d+) events$"
+        ),
+        gettext_lazy(
+            "the prison register's import: %(rows)s rows, %(people)s people and %(events)s "
+            "custody events added"
+        ),
+    ),
+    (
+        re.compile(r"^register import, line (?P<line>\d+)$"),
+        gettext_lazy("the prison register's import, line %(line)s"),
     ),
     (
         re.compile(r"^(?P<alerts>\d+) alerts in (?P<mails>\d+) e-mails$"),

@@ -18,6 +18,7 @@ class Action(models.TextChoices):
     SIGN_IN_FAILED = "sign_in_failed", _("Failed sign-in")
     LOCKOUT = "lockout", _("Locked out")
     SIGN_OUT = "sign_out", _("Signed out")
+    REFUSE = "refuse", _("Refused")
 
 
 class StatedReason(models.TextChoices):

@@ -360,18 +360,25 @@ def record(
     recipient: str = "",
     detail: str = "",
     username: str = "",
+    people: Iterable[str] | None = None,
 ) -> AuditEvent:
     """Append one event. Pass the record (`obj`) or its type and id; never pass values of
-    personal data in `detail` — name the fields instead."""
+    personal data in `detail` — name the fields instead. A caller that knows the people the
+    record concerns (the register's import, writing thousands at once) passes their ids, so
+    they are not looked up again; they must be exactly those `people_concerned` finds."""
     if obj is not None:
         object_type, object_id = describe(obj)
     object_ids = [str(i) for i in object_ids]
     context = current.get()
-    people = people_concerned(object_type, [object_id, *object_ids])
+    concerned = (
+        people_concerned(object_type, [object_id, *object_ids])
+        if people is None
+        else sorted(set(people), key=int)
+    )
     if object_type == "mentees.mentee":
         people_looked_at = [i for i in {object_id, *object_ids} if i]
     else:
-        people_looked_at = people
+        people_looked_at = concerned
     if not justification and context.stated and people_looked_at:
         justification = context.stated  # what the person said when they opened the record
     if not justification and context.page and people_looked_at and actor is not None:
@@ -387,7 +394,7 @@ def record(
         object_type=object_type,
         object_id=object_id,
         object_ids=object_ids,
-        people=people,
+        people=concerned,
         fields=sorted(fields),
         justification=justification,
         recipient=recipient,

@@ -13,6 +13,7 @@ from backontrack.accounts.models import User
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
 from backontrack.core import access
+from backontrack.core.cursors import After, page_of
 from backontrack.mentees.models import Mentee
 from backontrack.mentorships.models import Mentorship
 
@@ -90,7 +91,7 @@ class Inbox:
     expiring: int
 
 
-def inbox(user: object, page_number: str | None, per_page: int = PER_PAGE) -> Inbox:
+def inbox(user: object, page_number: str | After | None, per_page: int = PER_PAGE) -> Inbox:
     """The disclosures released to the liaison's agency, newest first, each marked read or
     not by them; the counts of new (not yet opened by them), read and expiring ones among
     those still readable."""
@@ -107,7 +108,7 @@ def inbox(user: object, page_number: str | None, per_page: int = PER_PAGE) -> In
         .select_related("recipient")
         .order_by("-decided_at", "-id")
     )
-    page = Paginator(found, per_page).get_page(page_number)
+    page = page_of(found, per_page, page_number)
     _listed(
         user,
         page,

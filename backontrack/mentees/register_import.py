@@ -1,11 +1,13 @@
 """The prison register's export, read into the register: persons and their custody events,
 keyed by the register's ids (docs/guide/api.md has the columns).
 
-Two passes over the file, each a row at a time so that memory stays flat however long the
-file: the first checks every row and writes nothing; the second writes the good rows through
-the register's services, as a coordinator's forms would (the custody events move status,
-institution and phase). A re-run finds every person and event by its register id and
-changes nothing."""
+Two passes over the file, each a chunk of rows at a time so that memory stays flat however
+long the file: the first checks every row and writes nothing; the second writes the good
+rows through the register's service, with the records and audit events a coordinator's
+forms would write (the custody events move status, institution and phase), a chunk in a few
+statements. A re-run finds every person and event by its register id and changes nothing.
+Only the people the caller may write to are looked up: a row naming anyone else is refused
+with a message that does not say why, and the refusal is in the audit trail."""
 
 import csv
 from collections.abc import Callable, Iterable, Iterator
@@ -16,6 +18,7 @@ from typing import IO
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
@@ -31,9 +34,18 @@ from .models import (
     CustodyEvent,
     DataSubjectCategory,
     Gender,
-    Mentee,
 )
-from .services import MenteeData, register_custody_event, register_person_add
+from .services import (
+    REGISTER_CONFLICT_MESSAGE,
+    MenteeData,
+    RegisterKnown,
+    RegisterRow,
+    RegisterWritten,
+    register_import_summary_record,
+    register_known,
+    register_refusal_record,
+    register_rows_write,
+)
 
 COLUMNS = (
     "person_id",
@@ -50,7 +62,11 @@ COLUMNS = (
     "data_subject_category",
 )
 REQUIRED = COLUMNS[:9]
-AUDIT_BATCH = 500
+# The rows read, looked up and written together: memory holds one chunk, whatever the file.
+CHUNK = 1000
+KINDS = frozenset(CustodyEvent.Kind.values)
+GENDERS = frozenset(Gender.values)
+CATEGORIES = frozenset(DataSubjectCategory.values)
 
 
 @dataclass(frozen=True)
@@ -67,15 +83,7 @@ class Problem:
         }
 
 
-@dataclass
-class Row:
-    line: int
-    person_id: str
-    event_id: str
-    kind: str
-    occurred_on: date
-    person: MenteeData
-    institution: Institution | None
+Row = RegisterRow
 
 
 @dataclass
@@ -91,33 +99,70 @@ class Report:
         return {problem.line for problem in self.problems}
 
 
-class _Reader:
-    """Turns the file's rows into `Row`s, saying what is wrong with each that is not one."""
+@dataclass
+class _Parsed:
+    """A row whose every field is good on its own; what the register holds is asked next."""
 
-    def __init__(self) -> None:
+    line: int
+    person_id: str
+    event_id: str
+    kind: str
+    occurred_on: date
+    born: date
+    index: str
+    category: str | None
+    person: MenteeData
+    institution: Institution | None
+
+
+class _Reader:
+    """Turns the file's rows into `RegisterRow`s a chunk at a time, saying what is wrong with
+    each that is not one. The people and events a chunk names are looked up together, among
+    those the actor may write to: a row naming anyone else is refused without saying why
+    (`refused` keeps each such line and the person concerned, for the audit trail)."""
+
+    def __init__(self, actor: User) -> None:
+        self.actor = actor
         self.institutions = {i.name: i for i in Institution.objects.filter(is_active=True)}
         self.seen_events: set[str] = set()
-        self.seen_people: set[str] = set()
+        # The people of the good rows so far: the date of birth on record, and the record.
+        self.seen_people: dict[str, tuple[date, int | None]] = {}
+        self.refused: list[tuple[int, int | None]] = []
 
-    def _known(self, person_id: str) -> bool:
-        """Whether the person is in the register already (or earlier in the file)."""
-        return (
-            person_id in self.seen_people or Mentee.objects.filter(register_id=person_id).exists()
-        )
-
-    def rows(self, lines: Iterable[str], problems: list[Problem]) -> Iterator[Row | None]:
+    def chunks(
+        self,
+        lines: Iterable[str],
+        problems: list[Problem],
+        progress: Callable[[], None] = lambda: None,
+    ) -> Iterator[tuple[int, list[RegisterRow]]]:
+        """The file a chunk at a time: how many rows it held, and the good ones."""
         reader = csv.DictReader(lines)
         missing = [name for name in REQUIRED if name not in (reader.fieldnames or [])]
         if missing:
             problems.append(Problem(1, ", ".join(missing), _("This column is missing.")))
             return
-        for values in reader:
-            found: list[Problem] = []
-            row = self._row(reader.line_num, values, found)
-            problems.extend(found)
-            yield None if found else row
+        numbered = ((reader.line_num, values) for values in reader)
+        while chunk := list(islice(numbered, CHUNK)):
+            parsed: list[tuple[_Parsed | None, list[Problem]]] = []
+            for line, values in chunk:
+                found: list[Problem] = []
+                parsed.append((self._parse(line, values, found), found))
+                progress()
+            known = register_known(
+                self.actor,
+                person_ids=(p.person_id for p, _f in parsed if p is not None),
+                indexes=(p.index for p, _f in parsed if p is not None),
+                event_ids=(p.event_id for p, _f in parsed if p is not None),
+            )
+            good = []
+            for row, found in parsed:
+                written = self._resolve(row, known, found) if row is not None else None
+                problems.extend(found)
+                if written is not None:
+                    good.append(written)
+            yield len(chunk), good
 
-    def _row(self, line: int, values: dict[str, str], found: list[Problem]) -> Row | None:
+    def _parse(self, line: int, values: dict[str, str], found: list[Problem]) -> _Parsed | None:
         def text(name: str) -> str:
             return (values.get(name) or "").strip()
 
@@ -147,10 +192,10 @@ class _Reader:
             say("event_id", _("This event id is in the file twice."))
         self.seen_events.add(text("event_id"))
         kind = text("event")
-        if kind not in CustodyEvent.Kind.values:
+        if kind not in KINDS:
             say("event", _("Not a custody event; use one of: %s") % ", ".join(CustodyEvent.Kind))
         gender = text("gender")
-        if gender not in Gender.values:
+        if gender not in GENDERS:
             say("gender", _("Use one of: %s") % ", ".join(Gender))
         digits = ""
         try:
@@ -174,29 +219,26 @@ class _Reader:
                 say(name, str(problem))
         if digits and born is not None and not identity.matches_date_of_birth(digits, born):
             say("personal_id", _("The first six digits do not match the date of birth."))
-        if born is not None and occurred_on is not None and occurred_on < born:
-            say("occurred_on", _("The event cannot be before the date of birth."))
-        status = STATUS_AFTER.get(CustodyEvent.Kind(kind)) if kind in CustodyEvent.Kind else None
+        if born is not None and release is not None and release < born:
+            say("expected_release_date", _("The release cannot be before the date of birth."))
+        status = STATUS_AFTER.get(CustodyEvent.Kind(kind)) if kind in KINDS else None
         category = text("data_subject_category") or (
             CATEGORY_OF_CUSTODY_STATUS.get(status) if status else None
         )
-        if category is not None and category not in DataSubjectCategory.values:
+        if category is not None and category not in CATEGORIES:
             say("data_subject_category", _("Use one of: %s") % ", ".join(DataSubjectCategory))
-        new = not found and not self._known(text("person_id"))
-        if new and kind == CustodyEvent.Kind.TRANSFER:
-            say("event", _("A person new to the register cannot begin with a transfer."))
-        elif new and category is None:
-            say("data_subject_category", _("Needed for a person new to the register."))
         if found:
             return None
         assert born is not None and occurred_on is not None  # noqa: S101 - checked above
-        self.seen_people.add(text("person_id"))
-        return Row(
+        return _Parsed(
             line=line,
             person_id=text("person_id"),
             event_id=text("event_id"),
             kind=kind,
             occurred_on=occurred_on,
+            born=born,
+            index=identity.index_for(digits),
+            category=category,
             institution=institution,
             person=MenteeData(
                 first_name=text("first_name"),
@@ -214,14 +256,88 @@ class _Reader:
             ),
         )
 
+    def _resolve(
+        self, row: _Parsed, known: RegisterKnown, found: list[Problem]
+    ) -> RegisterRow | None:
+        """The row against the register: the person by the register's id (or, new to it, by
+        the personal identification number), the event by its id."""
 
-def check(lines: Iterable[str], *, progress: Callable[[], None] = lambda: None) -> Report:
-    """The first pass: every row checked, nothing written."""
+        def refuse(column: str, concerned: int | None) -> None:
+            found.append(Problem(row.line, column, str(REGISTER_CONFLICT_MESSAGE)))
+            self.refused.append((row.line, concerned))
+
+        holder = known.people.get(row.person_id)
+        new = False
+        target: int | None
+        if holder is not None:
+            if not holder.writable:
+                refuse("person_id", holder.pk)
+                return None
+            born, target = holder.date_of_birth, holder.pk
+        elif row.person_id in self.seen_people:
+            born, target = self.seen_people[row.person_id]
+        elif (other := known.numbers.get(row.index)) is not None:
+            if other.register_id or not other.writable:
+                refuse("personal_id", other.pk)
+                return None
+            born, target = other.date_of_birth, other.pk  # registered by hand: given the id
+        else:
+            new, born, target = True, row.born, None
+        owner = known.events.get(row.event_id)
+        if owner is not None and (target is None or owner != target):
+            refuse("event_id", owner)
+            return None
+        if new and row.kind == CustodyEvent.Kind.TRANSFER:
+            message = _("A person new to the register cannot begin with a transfer.")
+            found.append(Problem(row.line, "event", message))
+        elif new and row.category is None:
+            found.append(
+                Problem(
+                    row.line,
+                    "data_subject_category",
+                    _("Needed for a person new to the register."),
+                )
+            )
+        if row.occurred_on < born:
+            found.append(
+                Problem(row.line, "occurred_on", _("The event cannot be before the date of birth."))
+            )
+        if found:
+            return None
+        self.seen_people[row.person_id] = (born, target)
+        return RegisterRow(
+            line=row.line,
+            person_id=row.person_id,
+            event_id=row.event_id,
+            kind=row.kind,
+            occurred_on=row.occurred_on,
+            person=row.person,
+            institution=row.institution,
+            target=target,
+            event_known=owner is not None,
+        )
+
+
+def check(
+    lines: Iterable[str], *, actor: User, progress: Callable[[], None] = lambda: None
+) -> Report:
+    """The first pass: every row checked, nothing written; a refusal (a row naming someone
+    the actor may not write to) is filed in the audit trail."""
     report = Report()
-    for _row in _Reader().rows(lines, report.problems):
-        report.rows += 1
-        progress()
+    reader = _Reader(actor)
+    for count, _rows in reader.chunks(lines, report.problems, progress):
+        report.rows += count
+    _file_refusals(actor, reader.refused)
     return report
+
+
+def _file_refusals(actor: User, refused: list[tuple[int, int | None]]) -> None:
+    for line, concerned in refused:
+        register_refusal_record(actor=actor, concerned=concerned, line=line)
+
+
+class _Changed(Exception):
+    """The register changed between the passes: a row good at first is not any more."""
 
 
 def write(
@@ -233,41 +349,41 @@ def write(
     report: Report,
     progress: Callable[[], None] = lambda: None,
 ) -> Report:
-    """The second pass: each good row's person and event, in one transaction (all or
-    nothing: a refusal on any row undoes the others)."""
-    rows = _counted(_Reader().rows(lines, []), progress)
-    with transaction.atomic():
-        # The audit events of a batch of rows are appended together (one lock of the chain
-        # head, one insert), and the batch is dropped from memory when they are.
-        while batch := list(islice(rows, AUDIT_BATCH)):
-            with recorded_together():
-                for row in batch:
-                    if row is not None and row.line not in skip:
-                        _write_row(actor, programme, row, report)
+    """The second pass: the good rows, a chunk at a time, in one transaction (all or
+    nothing: a refusal on any row undoes the others). The audit events of a chunk are
+    appended together (one lock of the chain head, one insert), and the chunk is dropped
+    from memory when they are."""
+    reader = _Reader(actor)
+    problems: list[Problem] = []
+    written = RegisterWritten()
+    read = 0
+    try:
+        with transaction.atomic():
+            for count, rows in reader.chunks(lines, problems, progress):
+                read += count
+                if any(problem.line not in skip for problem in problems):
+                    raise _Changed
+                with recorded_together():
+                    register_rows_write(
+                        actor=actor,
+                        programme=programme,
+                        rows=[row for row in rows if row.line not in skip],
+                        written=written,
+                    )
+            register_import_summary_record(
+                actor=actor,
+                rows=read,
+                people_added=written.people_added,
+                events_added=written.events_added,
+            )
+    except _Changed:
+        report.problems.extend(p for p in problems if p.line not in skip)
+        _file_refusals(actor, [(line, who) for line, who in reader.refused if line not in skip])
+        return report
+    report.people_added = written.people_added
+    report.events_added = written.events_added
+    report.unchanged = written.unchanged
     return report
-
-
-def _counted(rows: Iterable[Row | None], progress: Callable[[], None]) -> Iterator[Row | None]:
-    for row in rows:
-        progress()
-        yield row
-
-
-def _write_row(actor: User, programme: Programme, row: Row, report: Report) -> None:
-    mentee, person_added = register_person_add(
-        actor=actor, register_id=row.person_id, data=row.person, programme=programme
-    )
-    _event, event_added = register_custody_event(
-        actor=actor,
-        person_register_id=mentee.register_id or row.person_id,
-        event_register_id=row.event_id,
-        kind=row.kind,
-        occurred_on=row.occurred_on,
-        institution=row.institution,
-    )
-    report.people_added += person_added
-    report.events_added += event_added
-    report.unchanged += not (person_added or event_added)
 
 
 def import_file(
@@ -280,8 +396,10 @@ def import_file(
 ) -> Report:
     """Check the whole file, then write it: nothing when a row is bad, unless `skip_bad`
     (then the good rows, and the report names the others)."""
+    # The actor's roles, asked by every audit event, are read once.
+    prefetch_related_objects([actor], "role_grants")
     with open_file() as lines:
-        report = check(lines, progress=progress)
+        report = check(lines, actor=actor, progress=progress)
     if report.problems and not skip_bad:
         return report
     if any(problem.line == 1 for problem in report.problems):

@@ -4,12 +4,13 @@ showed, about whom, in the same call."""
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import Q
 
 from backontrack.audit.models import Action
 from backontrack.audit.services import record, recorded_together
 from backontrack.core import access
+from backontrack.core.cursors import After, page_of
 from backontrack.disclosures import selectors as disclosures
 from backontrack.mentorships.models import Mentorship
 from backontrack.referrals.models import Referral
@@ -24,7 +25,7 @@ PAGE_SIZE = 25
 REGISTER_LISTED = ("name", "institution", "custody_status")
 
 
-def register_page(user: object, criteria: dict[str, Any], page_number: str | None) -> Page:
+def register_page(user: object, criteria: dict[str, Any], page_number: str | After | None) -> Page:
     """One page of the register, filtered by the search form's criteria (empty: the whole
     register); a filtered page is a search by the fields used."""
     mentees = access.mentees_visible_to(user).select_related("institution")
@@ -41,9 +42,7 @@ def register_page(user: object, criteria: dict[str, Any], page_number: str | Non
     if status := criteria.get("status"):
         mentees = mentees.filter(custody_status=status)
         used.append("custody_status")
-    page = Paginator(mentees.order_by("last_name", "first_name", "id"), PAGE_SIZE).get_page(
-        page_number
-    )
+    page = page_of(mentees.order_by("last_name", "first_name", "id"), PAGE_SIZE, page_number)
     record(
         actor=user,
         action=Action.SEARCH if used else Action.LIST,

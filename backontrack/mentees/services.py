@@ -1,11 +1,13 @@
 """Every write to the mentee register; each records its audit event in its transaction."""
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from backontrack.accounts.models import Institution, User
 from backontrack.audit.models import Action
@@ -13,6 +15,7 @@ from backontrack.audit.services import record
 from backontrack.core import access, dates
 from backontrack.core.concurrency import claim_version
 from backontrack.core.errors import Refused
+from backontrack.mentorships.models import ONGOING, Mentorship
 from backontrack.mentorships.services import follow_custody_event, reentry_release_follow
 from backontrack.programmes.models import Programme
 
@@ -230,6 +233,101 @@ class NotInRegister(Exception):
     """No person with this register id whose events the actor may record."""
 
 
+class RegisterConflict(Exception):
+    """A row of the register names a person or an event the actor may not write to: another
+    programme's, or a person registered under another register id. The answer does not say
+    which (nor whether the record is in another programme): `register_refusal_record`
+    files the refusal in the audit trail under the person concerned."""
+
+    def __init__(self, column: str, concerned: int | None) -> None:
+        super().__init__(column)
+        self.column = column
+        self.concerned = concerned
+
+
+REGISTER_CONFLICT_MESSAGE = gettext_lazy(
+    "This row cannot be written to this programme's register: ask its coordinator."
+)
+
+
+def register_refusal_record(*, actor: User, concerned: int | None, line: int | None = None) -> None:
+    """A write of the register refused because it named a person or an event the actor may
+    not write to (a probe of another programme looks like this). Recorded in its own
+    transaction, never in the one the refusal rolled back."""
+    record(
+        actor=actor,
+        action=Action.REFUSE,
+        object_type=Mentee._meta.label_lower,
+        object_id=str(concerned or ""),
+        detail=f"register import, line {line}" if line is not None else "register event",
+    )
+
+
+def register_import_summary_record(
+    *, actor: User, rows: int, people_added: int, events_added: int
+) -> None:
+    """The import's own event: how many rows it read and what it added (a re-run adds
+    nothing, and this event is all it writes)."""
+    record(
+        actor=actor,
+        action=Action.CREATE,
+        object_type=Mentee._meta.label_lower,
+        detail=f"register import: {rows} rows, {people_added} people and {events_added} events",
+    )
+
+
+@dataclass(frozen=True)
+class RegisterHolder:
+    """What a write of the register needs to know of a person it finds by an id."""
+
+    pk: int
+    register_id: str | None
+    date_of_birth: date
+    writable: bool
+
+
+@dataclass
+class RegisterKnown:
+    """The people and events a chunk of the register's rows names, found by their ids."""
+
+    people: dict[str, RegisterHolder]
+    numbers: dict[str, RegisterHolder]
+    events: dict[str, int]
+
+
+def register_known(
+    actor: User, *, person_ids: Iterable[str], indexes: Iterable[str], event_ids: Iterable[str]
+) -> RegisterKnown:
+    """The people with these register ids or personal-id indexes (whether the actor may
+    write to each), and the mentee of each known event id: three queries for a chunk."""
+    person_ids, indexes = set(person_ids), set(indexes)
+    found = list(
+        Mentee.objects.filter(Q(register_id__in=person_ids) | Q(personal_id_index__in=indexes))
+        .order_by()
+        .values_list("pk", "register_id", "personal_id_index", "date_of_birth")
+    )
+    writable = set(
+        access.register_mentees_writable_by(actor)
+        .filter(pk__in=[row[0] for row in found])
+        .order_by()
+        .values_list("pk", flat=True)
+    )
+    known = RegisterKnown(people={}, numbers={}, events={})
+    for pk, register_id, index, born in found:
+        holder = RegisterHolder(pk, register_id, born, pk in writable)
+        if register_id in person_ids:
+            known.people[register_id] = holder
+        if index in indexes:
+            known.numbers[index] = holder
+    for event_id, mentee_id in (
+        CustodyEvent.objects.filter(register_id__in=set(event_ids))
+        .order_by()
+        .values_list("register_id", "mentee_id")
+    ):
+        known.events[event_id or ""] = mentee_id
+    return known
+
+
 @transaction.atomic
 def register_custody_event(
     *,
@@ -251,7 +349,7 @@ def register_custody_event(
     existing = CustodyEvent.objects.filter(register_id=event_register_id).first()
     if existing is not None:
         if existing.mentee_id != mentee.pk:
-            raise Refused(_("This event id belongs to another person's event."))
+            raise RegisterConflict("event_id", existing.mentee_id)
         return existing, False
     event = _custody_event_add(
         actor=actor,
@@ -265,23 +363,31 @@ def register_custody_event(
     return event, True
 
 
+def register_person_of(register_id: str) -> int | None:
+    """The person a refused push named, for the refusal's audit event only (never shown)."""
+    return Mentee.objects.filter(register_id=register_id).values_list("pk", flat=True).first()
+
+
 @transaction.atomic
 def register_person_add(
     *, actor: User, register_id: str, data: MenteeData, programme: Programme
 ) -> tuple[Mentee, bool]:
     """A person of the prison register, in the programme's register: created when new,
     given the register's id when registered by hand before (found by the personal
-    identification number), and left as recorded when known (False)."""
+    identification number), and left as recorded when known (False). A person the actor
+    may not write to, by either id, is a `RegisterConflict`."""
     if not access.can_write_register(actor, programme):
         raise Refused(_("You can import only into a programme you coordinate."))
     known = Mentee.objects.filter(register_id=register_id).first()
     if known is not None:
+        if not access.register_mentees_writable_by(actor).filter(pk=known.pk).exists():
+            raise RegisterConflict("person_id", known.pk)
         return known, False
     existing = _existing_with_id(data.personal_id_digits)
     if existing is not None:
         writable = access.register_mentees_writable_by(actor).filter(pk=existing.pk).exists()
         if existing.register_id or not writable:
-            raise DuplicatePerson(existing)
+            raise RegisterConflict("personal_id", existing.pk)
         Mentee.objects.filter(pk=existing.pk).update(
             register_id=register_id, version=F("version") + 1
         )
@@ -292,6 +398,171 @@ def register_person_add(
     Mentee.objects.filter(pk=mentee.pk).update(register_id=register_id)
     mentee.register_id = register_id
     return mentee, True
+
+
+@dataclass
+class RegisterRow:
+    """One good row of the register's file: a custody event of a person known by the
+    register's id, and the person (`target`: the id of the record it was found to be, by
+    either id, or None for a person new to the register)."""
+
+    line: int
+    person_id: str
+    event_id: str
+    kind: str
+    occurred_on: date
+    person: MenteeData
+    institution: Institution | None
+    target: int | None = None
+    event_known: bool = False
+
+
+@dataclass
+class RegisterWritten:
+    people_added: int = 0
+    events_added: int = 0
+    unchanged: int = 0
+
+
+@dataclass
+class _Person:
+    mentee: Mentee
+    new: bool
+    changed: bool = False
+
+
+def register_rows_write(
+    *, actor: User, programme: Programme, rows: Sequence[RegisterRow], written: RegisterWritten
+) -> None:
+    """A chunk of the register's good rows, written as `register_person_add` and
+    `register_custody_event` would write them one by one, with the same records (and audit
+    events naming the same records and fields), but in a few statements: the new people in
+    one insert, their events in another, the people known already updated together. A
+    person with an ongoing mentorship goes through `register_custody_event` row by row, so
+    that each event moves its phase exactly as a hand-entered one does. Call inside a
+    transaction (and `recorded_together`)."""
+    if not access.can_write_register(actor, programme):
+        raise Refused(_("You can import only into a programme you coordinate."))
+    targets = {row.target for row in rows if row.target is not None}
+    locked = {
+        mentee.pk: mentee
+        for mentee in Mentee.objects.select_for_update()
+        .filter(pk__in=targets)
+        .order_by()
+        .only("id", "register_id", "custody_status", "institution_id", "version", "date_of_birth")
+    }
+    mentored = set(
+        Mentorship.objects.filter(mentee_id__in=targets, status__in=ONGOING)
+        .order_by()
+        .values_list("mentee_id", flat=True)
+    )
+    people: dict[str, _Person] = {}
+    one_by_one: list[RegisterRow] = []
+    events: list[CustodyEvent] = []
+    # What the audit trail records, in the order the rows were written: (action, record,
+    # fields); a new person's id is known only once they are inserted.
+    entries: list[tuple[Action, Mentee | CustodyEvent, list[str]]] = []
+    for row in rows:
+        if row.target in mentored:
+            one_by_one.append(row)
+            continue
+        person = people.get(row.person_id)
+        added = False
+        if person is None:
+            if row.target is not None:
+                mentee = locked[row.target]
+                person = _Person(mentee, new=False)
+                if mentee.register_id != row.person_id:  # registered by hand: given the id
+                    mentee.register_id = row.person_id
+                    mentee.version += 1
+                    person.changed = added = True
+                    entries.append((Action.CHANGE, mentee, ["register_id"]))
+            else:
+                values = row.person.values()
+                mentee = Mentee(
+                    **values,
+                    programme=programme,
+                    personal_id_index=index_for(row.person.personal_id_digits),
+                    created_by=actor,
+                    register_id=row.person_id,
+                )
+                person = _Person(mentee, new=True)
+                added = True
+                entries.append(
+                    (
+                        Action.CREATE,
+                        mentee,
+                        [name for name, value in values.items() if value not in (None, "", [])],
+                    )
+                )
+            people[row.person_id] = person
+        written.people_added += added
+        if row.event_known:
+            written.unchanged += not added
+            continue
+        mentee = person.mentee
+        event = CustodyEvent(
+            mentee=mentee,
+            kind=row.kind,
+            occurred_on=row.occurred_on,
+            institution=row.institution,
+            note="",
+            register_id=row.event_id,
+            recorded_by=actor,
+        )
+        events.append(event)
+        fields = ["kind", "occurred_on", "register_id"]
+        if row.institution is not None:
+            fields.append("institution")
+        entries.append((Action.CREATE, event, fields))
+        updates = []
+        if (status := STATUS_AFTER[CustodyEvent.Kind(row.kind)]) is not None:
+            mentee.custody_status = status
+            updates.append("custody_status")
+        if row.institution is not None:
+            mentee.institution = row.institution
+            updates.append("institution")
+        mentee.version += 1
+        person.changed = True
+        if updates:
+            entries.append((Action.CHANGE, mentee, sorted(updates)))
+        written.events_added += 1
+    Mentee.objects.bulk_create([p.mentee for p in people.values() if p.new])
+    CustodyEvent.objects.bulk_create(events)
+    Mentee.objects.bulk_update(
+        [p.mentee for p in people.values() if p.changed and not p.new],
+        ["register_id", "custody_status", "institution", "version"],
+    )
+    # One event for the records of the chunk written alike (each named, with the people
+    # concerned), as `seed` and the lists record theirs: thousands of rows, a few events.
+    alike: dict[tuple[Action, str, tuple[str, ...]], list[Mentee | CustodyEvent]] = {}
+    for action, obj, fields in entries:
+        alike.setdefault((action, obj._meta.label_lower, tuple(sorted(fields))), []).append(obj)
+    for (action, object_type, named), objs in alike.items():
+        record(
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_ids=[obj.pk for obj in objs],
+            fields=named,
+            people=[str(obj.mentee_id) for obj in objs if isinstance(obj, CustodyEvent)],
+            detail="register import",
+        )
+    for row in one_by_one:
+        mentee, person_added = register_person_add(
+            actor=actor, register_id=row.person_id, data=row.person, programme=programme
+        )
+        _event, event_added = register_custody_event(
+            actor=actor,
+            person_register_id=mentee.register_id or row.person_id,
+            event_register_id=row.event_id,
+            kind=row.kind,
+            occurred_on=row.occurred_on,
+            institution=row.institution,
+        )
+        written.people_added += person_added
+        written.events_added += event_added
+        written.unchanged += not (person_added or event_added)
 
 
 def has_participation_consent(mentee: Mentee) -> bool:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
 from backontrack.core import access
+from backontrack.core.cursors import After, page_of
 
 from .alerts import quiet_since
 from .models import (
@@ -73,7 +74,9 @@ def mentorship_shown(user: object, pk: int, fields: list[str], detail: str = "")
     return mentorship
 
 
-def mentorships_listed(user: object, filters: dict[str, Any], page_number: str | None) -> Page:
+def mentorships_listed(
+    user: object, filters: dict[str, Any], page_number: str | After | None
+) -> Page:
     """One page of the mentorships the user may see, open ones unless a status is asked
     for; the page's mentorships and people recorded as listed (searched, when filtered)."""
     mentorships = access.mentorships_visible_to(user)
@@ -95,7 +98,7 @@ def mentorships_listed(user: object, filters: dict[str, Any], page_number: str |
     mentorships = with_last_meeting(
         mentorships.select_related("programme", "mentee", "mentee__institution", "mentor", "coach")
     ).order_by("mentee__last_name", "mentee__first_name", "id")
-    page = Paginator(mentorships, PAGE_SIZE).get_page(page_number)
+    page = page_of(mentorships, PAGE_SIZE, page_number)
     record(
         actor=user,
         action=Action.SEARCH if used else Action.LIST,
@@ -407,12 +410,10 @@ PLAN_FIELDS_SHOWN = [
 ]
 
 
-def meetings_listed(user: object, pk: int, page_number: str | None) -> Page:
+def meetings_listed(user: object, pk: int, page_number: str | After | None) -> Page:
     """One page of the mentorship's meetings, newest first, as its page lists them."""
     mentorship = access.mentorship_for(user, pk)
-    meetings = Paginator(access.meetings_of(user, mentorship), MEETINGS_PER_PAGE).get_page(
-        page_number
-    )
+    meetings = page_of(access.meetings_of(user, mentorship), MEETINGS_PER_PAGE, page_number)
     record_mentees(user, [mentorship], ["name"], f"meetings of mentorship #{mentorship.pk}")
     if meetings.object_list:
         record(
