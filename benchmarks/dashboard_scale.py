@@ -17,6 +17,10 @@ run with the same DIR (and the same --postgres URL, if any) finds DIR/seeded, ap
 migrations and measures the seeded database only (the demo's figures come from a run with
 `--mentees 0`).
 
+`--by-figure` also times each section of the dashboard (evaluation/dashboard.py, and the
+indicators of evaluation/theory.py) on its own, for the default programme and period, after
+the pages: where a page's time goes.
+
 Each request is timed on the clock and in this process's CPU time (on SQLite that includes
 the database's work; on PostgreSQL the server's is not counted): on a machine shared with
 other work the CPU time is the steadier figure.
@@ -37,6 +41,9 @@ parser.add_argument("--mentees", type=int, default=100_000)
 parser.add_argument("--requests", type=int, default=5)
 parser.add_argument("--postgres", metavar="URL")
 parser.add_argument("--keep", metavar="DIR", help="keep the seeded database in DIR and reuse it")
+parser.add_argument(
+    "--by-figure", action="store_true", help="also time each figure of the dashboard on its own"
+)
 arguments = parser.parse_args()
 
 if arguments.keep:
@@ -61,10 +68,14 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from backontrack.accounts.models import User  # noqa: E402
 from backontrack.demo.loader import load_demo_data  # noqa: E402
+from backontrack.evaluation import dashboard, theory  # noqa: E402
+from backontrack.evaluation.followups import months_before  # noqa: E402
 from backontrack.mentees.models import Mentee  # noqa: E402
+from backontrack.programmes.models import Programme  # noqa: E402
 
 PAGES = [("coordinator", "/evaluation/"), ("evaluator", "/evaluation/")]
 
@@ -80,6 +91,25 @@ def client_of(username: str) -> Client:
     client = Client(HTTP_HOST="127.0.0.1")
     client.cookies[settings.SESSION_COOKIE_NAME] = str(session.session_key)
     return client
+
+
+def by_figure() -> None:
+    """Each section of the dashboard for the default programme over the default period (the
+    last 24 months), as the coordinator reads it: CPU and clock time and queries."""
+    today = timezone.localdate()
+    period = dashboard.Period(Programme.objects.default(), months_before(today, 24), today)
+    sections = {f"dashboard.{s.__name__}": s for s in dashboard.SECTIONS}
+    sections["theory.tables"] = lambda period: theory.tables(period, pseudonymised=False)
+    for name, section in sections.items():
+        with CaptureQueriesContext(connection) as queries:
+            began, began_cpu = time.perf_counter(), time.process_time()
+            section(period)
+            cpu = time.process_time() - began_cpu
+            took = time.perf_counter() - began
+        print(
+            f"    {name}: {len(queries.captured_queries)} queries, {took * 1000:,.0f} ms "
+            f"(CPU {cpu * 1000:,.0f} ms)"
+        )
 
 
 def measure(label: str) -> None:
@@ -102,6 +132,9 @@ def measure(label: str) -> None:
             f"median {statistics.median(times) * 1000:,.0f} ms of {arguments.requests} "
             f"(this process's CPU: median {statistics.median(cpu_times) * 1000:,.0f} ms)"
         )
+    if arguments.by_figure:
+        print("  each figure on its own:")
+        by_figure()
 
 
 call_command("migrate", verbosity=0)
