@@ -16,6 +16,7 @@ import base64
 import hashlib
 import hmac
 import os
+from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -35,6 +36,13 @@ class DecryptionError(Exception):
 
 def key_id(key: bytes) -> str:
     return hashlib.sha256(key).hexdigest()[:8]
+
+
+@lru_cache(maxsize=8)
+def _ciphers(keys: tuple[bytes, ...]) -> dict[str, AESGCM]:
+    """The cipher of each key by its id (the newest key wins an id two keys share), made
+    once for a list of keys rather than for every value opened."""
+    return {key_id(key): AESGCM(key) for key in reversed(keys)}
 
 
 def _pad(data: bytes, block: int) -> bytes:
@@ -83,13 +91,13 @@ def decrypt(token: str, *, context: str, row: str | None) -> str:
         )
     if prefix not in (PREFIX, *LEGACY_PREFIXES):
         raise DecryptionError("not an encrypted value")
-    key = next((k for k in field_keys() if key_id(k) == wanted), None)
-    if key is None:
+    cipher = _ciphers(tuple(field_keys())).get(wanted)
+    if cipher is None:
         raise DecryptionError(f"key {wanted} is not among BACKONTRACK_FIELD_KEYS")
     raw = base64.b64decode(payload)
     data = _associated_data(context, row) if row else context.encode()
     try:
-        opened = AESGCM(key).decrypt(raw[:12], raw[12:], data)
+        opened = cipher.decrypt(raw[:12], raw[12:], data)
     except InvalidTag as error:
         raise DecryptionError("the value was altered or belongs to another field or row") from error
     return (opened if prefix == UNPADDED_PREFIX else _unpad(opened)).decode()

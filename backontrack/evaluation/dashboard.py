@@ -9,7 +9,7 @@ share resting on fewer than SMALL people, is shown as "<5" (`suppressed`)."""
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from statistics import median
 from typing import Any
 
@@ -109,13 +109,17 @@ def _median(values: list[int] | list[float]) -> float | str:
     return round(float(median(values)), 1) if values else ""
 
 
-def _days(earlier: date | datetime | None, later: date | datetime | None) -> int | None:
+def _days(
+    earlier: date | datetime | None, later: date | datetime | None, zone: tzinfo
+) -> int | None:
+    """Days from one step to the next, a moment counting as its local day in `zone` (the
+    current time zone, looked up once by the caller rather than for every value)."""
     if earlier is None or later is None:
         return None
     if isinstance(earlier, datetime):
-        earlier = timezone.localdate(earlier)
+        earlier = earlier.astimezone(zone).date()
     if isinstance(later, datetime):
-        later = timezone.localdate(later)
+        later = later.astimezone(zone).date()
     return (later - earlier).days
 
 
@@ -185,20 +189,21 @@ def funnel(period: Period) -> Table:
         _("From referral to active mentorship"),
         [_("Referrals"), _("Median days from the step before")],
     )
+    zone = timezone.get_current_timezone()
     eligible = [s for s in steps if s[2] in (Status.ELIGIBLE, Status.ACCEPTED, Status.MATCHED)]
     accepted = [s for s in eligible if s[0] in accepted_at or s[4] is not None]
     matched = [s for s in accepted if s[4] is not None]
     active = [s for s in matched if s[5] is not None]
     rows: list[tuple[str | Promise, list[Any], list[int | None]]] = [
         (_("Received"), steps, []),
-        (_("Eligible"), eligible, [_days(s[1], s[3]) for s in eligible]),
+        (_("Eligible"), eligible, [_days(s[1], s[3], zone) for s in eligible]),
         (
             _("Accepted"),
             accepted,
-            [_days(s[3], accepted_at.get(s[0])) for s in accepted],
+            [_days(s[3], accepted_at.get(s[0]), zone) for s in accepted],
         ),
-        (_("Matched"), matched, [_days(accepted_at.get(s[0], s[3]), s[4]) for s in matched]),
-        (_("Active"), active, [_days(s[4], s[5]) for s in active]),
+        (_("Matched"), matched, [_days(accepted_at.get(s[0], s[3]), s[4], zone) for s in matched]),
+        (_("Active"), active, [_days(s[4], s[5], zone) for s in active]),
     ]
     for label, reached, days in rows:
         known = [d for d in days if d is not None]
@@ -311,7 +316,10 @@ def goals(period: Period) -> Table:
 
 def reviews(period: Period) -> Table:
     """Each item of the default instrument: of the people rated on it at least twice in the
-    period, how many went better, the same, or worse from the first rating to the last."""
+    period, how many went better, the same, or worse from the first rating to the last.
+
+    The ratings are read in one query, in the order they were given, and counted in one
+    pass: each person's first and last value of each item, then up, level or down by item."""
     ratings = (
         Rating.objects.filter(
             review__mentorship__programme=period.programme,
@@ -326,34 +334,32 @@ def reviews(period: Period) -> Table:
     for mentorship, instrument_id, code, value in ratings:
         if value is None:
             continue
-        first.setdefault((mentorship, instrument_id, code), value)
-        last[(mentorship, instrument_id, code)] = value
+        key = (mentorship, instrument_id, code)
+        if key not in first:
+            first[key] = value
+        last[key] = value
+    moves: dict[tuple[int, str], Counter[str]] = defaultdict(Counter)
+    for key, start in first.items():
+        end = last[key]
+        moves[key[1], key[2]]["same" if end == start else "up" if end > start else "down"] += 1
     table = Table(
         "reviews",
         _("Review items: people who went better, the same, or worse"),
         [_("Better"), _("The same"), _("Worse")],
         counts={0, 1, 2},
     )
-    used = {key[1] for key in first}
-    instruments = {i.pk: i for i in Instrument.objects.all() if i.pk in used}
-    for instrument in instruments.values():
+    used = {instrument_id for instrument_id, _code in moves}
+    for instrument in Instrument.objects.all():
+        if instrument.pk not in used:
+            continue
         for item in instrument.items():
-            moves: Counter[str] = Counter()
-            for key, start in first.items():
-                if key[1] != instrument.pk or key[2] != item["code"]:
-                    continue
-                end = last[key]
-                if end == start:
-                    moves["same"] += 1
-                elif (end > start) == (item["kind"] == "protective"):
-                    moves["better"] += 1
-                else:
-                    moves["worse"] += 1
-            kind = _("protective") if item["kind"] == "protective" else _("risk")
-            table.add(
-                f"{item['domain']}: {item['label']} ({kind})",
-                [moves["better"], moves["same"], moves["worse"]],
+            moved = moves.get((instrument.pk, item["code"]), Counter())
+            protective = item["kind"] == "protective"
+            better, worse = (
+                (moved["up"], moved["down"]) if protective else (moved["down"], moved["up"])
             )
+            kind = _("protective") if protective else _("risk")
+            table.add(f"{item['domain']}: {item['label']} ({kind})", [better, moved["same"], worse])
     return table
 
 
