@@ -36,8 +36,10 @@ def test_it_searches_the_register_by_name_without_the_name_in_any_address() -> N
     assert all(m.last_name == mentee.last_name for m in _shown(response))
     links = " ".join(re.findall(r'(?:href|action)="([^"]*)"', response.content.decode()))
     assert mentee.last_name not in links
+    # What it searched by (status, name) and what the list shows of each person.
     assert AuditEvent.objects.filter(action=Action.SEARCH).latest("id").fields == [
         "custody_status",
+        "institution",
         "name",
     ]
 
