@@ -7,9 +7,13 @@ pass where it can catch something (see `pytest_collection_modifyitems` below):
   `postgresql_only` tests;
 - the PostgreSQL pass leaves out the `engine_independent` tests, and the `every_page` walks
   (every URL for every persona through the test client: the access matrix with its check
-  that each page files whom it showed, the hostile forms, the Danish pages), whose queries
-  are the ORM's and which alone took half of that pass; what differs by engine (locking,
-  copies of the database, the browser suite) runs there.
+  that each page files whom it showed, the hostile forms), whose queries are the ORM's and
+  which alone took half of that pass; what differs by engine (locking, copies of the
+  database, the browser suite) runs there;
+- what needs to run once only but would make the SQLite pass, the longest, longer still
+  (the Danish walks, the API's contract) is marked `once_on_postgresql` and runs in the
+  PostgreSQL pass instead, which ends first: the passes share two cores, and one that runs
+  on alone uses only one of them.
 
 A test is `engine_independent` when it never touches the test database: pure Python (the
 pool solver), template and translation files, commands run as subprocesses with their own
@@ -173,9 +177,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             "engine_independent marker: " + ", ".join(misplaced)
         )
     if connection.vendor == "postgresql":
-        left_out = {"engine_independent", "every_page", "api_contract"}
+        left_out = {"engine_independent", "every_page"}
     else:
-        left_out = {"browser", "postgresql_only"}
+        left_out = {"browser", "postgresql_only", "once_on_postgresql"}
     kept: list[pytest.Item] = []
     deselected: list[pytest.Item] = []
     for item in items:

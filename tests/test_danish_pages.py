@@ -178,7 +178,7 @@ def test_the_search_finds_english_and_passes_danish() -> None:
     assert english_on("Fase: Afsoning — Fastsat ud fra frihedsberøvelsen.") == {}
 
 
-@pytest.mark.every_page
+@pytest.mark.once_on_postgresql
 @pytest.mark.parametrize("username", PERSONA_NAMES)
 def test_every_page_a_persona_opens_is_danish_all_through(username: str) -> None:
     client = signed_in_client(username)
@@ -227,7 +227,7 @@ def test_the_audit_trail_reads_in_danish_whatever_wrote_it() -> None:
     assert not english, "\n".join(english)
 
 
-@pytest.mark.every_page
+@pytest.mark.once_on_postgresql
 def test_the_history_of_every_demo_mentorship_is_danish() -> None:
     """Each story's history and timeline: phases moved by custody events and by the release
     date, goals set and reached, needs secured, a reallocation, pauses and closures."""

@@ -117,9 +117,9 @@ def _days(
     if earlier is None or later is None:
         return None
     if isinstance(earlier, datetime):
-        earlier = earlier.astimezone(zone).date()
+        earlier = timezone.localdate(earlier, zone)
     if isinstance(later, datetime):
-        later = later.astimezone(zone).date()
+        later = timezone.localdate(later, zone)
     return (later - earlier).days
 
 
