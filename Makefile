@@ -45,17 +45,20 @@ check: install
 	  BACKONTRACK_HTTPS=true BACKONTRACK_VAR_DIR=$$(mktemp -d) \
 	  $(BIN)/backontrack check --deploy --fail-level WARNING
 
+# With PostgreSQL reachable, the engine-independent tests run in its pass, which ends first.
 pytest: install
-	$(BIN)/pytest
+	BACKONTRACK_ENGINE_INDEPENDENT_PASS=$$($(PG_REACHABLE) && echo postgresql || echo sqlite) $(BIN)/pytest
 
 # Again on PostgreSQL when a server is reachable (with CI=true it must be), in two parts that
 # run side by side with the SQLite pass, each in its own test database: the browser suite,
-# and the rest but the engine-independent tests (see tests/conftest.py).
+# and the rest but the walks of every page, with the engine-independent tests (see
+# tests/conftest.py).
 PG_REACHABLE = $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null
 
 pytest-postgres: install
 	@$(MAKE) --no-print-directory postgres-pass PASS_NAME="tests on PostgreSQL" \
-	  PASS_DB=$(PG_URL) PASS_ARGS="--ignore=tests/browser"
+	  PASS_DB=$(PG_URL) PASS_ARGS="--ignore=tests/browser" \
+	  PASS_ENV=BACKONTRACK_ENGINE_INDEPENDENT_PASS=postgresql
 
 pytest-browser: install
 	@$(MAKE) --no-print-directory postgres-pass PASS_NAME="browser tests on PostgreSQL" \
@@ -63,7 +66,7 @@ pytest-browser: install
 
 postgres-pass:
 	@if $(PG_REACHABLE); then \
-	  echo "== $(PASS_NAME) =="; DATABASE_URL=$(PASS_DB) $(BIN)/pytest $(PASS_ARGS); \
+	  echo "== $(PASS_NAME) =="; $(PASS_ENV) DATABASE_URL=$(PASS_DB) $(BIN)/pytest $(PASS_ARGS); \
 	elif [ "$$CI" = "true" ]; then \
 	  echo "PostgreSQL is not reachable at $(PG_URL) and CI=true: failing." >&2; exit 1; \
 	else \

@@ -11,18 +11,22 @@ pass where it can catch something (see `pytest_collection_modifyitems` below):
   which alone took half of that pass; what differs by engine (locking, copies of the
   database, the browser suite) runs there;
 - what needs to run once only but would make the SQLite pass, the longest, longer still
-  (the Danish walks, the API's contract) is marked `once_on_postgresql` and runs in the
+  (the Danish walks) is marked `once_on_postgresql` and runs in the
   PostgreSQL pass instead, which ends first: the passes share two cores, and one that runs
   on alone uses only one of them.
 
 A test is `engine_independent` when it never touches the test database: pure Python (the
 pool solver), template and translation files, commands run as subprocesses with their own
-settings. Mark such a test (or its module, through `pytestmark`) and it runs once, on
-SQLite. A test marked so that asks for the database (`django_db`, `db`, `client`…) is an
-error at collection: whatever uses the database runs on both engines.
+settings. Mark such a test (or its module, through `pytestmark`) and it runs once: in the
+PostgreSQL pass under `make test` when PostgreSQL is reachable
+(`BACKONTRACK_ENGINE_INDEPENDENT_PASS=postgresql`, set by the Makefile for both passes),
+in the SQLite pass otherwise. A test marked so that asks for the database (`django_db`,
+`db`, `client`…) is an error at collection: whatever uses the database runs on both
+engines.
 """
 
 import io
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -176,10 +180,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             "These tests use the database, so they must run on both engines; remove their "
             "engine_independent marker: " + ", ".join(misplaced)
         )
+    # `make test` runs the engine-independent tests beside the PostgreSQL pass when there
+    # is one (it ends first); alone, the SQLite pass runs them.
+    independent_in = os.environ.get("BACKONTRACK_ENGINE_INDEPENDENT_PASS", "sqlite")
     if connection.vendor == "postgresql":
-        left_out = {"engine_independent", "every_page"}
+        left_out = {"every_page"}
+        if independent_in != "postgresql":
+            left_out.add("engine_independent")
     else:
         left_out = {"browser", "postgresql_only", "once_on_postgresql"}
+        if independent_in == "postgresql":
+            left_out.add("engine_independent")
     kept: list[pytest.Item] = []
     deselected: list[pytest.Item] = []
     for item in items:

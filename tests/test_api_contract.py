@@ -2,8 +2,10 @@
 generated from the description are sent with the token of every role that has one and with
 a system client's; no answer is a server error, and every answer (status, content type,
 headers, body) is one the description allows. A fixed number of examples an operation, drawn
-deterministically, keeps it to about a minute; it runs once, in the PostgreSQL pass (marker
-`once_on_postgresql`), the calls being the same on either engine."""
+deterministically, keeps it to about a minute. It runs once, in the SQLite pass, as the walks
+of every page do (marker `every_page`): the calls are the same on either engine. (Run in
+the PostgreSQL pass once, every operation's calls found the database connection closed:
+schemathesis calls the WSGI application directly, not through the test client.)"""
 
 from typing import Any
 
@@ -28,7 +30,7 @@ from backontrack.core import access
 from backontrack.mentorships.models import Mentorship
 from backontrack.programmes.models import Programme
 
-pytestmark = [pytest.mark.django_db, pytest.mark.once_on_postgresql]
+pytestmark = [pytest.mark.django_db, pytest.mark.every_page]
 
 EXAMPLES = 3
 # No server error, and nothing the description does not allow. (Whether an input the

@@ -52,7 +52,9 @@ def _free_port() -> int:
 
 
 def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in env.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    """The command with its own settings: never the test session's database, whichever
+    pass runs it."""
+    env = {k: v for k, v in env.items() if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL"}}
     return subprocess.run(
         [BACKONTRACK, *args], env=env, capture_output=True, text=True, timeout=300, check=False
     )
