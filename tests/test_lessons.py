@@ -25,7 +25,6 @@ from backontrack.programmes.models import Programme
 from .conftest import demo_mentorship, signed_in_client
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
 SPECIAL = "Special mentoring scheme"
 
 
@@ -119,7 +118,7 @@ def test_a_mentor_proposes_a_lesson_and_the_coordinator_discusses_and_adopts_it(
     )
     assert response.status_code == 302
     lesson.refresh_from_db()
-    assert (lesson.status, lesson.decided_on) == ("adopted", TODAY)
+    assert (lesson.status, lesson.decided_on) == ("adopted", timezone.localdate())
     page = coordinator.get(f"/lessons/{lesson.pk}/").content.decode()
     assert "Proposed → Discussed: Drøftet." in page
     assert "Discussed → Adopted: Taget ind i kurset." in page
@@ -167,8 +166,8 @@ def test_a_lesson_with_a_period_that_ends_before_it_begins_is_shown_again_with_t
     response = signed_in_client("mentor05").post(
         "/lessons/new/",
         form(
-            period_start=(TODAY - timedelta(days=3)).isoformat(),
-            period_end=(TODAY - timedelta(days=9)).isoformat(),
+            period_start=(timezone.localdate() - timedelta(days=3)).isoformat(),
+            period_end=(timezone.localdate() - timedelta(days=9)).isoformat(),
         ),
     )
     assert response.status_code == 200
@@ -302,11 +301,16 @@ def test_search_finds_words_in_the_encrypted_texts_and_filters_narrow_the_list()
     page = _list(client, status="adopted")
     assert "Supervision samme dag" not in page
     assert "Boligansøgning skal i gang seks måneder før løsladelse" in page  # the demo's
-    last_year = (TODAY - timedelta(days=540)).isoformat(), (TODAY - timedelta(days=500)).isoformat()
+    last_year = (
+        (timezone.localdate() - timedelta(days=540)).isoformat(),
+        (timezone.localdate() - timedelta(days=500)).isoformat(),
+    )
     page = _list(client, start=last_year[0], end=last_year[1])
     assert "Besøg under lockdown" in page  # its period lies in that time
     assert "Supervision samme dag" not in page
-    response = client.post("/lessons/", {"start": TODAY.isoformat(), "end": "2001-01-01"})
+    response = client.post(
+        "/lessons/", {"start": timezone.localdate().isoformat(), "end": "2001-01-01"}
+    )
     assert "The period ends before it begins." in response.content.decode()
 
 
@@ -400,12 +404,14 @@ def test_evaluators_and_liaisons_read_adopted_lessons_by_the_authors_role_only()
 
 def test_the_programme_report_reads_the_adopted_lessons_of_a_period() -> None:
     old = move(move(propose(title="Gammel lektie"), "discussed"), "adopted")
-    Lesson.objects.filter(pk=old.pk).update(decided_on=TODAY - timedelta(days=400))
+    Lesson.objects.filter(pk=old.pk).update(decided_on=timezone.localdate() - timedelta(days=400))
     recent = move(move(propose(title="Ny lektie"), "discussed"), "adopted")
     move(propose(title="Afvist lektie"), "declined")
     programme = back_on_track()
     with CaptureQueriesContext(connection) as queries:
-        shown = selectors.adopted_lessons(programme, (TODAY - timedelta(days=30), TODAY))
+        shown = selectors.adopted_lessons(
+            programme, (timezone.localdate() - timedelta(days=30), timezone.localdate())
+        )
     assert len(queries) == 2
     assert [lesson.title for lesson in shown] == [recent.title]
     assert shown[0].author_role == "Mentor" and shown[0].tags == ["Training"]

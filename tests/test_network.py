@@ -19,7 +19,6 @@ from backontrack.network.models import Involvement, NetworkMember
 from .conftest import demo_mentorship, signed_in_client
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
 
 
 def active() -> Mentorship:
@@ -39,8 +38,8 @@ def add(mentorship: Mentorship, **overrides: object) -> NetworkMember:
         "influence": "supportive",
         "closeness": "close",
         "contact_details": "+45 11 22 33 44",
-        "mentee_consent_on": TODAY - timedelta(days=5),
-        "member_consent_on": TODAY - timedelta(days=5),
+        "mentee_consent_on": timezone.localdate() - timedelta(days=5),
+        "member_consent_on": timezone.localdate() - timedelta(days=5),
         "notes": "",
     }
     data.update(overrides)
@@ -51,13 +50,13 @@ def add(mentorship: Mentorship, **overrides: object) -> NetworkMember:
     )
 
 
-def involve(mentorship: Mentorship, member: NetworkMember, day: date = TODAY) -> Involvement:
+def involve(mentorship: Mentorship, member: NetworkMember, day: date | None = None) -> Involvement:
     return services.involvement_record(
         actor=mentor_of(mentorship),
         mentorship=mentorship,
         member=member,
         kind="call",
-        occurred_on=day,
+        occurred_on=day or timezone.localdate(),
         meeting=None,
         note="",
     )
@@ -68,14 +67,16 @@ def involve(mentorship: Mentorship, member: NetworkMember, day: date = TODAY) ->
     [
         ({"mentee_consent_on": None}, "the mentee's agreement to involve this person"),
         ({"member_consent_on": None}, "the person's own consent"),
-        ({"member_consent_on": TODAY}, "the person's own consent"),  # after the call below
+        ({"member_consent_on": "today"}, "the person's own consent"),  # after the call below
     ],
 )
 def test_nobody_is_contacted_without_both_consents(overrides: dict, missing: str) -> None:
     mentorship = active()
-    member = add(mentorship, **overrides)
+    # The day is taken when the test runs, not when it is collected (a run may cross midnight).
+    today = {key: timezone.localdate() for key, value in overrides.items() if value == "today"}
+    member = add(mentorship, **{**overrides, **today})
     with pytest.raises(Refused, match=missing):
-        involve(mentorship, member, TODAY - timedelta(days=1))
+        involve(mentorship, member, timezone.localdate() - timedelta(days=1))
     assert not Involvement.objects.filter(member=member).exists()
 
 
@@ -83,7 +84,7 @@ def test_nor_without_the_mentees_consent_to_contacting_the_network() -> None:
     mentorship = active()
     member = add(mentorship)
     involve(mentorship, member)  # both consents and the mentee's consent in force
-    Consent.objects.filter(mentee=mentorship.mentee).update(withdrawn_on=TODAY)
+    Consent.objects.filter(mentee=mentorship.mentee).update(withdrawn_on=timezone.localdate())
     with pytest.raises(Refused, match="consent to contacting family and network"):
         involve(mentorship, member)
     page = signed_in_client(mentor_of(mentorship).username).get(
@@ -100,7 +101,11 @@ def test_a_withdrawal_shows_everywhere_and_stops_all_contact() -> None:
     assert "Hodan Ali" in client.get(form).content.decode()
     response = client.post(
         f"/mentorships/{mentorship.pk}/network/{member.pk}/withdraw/",
-        {"version": member.version, "withdrawn_by": "member", "withdrawn_on": TODAY.isoformat()},
+        {
+            "version": member.version,
+            "withdrawn_by": "member",
+            "withdrawn_on": timezone.localdate().isoformat(),
+        },
     )
     assert response.status_code == 302
     member.refresh_from_db()
@@ -110,7 +115,7 @@ def test_a_withdrawal_shows_everywhere_and_stops_all_contact() -> None:
     assert "+45 11 22 33 44" not in page  # the contact details are no longer shown
     assert "Hodan Ali" not in client.get(form).content.decode()  # not offered any more
     response = client.post(
-        form, {"member": member.pk, "kind": "call", "occurred_on": TODAY.isoformat()}
+        form, {"member": member.pk, "kind": "call", "occurred_on": timezone.localdate().isoformat()}
     )
     assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
     with pytest.raises(Refused, match="consent was withdrawn"):
@@ -128,8 +133,8 @@ def test_a_withdrawal_shows_everywhere_and_stops_all_contact() -> None:
                 influence="supportive",
                 closeness="close",
                 contact_details="",
-                mentee_consent_on=TODAY,
-                member_consent_on=TODAY,
+                mentee_consent_on=timezone.localdate(),
+                member_consent_on=timezone.localdate(),
                 notes="",
             ),
         )
@@ -148,8 +153,8 @@ def test_the_mentor_adds_a_person_and_records_a_family_meeting_in_the_pages() ->
             "relation": "parent",
             "influence": "supportive",
             "closeness": "close",
-            "mentee_consent_on": TODAY.isoformat(),
-            "member_consent_on": TODAY.isoformat(),
+            "mentee_consent_on": timezone.localdate().isoformat(),
+            "member_consent_on": timezone.localdate().isoformat(),
         },
     )
     assert response.status_code == 302
@@ -160,7 +165,7 @@ def test_the_mentor_adds_a_person_and_records_a_family_meeting_in_the_pages() ->
         {
             "member": member.pk,
             "kind": "family_meeting",
-            "occurred_on": TODAY.isoformat(),
+            "occurred_on": timezone.localdate().isoformat(),
             "note": "Talked about the visits.",
         },
     )
@@ -183,7 +188,7 @@ def test_an_incomplete_person_is_refused_and_nothing_is_lost() -> None:
             "version": "0",
             "name": "Amina Warsame",
             "relation": "parent",
-            "mentee_consent_on": (TODAY + timedelta(days=1)).isoformat(),
+            "mentee_consent_on": (timezone.localdate() + timedelta(days=1)).isoformat(),
         },
     )
     html = response.content.decode()
@@ -242,15 +247,15 @@ def test_the_network_page_query_count_does_not_grow() -> None:
 def test_a_recorded_consent_is_never_rewritten_and_a_withdrawal_keeps_no_contact_details() -> None:
     mentorship = active()
     member = add(mentorship)
-    involve(mentorship, member, TODAY - timedelta(days=2))
+    involve(mentorship, member, timezone.localdate() - timedelta(days=2))
     data = services.MemberData(
         name="Hodan Ali",
         relation="sibling",
         influence="supportive",
         closeness="close",
         contact_details="+45 11 22 33 44",
-        mentee_consent_on=TODAY - timedelta(days=900),  # backdated
-        member_consent_on=TODAY - timedelta(days=5),
+        mentee_consent_on=timezone.localdate() - timedelta(days=900),  # backdated
+        member_consent_on=timezone.localdate() - timedelta(days=5),
         notes="",
     )
     with pytest.raises(Refused, match="not changed or removed"):
@@ -276,7 +281,7 @@ def test_a_recorded_consent_is_never_rewritten_and_a_withdrawal_keeps_no_contact
             mentorship=mentorship,
             member=member,
             version=member.version,
-            withdrawn_on=TODAY - timedelta(days=3),
+            withdrawn_on=timezone.localdate() - timedelta(days=3),
             withdrawn_by="member",
         )
     services.consent_withdraw(
@@ -284,7 +289,7 @@ def test_a_recorded_consent_is_never_rewritten_and_a_withdrawal_keeps_no_contact
         mentorship=mentorship,
         member=member,
         version=member.version,
-        withdrawn_on=TODAY,
+        withdrawn_on=timezone.localdate(),
         withdrawn_by="member",
     )
     member.refresh_from_db()
@@ -297,7 +302,7 @@ def test_a_recorded_consent_is_never_rewritten_and_a_withdrawal_keeps_no_contact
 
 def test_involvement_is_not_dated_before_the_mentorship_began() -> None:
     mentorship = active()
-    member = add(mentorship, mentee_consent_on=TODAY - timedelta(days=400))
+    member = add(mentorship, mentee_consent_on=timezone.localdate() - timedelta(days=400))
     started = mentorship.initial_meeting_on
     assert started is not None
     with pytest.raises(Refused, match="before the mentorship began"):
@@ -307,7 +312,7 @@ def test_involvement_is_not_dated_before_the_mentorship_began() -> None:
 def test_without_the_mentees_consent_nobody_shows_as_contactable() -> None:
     mentorship = active()
     add(mentorship)
-    Consent.objects.filter(mentee=mentorship.mentee).update(withdrawn_on=TODAY)
+    Consent.objects.filter(mentee=mentorship.mentee).update(withdrawn_on=timezone.localdate())
     page = signed_in_client(mentor_of(mentorship).username).get(
         f"/mentorships/{mentorship.pk}/network/"
     )
@@ -318,7 +323,7 @@ def test_without_the_mentees_consent_nobody_shows_as_contactable() -> None:
 
 def test_involvement_is_linked_to_the_meeting_it_happened_at() -> None:
     mentorship = active()
-    consented = TODAY - timedelta(days=30)
+    consented = timezone.localdate() - timedelta(days=30)
     member = add(mentorship, mentee_consent_on=consented, member_consent_on=consented)
     meeting = mentorship.meetings.order_by("-occurred_on").first()
     assert meeting is not None
