@@ -352,7 +352,9 @@ class AccountRequest(models.Model):
         REFUSED = "refused", _("Refused")
         CANCELLED = "cancelled", _("Cancelled")
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="account_requests")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="account_requests", verbose_name=_("user")
+    )
     kind = models.CharField(_("request"), max_length=32, choices=Kind.choices)
     role = models.CharField(_("role"), max_length=32, choices=Role.choices, blank=True)
     email = models.EmailField(_("new e-mail address"), blank=True)
@@ -360,14 +362,24 @@ class AccountRequest(models.Model):
     # (another one) for the auditor and administrator roles.
     approver_role = models.CharField(_("approved by"), max_length=32, choices=Role.choices)
     requested_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
     requested_at = models.DateTimeField(_("requested"), default=timezone.now)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
     )
     decided_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)

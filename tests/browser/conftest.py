@@ -60,12 +60,25 @@ def browser() -> Iterator[object]:
     del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
+# Whether the test database is still the demo as copied, but for sign-ins: true while only
+# tests marked `only_signs_in` have run on it since it was copied.
+_demo_as_copied = {"still": False}
+
+
 @pytest.fixture
-def transactional_db(demo_template: str, django_db_blocker: Any) -> Iterator[None]:
+def transactional_db(
+    request: pytest.FixtureRequest, demo_template: str, django_db_blocker: Any
+) -> Iterator[None]:
     """In place of pytest-django's fixture (which live_server asks for): the test database
-    becomes a fresh copy of the demo, which the test and the live server both use."""
+    becomes a fresh copy of the demo, which the test and the live server both use. A test
+    marked `only_signs_in` (it writes nothing but sign-ins, sign-outs and the reads they
+    audit) goes on with the copy the test before it used when that one only signed in too:
+    what they leave behind (sessions, audit events) no other such test looks at."""
+    signs_in_only = request.node.get_closest_marker("only_signs_in") is not None
     with django_db_blocker.unblock():
-        copy_database(demo_template, connection.settings_dict["NAME"])
+        if not (signs_in_only and _demo_as_copied["still"]):
+            copy_database(demo_template, connection.settings_dict["NAME"])
+        _demo_as_copied["still"] = signs_in_only
         yield
         connections.close_all()
 

@@ -373,6 +373,7 @@ def test_the_admin_creates_resets_and_deactivates_accounts_but_sees_no_case(
         assert _opens(page, path) == 404, path
 
 
+@pytest.mark.only_signs_in
 @pytest.mark.parametrize(
     "username", ["mentor01", "liaison-security", "liaison-ministry", "evaluator"]
 )

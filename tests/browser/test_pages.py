@@ -55,6 +55,7 @@ def test_the_sign_in_pages_are_accessible_and_say_what_went_wrong(
     check_accessibility(page, axe_source, "signin-code-error")
 
 
+@pytest.mark.only_signs_in
 def test_the_page_shell_switches_to_danish(page: Page, axe_source: str) -> None:
     page.goto("/signin/")
     page.get_by_role("button", name="Dansk").click()
@@ -63,6 +64,7 @@ def test_the_page_shell_switches_to_danish(page: Page, axe_source: str) -> None:
     check_accessibility(page, axe_source, "signin-da")
 
 
+@pytest.mark.only_signs_in
 @pytest.mark.parametrize("username", WALKED_PERSONAS)
 def test_every_persona_signs_in_to_their_own_home_page(
     page: Page, axe_source: str, username: str
@@ -181,6 +183,7 @@ def test_an_admin_creates_an_account_and_the_newcomer_gets_started(
     newcomer.context.close()
 
 
+@pytest.mark.only_signs_in
 def test_pages_fit_a_phone_screen(browser: Any, live_server: Any, axe_source: str) -> None:
     context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
     phone = context.new_page()
