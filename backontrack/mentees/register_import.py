@@ -125,7 +125,8 @@ class _Parsed:
     born: date
     index: str
     category: str | None
-    person: MenteeData
+    # Built only for the second pass: the first asks nothing of the person's record.
+    person: Callable[[], MenteeData]
     institution: Institution | None
 
 
@@ -165,11 +166,11 @@ class _Seen:
         """Those of `ids` in the rows before."""
         if not ids:
             return set()
+        among, values = _among(list(ids))
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT event_id FROM {self.EVENTS} "  # noqa: S608
-                f"WHERE event_id IN ({', '.join(['%s'] * len(ids))})",
-                list(ids),
+                f"SELECT event_id FROM {self.EVENTS} WHERE event_id {among}",  # noqa: S608
+                values,
             )
             return {event_id for (event_id,) in cursor.fetchall()}
 
@@ -177,11 +178,12 @@ class _Seen:
         """Those of `ids` in good rows before: the date of birth on record, and the record."""
         if not ids:
             return {}
+        among, values = _among(list(ids))
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT person_id, born, target FROM {self.PEOPLE} "  # noqa: S608
-                f"WHERE person_id IN ({', '.join(['%s'] * len(ids))})",
-                list(ids),
+                f"WHERE person_id {among}",
+                values,
             )
             return {
                 person_id: (date.fromordinal(born), target)
@@ -189,23 +191,41 @@ class _Seen:
             }
 
     def add(self, events: list[str], people: dict[str, tuple[date, int | None]]) -> None:
+        rows = [
+            (person_id, born.toordinal(), target) for person_id, (born, target) in people.items()
+        ]
         with connection.cursor() as cursor:
-            if events:
+            if connection.vendor == "postgresql":
+                # One array a column, as for `_among`.
                 cursor.execute(
-                    f"INSERT INTO {self.EVENTS} (event_id) "  # noqa: S608
-                    f"VALUES {', '.join(['(%s)'] * len(events))}",
-                    events,
+                    f"INSERT INTO {self.EVENTS} (event_id) SELECT unnest(%s::text[])",
+                    [events],
                 )
-            if people:
                 cursor.execute(
                     f"INSERT INTO {self.PEOPLE} (person_id, born, target) "  # noqa: S608
-                    f"VALUES {', '.join(['(%s, %s, %s)'] * len(people))}",
-                    [
-                        value
-                        for person_id, (born, target) in people.items()
-                        for value in (person_id, born.toordinal(), target)
-                    ],
+                    "SELECT * FROM unnest(%s::text[], %s::integer[], %s::bigint[])",
+                    [[row[0] for row in rows], [row[1] for row in rows], [row[2] for row in rows]],
                 )
+                return
+            if events:
+                cursor.executemany(
+                    f"INSERT INTO {self.EVENTS} (event_id) VALUES (%s)",  # noqa: S608
+                    [(event_id,) for event_id in events],
+                )
+            if rows:
+                cursor.executemany(
+                    f"INSERT INTO {self.PEOPLE} (person_id, born, target) "  # noqa: S608
+                    "VALUES (%s, %s, %s)",
+                    rows,
+                )
+
+
+def _among(values: list[str]) -> tuple[str, list[object]]:
+    """The right-hand side of a condition on many values, and its parameters: on PostgreSQL
+    one array, bound for far less than a placeholder for each value."""
+    if connection.vendor == "postgresql":
+        return "= ANY(%s)", [values]
+    return f"IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
 class _Reader:
@@ -235,7 +255,8 @@ class _Reader:
         problems: list[Problem],
         progress: Callable[[], None] = lambda: None,
     ) -> Iterator[tuple[int, list[RegisterRow]]]:
-        """The file a chunk at a time: how many rows it held, and the good ones."""
+        """The file a chunk at a time: how many rows it held, and the good ones to write
+        (none in the first pass, which only finds the bad)."""
         reader = csv.DictReader(lines)
         missing = [name for name in REQUIRED if name not in (reader.fieldnames or [])]
         if missing:
@@ -364,7 +385,7 @@ class _Reader:
             index=identity.index_for(digits),
             category=category,
             institution=institution,
-            person=MenteeData(
+            person=lambda: MenteeData(
                 first_name=values["first_name"],
                 last_name=values["last_name"],
                 date_of_birth=born,
@@ -429,13 +450,15 @@ class _Reader:
         if found:
             return None
         self.people[row.person_id] = (born, target)
+        if self.seen is not None:  # the first pass: good, and that is all it asks
+            return None
         return RegisterRow(
             line=row.line,
             person_id=row.person_id,
             event_id=row.event_id,
             kind=row.kind,
             occurred_on=row.occurred_on,
-            person=row.person,
+            person=row.person(),
             institution=row.institution,
             target=target,
             event_known=owner is not None,
