@@ -2,12 +2,14 @@
 keyed by the register's ids (docs/guide/api.md has the columns).
 
 Two passes over the file, each a chunk of rows at a time so that memory stays flat however
-long the file: the first checks every row and writes nothing; the second writes the good
-rows through the register's service, with the records and audit events a coordinator's
-forms would write (the custody events move status, institution and phase), a chunk in a few
-statements. A re-run finds every person and event by its register id and changes nothing.
-Only the people the caller may write to are looked up: a row naming anyone else is refused
-with a message that does not say why, and the refusal is in the audit trail."""
+long the file: the first checks every row and writes nothing to the register (what it must
+remember of the rows before, it keeps in temporary tables of the session); the second
+writes the good rows through the register's service, with the records and audit events a
+coordinator's forms would write (the custody events move status, institution and phase), a
+chunk in a few statements. A re-run finds every person and event by its register id and
+changes nothing. Only the people the caller may write to are looked up: a row naming anyone
+else is refused with a message that does not say why, and the refusal is in the audit
+trail."""
 
 import csv
 import hashlib
@@ -15,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
-from typing import IO
+from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -220,7 +222,7 @@ class _Seen:
                 )
 
 
-def _among(values: list[str]) -> tuple[str, list[object]]:
+def _among(values: list[str]) -> tuple[str, list[Any]]:
     """The right-hand side of a condition on many values, and its parameters: on PostgreSQL
     one array, bound for far less than a placeholder for each value."""
     if connection.vendor == "postgresql":
