@@ -74,6 +74,22 @@ def test_a_bad_row_in_the_middle_writes_nothing_and_is_named(tmp_path: Path) -> 
     assert "line 2" not in err and "line 4" not in err
 
 
+def test_a_file_changed_between_the_check_and_the_writing_writes_nothing() -> None:
+    """The second pass writes only the file the first checked: a row added (or an event
+    duplicated) in between is not written unchecked, nor is anything else."""
+    checked = HEADER + row(1) + row(2)
+    changed = checked + row(3) + row(4, person_id="P1")
+    opened = iter([checked, changed])
+    before = (Mentee.objects.count(), CustodyEvent.objects.count())
+    report = register_import.import_file(
+        actor=User.objects.get(username="coordinator"),
+        programme=Programme.objects.default(),
+        open_file=lambda: io.StringIO(next(opened), newline=""),
+    )
+    assert report.file_changed and report.people_added == 0
+    assert (Mentee.objects.count(), CustodyEvent.objects.count()) == before
+
+
 def test_an_import_run_again_changes_nothing(tmp_path: Path) -> None:
     text = HEADER + row(1) + row(1, event_id="E1b", event="sentencing", occurred_on="2026-11-01")
     out, _err = run(tmp_path, text)

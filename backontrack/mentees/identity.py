@@ -40,4 +40,5 @@ def index_for(digits: str) -> str:
 
 
 def matches_date_of_birth(digits: str, born: date) -> bool:
-    return digits[:6] == born.strftime("%d%m%y")
+    # Not strftime, which asks the C library's locale each time: the import asks this a row.
+    return digits[:6] == f"{born.day:02d}{born.month:02d}{born.year % 100:02d}"

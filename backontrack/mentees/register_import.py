@@ -2,22 +2,25 @@
 keyed by the register's ids (docs/guide/api.md has the columns).
 
 Two passes over the file, each a chunk of rows at a time so that memory stays flat however
-long the file: the first checks every row and writes nothing; the second writes the good
-rows through the register's service, with the records and audit events a coordinator's
-forms would write (the custody events move status, institution and phase), a chunk in a few
-statements. A re-run finds every person and event by its register id and changes nothing.
-Only the people the caller may write to are looked up: a row naming anyone else is refused
-with a message that does not say why, and the refusal is in the audit trail."""
+long the file: the first checks every row and writes nothing to the register (what it must
+remember of the rows before, it keeps in temporary tables of the session); the second
+writes the good rows through the register's service, with the records and audit events a
+coordinator's forms would write (the custody events move status, institution and phase), a
+chunk in a few statements. A re-run finds every person and event by its register id and
+changes nothing. Only the people the caller may write to are looked up: a row naming anyone
+else is refused with a message that does not say why, and the refusal is in the audit
+trail."""
 
 import csv
+import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
-from typing import IO
+from typing import IO, Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import prefetch_related_objects
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -67,6 +70,19 @@ CHUNK = 1000
 KINDS = frozenset(CustodyEvent.Kind.values)
 GENDERS = frozenset(Gender.values)
 CATEGORIES = frozenset(DataSubjectCategory.values)
+_RANGES = {
+    "date_of_birth": dates.BIRTH,
+    "occurred_on": dates.LIFE_EVENT,
+    "expected_release_date": dates.RELEASE,
+}
+
+
+def _key(event_id: str) -> str:
+    """The event id as the first pass remembers it: an id too long to be good (and to be
+    indexed) by its digest, which no id short enough to be good can equal."""
+    if len(event_id) <= 40:
+        return event_id
+    return "#" + hashlib.sha256(event_id.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -93,6 +109,10 @@ class Report:
     people_added: int = 0
     events_added: int = 0
     unchanged: int = 0
+    # The digest of the file as the first pass read it: the second writes only that file,
+    # and writes nothing when it read another (`file_changed`).
+    digest: str = ""
+    file_changed: bool = False
 
     @property
     def bad_lines(self) -> set[int]:
@@ -111,23 +131,129 @@ class _Parsed:
     born: date
     index: str
     category: str | None
-    person: MenteeData
+    # Built only for the second pass: the first asks nothing of the person's record.
+    person: Callable[[], MenteeData]
     institution: Institution | None
+
+
+class _Seen:
+    """The rows of the file read so far, for the first pass: every event id (to find one
+    twice) and the person of every good row with their date of birth on record and the
+    record they were found to be (for their later rows). Kept in temporary tables of the
+    database session, asked and added to a chunk at a time, not in memory: memory stays flat
+    however long the file. The tables are the session's own and go with it (or with the
+    transaction, should it roll back)."""
+
+    EVENTS = "register_import_seen_events"
+    PEOPLE = "register_import_seen_people"
+
+    def __enter__(self) -> "_Seen":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {self.EVENTS} (event_id TEXT PRIMARY KEY)"
+            )
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {self.PEOPLE} "
+                "(person_id TEXT PRIMARY KEY, born INTEGER NOT NULL, target BIGINT)"
+            )
+            # Left by an import that failed in a transaction the caller kept.
+            cursor.execute(f"DELETE FROM {self.EVENTS}")  # noqa: S608 - our own names
+            cursor.execute(f"DELETE FROM {self.PEOPLE}")  # noqa: S608
+        return self
+
+    def __exit__(self, kind: object, error: object, traceback: object) -> None:
+        # After an error inside a transaction, its rollback (or the session's end) drops them.
+        if error is None or connection.get_autocommit():
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP TABLE {self.EVENTS}")
+                cursor.execute(f"DROP TABLE {self.PEOPLE}")
+
+    def events(self, ids: set[str]) -> set[str]:
+        """Those of `ids` in the rows before."""
+        if not ids:
+            return set()
+        among, values = _among(list(ids))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT event_id FROM {self.EVENTS} WHERE event_id {among}",  # noqa: S608
+                values,
+            )
+            return {event_id for (event_id,) in cursor.fetchall()}
+
+    def people(self, ids: set[str]) -> dict[str, tuple[date, int | None]]:
+        """Those of `ids` in good rows before: the date of birth on record, and the record."""
+        if not ids:
+            return {}
+        among, values = _among(list(ids))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT person_id, born, target FROM {self.PEOPLE} "  # noqa: S608
+                f"WHERE person_id {among}",
+                values,
+            )
+            return {
+                person_id: (date.fromordinal(born), target)
+                for person_id, born, target in cursor.fetchall()
+            }
+
+    def add(self, events: list[str], people: dict[str, tuple[date, int | None]]) -> None:
+        rows = [
+            (person_id, born.toordinal(), target) for person_id, (born, target) in people.items()
+        ]
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # One array a column, as for `_among`.
+                cursor.execute(
+                    f"INSERT INTO {self.EVENTS} (event_id) SELECT unnest(%s::text[])",
+                    [events],
+                )
+                cursor.execute(
+                    f"INSERT INTO {self.PEOPLE} (person_id, born, target) "  # noqa: S608
+                    "SELECT * FROM unnest(%s::text[], %s::integer[], %s::bigint[])",
+                    [[row[0] for row in rows], [row[1] for row in rows], [row[2] for row in rows]],
+                )
+                return
+            if events:
+                cursor.executemany(
+                    f"INSERT INTO {self.EVENTS} (event_id) VALUES (%s)",  # noqa: S608
+                    [(event_id,) for event_id in events],
+                )
+            if rows:
+                cursor.executemany(
+                    f"INSERT INTO {self.PEOPLE} (person_id, born, target) "  # noqa: S608
+                    "VALUES (%s, %s, %s)",
+                    rows,
+                )
+
+
+def _among(values: list[str]) -> tuple[str, list[Any]]:
+    """The right-hand side of a condition on many values, and its parameters: on PostgreSQL
+    one array, bound for far less than a placeholder for each value."""
+    if connection.vendor == "postgresql":
+        return "= ANY(%s)", [values]
+    return f"IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
 class _Reader:
     """Turns the file's rows into `RegisterRow`s a chunk at a time, saying what is wrong with
     each that is not one. The people and events a chunk names are looked up together, among
     those the actor may write to: a row naming anyone else is refused without saying why
-    (`refused` keeps each such line and the person concerned, for the audit trail)."""
+    (`refused` keeps each such line and the person concerned, for the audit trail).
 
-    def __init__(self, actor: User) -> None:
+    The first pass (`seen` given) remembers the rows before the chunk in `seen`. The second
+    needs no memory of them: the rows before are written, so the register finds their people
+    and events, and the lines in `skip` (bad in the first pass) are passed over."""
+
+    def __init__(self, actor: User, *, seen: _Seen | None = None, skip: set[int]) -> None:
         self.actor = actor
         self.institutions = {i.name: i for i in Institution.objects.filter(is_active=True)}
-        self.seen_events: set[str] = set()
-        # The people of the good rows so far: the date of birth on record, and the record.
-        self.seen_people: dict[str, tuple[date, int | None]] = {}
+        self.seen = seen
+        self.skip = skip
+        # The people of the chunk's good rows so far and of the rows before that it names:
+        # the date of birth on record, and the record.
+        self.people: dict[str, tuple[date, int | None]] = {}
         self.refused: list[tuple[int, int | None]] = []
+        self.bounds: dict[str, tuple[date, date]] = {}
 
     def chunks(
         self,
@@ -135,7 +261,8 @@ class _Reader:
         problems: list[Problem],
         progress: Callable[[], None] = lambda: None,
     ) -> Iterator[tuple[int, list[RegisterRow]]]:
-        """The file a chunk at a time: how many rows it held, and the good ones."""
+        """The file a chunk at a time: how many rows it held, and the good ones to write
+        (none in the first pass, which only finds the bad)."""
         reader = csv.DictReader(lines)
         missing = [name for name in REQUIRED if name not in (reader.fieldnames or [])]
         if missing:
@@ -143,34 +270,56 @@ class _Reader:
             return
         numbered = ((reader.line_num, values) for values in reader)
         while chunk := list(islice(numbered, CHUNK)):
-            parsed: list[tuple[_Parsed | None, list[Problem]]] = []
+            texts = []
             for line, values in chunk:
-                found: list[Problem] = []
-                parsed.append((self._parse(line, values, found), found))
                 progress()
+                if line not in self.skip:
+                    texts.append(
+                        (line, {name: (values.get(name) or "").strip() for name in COLUMNS})
+                    )
+            # The ranges of dates allowed, once a chunk rather than for every date of a row.
+            self.bounds = {name: allowed.bounds() for name, allowed in _RANGES.items()}
+            events = {_key(values["event_id"]) for _line, values in texts}
+            before = self.seen.events(events) if self.seen is not None else set()
+            earlier = set(before)
+            parsed: list[tuple[_Parsed | None, list[Problem]]] = []
+            for line, values in texts:
+                found: list[Problem] = []
+                twice = _key(values["event_id"]) in earlier
+                earlier.add(_key(values["event_id"]))
+                parsed.append((self._parse(line, values, found, twice=twice), found))
+            rows = [p for p, _f in parsed if p is not None]
             known = register_known(
                 self.actor,
-                person_ids=(p.person_id for p, _f in parsed if p is not None),
-                indexes=(p.index for p, _f in parsed if p is not None),
-                event_ids=(p.event_id for p, _f in parsed if p is not None),
+                person_ids=(p.person_id for p in rows),
+                indexes=(p.index for p in rows),
+                event_ids=(p.event_id for p in rows),
             )
+            self.people = (
+                self.seen.people({p.person_id for p in rows}) if self.seen is not None else {}
+            )
+            remembered = set(self.people)
             good = []
             for row, found in parsed:
                 written = self._resolve(row, known, found) if row is not None else None
                 problems.extend(found)
                 if written is not None:
                     good.append(written)
+            if self.seen is not None:
+                self.seen.add(
+                    list(events - before),
+                    {k: v for k, v in self.people.items() if k not in remembered},
+                )
             yield len(chunk), good
 
-    def _parse(self, line: int, values: dict[str, str], found: list[Problem]) -> _Parsed | None:
-        def text(name: str) -> str:
-            return (values.get(name) or "").strip()
-
+    def _parse(
+        self, line: int, values: dict[str, str], found: list[Problem], *, twice: bool
+    ) -> _Parsed | None:
         def say(column: str, message: str) -> None:
             found.append(Problem(line, column, message))
 
         def day(name: str, required: bool = True) -> date | None:
-            value = text(name)
+            value = values[name]
             if not value:
                 if required:
                     say(name, _("This field is required."))
@@ -184,45 +333,47 @@ class _Reader:
             return parsed
 
         for name in ("person_id", "event_id", "first_name", "last_name"):
-            if not text(name):
+            if not values[name]:
                 say(name, _("This field is required."))
-            elif len(text(name)) > (40 if name.endswith("_id") else 100):
+            elif len(values[name]) > (40 if name.endswith("_id") else 100):
                 say(name, _("This value is too long."))
-        if text("event_id") in self.seen_events:
+        if twice:
             say("event_id", _("This event id is in the file twice."))
-        self.seen_events.add(text("event_id"))
-        kind = text("event")
+        kind = values["event"]
         if kind not in KINDS:
             say("event", _("Not a custody event; use one of: %s") % ", ".join(CustodyEvent.Kind))
-        gender = text("gender")
+        gender = values["gender"]
         if gender not in GENDERS:
             say("gender", _("Use one of: %s") % ", ".join(Gender))
         digits = ""
         try:
-            digits = identity.normalise(text("personal_id"))
+            digits = identity.normalise(values["personal_id"])
         except ValidationError as error:
             say("personal_id", " ".join(error.messages))
         institution = None
-        if text("institution"):
-            institution = self.institutions.get(text("institution"))
+        if values["institution"]:
+            institution = self.institutions.get(values["institution"])
             if institution is None:
                 say("institution", _("No active institution has this name."))
         born = day("date_of_birth")
         occurred_on = day("occurred_on")
         release = day("expected_release_date", required=False)
-        for name, value, allowed in (
-            ("date_of_birth", born, dates.BIRTH),
-            ("occurred_on", occurred_on, dates.LIFE_EVENT),
-            ("expected_release_date", release, dates.RELEASE),
+        for name, value in (
+            ("date_of_birth", born),
+            ("occurred_on", occurred_on),
+            ("expected_release_date", release),
         ):
-            if value is not None and (problem := allowed.problem(value)) is not None:
+            if value is None:
+                continue
+            earliest, latest = self.bounds[name]
+            if not earliest <= value <= latest and (problem := _RANGES[name].problem(value)):
                 say(name, str(problem))
         if digits and born is not None and not identity.matches_date_of_birth(digits, born):
             say("personal_id", _("The first six digits do not match the date of birth."))
         if born is not None and release is not None and release < born:
             say("expected_release_date", _("The release cannot be before the date of birth."))
         status = STATUS_AFTER.get(CustodyEvent.Kind(kind)) if kind in KINDS else None
-        category = text("data_subject_category") or (
+        category = values["data_subject_category"] or (
             CATEGORY_OF_CUSTODY_STATUS.get(status) if status else None
         )
         if category is not None and category not in CATEGORIES:
@@ -232,17 +383,17 @@ class _Reader:
         assert born is not None and occurred_on is not None  # noqa: S101 - checked above
         return _Parsed(
             line=line,
-            person_id=text("person_id"),
-            event_id=text("event_id"),
+            person_id=values["person_id"],
+            event_id=values["event_id"],
             kind=kind,
             occurred_on=occurred_on,
             born=born,
             index=identity.index_for(digits),
             category=category,
             institution=institution,
-            person=MenteeData(
-                first_name=text("first_name"),
-                last_name=text("last_name"),
+            person=lambda: MenteeData(
+                first_name=values["first_name"],
+                last_name=values["last_name"],
                 date_of_birth=born,
                 personal_id_digits=digits,
                 gender=gender,
@@ -274,8 +425,8 @@ class _Reader:
                 refuse("person_id", holder.pk)
                 return None
             born, target = holder.date_of_birth, holder.pk
-        elif row.person_id in self.seen_people:
-            born, target = self.seen_people[row.person_id]
+        elif row.person_id in self.people:
+            born, target = self.people[row.person_id]
         elif (other := known.numbers.get(row.index)) is not None:
             if other.register_id or not other.writable:
                 refuse("personal_id", other.pk)
@@ -304,18 +455,36 @@ class _Reader:
             )
         if found:
             return None
-        self.seen_people[row.person_id] = (born, target)
+        self.people[row.person_id] = (born, target)
+        if self.seen is not None:  # the first pass: good, and that is all it asks
+            return None
         return RegisterRow(
             line=row.line,
             person_id=row.person_id,
             event_id=row.event_id,
             kind=row.kind,
             occurred_on=row.occurred_on,
-            person=row.person,
+            person=row.person(),
             institution=row.institution,
             target=target,
             event_known=owner is not None,
         )
+
+
+class _Digested:
+    """The file's lines as they are read, and the digest of what was read."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self._lines = lines
+        self._digest = hashlib.sha256()
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self._lines:
+            self._digest.update(line.encode())
+            yield line
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()
 
 
 def check(
@@ -324,9 +493,12 @@ def check(
     """The first pass: every row checked, nothing written; a refusal (a row naming someone
     the actor may not write to) is filed in the audit trail."""
     report = Report()
-    reader = _Reader(actor)
-    for count, _rows in reader.chunks(lines, report.problems, progress):
-        report.rows += count
+    read = _Digested(lines)
+    with _Seen() as seen:
+        reader = _Reader(actor, seen=seen, skip=set())
+        for count, _rows in reader.chunks(read, report.problems, progress):
+            report.rows += count
+    report.digest = read.hexdigest()
     _file_refusals(actor, reader.refused)
     return report
 
@@ -353,23 +525,26 @@ def write(
     nothing: a refusal on any row undoes the others). The audit events of a chunk are
     appended together (one lock of the chain head, one insert), and the chunk is dropped
     from memory when they are."""
-    reader = _Reader(actor)
+    reader = _Reader(actor, skip=skip)
     problems: list[Problem] = []
     written = RegisterWritten()
     read = 0
+    digested = _Digested(lines)
     try:
         with transaction.atomic():
-            for count, rows in reader.chunks(lines, problems, progress):
+            for count, rows in reader.chunks(digested, problems, progress):
                 read += count
-                if any(problem.line not in skip for problem in problems):
+                if problems:
                     raise _Changed
                 with recorded_together():
                     register_rows_write(
-                        actor=actor,
-                        programme=programme,
-                        rows=[row for row in rows if row.line not in skip],
-                        written=written,
+                        actor=actor, programme=programme, rows=rows, written=written
                     )
+            # A file changed since the first pass (a row added, one duplicated, one edited)
+            # is not the file that was checked: what this pass wrote of it is undone.
+            if digested.hexdigest() != report.digest:
+                report.file_changed = True
+                raise _Changed
             register_import_summary_record(
                 actor=actor,
                 rows=read,
@@ -377,8 +552,8 @@ def write(
                 events_added=written.events_added,
             )
     except _Changed:
-        report.problems.extend(p for p in problems if p.line not in skip)
-        _file_refusals(actor, [(line, who) for line, who in reader.refused if line not in skip])
+        report.problems.extend(problems)
+        _file_refusals(actor, reader.refused)
         return report
     report.people_added = written.people_added
     report.events_added = written.events_added

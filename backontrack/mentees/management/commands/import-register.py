@@ -59,6 +59,10 @@ class Command(BaseCommand):
                 )
             except Refused as refused:
                 raise CommandError(str(refused)) from None
+        if report.file_changed:
+            raise CommandError(
+                "The file changed while it was imported: nothing was imported. Import it again."
+            )
         for problem in report.problems:
             self.stderr.write(str(problem))
         if report.problems and not options["skip_bad"]:
