@@ -2,6 +2,9 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+READ_ELSEWHERE = [("reviews", "Review"), ("mentees", "Mentee")]
+
+
 def derive_windows(apps, schema_editor):
     """The open mentorships of an existing installation get their alert windows. The rules
     live in the code, so the current code derives them; on a new database there is nothing
@@ -12,6 +15,15 @@ def derive_windows(apps, schema_editor):
     from backontrack.mentorships.alerts import alert_windows_rebuild
     from backontrack.mentorships.models import Mentorship as CurrentMentorship
 
+    if schema_editor.connection.vendor == "postgresql":
+        # A database loaded in bulk or restored has no statistics yet: without them the
+        # planner reads every meeting for each batch (over 8 minutes at 100,000 people
+        # instead of 1.5).
+        read = ["Mentorship", "Meeting", "CheckIn", "ReentryPlan", "ReentryNeed"]
+        tables = [apps.get_model("mentorships", name)._meta.db_table for name in read]
+        tables += [apps.get_model(*name)._meta.db_table for name in READ_ELSEWHERE]
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute("ANALYZE " + ", ".join(map(schema_editor.quote_name, tables)))
     alert_windows_rebuild(CurrentMentorship.objects.values_list("pk", flat=True))
 
 
