@@ -4,8 +4,9 @@ Builds a synthetic, correctly chained trail in a scratch database (by default a 
 file in a temporary directory; `--postgres URL` for an empty PostgreSQL database): 80 % views
 of one record, 20 % lists showing ten, hashed by the writer's own function and stored as
 Django stores them, but inserted in large raw batches (a million events in a minute or two).
-One event in ten came through the API (`via`, `via_token`). Then times the full walk in one process and in one per core, the walk against a checkpoint,
-and `--since-checkpoint` after 1 % more events.
+One event in ten came through the API (`via`, `via_token`). Then times the full walk in one
+process and in one per core, the walk against a checkpoint, and `--since-checkpoint` after 1 %
+more events.
 
 Usage: .venv/bin/python benchmarks/verify_audit.py [--events 1000000] [--postgres URL]
 

@@ -6,14 +6,15 @@ pass where it can catch something (see `pytest_collection_modifyitems` below):
 - the SQLite pass leaves out the browser suite (`browser`, tests/browser/) and the
   `postgresql_only` tests;
 - the PostgreSQL pass leaves out the `engine_independent` tests, and the `every_page` walks
-  (every URL for every persona through the test client: the access matrix with its check
-  that each page files whom it showed, the hostile forms), whose queries are the ORM's and
+  (every URL for every persona through the test client: the access matrix with its checks
+  that each page files whom it showed and, read in Danish, has no English on it; the hostile
+  forms), whose queries are the ORM's and
   which alone took half of that pass; what differs by engine (locking, copies of the
   database, the browser suite) runs there;
 - what needs to run once only but would make the SQLite pass, the longest, longer still
-  (the Danish walks) is marked `once_on_postgresql` and runs in the
-  PostgreSQL pass instead, which ends first: the passes share two cores, and one that runs
-  on alone uses only one of them.
+  (the Danish walk of every demo mentorship's history) is marked `once_on_postgresql` and
+  runs in the PostgreSQL pass instead: the passes share two cores, and one that runs on
+  alone uses only one of them.
 
 A test is `engine_independent` when it never touches the test database: pure Python (the
 pool solver), template and translation files, commands run as subprocesses with their own

@@ -1,5 +1,6 @@
 """Every URL, for every persona: who gets the page, who gets 404, who is sent to sign in,
-and that every page it gets filed a read under each person it shows. Each record is tried in
+that every page it gets filed a read under each person it shows, and that the page, read in
+Danish, has no English on it (tests/danish.py). Each record is tried in
 three relations: the persona's own (the mentor's mentorship, the referrer's referral),
 another's in the same programme (another mentor's), and another programme's (the special
 scheme's coordinator on Back on Track's records; every persona once the records are moved to
@@ -13,6 +14,7 @@ import time
 from functools import cache
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
@@ -38,6 +40,7 @@ from backontrack.supervision.models import AgreedAction, Session
 from backontrack.workinggroup.models import AgendaItem, GroupAction, GroupMeeting, WorkingGroup
 
 from .conftest import PERSONA_NAMES, signed_in_client
+from .danish import english_on, visible_text
 
 pytestmark = [pytest.mark.django_db, pytest.mark.every_page]
 
@@ -679,7 +682,11 @@ def test_an_anonymous_visitor_reaches_only_public_pages(name: str, client: Clien
 def test_each_persona_gets_exactly_what_the_matrix_says(name: str, username: str) -> None:
     path, access = MATRIX[name]
     ids = _ids()
-    response = with_purposes_stated(signed_in_client(username), ids).get(path.format(**ids))
+    # Read in Danish: the page must speak it all through (below), and who gets what does not
+    # depend on the language.
+    client = with_purposes_stated(signed_in_client(username), ids)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "da"
+    response = client.get(path.format(**ids))
     if access == EVERYONE:
         assert response.status_code == 200
     elif (allowed := _allowed(access, path)) is not None:
@@ -713,6 +720,11 @@ def test_each_persona_gets_exactly_what_the_matrix_says(name: str, username: str
         assert wrong, f"{name} as {username} files its reads: take it off KNOWN_UNAUDITED"
     else:
         assert not wrong, f"{name} as {username}: {wrong}"
+    # A Danish page speaks Danish all through: its template, and every line the system
+    # generated or the demo seeded (tests/test_danish_pages.py).
+    if response["Content-Type"].startswith("text/html"):
+        english = english_on(visible_text(content))
+        assert not english, f"{name} as {username}: English on a Danish page: {english}"
 
 
 # Where every persona must get the same answer (not found), one persona of each set of roles

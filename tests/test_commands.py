@@ -294,17 +294,14 @@ for number in range(58):
 
 @pytest.mark.engine_independent
 def test_verify_audit_in_worker_processes_checks_the_links_between_their_chunks(
-    tmp_path: Path,
+    migrated: Path, tmp_path: Path
 ) -> None:
     """`--workers 2 --batch-size 2` splits the trail into chunks of 20 events, checked by two
     processes side by side; a change at the boundary between two chunks is named as a walk
     in one process names it."""
-    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE"}}
-    env.pop("DATABASE_URL", None)
     trail = tmp_path / "trail"
-    trail.mkdir()
-    env["BACKONTRACK_VAR_DIR"] = str(trail)
-    assert _run(["migrate", "--verbosity", "0"], env).returncode == 0
+    shutil.copytree(migrated, trail)
+    env = _sqlite_env(trail)
     written = _run(["shell", "-c", _RECORD_EVENTS], env)
     assert written.returncode == 0, written.stderr
     database = sqlite3.connect(trail / "backontrack.sqlite3")

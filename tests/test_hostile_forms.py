@@ -1,11 +1,13 @@
 """Every form of every page, for every persona who may open it, sent hostile values by the
 type of each input: no answer is a server error, and a refused submission writes nothing.
+Personas with the same roles who are shown the same forms are one case: the first answers.
 
 The pages come from the access matrix, which `test_every_url_is_in_the_matrix` keeps equal
 to the URL configuration; the forms and their inputs are read from each page's HTML, so a
 new form is covered without being listed here.
 """
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -21,6 +23,7 @@ from django.test import Client
 from django.urls import Resolver404, resolve
 
 from backontrack.audit.models import Action, AuditEvent, AuditEventSubject
+from backontrack.demo.loader import PERSONAS
 
 from .conftest import PERSONA_NAMES, signed_in_client
 from .test_access_matrix import (
@@ -42,6 +45,8 @@ CHOICE_TYPES = {"select", "radio", "checkbox", "hidden"}
 TEXT_TYPES = {"text", "textarea", "email", "password", "search", "tel", "url"}
 MEGABYTE = "x" * 1_000_000
 WRITES = [Action.CREATE, Action.CHANGE, Action.DELETE, Action.DISCLOSE]
+ROLES = {persona.username: persona.roles for persona in PERSONAS}
+NUMBER = re.compile(r"\d+")
 # Rows that a refused submission may legitimately add: sessions, the lockout's count of
 # failed sign-ins.
 NOT_COUNTED = {"sessions.session", "axes.accessattempt", "axes.accesslog", "axes.accessfailurelog"}
@@ -221,6 +226,19 @@ def _changed(before: dict[str, int], after: dict[str, int]) -> dict[str, tuple[i
     }
 
 
+def _shape(forms: list[Form]) -> tuple[object, ...]:
+    """What the forms are, whatever records they are about: their methods, their actions with
+    the ids left out, and their inputs' names and kinds."""
+    return tuple(
+        (
+            form.method,
+            NUMBER.sub("#", form.action),
+            tuple((one.name, one.kind) for one in form.inputs if one.name != "csrfmiddlewaretoken"),
+        )
+        for form in forms
+    )
+
+
 def _refused(status: int, page: str) -> bool:
     return status >= 400 or (status == 200 and 'id="error-summary"' in page)
 
@@ -291,6 +309,9 @@ def test_no_form_answers_hostile_input_with_an_error_or_a_partial_write(name: st
     template, access = MATRIX[name]
     ids = _ids()
     path = template.format(**ids)
+    # Two personas with the same roles shown the same forms (ten mentors on their own home
+    # pages) send them to the same code: the first of them answers for the others.
+    sent: set[tuple[object, ...]] = set()
     for username in _personas(access, template):
         client = _client(username)
         response = client.get(path)
@@ -302,6 +323,10 @@ def test_no_form_answers_hostile_input_with_an_error_or_a_partial_write(name: st
             for form in read_forms(response.content.decode(errors="replace"))
             if name == "home" or urlsplit(form.action).path not in LAYOUT_ACTIONS
         ]
+        shape = (ROLES.get(username or "", ()), _shape(forms))
+        if shape in sent:
+            continue
+        sent.add(shape)
         accepted = False
         for form in forms:
             for label, data in hostile_submissions(form):

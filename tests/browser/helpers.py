@@ -5,7 +5,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import SCREENSHOTS, WCAG_21_AA
 from tests.conftest import PASSWORD, current_code
-from tests.test_danish_pages import danish_on, english_on, visible_text
+from tests.danish import danish_on, english_on, visible_text
 
 # The text of the app's own controls (headings may carry what people wrote), leaving out
 # what is marked as another language (the language switch).
