@@ -43,6 +43,7 @@ from django.test import Client
 
 from backontrack.accounts.models import Authenticator, User
 from backontrack.demo.loader import DEFAULT_DEMO_PASSWORD, PERSONAS, load_demo_data
+from backontrack.mentorships.alerts import alert_windows_rebuild
 from backontrack.mentorships.models import Mentorship
 
 PASSWORD = DEFAULT_DEMO_PASSWORD
@@ -116,6 +117,12 @@ def demo_mentorship(status: str) -> Mentorship:
         .filter(status=status)
         .earliest("id")
     )
+
+
+def alerts_rederived() -> None:
+    """A test that moves dates with `QuerySet.update()`, around the services, has the alert
+    windows derived again from the records, as `backontrack rebuild-alerts` does."""
+    alert_windows_rebuild(Mentorship.objects.values_list("pk", flat=True))
 
 
 def current_code(username: str) -> str:

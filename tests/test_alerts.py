@@ -8,9 +8,13 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
+from backontrack.accounts.models import User
+from backontrack.demo.referrals import mentee_data
+from backontrack.mentees import services as mentee_services
 from backontrack.mentees.models import Mentee
 from backontrack.mentorships import alerts
 from backontrack.mentorships.models import (
+    AlertWindow,
     CheckIn,
     Meeting,
     Mentorship,
@@ -21,7 +25,7 @@ from backontrack.mentorships.models import (
 )
 from backontrack.programmes.models import SETTINGS, Programme
 
-from .conftest import demo_mentorship, signed_in_client
+from .conftest import alerts_rederived, demo_mentorship, signed_in_client
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 6, 1)
@@ -40,6 +44,7 @@ def set_meetings(mentorship: Mentorship, *, last_held_days_ago: int) -> None:
     Meeting.objects.filter(mentorship=mentorship).update(
         occurred_on=TODAY - timedelta(days=last_held_days_ago)
     )
+    alerts_rederived()
 
 
 @pytest.mark.parametrize(
@@ -76,6 +81,7 @@ def test_check_ins_follow_the_programmes_cadence() -> None:
         how="phone",
         recorded_by=mentorship.created_by,
     )
+    alerts_rederived()
     assert "check_in" in kinds(mentorship)  # the second (day 30) is due today
     assert "check_in" not in kinds(mentorship, TODAY - timedelta(days=1))
 
@@ -86,6 +92,7 @@ def test_release_alert_within_30_days(days: int, alert: bool) -> None:
     Mentee.objects.filter(pk=mentorship.mentee_id).update(
         expected_release_date=TODAY + timedelta(days=days)
     )
+    alerts_rederived()
     assert ("release" in kinds(mentorship)) is alert
 
 
@@ -97,6 +104,7 @@ def test_a_proposed_mentorship_waiting_too_long(days: int, alert: bool) -> None:
             datetime.combine(TODAY - timedelta(days=days), time(12))
         )
     )
+    alerts_rederived()
     assert ("activation" in kinds(mentorship)) is alert
 
 
@@ -108,6 +116,7 @@ def test_each_person_sees_their_alerts_on_their_home_page() -> None:
     Mentee.objects.filter(pk=mentorship.mentee_id).update(
         expected_release_date=timezone.localdate() + timedelta(days=10)
     )
+    alerts_rederived()
     mentor = signed_in_client(mentorship.mentor.user.username).get("/").content.decode()  # type: ignore[union-attr]
     coach = signed_in_client(mentorship.coach.user.username).get("/").content.decode()  # type: ignore[union-attr]
     coordinator = signed_in_client("coordinator").get("/").content.decode()
@@ -122,6 +131,7 @@ def test_send_alerts_sends_each_alert_once_and_no_names() -> None:
     Meeting.objects.filter(mentorship=mentorship).update(
         occurred_on=timezone.localdate() - timedelta(days=40)
     )
+    alerts_rederived()
     out = io.StringIO()
     call_command("send-alerts", stdout=out)
     assert "new alerts sent" in out.getvalue()
@@ -190,6 +200,7 @@ def test_a_programmes_no_meeting_threshold_changes_its_alerts_only() -> None:
         Mentorship.objects.filter(pk=mentorship.pk).update(
             initial_meeting_on=today - timedelta(days=days)
         )
+        alerts_rederived()
 
     quiet_for(theirs, 23)
     quiet_for(ours, 23)
@@ -225,6 +236,7 @@ def test_the_database_finds_exactly_the_mentorships_with_alerts_and_counts_them(
     Programme.objects.filter(pk=mentorship.programme_id).update(
         check_in_first_days=20, check_in_second_days=10, check_in_every_days=7
     )
+    alerts_rederived()
     kinds_seen: set[str] = set()
     for offset in range(-120, 400, 17):
         today = TODAY + timedelta(days=offset)
@@ -244,3 +256,76 @@ def test_the_database_finds_exactly_the_mentorships_with_alerts_and_counts_them(
         "reentry_plan",
         "activation",
     }
+
+
+def windows() -> list[tuple[object, ...]]:
+    return sorted(AlertWindow.objects.values_list("mentorship_id", "kind", "begins_on", "ends_on"))
+
+
+def assert_as_derived_again() -> None:
+    kept = windows()
+    alerts_rederived()
+    assert windows() == kept
+
+
+def test_a_day_passing_needs_no_write() -> None:
+    """The windows keep the days an alert begins and ends, not whether it holds: the quiet
+    spell's alert begins on day 15 and the release's ends after the release, with nothing
+    written in between."""
+    mentorship = active()
+    Mentorship.objects.filter(pk=mentorship.pk).update(phase=Phase.SENTENCE)
+    Mentee.objects.filter(pk=mentorship.mentee_id).update(
+        expected_release_date=TODAY + timedelta(days=40)
+    )
+    set_meetings(mentorship, last_held_days_ago=0)
+    kept = windows()
+    assert "no_meeting" not in kinds(mentorship, TODAY + timedelta(days=14))
+    assert "no_meeting" in kinds(mentorship, TODAY + timedelta(days=15))
+    assert "release" not in kinds(mentorship, TODAY + timedelta(days=9))
+    assert "release" in kinds(mentorship, TODAY + timedelta(days=10))
+    assert "release" in kinds(mentorship, TODAY + timedelta(days=40))
+    assert "release" not in kinds(mentorship, TODAY + timedelta(days=41))
+    assert windows() == kept
+
+
+def test_the_services_keep_the_alert_windows_up_to_date() -> None:
+    """A meeting, a check-in, a new release on the person's record and a programme's new
+    thresholds each leave the windows as deriving them again would."""
+    mentorship = active()
+    today = timezone.localdate()
+    assert_as_derived_again()
+    mentor = signed_in_client(mentorship.mentor.user.username)  # type: ignore[union-attr]
+    response = mentor.post(
+        f"/mentorships/{mentorship.pk}/meetings/new/",
+        {
+            "version": "0",
+            "occurred_on": today.isoformat(),
+            "kind": "phone",
+            "outcome": "held",
+            "duration_minutes": "30",
+            "facts": "A call about the week.",
+        },
+    )
+    assert response.status_code == 302
+    assert_as_derived_again()
+    coordinator = signed_in_client("coordinator")
+    response = coordinator.post(
+        f"/mentorships/{mentorship.pk}/check-ins/new/",
+        {"occurred_on": today.isoformat(), "how": "phone", "note": ""},
+    )
+    assert response.status_code == 302
+    assert_as_derived_again()
+    mentee = Mentee.objects.get(pk=mentorship.mentee_id)
+    mentee_services.mentee_update(
+        actor=User.objects.get(username="coordinator"),
+        mentee=mentee,
+        version=mentee.version,
+        data=mentee_data(mentee, expected_release_date=today + timedelta(days=20)),
+    )
+    assert_as_derived_again()
+    programme = Programme.objects.get(pk=mentorship.programme_id)
+    values: dict[str, object] = {name: getattr(programme, name) for name in SETTINGS}
+    values.update(release_alert_days=10, no_meeting_days=3, version=programme.version)
+    coordinator.post(f"/programmes/{programme.pk}/settings/", values)
+    assert Programme.objects.get(pk=programme.pk).release_alert_days == 10
+    assert_as_derived_again()

@@ -360,3 +360,19 @@ def test_verify_audit_in_worker_processes_checks_the_links_between_their_chunks(
     )
     assert hidden.returncode == 1
     assert "broken at event 20: the records it concerns were changed" in hidden.stderr
+
+
+@pytest.mark.django_db
+def test_rebuild_alerts_derives_every_mentorships_alert_windows_again() -> None:
+    from backontrack.mentorships.models import AlertWindow
+
+    kept = sorted(AlertWindow.objects.values_list("mentorship_id", "kind", "begins_on", "ends_on"))
+    assert kept
+    AlertWindow.objects.all().delete()
+    out = io.StringIO()
+    call_command("rebuild-alerts", stdout=out)
+    assert "Alert windows derived for" in out.getvalue()
+    assert (
+        sorted(AlertWindow.objects.values_list("mentorship_id", "kind", "begins_on", "ends_on"))
+        == kept
+    )

@@ -33,7 +33,7 @@ from backontrack.mentorships.models import (
 )
 from backontrack.programmes.models import Programme
 
-from .conftest import demo_mentorship, signed_in_client
+from .conftest import alerts_rederived, demo_mentorship, signed_in_client
 
 UTC = ZoneInfo("UTC")
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +71,7 @@ def started_mentorship(phase: str = Phase.SENTENCE) -> Mentorship:
         created_at=datetime(2026, 1, 2, 9, tzinfo=UTC),
     )
     Mentee.objects.filter(pk=mentorship.mentee_id).update(expected_release_date=None)
+    alerts_rederived()
     return demo_mentorship(MentorshipStatus.ACTIVE)
 
 
@@ -121,6 +122,7 @@ def test_the_no_meeting_alert_starts_on_the_copenhagen_day(
     Meeting.objects.filter(mentorship=mentorship).update(
         occurred_on=NEW_DAY - timedelta(days=15), outcome=Meeting.Outcome.HELD
     )
+    alerts_rederived()
     with clock_at(moment):
         home = signed_in_client(mentor_of(mentorship)).get("/")
     shown = [

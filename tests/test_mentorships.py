@@ -27,7 +27,7 @@ from backontrack.mentorships.models import (
 from backontrack.programmes.models import Programme
 from backontrack.reviews.models import Instrument, Review
 
-from .conftest import PERSONA_NAMES, demo_mentorship, signed_in_client
+from .conftest import PERSONA_NAMES, alerts_rederived, demo_mentorship, signed_in_client
 
 pytestmark = pytest.mark.django_db
 
@@ -358,6 +358,7 @@ def test_the_mentors_home_page_lists_their_mentee_with_the_next_step() -> None:
     Meeting.objects.filter(mentorship=mentorship).update(
         occurred_on=timezone.localdate() - timedelta(days=30)
     )
+    alerts_rederived()
     page = signed_in_client(username(mentorship)).get("/").content.decode()
     assert "No meeting since" in page
     coach_page = signed_in_client(username(mentorship, "coach")).get("/").content.decode()

@@ -22,7 +22,7 @@ from backontrack.mentorships.models import (
     ReentryPlan,
 )
 
-from .conftest import demo_mentorship, signed_in_client
+from .conftest import alerts_rederived, demo_mentorship, signed_in_client
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 6, 1)
@@ -165,8 +165,10 @@ def test_a_release_within_90_days_without_a_plan_is_flagged(days: int, alert: bo
     Mentee.objects.filter(pk=mentorship.mentee_id).update(
         expected_release_date=TODAY + timedelta(days=days)
     )
+    alerts_rederived()
     assert ("reentry_plan" in _kinds(mentorship)) is alert
     ReentryPlan.objects.create(mentorship=mentorship, release_date=TODAY + timedelta(days=days))
+    alerts_rederived()
     assert "reentry_plan" not in _kinds(mentorship)
 
 
@@ -187,6 +189,7 @@ def test_housing_not_secured_within_30_days_is_flagged(days: int, status: str, a
         release_date=TODAY + timedelta(days=days)
     )
     ReentryNeed.objects.filter(plan__mentorship=mentorship, domain="housing").update(status=status)
+    alerts_rederived()
     assert ("housing" in _kinds(mentorship)) is alert
 
 
@@ -195,6 +198,7 @@ def test_the_housing_alert_reaches_mentor_coach_and_coordinator_home_pages() -> 
     ReentryPlan.objects.filter(mentorship=mentorship).update(
         release_date=timezone.localdate() + timedelta(days=10)
     )
+    alerts_rederived()
     for who in (
         mentorship.mentor.user.username,  # type: ignore[union-attr]
         mentorship.coach.user.username,  # type: ignore[union-attr]

@@ -18,7 +18,7 @@ from backontrack.mentorships.services import Refused
 from backontrack.reviews import instruments, services
 from backontrack.reviews.models import Instrument, Occasion, Review
 
-from .conftest import demo_mentorship, signed_in_client
+from .conftest import alerts_rederived, demo_mentorship, signed_in_client
 
 pytestmark = pytest.mark.django_db
 DEFAULT = json.loads(instruments.DEFAULT.read_text(encoding="utf-8"))
@@ -250,6 +250,7 @@ def test_a_periodic_review_is_flagged_six_months_after_the_last(days: int, alert
         held_on=held,
         recorded_by=User.objects.get(username="coordinator"),
     )
+    alerts_rederived()
     texts = _review_alerts(mentorship, held + timedelta(days=days))
     assert ("A periodic progress review is due." in texts) is alert
 
@@ -259,5 +260,6 @@ def test_the_review_alert_reaches_the_coachs_home_page() -> None:
     Mentorship.objects.filter(pk=mentorship.pk).update(
         initial_meeting_on=timezone.localdate() - timedelta(days=40)
     )
+    alerts_rederived()
     coach = signed_in_client(mentorship.coach.user.username)  # type: ignore[union-attr]
     assert "The intake review is overdue" in coach.get("/").content.decode()

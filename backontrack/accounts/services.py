@@ -1,7 +1,7 @@
 """Every write to accounts, organisations and institutions goes through these functions."""
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from axes.utils import reset as axes_reset
@@ -34,6 +34,10 @@ from .models import (
 )
 
 RECOVERY_CODE_COUNT = 10
+# What the apps above keep derived from whether an account is active (the mentorships'
+# alerts that a mentor or coach has left) registers here when the app is ready, so that
+# deactivating an account brings it up to date in the same transaction.
+ACTIVITY_FOLLOWERS: list[Callable[[User], None]] = []
 _CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 # Who must approve a grant of each role (separation of duties): roles that read case data
@@ -567,6 +571,8 @@ def user_set_active(*, actor: User, user: User, active: bool) -> User:
     user.is_active = active
     user.save(update_fields=["is_active"])
     record(actor=actor, action=Action.CHANGE, obj=user, fields=["is_active"])
+    for follow in ACTIVITY_FOLLOWERS:
+        follow(user)
     if not active:
         user.signin_links.filter(used_at__isnull=True, cancelled_at__isnull=True).update(
             cancelled_at=timezone.now()

@@ -26,6 +26,7 @@ from backontrack.mentees.models import Mentee
 from backontrack.mentors import pool
 from backontrack.mentors import services as mentors
 from backontrack.mentors.models import Mentor
+from backontrack.mentorships.alerts import alert_windows_rebuild
 from backontrack.mentorships.models import Mentorship
 from backontrack.programmes.models import (
     MEMBER_ROLES,
@@ -264,6 +265,8 @@ def load_demo_data(*, password: str | None = None) -> bool:
     disclosure_stories.load(today=timezone.localdate())
     working_group_stories.load(today=timezone.localdate())
     register_story.load()
+    # The stories date their records with updates after the services wrote them.
+    alert_windows_rebuild(Mentorship.objects.values_list("pk", flat=True))
     return True
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from backontrack.accounts.models import User
 from backontrack.mentees.models import Mentee
 from backontrack.mentors.models import Mentor
+from backontrack.mentorships.alerts import alert_windows_rebuild
 from backontrack.mentorships.models import (
     AimArea,
     ClosureType,
@@ -169,6 +170,7 @@ def add_cases(
         if follow_up.mentorship is not None:
             follow_up.mentorship_id = follow_up.mentorship.pk
     FollowUp.objects.bulk_create(batch.follow_ups, batch_size=1000)
+    alert_windows_rebuild(m.pk for m in batch.mentorships)
     return len(batch.follow_ups)
 
 

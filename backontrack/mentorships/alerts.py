@@ -16,31 +16,24 @@ Each alert has a key that names what is due and since when, so the same situatio
 once, and a new one (another month's check-in, a new quiet spell) is sent again.
 
 The rules are written twice, once per mentorship in Python (`alerts_for`, which words the
-alert) and once as conditions the database evaluates (`_alert_counts`), so that only the
-mentorships with an alert are loaded and worded, and the home page counts them without
-loading them (docs/performance.md). `tests/test_alerts.py` holds the two to the same alerts
-on the demo over a year of days."""
+alert and is the source of truth) and once solved for the day (`windows_for`: the day each
+alert begins and the day it ends), kept as rows (`AlertWindow`) that every service changing
+a record the rules read derives again (`alert_windows_rebuild`). The database finds the
+mentorships with an alert today, and counts the alerts, on those rows' index, so that only
+the mentorships shown are loaded and worded (docs/performance.md, decision 0038).
+`tests/test_alerts.py` holds the two to the same alerts on the demo over a year of days."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from typing import Any
+from datetime import date, timedelta
 
 from django.db.models import (
-    Case,
     Count,
-    DateField,
     Exists,
-    F,
-    Func,
-    IntegerField,
-    Max,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    Sum,
-    Value,
-    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -49,10 +42,12 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from backontrack.accounts.models import User
 from backontrack.programmes.models import Programme
 from backontrack.reviews.models import Occasion, Review
 
 from .models import (
+    AlertWindow,
     CheckIn,
     Meeting,
     Mentorship,
@@ -123,15 +118,26 @@ def check_ins_due(programme: Programme, started: date, today: date) -> list[date
 
 
 def annotated(mentorships: QuerySet[Mentorship]) -> QuerySet[Mentorship]:
-    """What alerts need, in the same query: the last meeting held and the check-ins."""
+    """What alerts need, in the same query: the last meeting held and the check-ins. Each is
+    a subquery of one mentorship's rows on their index: joined and grouped, PostgreSQL read
+    every meeting of the register to word 30 mentorships (docs/performance.md)."""
     related = ("programme", "mentee", "mentor__user", "coach__user")
+    check_ins = (
+        CheckIn.objects.filter(
+            mentorship=OuterRef("pk"), occurred_on__gte=OuterRef("initial_meeting_on")
+        )
+        .order_by()
+        .values("mentorship")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return mentorships.select_related(*related).annotate(
-        last_meeting=Max("meetings__occurred_on", filter=Q(meetings__outcome=Meeting.Outcome.HELD)),
-        check_in_count=Count(
-            "checkins",
-            filter=Q(checkins__occurred_on__gte=F("initial_meeting_on")),
-            distinct=True,
+        last_meeting=Subquery(
+            Meeting.objects.filter(mentorship=OuterRef("pk"), outcome=Meeting.Outcome.HELD)
+            .order_by("-occurred_on")
+            .values("occurred_on")[:1]
         ),
+        check_in_count=Coalesce(Subquery(check_ins), 0),
         has_reentry_plan=Exists(ReentryPlan.objects.filter(mentorship=OuterRef("pk"))),
         plan_release=Subquery(
             ReentryPlan.objects.filter(mentorship=OuterRef("pk")).values("release_date")[:1]
@@ -344,196 +350,115 @@ def _review_alerts(mentorship: Mentorship, today: date) -> list[Alert]:
     return found
 
 
-class _Days(Func):
-    """`_Days(later, earlier)`: the whole days from the date `earlier` to the date `later`, as
-    an integer (SQLite and PostgreSQL), NULL when either is NULL."""
-
-    arity = 2
-    output_field = IntegerField()
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(
-            compiler,
-            connection,
-            template="CAST(julianday(%(expressions)s) AS INTEGER)",
-            arg_joiner=") - julianday(",
-            **extra,
-        )
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(
-            compiler,
-            connection,
-            template="(CAST(%(expressions)s AS date))",
-            arg_joiner=" AS date) - CAST(",
-            **extra,
-        )
+Window = tuple[str, date, date | None]
 
 
-def _per_programme(programmes: list[Programme], value: Any) -> Case:
-    """A programme's setting as a value of each mentorship's row (a programme is one of a
-    handful: its settings are read once and written into the query)."""
-    return Case(
-        *(When(programme_id=p.pk, then=Value(value(p))) for p in programmes),
-        default=Value(None),
-        output_field=IntegerField(),
-    )
+def check_in_begins(programme: Programme, started: date, done: int) -> date:
+    """The day the check-in after the `done` ones falls due: the (done + 1)th of the days
+    `check_ins_due` lists, which are the first check-in's day and the second's and every
+    cadence after it (the first may fall after the second)."""
+    second = started + timedelta(days=programme.check_in_second_days)
+    days = [started + timedelta(days=programme.check_in_first_days)]
+    days += [second + timedelta(days=k * programme.check_in_every_days) for k in range(done + 1)]
+    return sorted(days)[done]
 
 
-def _flag(condition: Q) -> Case:
-    return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
-
-
-def _alert_counts(
-    mentorships: QuerySet[Mentorship], today: date
-) -> tuple[QuerySet[Mentorship], Any]:
-    """The open mentorships among these, and an expression of their rows: the number of
-    alerts `alerts_for` gives each (so that it is above 0 exactly when the mentorship has an
-    alert), computed by the database from the same rules."""
+def windows_for(mentorship: Mentorship) -> list[Window]:
+    """The days on which each alert of `alerts_for` holds for this mentorship loaded through
+    `annotated`, as (kind, first day, first day it no longer holds or None): the same rules
+    solved for today. A leaver's alert holds from the first day there is."""
     from backontrack.reviews.services import PRE_RELEASE_DAYS
 
-    programmes = list(Programme.objects.all())
-    held = Meeting.objects.filter(mentorship=OuterRef("pk"), outcome=Meeting.Outcome.HELD)
-    of_it = Review.objects.filter(mentorship=OuterRef("pk"))
-    plan = ReentryPlan.objects.filter(mentorship=OuterRef("pk"))
-    check_ins = (
-        CheckIn.objects.filter(
-            mentorship=OuterRef("pk"), occurred_on__gte=OuterRef("initial_meeting_on")
+    if mentorship.status == MentorshipStatus.CLOSED:
+        return []
+    programme = mentorship.programme
+    started = mentorship.initial_meeting_on
+    found: list[Window] = [("leaver", date.min, None) for _alert in _leaver_alerts(mentorship)]
+    if mentorship.status == MentorshipStatus.ACTIVE:
+        since = getattr(mentorship, "last_meeting", None) or started
+        if since is not None:
+            found.append(("no_meeting", since + timedelta(days=quiet_limit(mentorship) + 1), None))
+        if started is not None:
+            done = getattr(mentorship, "check_in_count", 0)
+            found.append(("check_in", check_in_begins(programme, started, done), None))
+    if mentorship.status in (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED):
+        expected = mentorship.mentee.expected_release_date
+        if expected is not None:
+            found.append(_before("release", expected, programme.release_alert_days))
+        release = getattr(mentorship, "plan_release", None) or expected
+        if release is not None:
+            if not getattr(mentorship, "has_reentry_plan", False):
+                found.append(_before("reentry_plan", release, programme.reentry_plan_alert_days))
+            elif getattr(mentorship, "housing_status", None) not in (
+                NeedStatus.SECURED,
+                NeedStatus.NOT_NEEDED,
+            ):
+                found.append(_before("housing", release, programme.housing_alert_days))
+        if started is not None:
+            last = getattr(mentorship, "last_review", None)
+            if not getattr(mentorship, "has_intake", False):
+                found.append(("review", started + timedelta(days=INTAKE_REVIEW_DAYS), None))
+            elif last is not None:
+                found.append(("review", last + timedelta(days=30 * programme.review_months), None))
+            pre_release = getattr(mentorship, "last_pre_release", None)
+            if release is not None and (
+                pre_release is None or pre_release < release - timedelta(days=PRE_RELEASE_DAYS)
+            ):
+                found.append(_before("review", release, PRE_RELEASE_DAYS))
+    if mentorship.status == MentorshipStatus.PROPOSED and mentorship.status_changed_at:
+        proposed_on = timezone.localdate(mentorship.status_changed_at)
+        found.append(
+            ("activation", proposed_on + timedelta(days=programme.activation_days + 1), None)
         )
-        .order_by()
-        .values("mentorship")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    today_value = Value(today, output_field=DateField())
-    rows = mentorships.exclude(status=MentorshipStatus.CLOSED).alias(
-        since=Coalesce(
-            Subquery(held.order_by("-occurred_on").values("occurred_on")[:1]),
-            F("initial_meeting_on"),
-        ),
-        done=Coalesce(Subquery(check_ins), 0),
-        started_days=_Days(today_value, F("initial_meeting_on")),
-        quiet_days=_Days(today_value, F("since")),
-        has_plan=Exists(plan),
-        release=Coalesce(
-            Subquery(plan.values("release_date")[:1]), F("mentee__expected_release_date")
-        ),
-        has_intake=Exists(of_it.filter(occasion=Occasion.INTAKE)),
-        last_review=Subquery(of_it.order_by("-held_on").values("held_on")[:1]),
-        last_pre_release=Subquery(
-            of_it.filter(occasion=Occasion.PRE_RELEASE).order_by("-held_on").values("held_on")[:1]
-        ),
-        pre_release_gap=_Days(F("release"), F("last_pre_release")),
-        housing=Subquery(
-            ReentryNeed.objects.filter(
-                plan__mentorship=OuterRef("pk"), domain=NeedDomain.HOUSING
-            ).values("status")[:1]
-        ),
-        quiet_limit=Case(
-            When(
-                phase=Phase.AFTERCARE,
-                then=_per_programme(programmes, lambda p: p.no_meeting_days_aftercare),
-            ),
-            default=_per_programme(programmes, lambda p: p.no_meeting_days),
-            output_field=IntegerField(),
-        ),
-        first=_per_programme(programmes, lambda p: p.check_in_first_days),
-        second=_per_programme(programmes, lambda p: p.check_in_second_days),
-        every=_per_programme(programmes, lambda p: p.check_in_every_days),
-    )
-    active = Q(status=MentorshipStatus.ACTIVE)
-    ongoing = Q(status__in=(MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED))
-    started = Q(initial_meeting_on__isnull=False)
-    # The check-in after the `done` ones is due: its day is the first's, the second's, or
-    # the second's and so many more cadences.
-    after_second = Q(started_days__gte=F("second"))
-    check_in_due = started & (
-        Q(done=0, started_days__gte=F("first"))
-        | Q(done=0) & after_second
-        | Q(done__gte=1)
-        & after_second
-        & (
-            Q(started_days__gte=F("first"))
-            & Q(started_days__gte=F("second") + (F("done") - 1) * F("every"))
-            | Q(started_days__lt=F("first"))
-            & Q(started_days__gte=F("second") + F("done") * F("every"))
-        )
-    )
-
-    def within(days: Any) -> Q:
-        return Q(release__gte=today) & Q(release__lte=days)
-
-    conditions = [
-        active & Q(quiet_days__gt=F("quiet_limit")),
-        active & check_in_due,
-        ongoing
-        & (
-            _any(
-                Q(
-                    programme_id=p.pk,
-                    mentee__expected_release_date__gte=today,
-                    mentee__expected_release_date__lte=today + timedelta(days=p.release_alert_days),
-                )
-                for p in programmes
-            )
-        ),
-        Q(mentor__user__isnull=False, mentor__user__is_active=False),
-        Q(coach__user__isnull=False, coach__user__is_active=False),
-        ongoing
-        & Q(has_plan=False)
-        & _any(
-            Q(programme_id=p.pk) & within(today + timedelta(days=p.reentry_plan_alert_days))
-            for p in programmes
-        ),
-        ongoing
-        & Q(has_plan=True)
-        & (Q(housing__isnull=True) | ~Q(housing__in=(NeedStatus.SECURED, NeedStatus.NOT_NEEDED)))
-        & _any(
-            Q(programme_id=p.pk) & within(today + timedelta(days=p.housing_alert_days))
-            for p in programmes
-        ),
-        ongoing
-        & started
-        & Q(has_intake=False, initial_meeting_on__lte=today - timedelta(days=INTAKE_REVIEW_DAYS)),
-        ongoing
-        & started
-        & Q(has_intake=True)
-        & _any(
-            Q(
-                programme_id=p.pk,
-                last_review__lte=today - timedelta(days=30 * p.review_months),
-            )
-            for p in programmes
-        ),
-        ongoing
-        & started
-        & within(today + timedelta(days=PRE_RELEASE_DAYS))
-        & (Q(last_pre_release__isnull=True) | Q(pre_release_gap__gt=PRE_RELEASE_DAYS)),
-        Q(
-            status=MentorshipStatus.PROPOSED,
-            status_changed_at__isnull=False,
-        )
-        & _any(
-            Q(
-                programme_id=p.pk,
-                status_changed_at__lt=_start_of(today - timedelta(days=p.activation_days)),
-            )
-            for p in programmes
-        ),
-    ]
-    count = sum((_flag(condition) for condition in conditions[1:]), _flag(conditions[0]))
-    return rows, count
-
-
-def _any(conditions: Any) -> Q:
-    found = Q(pk__in=[])
-    for condition in conditions:
-        found |= condition
     return found
 
 
-def _start_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
+def _before(kind: str, day: date, days: int) -> Window:
+    """From `days` before the day to the day itself."""
+    return (kind, day - timedelta(days=days), day + timedelta(days=1))
+
+
+def alert_windows_rebuild(mentorship_ids: Iterable[int]) -> None:
+    """Derive the alert windows of these mentorships again from their records. Every service
+    that changes a record the rules read calls it, in its transaction; `backontrack
+    rebuild-alerts` calls it for every mentorship."""
+    ids = list(mentorship_ids)
+    for start in range(0, len(ids), LOADED_TOGETHER):
+        batch = ids[start : start + LOADED_TOGETHER]
+        AlertWindow.objects.filter(mentorship_id__in=batch).delete()
+        AlertWindow.objects.bulk_create(
+            AlertWindow(mentorship=mentorship, kind=kind, begins_on=begins, ends_on=ends)
+            for mentorship in annotated(
+                Mentorship.objects.filter(pk__in=batch).exclude(status=MentorshipStatus.CLOSED)
+            )
+            for kind, begins, ends in windows_for(mentorship)
+        )
+
+
+def programme_alert_windows_rebuild(programme: Programme) -> None:
+    """The programme's settings changed: its open mentorships' windows follow them."""
+    alert_windows_rebuild(
+        Mentorship.objects.filter(programme=programme)
+        .exclude(status=MentorshipStatus.CLOSED)
+        .values_list("pk", flat=True)
+    )
+
+
+def account_alert_windows_rebuild(user: User) -> None:
+    """An account was deactivated or reactivated: the open mentorships it mentors or
+    supervises follow."""
+    alert_windows_rebuild(
+        Mentorship.objects.filter(Q(mentor__user=user) | Q(coach__user=user))
+        .exclude(status=MentorshipStatus.CLOSED)
+        .values_list("pk", flat=True)
+    )
+
+
+def _holding(today: date) -> QuerySet[AlertWindow]:
+    """The alert windows that hold today."""
+    return AlertWindow.objects.filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gt=today), begins_on__lte=today
+    )
 
 
 def alerts(mentorships: QuerySet[Mentorship], *, today: date | None = None) -> list[Alert]:
@@ -549,13 +474,9 @@ def first_alerts(
     name, and how many there are in all: the database finds the mentorships that have an
     alert and counts the alerts; only the first of them are loaded and worded."""
     today = today or timezone.localdate()
-    rows, count = _alert_counts(mentorships, today)
-    flagged = (
-        rows.alias(alert_count=count)
-        .filter(Q(alert_count__gt=0))
-        .order_by("mentee__last_name", "id")
-    )
-    ids = list(flagged.values_list("pk", flat=True)[:limit])
+    rows = mentorships.exclude(status=MentorshipStatus.CLOSED)
+    flagged = rows.filter(Exists(_holding(today).filter(mentorship=OuterRef("pk"))))
+    ids = list(flagged.order_by("mentee__last_name", "id").values_list("pk", flat=True)[:limit])
     found: list[Alert] = []
     for start in range(0, len(ids), LOADED_TOGETHER):
         batch = ids[start : start + LOADED_TOGETHER]
@@ -564,10 +485,9 @@ def first_alerts(
             found += alerts_for(loaded[pk], today)
     if limit is None or len(ids) < limit:
         return found[:limit], len(found)
-    # Each of the first mentorships has at least one alert: the rest are only counted.
-    return found[:limit], rows.annotate(alert_count=count).aggregate(
-        total=Coalesce(Sum("alert_count"), 0)
-    )["total"]
+    # Each of the first mentorships has at least one alert: the rest are only counted, one
+    # window for each alert.
+    return found[:limit], _holding(today).filter(mentorship__in=rows.values("pk")).count()
 
 
 def audience_of(alert: Alert, user_id: int) -> set[str]:

@@ -382,6 +382,31 @@ class CheckIn(RowKeyed):
         return f"check-in {self.occurred_on}"
 
 
+class AlertWindow(models.Model):
+    """The days on which one alert of an open mentorship holds: from `begins_on` up to the
+    day before `ends_on` (with no end, until its records change). Derived from the records
+    the rules read by `alerts.alert_windows_rebuild`, which every service that changes one
+    of them calls; the days are kept rather than a flag so that a day passing needs no
+    write. The home counts and picks the mentorships with an alert from these rows
+    (decision 0038)."""
+
+    mentorship = models.ForeignKey(
+        Mentorship, on_delete=models.CASCADE, related_name="alert_windows"
+    )
+    kind = models.CharField(max_length=16)
+    begins_on = models.DateField()
+    ends_on = models.DateField(null=True)
+
+    class Meta:
+        indexes: ClassVar = [
+            models.Index(fields=["begins_on", "ends_on", "mentorship"]),
+            models.Index(fields=["mentorship", "begins_on", "ends_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.begins_on} to {self.ends_on or ''}"
+
+
 class SentAlert(models.Model):
     """An alert e-mailed to a person, so that send-alerts never sends it twice."""
 

@@ -2,6 +2,8 @@
 programme's coordinators set its thresholds. Each change is kept in the programme's history
 (codes and values, worded when shown) and in the audit trail, in the same transaction."""
 
+from collections.abc import Callable
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -23,6 +25,10 @@ from .models import (
 )
 
 DETAILS = ("name", "description", "organisation", "status")
+# What the apps above keep derived from a programme's settings (the mentorships' alert
+# windows) registers here when the app is ready: the service that changes the settings
+# brings it up to date in its transaction without importing those apps.
+SETTINGS_FOLLOWERS: list[Callable[[Programme], None]] = []
 
 
 def _require_admin(actor: User) -> None:
@@ -123,6 +129,9 @@ def programme_settings_update(
         setattr(programme, name, values[name])
     programme.save(update_fields=changed)
     record(actor=actor, action=Action.CHANGE, obj=programme, fields=changed)
+    if changed:
+        for follow in SETTINGS_FOLLOWERS:
+            follow(programme)
     return programme
 
 

@@ -11,6 +11,7 @@ from backontrack.accounts.models import User
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
 from backontrack.core import access, dates
+from backontrack.mentorships.alerts import alert_windows_rebuild
 from backontrack.mentorships.models import Mentorship
 from backontrack.mentorships.services import Refused
 
@@ -149,4 +150,5 @@ def review_record(
         fields=["occasion", "held_on", "ratings", "evidence", *(["summary"] if summary else [])],
         detail=f"for mentorships.mentorship #{mentorship.pk}",
     )
+    alert_windows_rebuild([mentorship.pk])
     return review

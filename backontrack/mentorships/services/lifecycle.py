@@ -20,6 +20,7 @@ from backontrack.mentors.models import ConflictOfInterest, Mentor
 from backontrack.mentors.readiness import Readiness, readiness_of
 from backontrack.programmes.models import Programme
 
+from ..alerts import alert_windows_rebuild
 from ..models import (
     ONGOING,
     PAUSE_MOVES,
@@ -106,6 +107,7 @@ def record_proposal(*, mentorship: Mentorship, actor: User) -> None:
         actor=actor,
         occurred_at=timezone.now(),
     )
+    alert_windows_rebuild([mentorship.pk])
 
 
 @dataclass
@@ -171,6 +173,7 @@ def mentorship_activate(
     )
     if mentorship.phase == Phase.RE_ENTRY:
         reentry_plan_ensure(mentorship, actor)
+    alert_windows_rebuild([mentorship.pk])
     return mentorship
 
 
@@ -201,6 +204,7 @@ def mentorship_pause_or_resume(
         fields=["status", "reason"],
         detail=f"{from_status} -> {to_status}",
     )
+    alert_windows_rebuild([mentorship.pk])
     return mentorship
 
 
@@ -236,6 +240,7 @@ def _move_phase(
         detail=f"{from_phase} -> {to}",
         username="" if actor else "(backontrack phases)",
     )
+    alert_windows_rebuild([mentorship.pk])
 
 
 def follow_custody_event(*, actor: User, event: CustodyEvent) -> list[Mentorship]:
@@ -406,6 +411,7 @@ def mentorship_reallocate(
         fields=["mentor", "reason"],
         detail=f"mentors.mentor #{previous.pk} -> #{current.pk} ({reason})",
     )
+    alert_windows_rebuild([mentorship.pk])
     return mentorship
 
 
@@ -466,6 +472,7 @@ def mentorship_change_coach(
         fields=["coach", "reason"],
         detail=f"mentors.mentor #{previous.pk} -> #{coach.pk}",
     )
+    alert_windows_rebuild([mentorship.pk])
     return mentorship
 
 
@@ -542,6 +549,7 @@ def mentorship_close(
         fields=["status", *(f.name for f in fields(Closure))],
         detail=f"{from_status} -> closed ({closure.closure_type})",
     )
+    alert_windows_rebuild([mentorship.pk])
     return mentorship
 
 
@@ -573,6 +581,7 @@ def check_in_record(
         fields=["occurred_on", "how", *(["note"] if note.strip() else [])],
         detail=f"for mentorships.mentorship #{mentorship.pk}",
     )
+    alert_windows_rebuild([mentorship.pk])
     return check_in
 
 

@@ -16,6 +16,7 @@ from backontrack.core import access, dates
 from backontrack.core.concurrency import claim_version
 from backontrack.core.errors import Refused
 
+from ..alerts import alert_windows_rebuild
 from ..models import Goal, Meeting, MeetingRevision, Mentorship
 
 # A meeting changed later than this after it was recorded keeps its earlier version.
@@ -127,6 +128,7 @@ def meeting_record(
         fields=[*_filled(data), *(["goals"] if goals else [])],
         detail=f"for mentorships.mentorship #{mentorship.pk}",
     )
+    alert_windows_rebuild([mentorship.pk])
     return meeting
 
 
@@ -190,4 +192,5 @@ def meeting_edit(
         fields=[*changed, *(["reason"] if late and changed else [])],
         detail=f"for mentorships.mentorship #{meeting.mentorship_id}",
     )
+    alert_windows_rebuild([meeting.mentorship_id])
     return meeting

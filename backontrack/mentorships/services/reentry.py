@@ -16,11 +16,13 @@ from backontrack.core.concurrency import claim_version
 from backontrack.core.errors import Refused
 from backontrack.mentees.models import Mentee
 
+from ..alerts import alert_windows_rebuild
 from ..models import (
     NEED_DUE_DAYS,
     ONGOING,
     Mentorship,
     MentorshipChange,
+    MentorshipStatus,
     NeedDomain,
     NeedOwner,
     NeedStatus,
@@ -59,6 +61,7 @@ def reentry_plan_ensure(mentorship: Mentorship, actor: User | None) -> ReentryPl
         detail=f"for mentorships.mentorship #{mentorship.pk}",
         username="" if actor else "(backontrack phases)",
     )
+    alert_windows_rebuild([mentorship.pk])
     return plan
 
 
@@ -99,14 +102,24 @@ def reentry_release_set(
         fields=["release_date"],
         detail=f"for mentorships.mentorship #{mentorship.pk}",
     )
+    alert_windows_rebuild([mentorship.pk])
     return plan
 
 
 def reentry_release_follow(mentee: Mentee, release: date | None) -> None:
     """The person's record has a new expected release: the re-entry plans of their ongoing
-    mentorship follow it. Called in the transaction that changes the record."""
-    if release is None:
-        return
+    mentorship follow it, and the alert windows of their open one, which read the release
+    with or without a plan. Called in the transaction that changes the record."""
+    if release is not None:
+        _plans_follow(mentee, release)
+    alert_windows_rebuild(
+        Mentorship.objects.filter(mentee=mentee)
+        .exclude(status=MentorshipStatus.CLOSED)
+        .values_list("pk", flat=True)
+    )
+
+
+def _plans_follow(mentee: Mentee, release: date) -> None:
     for plan in ReentryPlan.objects.select_for_update().filter(
         mentorship__mentee=mentee, mentorship__status__in=ONGOING
     ):
@@ -179,4 +192,5 @@ def reentry_need_update(
         fields=changed,
         detail=f"for mentorships.mentorship #{mentorship.pk}",
     )
+    alert_windows_rebuild([mentorship.pk])
     return need
