@@ -266,10 +266,18 @@ def mentees_visible_to(user: object) -> QuerySet[Mentee]:
     """The register's records this user may see: a coordinator those of the people registered
     in, referred to or mentored in a programme they coordinate. Nobody else opens the
     register (mentors and coaches see their mentee on the mentorship's page)."""
+    programme_ids = _register_programmes(user)
+    if programme_ids is None:
+        return Mentee.objects.none()
+    return Mentee.objects.filter(in_programmes(programme_ids))
+
+
+def _register_programmes(user: object) -> list[int] | None:
+    """The programmes whose people the user may find in the register (None: nobody's)."""
     active = _active(user)
     if active is None or not active.has_role(Role.COORDINATOR):
-        return Mentee.objects.none()
-    return Mentee.objects.filter(in_programmes(_taking_part(active, Role.COORDINATOR)))
+        return None
+    return _taking_part(active, Role.COORDINATOR)
 
 
 def in_programmes(programme_ids: QuerySet | list[int]) -> Q:
@@ -283,9 +291,25 @@ def in_programmes(programme_ids: QuerySet | list[int]) -> Q:
 
 def mentee_for(user: object, pk: int) -> Mentee:
     """One mentee the user may see, or 404 whether it is missing or not theirs to see."""
-    mentee = (
-        mentees_visible_to(user).select_related("institution", "programme").filter(pk=pk).first()
-    )
+    programme_ids = _register_programmes(user)
+    mentee = None
+    if programme_ids is not None:
+        # Most people are registered in a programme that refers them: the first part of the
+        # register's rule (in_programmes) alone is a much simpler query to build. Anyone else,
+        # and anyone missing, is asked the whole rule next.
+        mentee = (
+            Mentee.objects.filter(programme_id__in=programme_ids)
+            .select_related("institution", "programme")
+            .filter(pk=pk)
+            .first()
+        )
+    if mentee is None:
+        mentee = (
+            mentees_visible_to(user)
+            .select_related("institution", "programme")
+            .filter(pk=pk)
+            .first()
+        )
     if mentee is None:
         raise Http404
     mentee._opened_for = _active(user)  # type: ignore[attr-defined]
@@ -367,8 +391,23 @@ def consent_for(user: object, mentee: Mentee, pk: int) -> Consent:
 
 
 def custody_events_of(user: object, mentee: Mentee) -> QuerySet[CustodyEvent]:
-    return CustodyEvent.objects.filter(_of_visible_mentee(user, mentee)).select_related(
-        "institution", "recorded_by"
+    """The person's custody history, for their record: what its table shows only (not the
+    whole row of the account that recorded each event)."""
+    return (
+        CustodyEvent.objects.filter(_of_visible_mentee(user, mentee))
+        .select_related("institution", "recorded_by")
+        .only(
+            "id",
+            "row_key",
+            "mentee_id",
+            "kind",
+            "occurred_on",
+            "note",
+            "institution__name",
+            "recorded_by__first_name",
+            "recorded_by__last_name",
+            "recorded_by__username",
+        )
     )
 
 
