@@ -12,10 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from backontrack.accounts.middleware import LAST_SEEN_RESOLUTION_SECONDS
-from backontrack.accounts.models import User
+from backontrack.accounts.models import Institution, User
 from backontrack.audit.models import Action, AuditChainHead, AuditEvent
 from backontrack.audit.services import ChainProblem, record, recorded_together, verify_chain
-from backontrack.accounts.models import Institution
 from backontrack.mentees import services as mentee_services
 from backontrack.mentees.models import Consent, Mentee
 from backontrack.mentorships.models import MentorshipStatus
