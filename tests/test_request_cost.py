@@ -3,17 +3,20 @@ session is written only when something in it changed (the idle timeout still end
 and the page's audit events still name every person shown."""
 
 import time
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from backontrack.accounts.middleware import LAST_SEEN_RESOLUTION_SECONDS
-from backontrack.accounts.models import User
+from backontrack.accounts.models import Institution, User
 from backontrack.audit.models import Action, AuditChainHead, AuditEvent
 from backontrack.audit.services import ChainProblem, record, recorded_together, verify_chain
-from backontrack.mentees.models import Mentee
+from backontrack.mentees import services as mentee_services
+from backontrack.mentees.models import Consent, Mentee
 from backontrack.mentorships.models import MentorshipStatus
 
 from .conftest import signed_in_client
@@ -107,6 +110,50 @@ def test_the_mentee_page_appends_its_events_in_one_insert_and_one_move_of_the_he
     assert sum(q.startswith('INSERT INTO "AUDIT_AUDITEVENT"') for q in sql) == 1
     assert sum(q.startswith('INSERT INTO "AUDIT_AUDITEVENTSUBJECT"') for q in sql) == 1
     assert sum(q.startswith('UPDATE "AUDIT_AUDITCHAINHEAD"') for q in sql) == 1
+
+
+# The mentee page's queries: the session, the user and their roles, their programmes, the
+# person, the custody history, the consents, the referrals, the mentorships, the disclosures,
+# the demo banner, and the audit append (begin, lock the head, the events, their subjects,
+# move the head, commit). Section "The mentee page's cost, cut" of docs/performance.md.
+MENTEE_PAGE_QUERIES = 17
+
+
+def _mentee_page_queries(client: Client, mentee: Mentee) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/mentees/{mentee.pk}/")
+    assert response.status_code == 200
+    return [q["sql"] for q in queries.captured_queries]
+
+
+def test_the_mentee_page_asks_a_fixed_number_of_queries_however_long_the_record() -> None:
+    client = signed_in_client("coordinator")
+    mentee = _a_mentee()
+    assert len(_mentee_page_queries(client, mentee)) == MENTEE_PAGE_QUERIES
+    coordinator = User.objects.get(username="coordinator")
+    institution = Institution.objects.order_by("id").first()
+    for days in range(1, 6):
+        mentee_services.custody_event_record(
+            actor=coordinator,
+            mentee=mentee,
+            kind="transfer",
+            occurred_on=timezone.localdate() - timedelta(days=days),
+            institution=institution,
+            note=f"moved on day {days}",
+        )
+        Consent.objects.create(
+            mentee=mentee,
+            given_on=timezone.localdate() - timedelta(days=days),
+            how="written",
+            participation=True,
+            recorded_by=coordinator,
+        )
+    mentee.refresh_from_db()
+    sql = _mentee_page_queries(client, mentee)
+    assert len(sql) == MENTEE_PAGE_QUERIES
+    # What the page shows of the new rows (institution, note, recorder) came in those
+    # queries, not in one more a row; the note opens with the row's key.
+    assert "moved on day 5" in client.get(f"/mentees/{mentee.pk}/").content.decode()
 
 
 def test_events_recorded_together_are_appended_in_order_and_none_if_the_block_fails() -> None:

@@ -434,9 +434,10 @@ def _append(events: list[AuditEvent]) -> None:
             for kind, subject in sorted(_subjects_of(event))
         ]
     )
-    head.last_event_id = events[-1].pk
-    head.last_hash = previous
-    head.save(update_fields=["last_event_id", "last_hash"])
+    # An update of the locked row, without the model save's signals and checks.
+    AuditChainHead.objects.filter(pk=head.pk).update(
+        last_event_id=events[-1].pk, last_hash=previous
+    )
 
 
 def _subjects_insert(rows: list[tuple[int, str, str]]) -> None:

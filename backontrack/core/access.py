@@ -107,10 +107,11 @@ def _taking_part(user: User, *roles: str) -> list[int]:
     held = tuple(role for role in roles or MEMBER_ROLES if user.has_role(role))
     cache: dict[tuple[str, ...], list[int]] = user.__dict__.setdefault("_taking_part", {})
     if held not in cache:
+        # Unordered: the model's ordering would join the programmes only to sort the ids.
         cache[held] = sorted(
-            ProgrammeMembership.objects.filter(user=user, role__in=held).values_list(
-                "programme_id", flat=True
-            )
+            ProgrammeMembership.objects.filter(user=user, role__in=held)
+            .order_by()
+            .values_list("programme_id", flat=True)
         )
     return cache[held]
 
@@ -265,10 +266,18 @@ def mentees_visible_to(user: object) -> QuerySet[Mentee]:
     """The register's records this user may see: a coordinator those of the people registered
     in, referred to or mentored in a programme they coordinate. Nobody else opens the
     register (mentors and coaches see their mentee on the mentorship's page)."""
+    programme_ids = _register_programmes(user)
+    if programme_ids is None:
+        return Mentee.objects.none()
+    return Mentee.objects.filter(in_programmes(programme_ids))
+
+
+def _register_programmes(user: object) -> list[int] | None:
+    """The programmes whose people the user may find in the register (None: nobody's)."""
     active = _active(user)
     if active is None or not active.has_role(Role.COORDINATOR):
-        return Mentee.objects.none()
-    return Mentee.objects.filter(in_programmes(_taking_part(active, Role.COORDINATOR)))
+        return None
+    return _taking_part(active, Role.COORDINATOR)
 
 
 def in_programmes(programme_ids: QuerySet | list[int]) -> Q:
@@ -282,12 +291,46 @@ def in_programmes(programme_ids: QuerySet | list[int]) -> Q:
 
 def mentee_for(user: object, pk: int) -> Mentee:
     """One mentee the user may see, or 404 whether it is missing or not theirs to see."""
-    mentee = (
-        mentees_visible_to(user).select_related("institution", "programme").filter(pk=pk).first()
-    )
+    programme_ids = _register_programmes(user)
+    mentee = None
+    if programme_ids is not None:
+        # Most people are registered in a programme that refers them: the first part of the
+        # register's rule (in_programmes) alone is a much simpler query to build. Anyone else,
+        # and anyone missing, is asked the whole rule next.
+        mentee = (
+            Mentee.objects.filter(programme_id__in=programme_ids)
+            .select_related("institution", "programme")
+            .filter(pk=pk)
+            .first()
+        )
+    if mentee is None:
+        mentee = (
+            mentees_visible_to(user)
+            .select_related("institution", "programme")
+            .filter(pk=pk)
+            .first()
+        )
     if mentee is None:
         raise Http404
+    mentee._opened_for = _active(user)  # type: ignore[attr-defined]
     return mentee
+
+
+def _opened_for(user: object, mentee: Mentee) -> bool:
+    """Whether `mentee_for` loaded this very object for this very user object (that is, in
+    this request): the register's rule was asked of the person then, so the lists of their
+    own records (custody history, consents, disclosures) need not nest it again — building
+    that subquery was most of the cost of the person's page. Any other object is checked
+    in full."""
+    active = _active(user)
+    return active is not None and mentee.__dict__.get("_opened_for") is active
+
+
+def _of_visible_mentee(user: object, mentee: Mentee) -> Q:
+    """The records of this person, if the user may see the person."""
+    if _opened_for(user, mentee):
+        return Q(mentee=mentee)
+    return Q(mentee__in=mentees_visible_to(user), mentee=mentee)
 
 
 def can_manage_mentees(user: object) -> bool:
@@ -313,17 +356,31 @@ def referrals_of_mentee(user: object, mentee: Mentee) -> QuerySet[Referral]:
 
 
 def mentorships_of_mentee(user: object, mentee: Mentee) -> QuerySet[Mentorship]:
-    """The person's mentorships the user may see, current and past, with mentor and coach."""
+    """The person's mentorships the user may see, current and past, with mentor and coach,
+    for their record: what its list shows only."""
     return (
         mentorships_visible_to(user)
         .filter(mentee=mentee)
         .select_related("programme", "mentor", "coach")
+        .only(
+            "id",
+            "mentee_id",
+            "status",
+            "phase",
+            "created_at",
+            "closed_on",
+            "programme__name",
+            "mentor__first_name",
+            "mentor__last_name",
+            "coach__first_name",
+            "coach__last_name",
+        )
         .order_by("-created_at", "-id")
     )
 
 
 def consents_of(user: object, mentee: Mentee) -> QuerySet[Consent]:
-    return Consent.objects.filter(mentee__in=mentees_visible_to(user), mentee=mentee)
+    return Consent.objects.filter(_of_visible_mentee(user, mentee))
 
 
 def consent_for(user: object, mentee: Mentee, pk: int) -> Consent:
@@ -334,9 +391,24 @@ def consent_for(user: object, mentee: Mentee, pk: int) -> Consent:
 
 
 def custody_events_of(user: object, mentee: Mentee) -> QuerySet[CustodyEvent]:
-    return CustodyEvent.objects.filter(
-        mentee__in=mentees_visible_to(user), mentee=mentee
-    ).select_related("institution", "recorded_by")
+    """The person's custody history, for their record: what its table shows only (not the
+    whole row of the account that recorded each event)."""
+    return (
+        CustodyEvent.objects.filter(_of_visible_mentee(user, mentee))
+        .select_related("institution", "recorded_by")
+        .only(
+            "id",
+            "row_key",
+            "mentee_id",
+            "kind",
+            "occurred_on",
+            "note",
+            "institution__name",
+            "recorded_by__first_name",
+            "recorded_by__last_name",
+            "recorded_by__username",
+        )
+    )
 
 
 CLOSED_LIST = "mentorships:closed"
@@ -1680,7 +1752,8 @@ def disclosures_about(user: object, mentee: Mentee) -> QuerySet[Disclosure]:
     """Every disclosure made about the person: for their programmes' coordinators and for
     the auditor."""
     if can_read_audit_trail(user) or (
-        can_manage_mentees(user) and mentees_visible_to(user).filter(pk=mentee.pk).exists()
+        can_manage_mentees(user)
+        and (_opened_for(user, mentee) or mentees_visible_to(user).filter(pk=mentee.pk).exists())
     ):
         found = Disclosure.objects.filter(mentee=mentee)
     else:

@@ -196,7 +196,24 @@ def mentee_for_proposal(user: object, pk: int) -> Mentee:
 
 def on_record(user: object, mentee: Mentee) -> list[Disclosure]:
     """The latest disclosures about the person, for their record in the register."""
-    latest = list(access.disclosures_about(user, mentee)[:RECORD_ENTRIES])
+    # What the record's list shows of each (reference, state, recipient, proposed when and
+    # by whom): not the decider's and revoker's rows, nor the content.
+    latest = list(
+        access.disclosures_about(user, mentee)
+        .select_related(None)
+        .select_related("recipient", "proposed_by")
+        .only(
+            "id",
+            "mentee_id",
+            "status",
+            "expires_on",
+            "proposed_at",
+            "recipient__name",
+            "proposed_by__first_name",
+            "proposed_by__last_name",
+            "proposed_by__username",
+        )[:RECORD_ENTRIES]
+    )
     if latest:
         record(
             actor=user,
@@ -205,5 +222,6 @@ def on_record(user: object, mentee: Mentee) -> list[Disclosure]:
             object_ids=[d.pk for d in latest],
             fields=LISTED_FIELDS,
             detail="on the person's record",
+            people=[str(mentee.pk)],  # the disclosures about this person concern them alone
         )
     return latest

@@ -103,6 +103,9 @@ def mentee_record(user: object, pk: int) -> MenteeRecord:
         referrals=list(access.referrals_of_mentee(user, mentee)),
         mentorships=list(access.mentorships_of_mentee(user, mentee)),
     )
+    # Every list below is of this person's records: they concern this person alone, so
+    # `record` need not look the person up again from the records' ids.
+    person = [str(mentee.pk)]
     with recorded_together():
         record(
             actor=user,
@@ -118,6 +121,7 @@ def mentee_record(user: object, pk: int) -> MenteeRecord:
                 object_ids=[referral.pk for referral in shown.referrals],
                 fields=["referred_on", "status"],
                 detail=f"of mentees.mentee #{mentee.pk}",
+                people=person,
             )
         if shown.mentorships:
             record(
@@ -127,6 +131,7 @@ def mentee_record(user: object, pk: int) -> MenteeRecord:
                 object_ids=[mentorship.pk for mentorship in shown.mentorships],
                 fields=["mentor", "coach", "status", "phase"],
                 detail=f"of mentees.mentee #{mentee.pk}",
+                people=person,
             )
         # The latest disclosures about the person, in the same insert as the rest.
         shown.disclosures = disclosures.on_record(user, mentee)
