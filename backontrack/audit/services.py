@@ -458,10 +458,16 @@ def _subjects_insert(rows: list[tuple[int, str, str]]) -> None:
                 [list(column) for column in zip(*rows, strict=True)],
             )
         else:
-            cursor.executemany(
-                f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s)",  # noqa: S608
-                rows,
-            )
+            # Many rows a statement, as many as SQLite takes parameters.
+            limit = connection.features.max_query_params or 999
+            size = max(1, limit // 3)
+            for start in range(0, len(rows), size):
+                batch = rows[start : start + size]
+                marks = ", ".join(["(%s, %s, %s)"] * len(batch))
+                cursor.execute(
+                    f"INSERT INTO {table} ({columns}) VALUES {marks}",  # noqa: S608
+                    [value for row in batch for value in row],
+                )
 
 
 @dataclass(frozen=True)
