@@ -63,13 +63,16 @@ def clock_at(moment: datetime) -> Iterator[None]:
 
 def started_mentorship(phase: str = Phase.SENTENCE) -> Mentorship:
     """The demo's active mentorship, begun well before the frozen days, in `phase`, with no
-    release date to raise other alerts."""
+    release date to raise other alerts. Its meetings, which the demo dates back from the day
+    it was loaded, move to its initial meeting's day: one on a frozen day would make a
+    meeting recorded there a second one of the day."""
     mentorship = demo_mentorship(MentorshipStatus.ACTIVE)
     Mentorship.objects.filter(pk=mentorship.pk).update(
         phase=phase,
         initial_meeting_on=date(2026, 1, 5),
         created_at=datetime(2026, 1, 2, 9, tzinfo=UTC),
     )
+    Meeting.objects.filter(mentorship=mentorship).update(occurred_on=date(2026, 1, 5))
     Mentee.objects.filter(pk=mentorship.mentee_id).update(expected_release_date=None)
     alerts_rederived()
     return demo_mentorship(MentorshipStatus.ACTIVE)
