@@ -40,6 +40,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.core.management import call_command
 from django.db import connection, connections
 from django.test import Client
+from django.utils import translation
 
 from backontrack.accounts.models import Authenticator, User
 from backontrack.demo.loader import DEFAULT_DEMO_PASSWORD, PERSONAS, load_demo_data
@@ -53,6 +54,17 @@ PERSONA_NAMES = [persona.username for persona in PERSONAS]
 @pytest.fixture(autouse=True)
 def _demo_password(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("BACKONTRACK_DEMO_PASSWORD", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the installation's language. A request read in Danish leaves its
+    thread in Danish (LocaleMiddleware activates the reader's language; nothing deactivates
+    it), and a test after it that reads a message without a request would read it in Danish
+    or not, by the order the tests happen to run in."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
@@ -204,6 +216,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         left = any(item.get_closest_marker(marker) for marker in left_out)
         (deselected if left else kept).append(item)
+    # `make test` runs the SQLite pass in two shards side by side, so that both cores stay
+    # busy to the end: BACKONTRACK_SHARD=k/n keeps the k-th of every n tests of the pass,
+    # which spreads each module's slow and quick tests over the shards alike.
+    if shard := os.environ.get("BACKONTRACK_SHARD"):
+        number, count = (int(part) for part in shard.split("/"))
+        if not 1 <= number <= count:
+            raise pytest.UsageError(f"BACKONTRACK_SHARD={shard}: want k/n with 1 <= k <= n")
+        deselected += [item for at, item in enumerate(kept) if at % count != number - 1]
+        kept = kept[number - 1 :: count]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept

@@ -8,7 +8,6 @@ itself, the audit trail, every demo mentorship's history, history written before
 the pages that first ask why a record is opened."""
 
 import importlib
-from collections.abc import Iterator
 from types import ModuleType
 
 import pytest
@@ -25,13 +24,6 @@ from .danish import english_on, visible_text
 from .test_access_matrix import _ids
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _default_language_after() -> Iterator[None]:
-    """The pages read here leave Danish active in the thread; the next test expects English."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 def test_the_search_finds_english_and_passes_danish() -> None:
