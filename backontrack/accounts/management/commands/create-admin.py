@@ -6,6 +6,7 @@ from django.db import transaction
 
 from backontrack.accounts import services
 from backontrack.accounts.models import Organisation, Role, SignInLink, User
+from backontrack.core.checks import OPERATOR_COMMAND_CHECKS
 from backontrack.core.models import Installation
 
 
@@ -15,6 +16,7 @@ class Command(BaseCommand):
         "sign-in link. With it they choose their own password and set up their "
         "authenticator; after that, they create every other account in the application."
     )
+    requires_system_checks = OPERATOR_COMMAND_CHECKS
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from backontrack.accounts import services
 from backontrack.accounts.models import SignInLink, User
+from backontrack.core.checks import OPERATOR_COMMAND_CHECKS
 from backontrack.core.models import Installation
 
 
@@ -13,6 +14,7 @@ class Command(BaseCommand):
         "waiting for one (in production the link goes to the person's e-mail only). The "
         "earlier link stops working. Refuses on any non-demo database."
     )
+    requires_system_checks = OPERATOR_COMMAND_CHECKS
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")

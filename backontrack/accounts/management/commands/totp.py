@@ -3,11 +3,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from backontrack.accounts.models import Authenticator
+from backontrack.core.checks import OPERATOR_COMMAND_CHECKS
 from backontrack.core.models import Installation
 
 
 class Command(BaseCommand):
     help = "Print a demo user's current one-time code. Refuses on any non-demo database."
+    requires_system_checks = OPERATOR_COMMAND_CHECKS
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from backontrack.audit.services import HeadMismatch, checkpoint_write
+from backontrack.core.checks import OPERATOR_COMMAND_CHECKS
 
 
 class Command(BaseCommand):
@@ -14,6 +15,7 @@ class Command(BaseCommand):
         "BACKONTRACK_AUDIT_CHECKPOINT_SYSLOG, so that verify-audit notices events cut off the "
         "end. Nothing is written when the trail has not grown since the file's last one."
     )
+    requires_system_checks = OPERATOR_COMMAND_CHECKS
 
     def handle(self, *args: Any, **options: Any) -> None:
         file_path = settings.BACKONTRACK_AUDIT_CHECKPOINT_FILE

@@ -11,6 +11,7 @@ from backontrack.audit import checkpoints as checkpoint_log
 from backontrack.audit.checkpoints import Checkpoint
 from backontrack.audit.models import AuditEvent
 from backontrack.audit.services import ChainProblem, verify_chain
+from backontrack.core.checks import OPERATOR_COMMAND_CHECKS
 
 
 def _cores() -> int:
@@ -26,6 +27,7 @@ class Command(BaseCommand):
         "if every event is as written and in order, 1 naming the first bad event, a missing "
         "end, or a checkpoint with a bad signature."
     )
+    requires_system_checks = OPERATOR_COMMAND_CHECKS
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(

@@ -9,6 +9,7 @@ from tqdm import tqdm
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
 from backontrack.core import crypto
+from backontrack.core.checks import OPERATOR_COMMAND_CHECKS
 from backontrack.core.fields import EncryptedMixin
 from backontrack.core.keys import field_keys
 
@@ -27,6 +28,7 @@ class Command(BaseCommand):
         "already under the newest key are skipped. Remove an old key only after this has "
         "finished."
     )
+    requires_system_checks = OPERATOR_COMMAND_CHECKS
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--batch-size", type=int, default=1000)

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from backontrack.accounts.models import User
+from backontrack.core.checks import OPERATOR_COMMAND_CHECKS
 from backontrack.core.errors import Refused
 from backontrack.mentees import register_import
 from backontrack.programmes.models import Programme
@@ -16,6 +17,7 @@ class Command(BaseCommand):
         "the register's ids: every row is checked first, and nothing is written when any "
         "row is bad (with --skip-bad, the good rows). A re-run changes nothing."
     )
+    requires_system_checks = OPERATOR_COMMAND_CHECKS
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)

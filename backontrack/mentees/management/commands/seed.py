@@ -10,6 +10,7 @@ from tqdm import tqdm
 from backontrack.accounts.models import Institution
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
+from backontrack.core.checks import OPERATOR_COMMAND_CHECKS
 from backontrack.core.models import Installation
 from backontrack.evaluation import synthetic as case_histories
 from backontrack.mentees import synthetic
@@ -23,6 +24,7 @@ class Command(BaseCommand):
         "a progress bar, to measure pages at national scale; with --with-cases each gets a "
         "case history too (referral, mentorship, meetings, goals, follow-ups)."
     )
+    requires_system_checks = OPERATOR_COMMAND_CHECKS
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--mentees", type=int, required=True, metavar="N")

@@ -3,6 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from backontrack.core.checks import OPERATOR_COMMAND_CHECKS
 from backontrack.mentorships.alerts import alert_windows_rebuild
 from backontrack.mentorships.models import Mentorship
 
@@ -13,6 +14,7 @@ class Command(BaseCommand):
         "keep them up to date; run it after changing records outside them (a restore, a "
         "correction in the database)."
     )
+    requires_system_checks = OPERATOR_COMMAND_CHECKS
 
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():

@@ -11,6 +11,7 @@ from backontrack.accounts.models import Role, User
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
 from backontrack.concerns.alerts import triage_overdue_alerts
+from backontrack.core.checks import OPERATOR_COMMAND_CHECKS
 from backontrack.evaluation.alerts import send_follow_up_alerts
 from backontrack.mentors import pool
 from backontrack.mentorships import services
@@ -29,6 +30,7 @@ class Command(BaseCommand):
         "names, only what is due and a link. Run it daily (cron or a systemd timer; see "
         "docs/guide/mentorships.md)."
     )
+    requires_system_checks = OPERATOR_COMMAND_CHECKS
 
     def handle(self, *args: Any, **options: Any) -> None:
         today = timezone.localdate()

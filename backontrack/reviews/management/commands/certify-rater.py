@@ -7,6 +7,7 @@ from django.utils import timezone
 from backontrack.accounts.models import User
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
+from backontrack.core.checks import OPERATOR_COMMAND_CHECKS
 from backontrack.reviews.models import Certification, Instrument
 
 
@@ -15,6 +16,7 @@ class Command(BaseCommand):
         "Record that a user is certified to rate a licensed instrument (by its code), as the "
         "licence holder requires. Only certified users are offered a licensed instrument."
     )
+    requires_system_checks = OPERATOR_COMMAND_CHECKS
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")

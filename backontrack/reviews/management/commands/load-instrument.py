@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
+from backontrack.core.checks import OPERATOR_COMMAND_CHECKS
 from backontrack.reviews import instruments
 from backontrack.reviews.models import Instrument
 
@@ -15,6 +16,7 @@ class Command(BaseCommand):
         "whole file is checked first; an invalid one is refused with the problem named and "
         "nothing stored. A loaded version never changes: change the version to change it."
     )
+    requires_system_checks = OPERATOR_COMMAND_CHECKS
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
