@@ -288,6 +288,39 @@ def test_a_day_passing_needs_no_write() -> None:
     assert windows() == kept
 
 
+def test_rebuilds_in_a_deferred_block_happen_once_at_its_end() -> None:
+    """The demo writes its stories in an `alert_windows_deferred` block: the services'
+    rebuilds wait for the block's end and then leave the windows as deriving them again
+    would. A block that raises leaves nothing deferred behind: the next service rebuilds at
+    once."""
+    mentorship = active()
+    coordinator = User.objects.get(username="coordinator")
+    today = timezone.localdate()
+
+    def release_in(days: int) -> None:
+        mentee = Mentee.objects.get(pk=mentorship.mentee_id)
+        mentee_services.mentee_update(
+            actor=coordinator,
+            mentee=mentee,
+            version=mentee.version,
+            data=mentee_data(mentee, expected_release_date=today + timedelta(days=days)),
+        )
+
+    assert_as_derived_again()
+    before = windows()
+    with alerts.alert_windows_deferred():
+        release_in(20)
+        assert windows() == before
+    assert windows() != before
+    assert_as_derived_again()
+    with pytest.raises(RuntimeError), alerts.alert_windows_deferred():
+        raise RuntimeError
+    before = windows()
+    release_in(200)
+    assert windows() != before
+    assert_as_derived_again()
+
+
 def test_the_services_keep_the_alert_windows_up_to_date() -> None:
     """A meeting, a check-in, a new release on the person's record and a programme's new
     thresholds each leave the windows as deriving them again would."""

@@ -26,7 +26,7 @@ from backontrack.mentees.models import Mentee
 from backontrack.mentors import pool
 from backontrack.mentors import services as mentors
 from backontrack.mentors.models import Mentor
-from backontrack.mentorships.alerts import alert_windows_rebuild
+from backontrack.mentorships.alerts import alert_windows_deferred, alert_windows_rebuild
 from backontrack.mentorships.models import Mentorship
 from backontrack.programmes.models import (
     MEMBER_ROLES,
@@ -256,17 +256,20 @@ def load_demo_data(*, password: str | None = None) -> bool:
             )
         )
     )
-    mentor_stories.load(today=timezone.localdate())
-    _demo_referrals()
-    lesson_stories.load(today=timezone.localdate())
-    _demo_account_request()
-    evaluation_stories.load(today=timezone.localdate())
-    supervision_stories.load(today=timezone.localdate())
-    disclosure_stories.load(today=timezone.localdate())
-    working_group_stories.load(today=timezone.localdate())
-    register_story.load()
-    # The stories date their records with updates after the services wrote them.
-    alert_windows_rebuild(Mentorship.objects.values_list("pk", flat=True))
+    # The stories go through the services, which would derive a mentorship's alert windows
+    # again at each of its records, and then date the records with updates: every
+    # mentorship's windows are derived once, at the end.
+    with alert_windows_deferred():
+        mentor_stories.load(today=timezone.localdate())
+        _demo_referrals()
+        lesson_stories.load(today=timezone.localdate())
+        _demo_account_request()
+        evaluation_stories.load(today=timezone.localdate())
+        supervision_stories.load(today=timezone.localdate())
+        disclosure_stories.load(today=timezone.localdate())
+        working_group_stories.load(today=timezone.localdate())
+        register_story.load()
+        alert_windows_rebuild(Mentorship.objects.values_list("pk", flat=True))
     return True
 
 

@@ -23,7 +23,9 @@ mentorships with an alert today, and counts the alerts, on those rows' index, so
 the mentorships shown are loaded and worded (docs/performance.md, decision 0038).
 `tests/test_alerts.py` holds the two to the same alerts on the demo over a year of days."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -418,11 +420,36 @@ def _before(kind: str, day: date, days: int) -> Window:
     return (kind, day - timedelta(days=days), day + timedelta(days=1))
 
 
+# The mentorships whose windows are to be derived when the `alert_windows_deferred` block
+# ends (None outside such a block).
+_deferred: ContextVar[set[int] | None] = ContextVar("alert_windows_deferred", default=None)
+
+
+@contextmanager
+def alert_windows_deferred() -> Iterator[None]:
+    """Within the block the services' rebuilds are noted, and each mentorship noted has its
+    windows derived once, when the block ends: for writing many records in one go (the demo
+    loads hundreds of meetings, check-ins and moves), where each would derive its
+    mentorship's windows again. Nothing in the block may read the windows. If the block
+    raises, nothing is derived: its transaction is rolled back."""
+    pending: set[int] = set()
+    token = _deferred.set(pending)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    alert_windows_rebuild(sorted(pending))
+
+
 def alert_windows_rebuild(mentorship_ids: Iterable[int]) -> None:
     """Derive the alert windows of these mentorships again from their records. Every service
     that changes a record the rules read calls it, in its transaction; `backontrack
-    rebuild-alerts` calls it for every mentorship."""
+    rebuild-alerts` calls it for every mentorship. In an `alert_windows_deferred` block the
+    mentorships are only noted."""
     ids = list(mentorship_ids)
+    if (pending := _deferred.get()) is not None:
+        pending.update(ids)
+        return
     for start in range(0, len(ids), LOADED_TOGETHER):
         batch = ids[start : start + LOADED_TOGETHER]
         AlertWindow.objects.filter(mentorship_id__in=batch).delete()
