@@ -6,9 +6,11 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db.models import F
 from django.utils import timezone
 
 from backontrack.accounts.models import User
+from backontrack.core import access
 from backontrack.demo.referrals import mentee_data
 from backontrack.mentees import services as mentee_services
 from backontrack.mentees.models import Mentee
@@ -266,6 +268,21 @@ def assert_as_derived_again() -> None:
     kept = windows()
     alerts_rederived()
     assert windows() == kept
+
+
+def test_each_alert_window_keeps_its_mentorship_s_programme() -> None:
+    """A coordinator's count reads the windows' own programme: the services, and a rebuild,
+    write each window with its mentorship's, and the count is the one through the mentorships."""
+    coordinator = User.objects.get(username="coordinator")
+    assert AlertWindow.objects.exists()
+    alerts_rederived()
+    assert not AlertWindow.objects.exclude(programme_id=F("mentorship__programme_id")).exists()
+    for today in (TODAY, TODAY + timedelta(days=40), TODAY + timedelta(days=200)):
+        visible = access.mentorships_visible_to(coordinator)
+        windows = access.alert_windows_visible_to(coordinator)
+        assert alerts.first_alerts(visible, limit=1, today=today, windows=windows) == (
+            alerts.first_alerts(visible, limit=1, today=today)
+        )
 
 
 def test_a_day_passing_needs_no_write() -> None:

@@ -7,7 +7,7 @@ import random
 import re
 import zipfile
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -20,13 +20,20 @@ from django.utils import timezone
 
 from backontrack.accounts.models import Institution, User
 from backontrack.audit.models import Action, AuditEvent
+from backontrack.core.access import comparison_referrals
 from backontrack.core.errors import Refused
 from backontrack.evaluation import services
 from backontrack.evaluation import synthetic as case_histories
 from backontrack.evaluation.dashboard import SECTION_OF
 from backontrack.evaluation.dataset import AGE_BANDS, QUASI_IDENTIFIERS, make_k_anonymous
-from backontrack.evaluation.followups import months_after, months_before
+from backontrack.evaluation.followups import (
+    due_follow_ups,
+    first_due_follow_ups,
+    months_after,
+    months_before,
+)
 from backontrack.evaluation.models import FollowUp, Group
+from backontrack.evaluation.selectors import follow_ups_due
 from backontrack.mentees import synthetic
 from backontrack.mentees.models import Mentee
 from backontrack.mentorships.models import Mentorship, MentorshipStatus
@@ -207,6 +214,51 @@ def test_the_due_list_s_queries_do_not_grow_with_the_cases(
     )
     with django_assert_max_num_queries(len(few.captured_queries)):  # type: ignore[operator]
         coordinator.get("/evaluation/follow-ups/")
+
+
+def test_the_first_follow_ups_due_and_their_number_are_those_of_the_whole_list() -> None:
+    """Over two years of days, on the demo with 150 more people and with closures and
+    screenings moved to the end of a month that a shorter month makes due on one day (the
+    later days given the lower case numbers, a screening late in the evening), the first few
+    follow-ups the database picks and the number it counts are those of the whole list
+    worked out in Python; so is what the home shows."""
+    call_command(
+        "seed",
+        mentees=150,
+        with_cases=True,
+        random_seed=20,
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+    month_end = date(timezone.localdate().year - 1, 8, 28)
+    closed = Mentorship.objects.filter(status=MentorshipStatus.CLOSED).order_by("-id")[:4]
+    for later, mentorship in enumerate(closed):
+        Mentorship.objects.filter(pk=mentorship.pk).update(closed_on=month_end + timedelta(later))
+    comparison = Referral.objects.filter(status="eligible", mentorship__isnull=True)
+    for later, referral in enumerate(comparison.order_by("-id")[:4]):
+        evening = datetime.combine(month_end + timedelta(later), time(23, 30))
+        Screening.objects.filter(referral=referral).update(
+            decided_at=timezone.make_aware(evening), decision="eligible"
+        )
+    FollowUp.objects.all().delete()
+    mentorships = Mentorship.objects.filter(status=MentorshipStatus.CLOSED)
+    referrals = comparison_referrals()
+    edge = months_after(month_end, 12) - timedelta(days=1)  # the moved ones listed first
+    days = [edge + timedelta(days=n) for n in range(-2, 3)]
+    days += [timezone.localdate() + timedelta(days=n) for n in range(-400, 400, 29)]
+    for today in days:
+        expected = due_follow_ups(mentorships, referrals, today)
+        for limit in (1, 3, 5):
+            assert first_due_follow_ups(mentorships, referrals, today, limit) == (
+                expected[:limit],
+                len(expected),
+            ), (today, limit)
+    listed = due_follow_ups(mentorships, referrals, edge)
+    assert [due.due_on for due in listed[:4]] == [months_after(month_end, 6)] * 4
+    expected = follow_ups_due(User.objects.get(username="coordinator"))
+    assert len(expected) > 5
+    home = signed_in_client("coordinator").get("/")
+    assert home.context["follow_ups"] == {"due": expected[:5], "count": len(expected)}
 
 
 # --- The programme dashboard ---------------------------------------------------------------

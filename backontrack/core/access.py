@@ -37,6 +37,7 @@ from backontrack.mentorships.models import (
     ONGOING,
     OPEN_MENTORSHIP_STATUSES,
     PAUSE_MOVES,
+    AlertWindow,
     CheckIn,
     Goal,
     Meeting,
@@ -729,6 +730,20 @@ def mentorships_visible_to(user: object) -> QuerySet[Mentorship]:
     )
 
 
+def alert_windows_visible_to(user: object) -> QuerySet[AlertWindow]:
+    """The alert windows of the open mentorships the user sees (`mentorships_visible_to`):
+    a coordinator's are those of their programmes, asked of the window's own programme (only
+    open mentorships have windows: decision 0038)."""
+    active = _active(user)
+    if active is None:
+        return AlertWindow.objects.none()
+    if has_role(active, Role.COORDINATOR):
+        return AlertWindow.objects.filter(programme_id__in=_taking_part(active, Role.COORDINATOR))
+    return AlertWindow.objects.filter(
+        mentorship__in=mentorships_visible_to(active).exclude(status="closed").values("pk")
+    )
+
+
 def mentorship_for(user: object, pk: int) -> Mentorship:
     mentorship = (
         mentorships_visible_to(user)
@@ -1072,9 +1087,13 @@ def concerns_visible_to(user: object) -> QuerySet[Concern]:
         & Q(mentorship__programme_id__in=_taking_part(active))
         & ~Q(mentorship__status="closed")
     )
-    return Concern.objects.filter(
-        Q(mentorship__in=mentorships_visible_to(active).values("pk")) | raised
-    )
+    if has_role(active, Role.COORDINATOR):
+        # The coordinator's mentorships are their programmes' (`mentorships_visible_to`):
+        # asked of the concern's own mentorship, not as the set of all of them.
+        seen = Q(mentorship__programme_id__in=_taking_part(active, Role.COORDINATOR))
+    else:
+        seen = Q(mentorship__in=mentorships_visible_to(active).values("pk"))
+    return Concern.objects.filter(seen | raised)
 
 
 def concern_for(user: object, pk: int) -> Concern:

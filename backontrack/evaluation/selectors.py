@@ -19,7 +19,7 @@ from . import dashboard as figures
 from . import dataset, report, theory
 from .dashboard import Period, Table
 from .dataset import DataSet
-from .followups import Due, due_follow_ups
+from .followups import Due, due_follow_ups, first_due_follow_ups
 from .models import Group
 from .report import Report
 
@@ -32,6 +32,16 @@ def follow_ups_due(user: object) -> list[Due]:
         access.follow_up_mentorships_visible_to(user),
         access.follow_up_referrals_visible_to(user),
         timezone.localdate(),
+    )
+
+
+def first_follow_ups_due(user: object, limit: int) -> tuple[list[Due], int]:
+    """The first `limit` of `follow_ups_due(user)` and how many there are."""
+    return first_due_follow_ups(
+        access.follow_up_mentorships_visible_to(user),
+        access.follow_up_referrals_visible_to(user),
+        timezone.localdate(),
+        limit,
     )
 
 

@@ -13,6 +13,7 @@ from backontrack.audit.models import Action
 from backontrack.audit.services import record, recorded_together
 from backontrack.concerns.selectors import own_concerns_for_home, untriaged_for_home
 from backontrack.core.access import (
+    alert_windows_visible_to,
     can_administer_accounts,
     can_approve_account_changes,
     can_manage_training,
@@ -147,7 +148,9 @@ def mentorship_summary(user: object) -> dict[str, object]:
     if can_screen_referrals(user):
         # Every alert is the coordinator's: the first are worded, the rest only counted.
         visible = mentorships_visible_to(user)
-        overdue, overdue_count = first_alerts(visible, limit=HOME_ALERTS)
+        overdue, overdue_count = first_alerts(
+            visible, limit=HOME_ALERTS, windows=alert_windows_visible_to(user)
+        )
         _record_alerts(user, overdue)
         return {
             "to_activate": visible.filter(status=MentorshipStatus.PROPOSED).count(),
@@ -232,10 +235,9 @@ def lessons_summary(user: object) -> dict[str, object]:
 
 def follow_up_summary(user: object) -> dict[str, object]:
     """The coordinator's follow-ups due (evaluation), the oldest few with their number."""
-    due = evaluation_selectors.follow_ups_due(user)
-    shown = due[:HOME_FOLLOW_UPS]
+    shown, count = evaluation_selectors.first_follow_ups_due(user, HOME_FOLLOW_UPS)
     evaluation_selectors.record_due_shown(user, shown)
-    return {"due": shown, "count": len(due)}
+    return {"due": shown, "count": count}
 
 
 def supervision_summary(user: object) -> dict[str, object]:

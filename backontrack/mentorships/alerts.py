@@ -454,7 +454,13 @@ def alert_windows_rebuild(mentorship_ids: Iterable[int]) -> None:
         batch = ids[start : start + LOADED_TOGETHER]
         AlertWindow.objects.filter(mentorship_id__in=batch).delete()
         AlertWindow.objects.bulk_create(
-            AlertWindow(mentorship=mentorship, kind=kind, begins_on=begins, ends_on=ends)
+            AlertWindow(
+                mentorship=mentorship,
+                programme_id=mentorship.programme_id,
+                kind=kind,
+                begins_on=begins,
+                ends_on=ends,
+            )
             for mentorship in annotated(
                 Mentorship.objects.filter(pk__in=batch).exclude(status=MentorshipStatus.CLOSED)
             )
@@ -495,11 +501,17 @@ def alerts(mentorships: QuerySet[Mentorship], *, today: date | None = None) -> l
 
 
 def first_alerts(
-    mentorships: QuerySet[Mentorship], *, limit: int | None = None, today: date | None = None
+    mentorships: QuerySet[Mentorship],
+    *,
+    limit: int | None = None,
+    today: date | None = None,
+    windows: QuerySet[AlertWindow] | None = None,
 ) -> tuple[list[Alert], int]:
     """The first `limit` alerts of these mentorships (all without a limit), by the mentee's
     name, and how many there are in all: the database finds the mentorships that have an
-    alert and counts the alerts; only the first of them are loaded and worded."""
+    alert and counts the alerts; only the first of them are loaded and worded. `windows`,
+    when given, are the same mentorships' windows as the access policy says them
+    (`alert_windows_visible_to`), counted without asking for the mentorships."""
     today = today or timezone.localdate()
     rows = mentorships.exclude(status=MentorshipStatus.CLOSED)
     flagged = rows.filter(Exists(_holding(today).filter(mentorship=OuterRef("pk"))))
@@ -514,7 +526,9 @@ def first_alerts(
         return found[:limit], len(found)
     # Each of the first mentorships has at least one alert: the rest are only counted, one
     # window for each alert.
-    return found[:limit], _holding(today).filter(mentorship__in=rows.values("pk")).count()
+    if windows is None:
+        windows = AlertWindow.objects.filter(mentorship__in=rows.values("pk"))
+    return found[:limit], (windows & _holding(today)).count()
 
 
 def audience_of(alert: Alert, user_id: int) -> set[str]:

@@ -177,6 +177,8 @@ class Mentorship(RowKeyed):
             models.Index(fields=["mentee", "status"]),
             # The dashboard and the report count closures and follow-ups by closure date.
             models.Index(fields=["programme", "closed_on"]),
+            # The coordinator's home counts the programme's active mentorships.
+            models.Index(fields=["programme", "status"]),
         ]
         constraints: ClassVar = [
             # One mentorship at a time per person: a second one would widen who sees them.
@@ -393,6 +395,9 @@ class AlertWindow(models.Model):
     mentorship = models.ForeignKey(
         Mentorship, on_delete=models.CASCADE, related_name="alert_windows"
     )
+    # The mentorship's, kept with it: a coordinator's count is a range of one programme's
+    # windows, without joining the mentorships.
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=16)
     begins_on = models.DateField()
     ends_on = models.DateField(null=True)
@@ -401,6 +406,7 @@ class AlertWindow(models.Model):
         indexes: ClassVar = [
             models.Index(fields=["begins_on", "ends_on", "mentorship"]),
             models.Index(fields=["mentorship", "begins_on", "ends_on"]),
+            models.Index(fields=["programme", "begins_on", "ends_on"]),
         ]
 
     def __str__(self) -> str:

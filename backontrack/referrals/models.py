@@ -186,7 +186,11 @@ class Screening(RowKeyed):
     decided_at = models.DateTimeField()
 
     class Meta:
-        indexes: ClassVar = [models.Index(fields=["overridden"])]
+        indexes: ClassVar = [
+            models.Index(fields=["overridden"]),
+            # The follow-ups due ask for the eligible screened within a range of days.
+            models.Index(fields=["decision", "decided_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"screening of referral {self.referral_id}"

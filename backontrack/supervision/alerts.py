@@ -56,6 +56,8 @@ def mentor_alerts(programme_ids: Iterable[int], today: date) -> list[MentorAlert
         Mentorship.objects.filter(programme_id__in=ids, status__in=OPEN_MENTORSHIP_STATUSES)
         .exclude(mentor__status="left")
         .values_list("programme_id", "mentor_id")
+        .order_by()
+        .distinct()
     )
     parts = (
         Participant.objects.filter(
