@@ -278,6 +278,15 @@ def register_import_summary_record(
     )
 
 
+@transaction.atomic
+def register_import_unchanged(*, actor: User, programme: Programme, rows: int) -> None:
+    """An import whose every good row the register holds already (a re-run): it writes its
+    summary and nothing else, and is refused as a write of the programme's register is."""
+    if not access.can_write_register(actor, programme):
+        raise Refused(_("You can import only into a programme you coordinate."))
+    register_import_summary_record(actor=actor, rows=rows, people_added=0, events_added=0)
+
+
 @dataclass(frozen=True)
 class RegisterHolder:
     """What a write of the register needs to know of a person it finds by an id."""
