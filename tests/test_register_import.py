@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from backontrack.accounts.models import Institution, User
@@ -349,3 +351,62 @@ def test_the_import_writes_what_rows_by_hand_write_in_a_few_queries_a_chunk(
     assert [e.detail for e in AuditEvent.objects.filter(id__gt=last)] == [
         "register import: 39 rows, 0 people and 0 events"
     ]
+
+
+def test_on_postgresql_a_chunks_look_ups_use_the_registers_indexes(tmp_path: Path) -> None:
+    """Each chunk asks for its people and events by the register's ids: as a scan of the
+    whole register, 100,000 rows took 100 scans of it a pass (§18 of docs/performance.md)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the plans are PostgreSQL's")
+    text = HEADER + row(1) + row(2) + row(1, event_id="E1b", event="sentencing")
+    run(tmp_path, text)
+    with CaptureQueriesContext(connection) as queries:
+        out, _err = run(tmp_path, text)
+    assert "3 rows already imported" in out
+    tables = ('FROM "mentees_mentee"', 'FROM "mentees_custodyevent"')
+    look_ups = [
+        sql
+        for sql in (query["sql"] for query in queries.captured_queries)
+        if sql.startswith("SELECT") and " = ANY(" in sql and any(t in sql for t in tables)
+    ]
+    # The people by either id, those the actor may write to, the events (in the one pass of
+    # a re-run).
+    assert len(look_ups) == 3
+    with connection.cursor() as cursor:
+        # With sequential scans off, a table is scanned only where no index can answer.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for sql in look_ups:
+            cursor.execute(f"EXPLAIN {sql}")
+            plan = "\n".join(line for (line,) in cursor.fetchall())
+            assert "Seq Scan on mentees_" not in plan, plan
+
+
+def test_a_re_run_reads_the_file_once_and_a_new_row_in_it_is_written(tmp_path: Path) -> None:
+    text = HEADER + row(1) + row(2)
+    run(tmp_path, text)
+    opened: list[str] = []
+
+    def import_again(text: str) -> register_import.Report:
+        def open_file() -> io.StringIO:
+            opened.append(text)
+            return io.StringIO(text, newline="")
+
+        return register_import.import_file(
+            actor=User.objects.get(username="coordinator"),
+            programme=Programme.objects.default(),
+            open_file=open_file,
+        )
+
+    last = AuditEvent.objects.latest("id").pk
+    report = import_again(text)
+    assert (report.people_added, report.events_added, report.unchanged) == (0, 0, 2)
+    assert len(opened) == 1
+    assert [e.detail for e in AuditEvent.objects.filter(id__gt=last)] == [
+        "register import: 2 rows, 0 people and 0 events"
+    ]
+    # One row not in the register yet: both passes, and it is written.
+    opened.clear()
+    report = import_again(text + row(3))
+    assert (report.people_added, report.events_added, report.unchanged) == (1, 1, 2)
+    assert len(opened) == 2
+    assert Mentee.objects.filter(register_id="P3").exists()

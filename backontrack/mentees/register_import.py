@@ -6,10 +6,10 @@ long the file: the first checks every row and writes nothing to the register (wh
 remember of the rows before, it keeps in temporary tables of the session); the second
 writes the good rows through the register's service, with the records and audit events a
 coordinator's forms would write (the custody events move status, institution and phase), a
-chunk in a few statements. A re-run finds every person and event by its register id and
-changes nothing. Only the people the caller may write to are looked up: a row naming anyone
-else is refused with a message that does not say why, and the refusal is in the audit
-trail."""
+chunk in a few statements. A re-run finds every person and event by its register id in the
+first pass, and writes nothing but its summary without reading the file again. Only the
+people the caller may write to are looked up: a row naming anyone else is refused with a
+message that does not say why, and the refusal is in the audit trail."""
 
 import csv
 import hashlib
@@ -45,6 +45,7 @@ from .services import (
     RegisterRow,
     RegisterWritten,
     register_import_summary_record,
+    register_import_unchanged,
     register_known,
     register_refusal_record,
     register_rows_write,
@@ -113,6 +114,9 @@ class Report:
     # and writes nothing when it read another (`file_changed`).
     digest: str = ""
     file_changed: bool = False
+    # The good rows the first pass found written already (the person by the register's id,
+    # the event theirs): when they are all the good rows, there is nothing to write.
+    imported: int = 0
 
     @property
     def bad_lines(self) -> set[int]:
@@ -254,6 +258,7 @@ class _Reader:
         self.people: dict[str, tuple[date, int | None]] = {}
         self.refused: list[tuple[int, int | None]] = []
         self.bounds: dict[str, tuple[date, date]] = {}
+        self.imported = 0
 
     def chunks(
         self,
@@ -457,6 +462,7 @@ class _Reader:
             return None
         self.people[row.person_id] = (born, target)
         if self.seen is not None:  # the first pass: good, and that is all it asks
+            self.imported += holder is not None and owner is not None
             return None
         return RegisterRow(
             line=row.line,
@@ -499,6 +505,7 @@ def check(
         for count, _rows in reader.chunks(read, report.problems, progress):
             report.rows += count
     report.digest = read.hexdigest()
+    report.imported = reader.imported
     _file_refusals(actor, reader.refused)
     return report
 
@@ -578,6 +585,11 @@ def import_file(
     if report.problems and not skip_bad:
         return report
     if any(problem.line == 1 for problem in report.problems):
+        return report
+    if report.imported and report.imported == report.rows - len(report.bad_lines):
+        # A re-run: the register holds every good row already, so the file is not read again.
+        register_import_unchanged(actor=actor, programme=programme, rows=report.rows)
+        report.unchanged = report.imported
         return report
     with open_file() as lines:
         return write(
