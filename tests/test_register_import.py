@@ -353,11 +353,10 @@ def test_the_import_writes_what_rows_by_hand_write_in_a_few_queries_a_chunk(
     ]
 
 
+@pytest.mark.postgresql_only
 def test_on_postgresql_a_chunks_look_ups_use_the_registers_indexes(tmp_path: Path) -> None:
     """Each chunk asks for its people and events by the register's ids: as a scan of the
     whole register, 100,000 rows took 100 scans of it a pass (§18 of docs/performance.md)."""
-    if connection.vendor != "postgresql":
-        pytest.skip("the plans are PostgreSQL's")
     text = HEADER + row(1) + row(2) + row(1, event_id="E1b", event="sentencing")
     run(tmp_path, text)
     with CaptureQueriesContext(connection) as queries:
