@@ -307,9 +307,9 @@ def test_a_day_passing_needs_no_write() -> None:
 
 def test_rebuilds_in_a_deferred_block_happen_once_at_its_end() -> None:
     """The demo writes its stories in an `alert_windows_deferred` block: the services'
-    rebuilds wait for the block's end and then leave the windows as deriving them again
-    would. A block that raises leaves nothing deferred behind: the next service rebuilds at
-    once."""
+    rebuilds wait for the end of the outermost block and then leave the windows as deriving
+    them again would. A block that raises leaves nothing deferred behind: the next service
+    rebuilds at once."""
     mentorship = active()
     coordinator = User.objects.get(username="coordinator")
     today = timezone.localdate()
@@ -326,8 +326,9 @@ def test_rebuilds_in_a_deferred_block_happen_once_at_its_end() -> None:
     assert_as_derived_again()
     before = windows()
     with alerts.alert_windows_deferred():
-        release_in(20)
-        assert windows() == before
+        with alerts.alert_windows_deferred():
+            release_in(20)
+        assert windows() == before  # an inner block's wait for the outer one's end
     assert windows() != before
     assert_as_derived_again()
     with pytest.raises(RuntimeError), alerts.alert_windows_deferred():

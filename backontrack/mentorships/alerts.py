@@ -431,7 +431,11 @@ def alert_windows_deferred() -> Iterator[None]:
     windows derived once, when the block ends: for writing many records in one go (the demo
     loads hundreds of meetings, check-ins and moves), where each would derive its
     mentorship's windows again. Nothing in the block may read the windows. If the block
-    raises, nothing is derived: its transaction is rolled back."""
+    raises, nothing is derived: its transaction is rolled back. A block within another adds
+    its mentorships to the outer one's, derived when that ends."""
+    if _deferred.get() is not None:
+        yield
+        return
     pending: set[int] = set()
     token = _deferred.set(pending)
     try:
