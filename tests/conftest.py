@@ -27,6 +27,7 @@ engines.
 """
 
 import io
+import itertools
 import os
 import time
 from collections.abc import Iterator
@@ -67,11 +68,22 @@ def _default_language() -> Iterator[None]:
     translation.deactivate()
 
 
+@pytest.fixture(scope="session")
+def _checkpoint_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("audit-checkpoints")
+
+
+_checkpoint_files = itertools.count()
+
+
 @pytest.fixture(autouse=True)
-def _audit_checkpoints(settings: Any, tmp_path: Path) -> None:
+def _audit_checkpoints(settings: Any, _checkpoint_directory: Path) -> None:
     """Each test its own checkpoint file: one test's checkpoints say nothing of another's
-    database."""
-    settings.BACKONTRACK_AUDIT_CHECKPOINT_FILE = str(tmp_path / "audit-checkpoints.log")
+    database. A name in one directory of the session, not a `tmp_path` of each test: for each
+    of those pytest makes a directory and moves a symbolic link to it, about 3 ms a test on
+    this file system, most of it removing the old link."""
+    name = f"audit-checkpoints-{next(_checkpoint_files)}.log"
+    settings.BACKONTRACK_AUDIT_CHECKPOINT_FILE = str(_checkpoint_directory / name)
     settings.BACKONTRACK_AUDIT_CHECKPOINT_SYSLOG = ""
 
 
@@ -146,16 +158,19 @@ def current_code(username: str) -> str:
     return out.getvalue().strip()
 
 
-def signed_in_client(username: str) -> Client:
+def signed_in_client(username: str, session_data: dict[str, Any] | None = None) -> Client:
     """A client signed in as the persona: the session a completed sign-in leaves (as
     `Client.force_login` makes it, without the sign-in's own writes, which the sign-in
-    tests cover), made in one write since thousands of tests begin with it."""
+    tests cover), made in one write since thousands of tests begin with it; with
+    `session_data` in it as well, if given (what the person did since, such as stating a
+    purpose)."""
     user = User.objects.only("id", "password").get(username=username)
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "backontrack.accounts.backends.AccountBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session["signed_in_at"] = session["last_seen"] = time.time()
+    session.update(session_data or {})
     session.save(must_create=True)
     client = Client()
     client.cookies[settings.SESSION_COOKIE_NAME] = str(session.session_key)

@@ -12,6 +12,7 @@ A new URL pattern that is not listed here fails `test_every_url_is_in_the_matrix
 import re
 import time
 from functools import cache
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -200,15 +201,15 @@ def _first_session() -> Session:
     ).earliest("held_on", "id")
 
 
-def with_purposes_stated(client: Client, ids: dict[str, str]) -> Client:
-    """The client, having said why it opens the records that ask (a person's access
-    history): the matrix checks who may open them, not the question before them."""
-    session = client.session
-    session[purposes.SESSION_KEY] = {
-        f"mentee:{ids['mentee']}": ["stated:quality:", time.time() + purposes.LIFETIME_SECONDS]
+def purposes_stated(ids: dict[str, str]) -> dict[str, Any]:
+    """What a session holds once its person said why they open the records that ask (a
+    person's access history): the matrix checks who may open them, not the question before
+    them. Passed to `signed_in_client`, which writes it with the sign-in's session."""
+    return {
+        purposes.SESSION_KEY: {
+            f"mentee:{ids['mentee']}": ["stated:quality:", time.time() + purposes.LIFETIME_SECONDS]
+        }
     }
-    session.save()
-    return client
 
 
 def _mentorship(status: str) -> Mentorship:
@@ -684,7 +685,7 @@ def test_each_persona_gets_exactly_what_the_matrix_says(name: str, username: str
     ids = _ids()
     # Read in Danish: the page must speak it all through (below), and who gets what does not
     # depend on the language.
-    client = with_purposes_stated(signed_in_client(username), ids)
+    client = signed_in_client(username, purposes_stated(ids))
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "da"
     response = client.get(path.format(**ids))
     if access == EVERYONE:
@@ -780,7 +781,7 @@ def test_another_programmes_records_are_not_found(name: str, username: str) -> N
     ):
         model.objects.update(programme=elsewhere)
     path, access = MATRIX[name]
-    response = with_purposes_stated(signed_in_client(username), ids).get(path.format(**ids))
+    response = signed_in_client(username, purposes_stated(ids)).get(path.format(**ids))
     expected = 200 if (name, username) in NOT_BY_PROGRAMME else 404
     assert response.status_code == expected, access
 

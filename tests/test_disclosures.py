@@ -391,10 +391,9 @@ def test_the_persons_record_lists_every_disclosure_for_coordinators_and_the_audi
     )
     assert disclosure.reference in listing and security().name in listing
     assert "Til PET" in listing
-    auditor = signed_in_client("auditor")
-    from .test_access_matrix import with_purposes_stated
+    from .test_access_matrix import purposes_stated
 
-    with_purposes_stated(auditor, {"mentee": str(mentorship.mentee_id)})
+    auditor = signed_in_client("auditor", purposes_stated({"mentee": str(mentorship.mentee_id)}))
     audited = auditor.get(f"/mentees/{mentorship.mentee_id}/disclosures/").content.decode()
     assert disclosure.reference in audited and "Jakob Mortensen" in audited
     assert (
