@@ -363,6 +363,26 @@ def test_verify_audit_in_worker_processes_checks_the_links_between_their_chunks(
 
 
 @pytest.mark.django_db
+def test_rebuild_alerts_derives_every_case_s_follow_ups_due_again() -> None:
+    from backontrack.evaluation.models import DueFollowUp
+
+    def rows() -> list[tuple[object, ...]]:
+        return sorted(
+            DueFollowUp.objects.values_list("group", "mentorship_id", "referral_id", "months")
+        )
+
+    kept = rows()
+    assert kept
+    DueFollowUp.objects.filter(
+        pk__in=[row.pk for row in DueFollowUp.objects.order_by("pk")[::2]]
+    ).delete()
+    out = io.StringIO()
+    call_command("rebuild-alerts", stdout=out)
+    assert f"Follow-ups due derived: {len(kept)}." in out.getvalue()
+    assert rows() == kept
+
+
+@pytest.mark.django_db
 def test_rebuild_alerts_derives_every_mentorships_alert_windows_again() -> None:
     from backontrack.mentorships.models import AlertWindow
 

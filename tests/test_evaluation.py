@@ -9,8 +9,10 @@ import zipfile
 from collections import Counter
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection
@@ -29,10 +31,13 @@ from backontrack.evaluation.dataset import AGE_BANDS, QUASI_IDENTIFIERS, make_k_
 from backontrack.evaluation.followups import (
     due_follow_ups,
     first_due_follow_ups,
+    follow_ups_due_rebuild,
+    follow_ups_due_rebuild_all,
+    listed_follow_ups,
     months_after,
     months_before,
 )
-from backontrack.evaluation.models import FollowUp, Group
+from backontrack.evaluation.models import DueFollowUp, FollowUp, Group, Point
 from backontrack.evaluation.selectors import follow_ups_due
 from backontrack.mentees import synthetic
 from backontrack.mentees.models import Mentee
@@ -62,6 +67,7 @@ def closed_months_ago(months: int, days: int = 3) -> Mentorship:
     closed_on = months_before(timezone.localdate(), months) - timedelta(days=days)
     Mentorship.objects.filter(pk=mentorship.pk).update(closed_on=closed_on)
     FollowUp.objects.filter(mentorship=mentorship).delete()
+    follow_ups_due_rebuild(mentorships=[mentorship.pk])
     mentorship.refresh_from_db()
     return mentorship
 
@@ -74,6 +80,7 @@ def comparison_referral(months: int) -> Referral:
     )
     Screening.objects.filter(referral=referral).update(decided_at=decided, decision="eligible")
     FollowUp.objects.filter(referral=referral).delete()
+    follow_ups_due_rebuild(referrals=[referral.pk])
     return referral
 
 
@@ -241,6 +248,7 @@ def test_the_first_follow_ups_due_and_their_number_are_those_of_the_whole_list()
             decided_at=timezone.make_aware(evening), decision="eligible"
         )
     FollowUp.objects.all().delete()
+    follow_ups_due_rebuild_all()  # the records were changed around the services
     mentorships = Mentorship.objects.filter(status=MentorshipStatus.CLOSED)
     referrals = comparison_referrals()
     edge = months_after(month_end, 12) - timedelta(days=1)  # the moved ones listed first
@@ -249,7 +257,7 @@ def test_the_first_follow_ups_due_and_their_number_are_those_of_the_whole_list()
     for today in days:
         expected = due_follow_ups(mentorships, referrals, today)
         for limit in (1, 3, 5):
-            assert first_due_follow_ups(mentorships, referrals, today, limit) == (
+            assert first_due_follow_ups(DueFollowUp.objects.all(), today, limit) == (
                 expected[:limit],
                 len(expected),
             ), (today, limit)
@@ -259,6 +267,143 @@ def test_the_first_follow_ups_due_and_their_number_are_those_of_the_whole_list()
     assert len(expected) > 5
     home = signed_in_client("coordinator").get("/")
     assert home.context["follow_ups"] == {"due": expected[:5], "count": len(expected)}
+
+
+def kept_rows() -> list[tuple[Any, ...]]:
+    return sorted(
+        DueFollowUp.objects.values_list(
+            "group",
+            "mentorship_id",
+            "referral_id",
+            "programme_id",
+            "months",
+            "counted_from",
+            "due_on",
+        )
+    )
+
+
+def days_around(counted_from: date) -> list[date]:
+    """The days a follow-up counted from this day begins and stops being listed on, at each
+    point, with the days either side (a month end clips them by up to three days)."""
+    return [
+        months_after(counted_from, months) + timedelta(days=offset)
+        for point in Point
+        for months in (point, point + 6)
+        for offset in range(-1, 4)
+    ]
+
+
+def assert_kept_as_the_records_say(days: list[date]) -> None:
+    """On each of these days the kept rows list what the records say (worked out the old
+    way, from every closure and screening), and a rebuild derives the rows the services kept."""
+    for today in [timezone.localdate(), *days]:
+        assert listed_follow_ups(DueFollowUp.objects.all(), today) == due_follow_ups(
+            Mentorship.objects.filter(status=MentorshipStatus.CLOSED),
+            comparison_referrals(),
+            today,
+        ), today
+    kept = kept_rows()
+    follow_ups_due_rebuild_all()
+    assert kept_rows() == kept
+
+
+def test_the_services_keep_the_follow_ups_due_as_the_records_say() -> None:
+    """Closing a mentorship on the last day of a month, deciding a screening half an hour
+    after a Copenhagen midnight (the UTC day still the day before), matching a referral of
+    the comparison group and recording a follow-up each change what is due: after each, the
+    rows the services kept list, on the days the change matters, what the records say, and a
+    rebuild derives the same rows."""
+    from backontrack.mentors import matching
+    from backontrack.mentors import services as mentor_services
+    from backontrack.mentorships import services as mentorship_services
+    from backontrack.referrals import services as referral_services
+    from backontrack.referrals.models import Finding
+
+    coordinator = User.objects.get(username="coordinator")
+    assert DueFollowUp.objects.exists()  # the demo loader derived them
+    assert_kept_as_the_records_say([])
+
+    month_end = timezone.localdate()
+    while month_end.day != 31:
+        month_end -= timedelta(days=1)
+    mentorship = Mentorship.objects.filter(status=MentorshipStatus.ACTIVE).earliest("id")
+    mentorship_services.mentorship_close(
+        actor=coordinator,
+        mentorship=mentorship,
+        version=mentorship.version,
+        closure=mentorship_services.Closure(
+            month_end, "completed", "", "held", "held", "none", False
+        ),
+    )
+    assert DueFollowUp.objects.filter(mentorship=mentorship).count() == 3
+    assert_kept_as_the_records_say(days_around(month_end))
+
+    referral = Referral.objects.filter(
+        status="screening", programme=Programme.objects.default()
+    ).earliest("id")
+    local_midnight = datetime.combine(timezone.localdate(), time.min)
+    after_midnight = timezone.make_aware(local_midnight) + timedelta(minutes=30)
+    assert after_midnight.astimezone(ZoneInfo("UTC")).date() < timezone.localdate()
+    C, N = Finding.CONFIRMED, Finding.NOT_CONFIRMED
+    with time_machine.travel(after_midnight, tick=False):
+        referral_services.referral_screen(
+            actor=coordinator,
+            referral=referral,
+            version=referral.version,
+            data=referral_services.ScreeningData(
+                findings={"charged": N, "convicted": N, "hate_crime": C, "vulnerability": N},
+                evidence={},
+                conviction_date=None,
+                decision="eligible",
+                not_eligible_reason="",
+                decision_note="",
+                override_reason="",
+            ),
+        )
+    assert DueFollowUp.objects.filter(referral=referral).count() == 3
+    assert_kept_as_the_records_say(days_around(timezone.localdate()))
+
+    accepted = Referral.objects.filter(status="accepted").earliest("id")
+    assert DueFollowUp.objects.filter(referral=accepted).exists()  # in the comparison group
+    best = next(s for s in matching.suggestions_for(accepted) if not s.excluded)
+    coach = matching.coach_options(
+        best.mentor, mentee_id=accepted.mentee_id, programme_id=accepted.programme_id
+    )[0].mentor
+    mentor_services.referral_match(
+        actor=coordinator,
+        referral=accepted,
+        version=accepted.version,
+        mentor=best.mentor,
+        coach=coach,
+        score=0,
+    )
+    assert not DueFollowUp.objects.filter(referral=accepted).exists()
+    screened_on = timezone.localdate(Screening.objects.get(referral=accepted).decided_at)
+    assert_kept_as_the_records_say(days_around(screened_on))
+
+    due = follow_ups_due(coordinator)[0]
+    case: Mentorship | Referral = (
+        Mentorship.objects.get(pk=due.case_id)
+        if due.group == Group.MENTORED
+        else Referral.objects.get(pk=due.case_id)
+    )
+    services.follow_up_record(
+        actor=coordinator,
+        case=case,
+        months=due.months,
+        outcome=services.Outcome(
+            recorded_on=timezone.localdate(),
+            reconviction="none",
+            custody="released",
+            housing="settled",
+            occupation="work",
+            milieu_contact="none",
+            source="register",
+        ),
+    )
+    assert due not in follow_ups_due(coordinator)
+    assert_kept_as_the_records_say(days_around(months_before(due.due_on, due.months)))
 
 
 # --- The programme dashboard ---------------------------------------------------------------

@@ -22,9 +22,11 @@ from backontrack.audit.models import Action, AuditEvent
 from backontrack.concerns.models import Concern
 from backontrack.core import access
 from backontrack.core.errors import Refused
-from backontrack.mentors.models import Mentor
+from backontrack.mentors.models import Mentor, MentorStatus
 from backontrack.mentorships.models import Mentorship, MentorshipStatus
+from backontrack.programmes.models import Programme
 from backontrack.supervision import services
+from backontrack.supervision.alerts import mentor_alerts
 from backontrack.supervision.models import (
     AgreedAction,
     Discussion,
@@ -327,6 +329,32 @@ def test_high_strain_at_two_sessions_in_a_row_alerts_the_coordinator_without_sco
     assert not [m for m in mail.outbox if "mentors to support" in m.subject]
     record_for_jonas(**{f"strain_{mentor('mentor03').pk}": "2"})  # it eases
     assert "Mentors who need support" not in coordinator.get("/").content.decode()
+
+
+def test_only_a_mentor_with_an_open_mentorship_in_the_programme_who_has_not_left_is_alerted() -> (
+    None
+):
+    """The alerts are about the mentors of the programme's open mentorships, from its
+    sessions: none once the mentor has left, none once the mentor's open mentorships are in
+    another programme, and none there, where the mentor had no session."""
+    record_for_jonas()
+    record_for_jonas()  # strain 4 at two sessions in a row
+    jonas = mentor("mentor03")
+    programme = jonas_mentorship().programme_id
+    today = timezone.localdate()
+    alerted = {(a.mentor.pk, a.programme_id) for a in mentor_alerts([programme], today)}
+    assert (jonas.pk, programme) in alerted
+    other = list(Programme.objects.exclude(pk=programme).values_list("pk", flat=True))
+    assert other and not [a for a in mentor_alerts(other, today) if a.mentor.pk == jonas.pk]
+    Mentor.objects.filter(pk=jonas.pk).update(status="left")
+    assert not [a for a in mentor_alerts([programme], today) if a.mentor.pk == jonas.pk]
+    Mentor.objects.filter(pk=jonas.pk).update(status=MentorStatus.ACTIVE)
+    assert [a for a in mentor_alerts([programme], today) if a.mentor.pk == jonas.pk]
+    # His open mentorships moved to the other programme, where he has had no session.
+    Mentorship.objects.filter(mentor=jonas, programme_id=programme).update(programme_id=other[0])
+    assert Mentorship.objects.filter(mentor=jonas, status=MentorshipStatus.ACTIVE).exists()
+    assert not [a for a in mentor_alerts([programme], today) if a.mentor.pk == jonas.pk]
+    assert not [a for a in mentor_alerts(other, today) if a.mentor.pk == jonas.pk]
 
 
 def test_a_caseload_above_capacity_alerts_the_coordinator() -> None:

@@ -20,7 +20,7 @@ from backontrack.audit.models import AuditEvent, AuditEventSubject
 from backontrack.concerns.models import Concern, ConcernRevision
 from backontrack.disclosures.models import Disclosure
 from backontrack.disclosures.models import Status as DisclosureStatus
-from backontrack.evaluation.models import Indicator
+from backontrack.evaluation.models import DueFollowUp, Indicator
 from backontrack.lessons.models import MOVES, Lesson, LessonStatus
 from backontrack.mentees.models import Consent, CustodyEvent, Mentee
 from backontrack.mentors.models import (
@@ -1311,6 +1311,15 @@ def follow_up_referrals_visible_to(user: object) -> QuerySet[Referral]:
     if active is None or not can_record_follow_ups(active):
         return Referral.objects.none()
     return comparison_referrals().filter(programme_id__in=_taking_part(active, Role.COORDINATOR))
+
+
+def due_follow_ups_visible_to(user: object) -> QuerySet[DueFollowUp]:
+    """The follow-ups due kept for the cases of `follow_up_mentorships_visible_to` and
+    `follow_up_referrals_visible_to`: those of the programmes the user coordinates."""
+    active = _active(user)
+    if active is None or not can_record_follow_ups(active):
+        return DueFollowUp.objects.none()
+    return DueFollowUp.objects.filter(programme_id__in=_taking_part(active, Role.COORDINATOR))
 
 
 def follow_up_mentorship_for(user: object, pk: int) -> Mentorship:

@@ -21,6 +21,7 @@ from backontrack.accounts.models import (
     User,
 )
 from backontrack.core.models import Installation
+from backontrack.evaluation.followups import follow_ups_due_deferred, follow_ups_due_rebuild_all
 from backontrack.mentees import synthetic
 from backontrack.mentees.models import Mentee
 from backontrack.mentors import pool
@@ -257,9 +258,10 @@ def load_demo_data(*, password: str | None = None) -> bool:
         )
     )
     # The stories go through the services, which would derive a mentorship's alert windows
-    # again at each of its records, and then date the records with updates: every
-    # mentorship's windows are derived once, at the end.
-    with alert_windows_deferred():
+    # (and a case's follow-ups due) again at each of its records, and then date the records
+    # with updates: every mentorship's windows and every case's follow-ups due are derived
+    # once, at the end.
+    with alert_windows_deferred(), follow_ups_due_deferred():
         mentor_stories.load(today=timezone.localdate())
         _demo_referrals()
         lesson_stories.load(today=timezone.localdate())
@@ -270,6 +272,7 @@ def load_demo_data(*, password: str | None = None) -> bool:
         working_group_stories.load(today=timezone.localdate())
         register_story.load()
         alert_windows_rebuild(Mentorship.objects.values_list("pk", flat=True))
+        follow_ups_due_rebuild_all()
     return True
 
 

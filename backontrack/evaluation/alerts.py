@@ -10,20 +10,17 @@ from django.db import transaction
 from backontrack.accounts.models import Role
 from backontrack.audit.models import Action
 from backontrack.audit.services import record
-from backontrack.core import access
-from backontrack.mentorships.models import Mentorship, SentAlert
+from backontrack.mentorships.models import SentAlert
 from backontrack.programmes.models import ProgrammeMembership
 
-from .followups import due_follow_ups
-from .models import Group
+from .followups import listed_follow_ups
+from .models import DueFollowUp, Group
 
 
 def send_follow_up_alerts(today: date) -> tuple[int, int]:
     """E-mail each coordinator the follow-ups due in their programmes that they have not been
     told of; returns (follow-ups told of, e-mails sent)."""
-    found = due_follow_ups(
-        Mentorship.objects.filter(status="closed"), access.comparison_referrals(), today
-    )
+    found = listed_follow_ups(DueFollowUp.objects.all(), today)
     if not found:
         return 0, 0
     coordinating = ProgrammeMembership.objects.filter(

@@ -124,6 +124,40 @@ class FollowUp(models.Model):
         return f"follow-up {self.pk} at {self.months} months"
 
 
+class DueFollowUp(models.Model):
+    """A follow-up not recorded yet, of a closed mentorship or of a comparison referral, at one
+    point: the day its months count from (the closure, or the screening's local day) and the
+    day it falls due. Derived from the records by `followups.follow_ups_due_rebuild`, which
+    every service that changes them calls (docs/decisions/0043-follow-ups-due-kept.md); which
+    of them are listed on a day is asked of `counted_from` (`followups.listed`), so a day
+    passing needs no write."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="+")
+    group = models.CharField(max_length=16, choices=Group.choices)
+    mentorship = models.ForeignKey(
+        Mentorship, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    referral = models.ForeignKey(
+        Referral, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    months = models.PositiveSmallIntegerField(choices=Point.choices)
+    counted_from = models.DateField()
+    due_on = models.DateField()
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["programme", "months", "counted_from"])]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=models.Q(mentorship__isnull=False, referral__isnull=True)
+                | models.Q(mentorship__isnull=True, referral__isnull=False),
+                name="due_follow_up_of_a_mentorship_or_a_referral",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"follow-up due at {self.months} months"
+
+
 class Measure(models.TextChoices):
     """What an indicator of the theory of change follows."""
 

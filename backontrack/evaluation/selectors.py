@@ -19,7 +19,7 @@ from . import dashboard as figures
 from . import dataset, report, theory
 from .dashboard import Period, Table
 from .dataset import DataSet
-from .followups import Due, due_follow_ups, first_due_follow_ups
+from .followups import Due, first_due_follow_ups, listed_follow_ups
 from .models import Group
 from .report import Report
 
@@ -28,21 +28,12 @@ INDICATOR_PAGE_SIZE = 25
 
 def follow_ups_due(user: object) -> list[Due]:
     """The follow-ups due in the programmes the user coordinates (none for anyone else)."""
-    return due_follow_ups(
-        access.follow_up_mentorships_visible_to(user),
-        access.follow_up_referrals_visible_to(user),
-        timezone.localdate(),
-    )
+    return listed_follow_ups(access.due_follow_ups_visible_to(user), timezone.localdate())
 
 
 def first_follow_ups_due(user: object, limit: int) -> tuple[list[Due], int]:
     """The first `limit` of `follow_ups_due(user)` and how many there are."""
-    return first_due_follow_ups(
-        access.follow_up_mentorships_visible_to(user),
-        access.follow_up_referrals_visible_to(user),
-        timezone.localdate(),
-        limit,
-    )
+    return first_due_follow_ups(access.due_follow_ups_visible_to(user), timezone.localdate(), limit)
 
 
 def record_due_shown(user: object, shown: list[Due]) -> None:

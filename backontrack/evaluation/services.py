@@ -18,7 +18,7 @@ from backontrack.mentorships.models import Mentorship
 from backontrack.programmes.models import Programme
 from backontrack.referrals.models import Referral
 
-from .followups import months_after
+from .followups import follow_ups_due_rebuild, months_after
 from .models import (
     Custody,
     FollowUp,
@@ -129,6 +129,10 @@ def follow_up_record(
         fields=OUTCOME_FIELDS,
         detail=f"for {case._meta.label_lower} #{case.pk}",
     )
+    if mentored:
+        follow_ups_due_rebuild(mentorships=[case.pk])
+    else:
+        follow_ups_due_rebuild(referrals=[case.pk])
     return follow_up
 
 

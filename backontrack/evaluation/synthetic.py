@@ -30,7 +30,7 @@ from backontrack.programmes.models import Programme
 from backontrack.referrals.models import Finding, Referral, ReferralTransition, Screening, Status
 from backontrack.reviews.models import Instrument, Occasion, Rating, Review
 
-from .followups import months_after
+from .followups import follow_ups_due_rebuild, months_after
 from .models import (
     Custody,
     FollowUp,
@@ -171,6 +171,9 @@ def add_cases(
             follow_up.mentorship_id = follow_up.mentorship.pk
     FollowUp.objects.bulk_create(batch.follow_ups, batch_size=1000)
     alert_windows_rebuild(m.pk for m in batch.mentorships)
+    follow_ups_due_rebuild(
+        mentorships=[m.pk for m in batch.mentorships], referrals=[r.pk for r in batch.referrals]
+    )
     return len(batch.follow_ups)
 
 

@@ -14,6 +14,7 @@ from backontrack.core import dates
 from backontrack.core.access import can_move_referral, referrals_visible_to
 from backontrack.core.concurrency import claim_version
 from backontrack.core.errors import Refused
+from backontrack.evaluation.followups import follow_ups_due_rebuild
 from backontrack.mentees import services as mentee_services
 from backontrack.mentees.identity import index_for
 from backontrack.mentees.models import Consent, Mentee
@@ -236,6 +237,7 @@ def referral_screen(
         reason=data.decision_note,
         fields=["screening"],
     )
+    follow_ups_due_rebuild(referrals=[referral.pk])
     return screening
 
 
@@ -273,6 +275,7 @@ def referral_mark_matched(*, actor: User, referral: Referral, version: int) -> R
         reason="",
         fields=["mentorship"],
     )
+    follow_ups_due_rebuild(referrals=[referral.pk])
     return referral
 
 

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -50,28 +51,30 @@ class MentorAlert:
 
 def mentor_alerts(programme_ids: Iterable[int], today: date) -> list[MentorAlert]:
     """The alerts about the mentors of the open mentorships of these programmes, from the
-    sessions of these programmes (two queries)."""
+    sessions of these programmes (one query: the recent participations of mentors who have
+    not left, each asked whether its mentor has an open mentorship in the session's programme,
+    a probe of the mentorships' (mentor, status) index, rather than the pairs of every open
+    mentorship of the programmes)."""
     ids = list(programme_ids)
-    pairs = set(
-        Mentorship.objects.filter(programme_id__in=ids, status__in=OPEN_MENTORSHIP_STATUSES)
-        .exclude(mentor__status="left")
-        .values_list("programme_id", "mentor_id")
-        .order_by()
-        .distinct()
+    open_mentorship = Mentorship.objects.filter(
+        programme_id=OuterRef("session__programme_id"),
+        mentor_id=OuterRef("mentor_id"),
+        status__in=OPEN_MENTORSHIP_STATUSES,
     )
     parts = (
         Participant.objects.filter(
+            Exists(open_mentorship),
             session__programme_id__in=ids,
-            mentor_id__in={mentor for _programme, mentor in pairs},
             session__held_on__gte=today - timedelta(days=LOOK_BACK_DAYS),
         )
+        .exclude(mentor__status="left")
         .select_related("mentor", "session")
         .order_by("-session__held_on", "-session_id")
     )
     latest: dict[tuple[int, int], list[Participant]] = {}
     for part in parts:
         key = (part.session.programme_id, part.mentor_id)
-        if key in pairs and len(latest.setdefault(key, [])) < SPELL_SESSIONS:
+        if len(latest.setdefault(key, [])) < SPELL_SESSIONS:
             latest[key].append(part)
     found = []
     for (programme_id, _mentor_id), recent in sorted(

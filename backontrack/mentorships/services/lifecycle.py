@@ -15,6 +15,7 @@ from backontrack.audit.services import record
 from backontrack.core import access, dates
 from backontrack.core.concurrency import claim_version
 from backontrack.core.errors import Refused
+from backontrack.evaluation.followups import follow_ups_due_rebuild
 from backontrack.mentees.models import CustodyEvent, CustodyStatus, Mentee
 from backontrack.mentors.models import ConflictOfInterest, Mentor
 from backontrack.mentors.readiness import Readiness, readiness_of
@@ -550,6 +551,7 @@ def mentorship_close(
         detail=f"{from_status} -> closed ({closure.closure_type})",
     )
     alert_windows_rebuild([mentorship.pk])
+    follow_ups_due_rebuild(mentorships=[mentorship.pk])
     return mentorship
 
 
