@@ -2,6 +2,7 @@
 the same transaction as the write; every consultation records what was shown."""
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import json
@@ -14,9 +15,10 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from itertools import repeat
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 from django.db import connections, models, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -412,31 +414,141 @@ def record(
     return event
 
 
-@transaction.atomic
+# On PostgreSQL an append is tried this many times as one statement that moves the head only
+# if no other append moved it since it was read, then under the head's row lock, which always
+# succeeds (docs/decisions/0042).
+_ONE_STATEMENT_ATTEMPTS = 3
+
+
 def _append(events: list[AuditEvent]) -> None:
-    """Chain the events onto the trail. The head stays locked only from here to the end of
-    the caller's transaction: the events are prepared (and their people looked up) before."""
+    """Chain the events onto the trail. The events are prepared (and their people looked up)
+    before: on PostgreSQL the head is locked only while the statement that moves it runs
+    (or, in a transaction, from that statement to the transaction's end)."""
     if not events:
         return
-    head = _head()
-    previous = head.last_hash
+    connection = connections[AuditEvent.objects.db]
+    if connection.vendor == "postgresql":
+        for _attempt in range(_ONE_STATEMENT_ATTEMPTS):
+            read = _head_and_ids(connection, len(events))
+            if read is None:
+                break  # no head row yet: the lock's path makes it
+            if _appended_in_one_statement(connection, events, *read):
+                return
+    _append_under_lock(events)
+
+
+def _chain(events: list[AuditEvent], previous: str) -> str:
+    """Hash the events in order onto `previous`; the last one's hash."""
     for event in events:
         event.previous_hash = previous
         event.hash = previous = event_hash(event, previous)
+    return previous
+
+
+@transaction.atomic
+def _append_under_lock(events: list[AuditEvent]) -> None:
+    """Append under the head's row lock, held from here to the end of the caller's
+    transaction. The ids come from the insert, drawn while the head is locked (any that a
+    failed attempt of `_appended_in_one_statement` drew are dropped)."""
+    for event in events:
+        event.pk = None
+    head = _head()
+    last_hash = _chain(events, head.last_hash)
     if len(events) == 1:
         events[0].save()
     else:
         AuditEvent.objects.bulk_create(events)  # ids in this order: the chain's order
-    _subjects_insert(
-        [
-            (event.pk, kind, subject)
-            for event in events
-            for kind, subject in sorted(_subjects_of(event))
-        ]
-    )
+    _subjects_insert(_subject_rows_of(events))
     # An update of the locked row, without the model save's signals and checks.
     AuditChainHead.objects.filter(pk=head.pk).update(
-        last_event_id=events[-1].pk, last_hash=previous
+        last_event_id=events[-1].pk, last_hash=last_hash
+    )
+
+
+def _subject_rows_of(events: list[AuditEvent]) -> list[tuple[int, str, str]]:
+    return [
+        (event.pk, kind, subject)
+        for event in events
+        for kind, subject in sorted(_subjects_of(event))
+    ]
+
+
+def _head_and_ids(connection: BaseDatabaseWrapper, count: int) -> tuple[str, list[int]] | None:
+    """The head's hash as committed (or as this transaction moved it) and `count` new event
+    ids, drawn from their sequence after the head was read, in one round trip; None when
+    there is no head row yet."""
+    with connection.cursor() as cursor:
+        cursor.execute(_statements().head_and_ids, [AuditEvent._meta.db_table, count])
+        row = cursor.fetchone()
+    return None if row is None else (row[0], sorted(row[1]))
+
+
+def _appended_in_one_statement(
+    connection: BaseDatabaseWrapper, events: list[AuditEvent], expected_hash: str, ids: list[int]
+) -> bool:
+    """Chain the events onto the head read as `expected_hash`, with the ids drawn after it,
+    and write them, their index rows and the head's move in one statement that moves the
+    head only if it still has that hash and writes nothing if not: False then (an append
+    committed in between), and the caller reads the head again."""
+    for event, event_id in zip(events, ids, strict=True):
+        event.pk = event_id
+    last_hash = _chain(events, expected_hash)
+    columns = [
+        [field.get_db_prep_save(getattr(event, field.attname), connection) for event in events]
+        for field in AuditEvent._meta.concrete_fields
+    ]
+    subjects = [list(column) for column in zip(*_subject_rows_of(events), strict=True)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _statements().append,
+            [events[-1].pk, last_hash, expected_hash, *columns, *(subjects or ([], [], []))],
+        )
+        (moved,) = cursor.fetchone()
+    if not moved:
+        return False
+    for event in events:
+        event._state.adding, event._state.db = False, connection.alias
+    return True
+
+
+class _Statements(NamedTuple):
+    head_and_ids: str
+    append: str
+
+
+@functools.cache
+def _statements() -> _Statements:
+    """PostgreSQL's statements of the append in one statement. `append`: the head's update,
+    and the inserts of the events (every column, one array a column) and of their index
+    rows, which read the update's result and so insert nothing when it moved no head; it
+    returns how many heads it moved (1 or 0)."""
+    connection = connections[AuditEvent.objects.db]
+    quote = connection.ops.quote_name
+    head, events, subjects = (
+        quote(model._meta.db_table) for model in (AuditChainHead, AuditEvent, AuditEventSubject)
+    )
+    fields = AuditEvent._meta.concrete_fields
+    columns = ", ".join(quote(cast(str, field.column)) for field in fields)  # concrete: a column
+    # Text, not varchar(n), which a cast would cut: the insert refuses a value too long.
+    arrays = ", ".join(
+        f"%s::{'text' if isinstance(field, models.CharField) else field.cast_db_type(connection)}[]"
+        for field in fields
+    )
+    return _Statements(
+        head_and_ids=(
+            "SELECT last_hash, ARRAY(SELECT nextval(pg_get_serial_sequence(%s, 'id')) "  # noqa: S608
+            f"FROM generate_series(1, %s)) FROM {head} WHERE id = 1"
+        ),
+        append=(
+            f"WITH moved AS (UPDATE {head} SET last_event_id = %s, last_hash = %s "  # noqa: S608
+            "WHERE id = 1 AND last_hash = %s RETURNING id), "
+            f"inserted AS (INSERT INTO {events} ({columns}) "
+            f"SELECT * FROM unnest({arrays}) WHERE EXISTS (SELECT FROM moved)), "
+            f"indexed AS (INSERT INTO {subjects} (event_id, object_type, object_id) "
+            "SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[]) "
+            "WHERE EXISTS (SELECT FROM moved)) "
+            "SELECT count(*) FROM moved"
+        ),
     )
 
 
@@ -884,7 +996,8 @@ class HeadMismatch(Exception):
 
 def chain_checkpoint() -> Checkpoint:
     """The head as it is now. Every event up to the head is committed when the head is read
-    (ids are drawn while the head row is locked), so the count is exact."""
+    (no append commits an event whose id is below the head's: docs/decisions/0042), so the
+    count is exact."""
     head_id, head_hash = AuditChainHead.objects.filter(pk=1).values_list(
         "last_event_id", "last_hash"
     ).first() or (0, GENESIS)
