@@ -64,6 +64,8 @@ PARTS = [
     ("    people concerned", "audit/people.py", "people_concerned"),
     ("    relation to the people", "audit/people.py", "relation_to"),
     ("    chain head lock", "audit/services.py", "_head"),
+    ("    head read and ids (PostgreSQL)", "audit/services.py", "_head_and_ids"),
+    ("    the one statement (PostgreSQL)", "audit/services.py", "_appended_in_one_statement"),
     ("    hash", "audit/services.py", "event_hash"),
     ("  template rendering", "django/template/backends/django.py", "render"),
     ("security headers middleware", "core/middleware.py", "__call__"),

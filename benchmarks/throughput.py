@@ -59,8 +59,12 @@ environment = {**os.environ, "BACKONTRACK_VAR_DIR": scratch, "PYTHONUNBUFFERED":
 environment.pop("DATABASE_URL", None)
 if arguments.postgres:
     environment["DATABASE_URL"] = arguments.postgres
+# `python -c` and `python -m` put the working directory first on the path, before PYTHONPATH:
+# run from a checkout, they would import its code, not the source's. They run in the source.
+workdir = None
 if arguments.source:
-    environment["PYTHONPATH"] = str(Path(arguments.source).resolve())
+    workdir = str(Path(arguments.source).resolve())
+    environment["PYTHONPATH"] = workdir
     environment.setdefault("BACKONTRACK_NODE_MODULES", str(HERE.parent / "node_modules"))
 os.environ.update(environment)
 os.environ["DJANGO_SETTINGS_MODULE"] = "backontrack.settings"
@@ -92,7 +96,12 @@ mentee = Mentorship.objects.filter(status="active").earliest("id").mentee_id
 print(session.session_key, mentee)
 """
     out = subprocess.run(  # noqa: S603 (our own script)
-        [sys.executable, "-c", script], env=os.environ, check=True, capture_output=True, text=True
+        [sys.executable, "-c", script],
+        env=os.environ,
+        cwd=workdir,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.split()
     return out[-2], int(out[-1])
 
@@ -114,7 +123,7 @@ def serve(application: str, port: int, pythonpath: str | None = None) -> subproc
         *("--access-logfile", "-", "--access-logformat", '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'),
         *("--timeout", "60", "--log-level", "warning"),
     ]
-    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)  # noqa: S603
+    server = subprocess.Popen(command, env=env, cwd=workdir, stdout=subprocess.DEVNULL)  # noqa: S603
     for _ in range(300):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
