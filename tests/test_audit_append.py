@@ -6,6 +6,7 @@ transaction that rolls back leaves nothing. Each test runs outside the suite's t
 (each thread has its own connection), on whatever trail the database holds."""
 
 import contextlib
+import functools
 import io
 import threading
 import time
@@ -87,12 +88,15 @@ def test_appends_from_many_threads_at_once_make_one_chain_in_the_order_of_the_id
         try:
             start.wait()
             for number in range(appends):
-                if number % 3:
-                    _record(f"{thread}:{number}")
-                else:  # a page's events, appended together
-                    with recorded_together():
-                        for part in ("a", "b", "c"):
-                            _record(f"{thread}:{number}{part}")
+                # Half the threads append as write services do, each in a transaction (which
+                # does not wait for the process's turn), half as pages, in turns.
+                with transaction.atomic() if thread % 2 else contextlib.nullcontext():
+                    if number % 3:
+                        _record(f"{thread}:{number}")
+                    else:  # a page's events, appended together
+                        with recorded_together():
+                            for part in ("a", "b", "c"):
+                                _record(f"{thread}:{number}{part}")
         except BaseException as failure:
             failures.append(failure)
         finally:
@@ -132,12 +136,36 @@ def test_appends_from_many_threads_at_once_make_one_chain_in_the_order_of_the_id
     assert "intact: 1 events checked after the checkpoint" in _verify("--since-checkpoint")
 
 
+def test_the_threads_of_a_process_appending_outside_transactions_take_turns() -> None:
+    _record("the head exists")
+    before_id, before_hash = _head()
+    start = threading.Barrier(4)
+
+    def append(thread: int) -> None:
+        start.wait()
+        for number in range(10):
+            _record(f"{thread}:{number}")
+
+    workers = [_in_another_thread(functools.partial(append, n)) for n in range(4)]
+    for worker in workers:
+        worker.join()
+    events = _assert_chained_in_id_order(before_id, before_hash)
+    # No race lost, so no ids drawn in vain: they follow on one another.
+    assert [event.pk for event in events] == list(range(events[0].pk, events[0].pk + 40))
+
+
+def _in_a_transaction(detail: str) -> None:
+    with transaction.atomic():
+        _record(detail)
+
+
 def _moving_the_head_after_reads(
     monkeypatch: pytest.MonkeyPatch, times: int
 ) -> list[tuple[str, list[int]]]:
     """After each of this thread's first `times` reads of the head, another connection
-    appends an event (`moved:N`) before the reader writes: the reader's statement finds the
-    head moved. The reads are returned as they are made."""
+    appends an event (`moved:N`, in a transaction, which does not wait for the process's
+    turn) before the reader writes: the reader's statement finds the head moved. The reads
+    are returned as they are made."""
     read = services._head_and_ids
     reads: list[tuple[str, list[int]]] = []
     reader = threading.current_thread()
@@ -147,7 +175,7 @@ def _moving_the_head_after_reads(
         if threading.current_thread() is reader and found is not None:
             reads.append(found)
             if len(reads) <= times:
-                _in_another_thread(lambda: _record(f"moved:{len(reads)}")).join()
+                _in_another_thread(lambda: _in_a_transaction(f"moved:{len(reads)}")).join()
         return found
 
     monkeypatch.setattr(services, "_head_and_ids", read_then_move)

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import multiprocessing
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -418,6 +419,7 @@ def record(
 # if no other append moved it since it was read, then under the head's row lock, which always
 # succeeds (docs/decisions/0042).
 _ONE_STATEMENT_ATTEMPTS = 3
+_process_turn = threading.Lock()
 
 
 def _append(events: list[AuditEvent]) -> None:
@@ -428,12 +430,16 @@ def _append(events: list[AuditEvent]) -> None:
         return
     connection = connections[AuditEvent.objects.db]
     if connection.vendor == "postgresql":
-        for _attempt in range(_ONE_STATEMENT_ATTEMPTS):
-            read = _head_and_ids(connection, len(events))
-            if read is None:
-                break  # no head row yet: the lock's path makes it
-            if _appended_in_one_statement(connection, events, *read):
-                return
+        # Outside a transaction the threads of a process take turns, so that they lose no
+        # race to one another; in one, an append may hold the head that the turn's holder
+        # waits for, so it does not wait for its turn.
+        with contextlib.nullcontext() if connection.in_atomic_block else _process_turn:
+            for _attempt in range(_ONE_STATEMENT_ATTEMPTS):
+                read = _head_and_ids(connection, len(events))
+                if read is None:
+                    break  # no head row yet: the lock's path makes it
+                if _appended_in_one_statement(connection, events, *read):
+                    return
     _append_under_lock(events)
 
 
